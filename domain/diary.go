@@ -1,0 +1,206 @@
+package domain
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// DiaryEntry is one line of the diary: a viewing and the movie it was of.
+type DiaryEntry struct {
+	Movie  Movie
+	Review Review
+}
+
+// SortOrder orders the diary by watched_at.
+type SortOrder int
+
+// Sort orders. The zero value is newest first, the diary's default.
+const (
+	SortDesc SortOrder = iota
+	SortAsc
+)
+
+// ParseSortOrder accepts "asc", "desc" or "" (desc).
+func ParseSortOrder(s string) (SortOrder, error) {
+	switch s {
+	case "", "desc":
+		return SortDesc, nil
+	case "asc":
+		return SortAsc, nil
+	}
+	return SortDesc, fieldErr("sort_by", "must be asc or desc")
+}
+
+// String returns "asc" or "desc".
+func (o SortOrder) String() string {
+	if o == SortAsc {
+		return "asc"
+	}
+	return "desc"
+}
+
+// Page bounds.
+const (
+	DefaultPageLimit = 20
+	MaxPageLimit     = 100
+)
+
+// Page is a validated limit and offset.
+type Page struct {
+	limit, offset int
+}
+
+// NewPage validates limit (1–100) and offset (≥ 0).
+func NewPage(limit, offset int) (Page, error) {
+	var v Validation
+	if limit < 1 || limit > MaxPageLimit {
+		v.Add("limit", "must be from 1 to 100")
+	}
+	if offset < 0 {
+		v.Add("offset", "must be 0 or more")
+	}
+	if err := v.Err(); err != nil {
+		return Page{}, err
+	}
+	return Page{limit: limit, offset: offset}, nil
+}
+
+// DefaultPage is the first page of DefaultPageLimit entries.
+func DefaultPage() Page { return Page{limit: DefaultPageLimit} }
+
+// Limit returns the page size (DefaultPageLimit for the zero Page).
+func (p Page) Limit() int {
+	if p.limit == 0 {
+		return DefaultPageLimit
+	}
+	return p.limit
+}
+
+// Offset returns how many entries to skip.
+func (p Page) Offset() int { return p.offset }
+
+// DiaryFilter narrows the diary. Zero IDs mean "any".
+type DiaryFilter struct {
+	MovieID MovieID
+	UserID  UserID
+	Sort    SortOrder
+}
+
+// DiaryPosition is a keyset position in the diary: the watched_at and review
+// ID of the last entry of a page. Entries sort by (watched_at, review ID) in
+// the filter's direction, so the position is unambiguous.
+type DiaryPosition struct {
+	WatchedAt time.Time
+	ReviewID  ReviewID
+}
+
+// PositionOf returns the keyset position of an entry.
+func PositionOf(e DiaryEntry) DiaryPosition {
+	return DiaryPosition{WatchedAt: e.Review.WatchedAt, ReviewID: e.Review.ID}
+}
+
+// DiaryQuery asks for one page of the diary. When After is set the page
+// starts right after that position and Page's offset must be 0.
+type DiaryQuery struct {
+	Filter DiaryFilter
+	Page   Page
+	After  *DiaryPosition
+}
+
+// DiaryPage is one page of the diary.
+type DiaryPage struct {
+	Entries []DiaryEntry
+	// TotalCount is the exact number of entries matching the filter, on
+	// every page.
+	TotalCount int
+	// HasMore reports whether entries follow this page.
+	HasMore bool
+}
+
+// CompareDiaryEntries orders entries by watched_at, then review ID, in the
+// given order. Adapters that sort in memory use it; SQL adapters order by
+// the same keys.
+func CompareDiaryEntries(order SortOrder) func(a, b DiaryEntry) int {
+	return func(a, b DiaryEntry) int {
+		c := a.Review.WatchedAt.Compare(b.Review.WatchedAt)
+		if c == 0 {
+			c = slices.Compare(a.Review.ID.id[:], b.Review.ID.id[:])
+		}
+		if order == SortDesc {
+			return -c
+		}
+		return c
+	}
+}
+
+// Precedes reports whether position p comes strictly before entry e in
+// order, that is whether e belongs on a page that starts after p.
+func (p DiaryPosition) Precedes(e DiaryEntry, order SortOrder) bool {
+	c := e.Review.WatchedAt.Compare(p.WatchedAt)
+	if c == 0 {
+		c = slices.Compare(e.Review.ID.id[:], p.ReviewID.id[:])
+	}
+	if order == SortDesc {
+		c = -c
+	}
+	return c > 0
+}
+
+// Trend says how the latest viewing compares with all of them.
+type Trend string
+
+// Trends.
+const (
+	TrendNeutral  Trend = "neutral"
+	TrendImproved Trend = "improved"
+	TrendDeclined Trend = "declined"
+)
+
+// ReviewHistory is a movie and every viewing of it, oldest first.
+type ReviewHistory struct {
+	Movie    Movie
+	Viewings []Review
+}
+
+// NewReviewHistory sorts viewings by watched_at ascending (ties by review
+// ID) and returns the history.
+func NewReviewHistory(movie Movie, viewings []Review) ReviewHistory {
+	v := slices.Clone(viewings)
+	slices.SortStableFunc(v, func(a, b Review) int {
+		return cmp.Or(a.WatchedAt.Compare(b.WatchedAt), slices.Compare(a.ID.id[:], b.ID.id[:]))
+	})
+	return ReviewHistory{Movie: movie, Viewings: v}
+}
+
+// LatestRating returns the rating of the latest viewing, and false when
+// there is none.
+func (h ReviewHistory) LatestRating() (Rating, bool) {
+	if len(h.Viewings) == 0 {
+		return Rating{}, false
+	}
+	return h.Viewings[len(h.Viewings)-1].Rating, true
+}
+
+// Trend compares the latest rating with the average of every viewing
+// (latest included): higher is improved, lower declined, equal neutral.
+// Fewer than two viewings are neutral.
+func (h ReviewHistory) Trend() Trend {
+	n := len(h.Viewings)
+	if n < 2 {
+		return TrendNeutral
+	}
+	sum := 0
+	for _, r := range h.Viewings {
+		sum += r.Rating.Int()
+	}
+	latest := h.Viewings[n-1].Rating.Int()
+	// latest > sum/n  ⇔  latest·n > sum, in integers.
+	switch c := latest*n - sum; {
+	case c > 0:
+		return TrendImproved
+	case c < 0:
+		return TrendDeclined
+	}
+	return TrendNeutral
+}

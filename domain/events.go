@@ -1,0 +1,114 @@
+package domain
+
+import "time"
+
+// EventName is the stable, snake_case name of an event kind; it is what
+// logs, metrics and stored events use.
+type EventName string
+
+// Event names.
+const (
+	EventReviewLogged    EventName = "review_logged"
+	EventMovieDiscovered EventName = "movie_discovered"
+)
+
+// Event is something that happened in the diary. Every event carries an ID
+// and the time it occurred, so consumers can de-duplicate redeliveries.
+type Event interface {
+	EventID() EventID
+	OccurredAt() time.Time
+	EventName() EventName
+	// MovieID is the movie the event is about.
+	MovieID() MovieID
+}
+
+// EventMeta holds what every event carries.
+type EventMeta struct {
+	ID   EventID
+	Time time.Time
+}
+
+// NewEventMeta returns metadata for an event occurring at now.
+func NewEventMeta(now time.Time) EventMeta {
+	return EventMeta{ID: NewEventID(), Time: now.UTC()}
+}
+
+// EventID returns the event's ID.
+func (m EventMeta) EventID() EventID { return m.ID }
+
+// OccurredAt returns when the event occurred.
+func (m EventMeta) OccurredAt() time.Time { return m.Time }
+
+// ReviewLogged says a viewing was added to the diary.
+type ReviewLogged struct {
+	EventMeta
+	ReviewID  ReviewID
+	Movie     MovieID
+	UserID    UserID
+	Rating    Rating
+	WatchedAt time.Time
+}
+
+// EventName returns EventReviewLogged.
+func (ReviewLogged) EventName() EventName { return EventReviewLogged }
+
+// MovieID returns the movie that was watched.
+func (e ReviewLogged) MovieID() MovieID { return e.Movie }
+
+// NewReviewLogged describes the logging of r.
+func NewReviewLogged(r Review, now time.Time) ReviewLogged {
+	return ReviewLogged{
+		EventMeta: NewEventMeta(now),
+		ReviewID:  r.ID,
+		Movie:     r.MovieID,
+		UserID:    r.UserID,
+		Rating:    r.Rating,
+		WatchedAt: r.WatchedAt,
+	}
+}
+
+// MovieDiscovered says a movie with an IMDb ID and no poster entered the
+// diary, so its poster can be fetched.
+type MovieDiscovered struct {
+	EventMeta
+	Movie              MovieID
+	ExternalMetadataID ExternalMetadataID
+}
+
+// EventName returns EventMovieDiscovered.
+func (MovieDiscovered) EventName() EventName { return EventMovieDiscovered }
+
+// MovieID returns the discovered movie.
+func (e MovieDiscovered) MovieID() MovieID { return e.Movie }
+
+// NewMovieDiscovered describes the discovery of m, which must have an
+// external ID.
+func NewMovieDiscovered(m Movie, now time.Time) MovieDiscovered {
+	return MovieDiscovered{EventMeta: NewEventMeta(now), Movie: m.ID, ExternalMetadataID: m.ExternalID}
+}
+
+// MovieChange says what saving a viewing did to its movie.
+type MovieChange int
+
+// Movie changes.
+const (
+	// MovieUnchanged: the movie was already stored as given.
+	MovieUnchanged MovieChange = iota
+	// MovieCreated: the movie is new.
+	MovieCreated
+	// MovieIdentified: a stored movie without an external ID got one.
+	MovieIdentified
+)
+
+// LogEvents returns the events that saving review of movie produces, in
+// publication order: MovieDiscovered when the movie is new or was just
+// given an external ID, has one, and has no poster yet; then ReviewLogged.
+// Repositories call it inside the transaction that saves the viewing, so a
+// durable outbox can store the events with the data.
+func LogEvents(movie Movie, change MovieChange, review Review, now time.Time) []Event {
+	events := make([]Event, 0, 2)
+	if change != MovieUnchanged && !movie.ExternalID.IsZero() && !movie.HasPoster() {
+		events = append(events, NewMovieDiscovered(movie, now))
+	}
+	return append(events, NewReviewLogged(review, now))
+}

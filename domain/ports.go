@@ -1,0 +1,172 @@
+package domain
+
+import (
+	"context"
+	"time"
+)
+
+// MovieFinder looks movies up.
+type MovieFinder interface {
+	// MovieByExternalID returns the movie with that IMDb ID, or ErrNotFound.
+	MovieByExternalID(ctx context.Context, id ExternalMetadataID) (Movie, error)
+	// MovieByID returns the movie, or ErrNotFound.
+	MovieByID(ctx context.Context, id MovieID) (Movie, error)
+	// MoviesByTitleYear returns the movies whose title equals title ignoring
+	// case and whose release year is year; none is not an error.
+	MoviesByTitleYear(ctx context.Context, title MovieTitle, year ReleaseYear) ([]Movie, error)
+}
+
+// MovieWriter changes stored movies.
+type MovieWriter interface {
+	// UpsertMovie stores m and returns the stored movie. When another movie
+	// already holds m's external ID, that movie is returned unchanged (one
+	// row per IMDb ID, whatever the races); otherwise m is inserted, or
+	// updated in place when its ID is stored.
+	UpsertMovie(ctx context.Context, m Movie) (Movie, error)
+	// SetPosterPath records where the movie's poster is stored, or
+	// ErrNotFound when the movie is unknown.
+	SetPosterPath(ctx context.Context, id MovieID, path PosterPath) error
+}
+
+// Viewing is what logging a review stores: a movie, new or already stored,
+// and a review of it.
+type Viewing struct {
+	Movie  Movie
+	Review Review
+}
+
+// SavedViewing is what SaveViewing stored.
+type SavedViewing struct {
+	// Movie is the canonical stored movie, which may differ from the one
+	// given when another request stored the same IMDb ID first.
+	Movie Movie
+	// Change says what saving did to the movie.
+	Change MovieChange
+	// Review is the stored review; its MovieID is Movie.ID.
+	Review Review
+	// Events are LogEvents(Movie, Change, Review, Review.CreatedAt): what the
+	// caller publishes once the transaction committed.
+	Events []Event
+}
+
+// ViewingSaver stores viewings.
+type ViewingSaver interface {
+	// SaveViewing stores v's movie and review in one transaction: a failure
+	// stores neither. The movie is resolved like this:
+	//   - v.Movie has an external ID that a stored movie holds: that movie
+	//     is used (MovieUnchanged);
+	//   - v.Movie's ID is stored: it is used; when the stored row has no
+	//     external ID and v.Movie has one, it is attached (MovieIdentified);
+	//     a stored row with a different external ID gives ErrConflict;
+	//   - otherwise v.Movie is inserted (MovieCreated).
+	// Concurrent saves of new movies with one external ID end with one
+	// movie, every review attached to it, and MovieCreated for exactly one
+	// of them. The review is stored under the canonical movie's ID.
+	SaveViewing(ctx context.Context, v Viewing) (SavedViewing, error)
+}
+
+// DiaryReader reads the diary.
+type DiaryReader interface {
+	// QueryDiary returns one page of entries matching q.Filter, ordered by
+	// watched_at then review ID in q.Filter.Sort's direction, with the exact
+	// total count of matching entries. With q.After set the page starts
+	// right after that position and the offset is ignored.
+	QueryDiary(ctx context.Context, q DiaryQuery) (DiaryPage, error)
+	// ReviewHistory returns the movie and all its viewings oldest first, or
+	// ErrNotFound when the movie is unknown.
+	ReviewHistory(ctx context.Context, id MovieID) (ReviewHistory, error)
+}
+
+// MovieRepository is the persistence port for movies and their viewings.
+type MovieRepository interface {
+	MovieFinder
+	MovieWriter
+	ViewingSaver
+	DiaryReader
+}
+
+// UserRepository is the persistence port for accounts.
+type UserRepository interface {
+	// UserByEmail returns the user with that address, or ErrNotFound.
+	UserByEmail(ctx context.Context, email Email) (User, error)
+	// UserByID returns the user, or ErrNotFound.
+	UserByID(ctx context.Context, id UserID) (User, error)
+	// SaveUser stores a new user, or ErrConflict when the email is taken.
+	SaveUser(ctx context.Context, u User) error
+	// SaveFirstUser stores u only if no user exists yet (the owner),
+	// atomically; ErrForbidden when one does.
+	SaveFirstUser(ctx context.Context, u User) error
+}
+
+// MovieMetadata is what a metadata source knows about a film.
+type MovieMetadata struct {
+	ExternalID  ExternalMetadataID
+	Title       MovieTitle
+	ReleaseYear ReleaseYear
+	Director    Director
+	// PosterURL is the zero PosterURL when the source has no poster.
+	PosterURL PosterURL
+}
+
+// MetadataClient looks films up in a metadata source such as OMDb. Methods
+// return ErrNotFound when the source does not know the film, ErrUnavailable
+// when it cannot answer now (timeouts, 5xx, rate limits, garbage), and
+// ErrMisconfigured when it refuses our credentials.
+type MetadataClient interface {
+	// MetadataByExternalID looks a film up by IMDb ID.
+	MetadataByExternalID(ctx context.Context, id ExternalMetadataID) (MovieMetadata, error)
+	// SearchMetadata looks a film up by title and, unless year is zero, year.
+	SearchMetadata(ctx context.Context, title MovieTitle, year ReleaseYear) (MovieMetadata, error)
+	// PosterURL returns the film's poster URL; the zero PosterURL means the
+	// film has none.
+	PosterURL(ctx context.Context, id ExternalMetadataID) (PosterURL, error)
+}
+
+// PosterFetcher downloads poster images.
+type PosterFetcher interface {
+	// FetchPoster returns the image bytes. Answers that retrying will not
+	// change (404, 410, not an image, too large, refused address, too many
+	// redirects) wrap ErrNotFound or ErrPermanent; timeouts, connection
+	// errors and 5xx wrap ErrUnavailable.
+	FetchPoster(ctx context.Context, url PosterURL) ([]byte, error)
+}
+
+// PosterStorage keeps poster images.
+type PosterStorage interface {
+	// StorePoster stores image as the poster of movie, replacing any earlier
+	// one, and returns its path. Storing twice leaves one poster.
+	StorePoster(ctx context.Context, movie MovieID, image []byte) (PosterPath, error)
+	// LoadPoster returns the bytes stored at path, or ErrNotFound.
+	LoadPoster(ctx context.Context, path PosterPath) ([]byte, error)
+}
+
+// Token is a signed bearer token.
+type Token struct {
+	Value     string
+	ExpiresAt time.Time
+}
+
+// AuthService issues and checks bearer tokens.
+type AuthService interface {
+	// IssueToken returns a token for the user.
+	IssueToken(ctx context.Context, user UserID) (Token, error)
+	// ValidateToken returns the user a token was issued to, or
+	// ErrUnauthorized for a token that is forged, expired or malformed.
+	ValidateToken(ctx context.Context, token string) (UserID, error)
+}
+
+// PasswordHasher hashes and verifies passwords.
+type PasswordHasher interface {
+	// HashPassword returns a PHC hash of password.
+	HashPassword(ctx context.Context, password string) (PasswordHash, error)
+	// VerifyPassword reports whether password matches hash. Given the zero
+	// PasswordHash it spends the same work against a fixed dummy hash and
+	// reports false, so unknown accounts cost as much as wrong passwords.
+	VerifyPassword(ctx context.Context, password string, hash PasswordHash) (bool, error)
+}
+
+// EventPublisher hands events to whoever handles them.
+type EventPublisher interface {
+	// Publish delivers e, waiting for room or for ctx.
+	Publish(ctx context.Context, e Event) error
+}

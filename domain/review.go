@@ -1,0 +1,110 @@
+package domain
+
+import "time"
+
+// ClockSkew is how far in the future a watched_at may lie, to forgive a
+// client whose clock runs a little ahead.
+const ClockSkew = 5 * time.Minute
+
+// Review is one logged viewing of a movie. Reviews are append-only: a
+// rewatch is a new Review, and none is ever updated in place.
+type Review struct {
+	ID      ReviewID
+	MovieID MovieID
+	UserID  UserID
+	Rating  Rating
+	Comment Comment
+	// WatchedAt is when the film was watched (domain time, UTC, seconds).
+	WatchedAt time.Time
+	// CreatedAt is when the viewing was logged (system time, UTC).
+	CreatedAt time.Time
+}
+
+// NewReview creates a review with a fresh ID, logged at now. watchedAt must
+// not lie more than ClockSkew after now.
+func NewReview(movieID MovieID, userID UserID, rating Rating, comment Comment, watchedAt, now time.Time) (Review, error) {
+	if err := ValidateWatchedAt(watchedAt, now); err != nil {
+		return Review{}, err
+	}
+	return RestoreReview(NewReviewID(), movieID, userID, rating, comment, watchedAt, now)
+}
+
+// ValidateWatchedAt checks that watchedAt is set and not in the future
+// (beyond ClockSkew) relative to now.
+func ValidateWatchedAt(watchedAt, now time.Time) error {
+	if watchedAt.IsZero() {
+		return fieldErr("watched_at", "is required")
+	}
+	if watchedAt.After(now.Add(ClockSkew)) {
+		return fieldErr("watched_at", "must not be in the future")
+	}
+	if watchedAt.Year() < FirstFilmYear {
+		return fieldErr("watched_at", "must not be before 1888")
+	}
+	return nil
+}
+
+// RestoreReview rebuilds a review from stored values; adapters use it when
+// reading rows back. Times are normalised to UTC; watched_at is truncated
+// to whole seconds, the precision the diary shows.
+func RestoreReview(id ReviewID, movieID MovieID, userID UserID, rating Rating, comment Comment, watchedAt, createdAt time.Time) (Review, error) {
+	var v Validation
+	if id.IsZero() {
+		v.Add("review_id", "must be set")
+	}
+	if movieID.IsZero() {
+		v.Add("movie_id", "must be set")
+	}
+	if userID.IsZero() {
+		v.Add("user_id", "must be set")
+	}
+	if watchedAt.IsZero() {
+		v.Add("watched_at", "is required")
+	}
+	if createdAt.IsZero() {
+		v.Add("created_at", "is required")
+	}
+	if err := v.Err(); err != nil {
+		return Review{}, err
+	}
+	return Review{
+		ID:        id,
+		MovieID:   movieID,
+		UserID:    userID,
+		Rating:    rating,
+		Comment:   comment,
+		WatchedAt: watchedAt.UTC().Truncate(time.Second),
+		CreatedAt: createdAt.UTC().Truncate(time.Microsecond),
+	}, nil
+}
+
+// User is an account that may log viewings.
+type User struct {
+	ID           UserID
+	Email        Email
+	PasswordHash PasswordHash
+	CreatedAt    time.Time
+}
+
+// NewUser creates a user with a fresh ID.
+func NewUser(email Email, hash PasswordHash, now time.Time) (User, error) {
+	return RestoreUser(NewUserID(), email, hash, now)
+}
+
+// RestoreUser rebuilds a user from stored values.
+func RestoreUser(id UserID, email Email, hash PasswordHash, createdAt time.Time) (User, error) {
+	var v Validation
+	if id.IsZero() {
+		v.Add("user_id", "must be set")
+	}
+	if email.IsZero() {
+		v.Add("email", "must not be empty")
+	}
+	if hash.IsZero() {
+		v.Add("password_hash", "must not be empty")
+	}
+	if err := v.Err(); err != nil {
+		return User{}, err
+	}
+	return User{ID: id, Email: email, PasswordHash: hash, CreatedAt: createdAt.UTC().Truncate(time.Microsecond)}, nil
+}

@@ -1,0 +1,314 @@
+package domain
+
+import (
+	"net/mail"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// ExternalMetadataID is an IMDb title ID: "tt" followed by 7 to 10 digits.
+type ExternalMetadataID struct{ v string }
+
+// ParseExternalMetadataID trims s and accepts either a bare IMDb title ID
+// ("tt0111161") or an IMDb title URL ("https://www.imdb.com/title/tt0111161/"),
+// which it normalises to the ID.
+func ParseExternalMetadataID(s string) (ExternalMetadataID, error) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "/") {
+		id, ok := imdbIDFromURL(s)
+		if !ok {
+			return ExternalMetadataID{}, fieldErr("external_metadata_id", "must be an IMDb title ID like tt0111161 or an IMDb title URL")
+		}
+		s = id
+	}
+	if !isIMDbTitleID(s) {
+		return ExternalMetadataID{}, fieldErr("external_metadata_id", "must be an IMDb title ID: tt followed by 7 to 10 digits")
+	}
+	return ExternalMetadataID{s}, nil
+}
+
+func isIMDbTitleID(s string) bool {
+	if !strings.HasPrefix(s, "tt") {
+		return false
+	}
+	digits := s[2:]
+	if len(digits) < 7 || len(digits) > 10 {
+		return false
+	}
+	for _, r := range digits {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func imdbIDFromURL(s string) (string, bool) {
+	if !strings.Contains(s, "://") {
+		s = "https://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return "", false
+	}
+	switch strings.ToLower(u.Hostname()) {
+	case "imdb.com", "www.imdb.com", "m.imdb.com":
+	default:
+		return "", false
+	}
+	segs := strings.Split(strings.Trim(u.Path, "/"), "/")
+	if len(segs) < 2 || segs[0] != "title" {
+		return "", false
+	}
+	return segs[1], true
+}
+
+// String returns the ID, e.g. "tt0111161".
+func (id ExternalMetadataID) String() string { return id.v }
+
+// IsZero reports whether no ID is set.
+func (id ExternalMetadataID) IsZero() bool { return id.v == "" }
+
+// MustParseExternalMetadataID panics on an invalid ID; for tests only.
+func MustParseExternalMetadataID(s string) ExternalMetadataID {
+	return mustParse(ParseExternalMetadataID(s))
+}
+
+// MaxTitleRunes is the longest title accepted, counted in characters.
+const MaxTitleRunes = 255
+
+// MovieTitle is a trimmed, non-empty title of at most 255 characters.
+type MovieTitle struct{ v string }
+
+// NewMovieTitle validates and trims a title.
+func NewMovieTitle(s string) (MovieTitle, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		return MovieTitle{}, fieldErr("title", "must not be empty")
+	case !utf8.ValidString(s):
+		return MovieTitle{}, fieldErr("title", "must be valid UTF-8")
+	case utf8.RuneCountInString(s) > MaxTitleRunes:
+		return MovieTitle{}, fieldErr("title", "must be at most 255 characters")
+	}
+	return MovieTitle{s}, nil
+}
+
+// String returns the title.
+func (t MovieTitle) String() string { return t.v }
+
+// IsZero reports whether the title is unset.
+func (t MovieTitle) IsZero() bool { return t.v == "" }
+
+// EqualFold reports whether two titles are the same ignoring case.
+func (t MovieTitle) EqualFold(o MovieTitle) bool { return strings.EqualFold(t.v, o.v) }
+
+// MustNewMovieTitle panics on an invalid title; for tests only.
+func MustNewMovieTitle(s string) MovieTitle { return mustParse(NewMovieTitle(s)) }
+
+// Director is a film's director: trimmed, at most 255 characters; the zero
+// value means unknown.
+type Director struct{ v string }
+
+// NewDirector validates and trims a director's name. An empty name gives the
+// zero Director (unknown).
+func NewDirector(s string) (Director, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case !utf8.ValidString(s):
+		return Director{}, fieldErr("director", "must be valid UTF-8")
+	case utf8.RuneCountInString(s) > MaxTitleRunes:
+		return Director{}, fieldErr("director", "must be at most 255 characters")
+	}
+	return Director{s}, nil
+}
+
+// String returns the name, or "" when unknown.
+func (d Director) String() string { return d.v }
+
+// IsZero reports whether the director is unknown.
+func (d Director) IsZero() bool { return d.v == "" }
+
+// MaxCommentRunes is the longest comment accepted, counted in characters.
+const MaxCommentRunes = 10000
+
+// Comment is a trimmed note of at most 10,000 characters. The zero value
+// means no comment.
+type Comment struct{ v string }
+
+// NewComment validates and trims a comment. Whitespace only gives the zero
+// Comment (no comment).
+func NewComment(s string) (Comment, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case !utf8.ValidString(s):
+		return Comment{}, fieldErr("comment", "must be valid UTF-8")
+	case utf8.RuneCountInString(s) > MaxCommentRunes:
+		return Comment{}, fieldErr("comment", "must be at most 10000 characters")
+	}
+	return Comment{s}, nil
+}
+
+// String returns the comment, or "" when there is none.
+func (c Comment) String() string { return c.v }
+
+// IsZero reports whether there is no comment.
+func (c Comment) IsZero() bool { return c.v == "" }
+
+// Rating is a whole number of stars from 0 to 5.
+type Rating struct{ v int }
+
+// Rating bounds.
+const (
+	MinRating = 0
+	MaxRating = 5
+)
+
+// NewRating validates a rating.
+func NewRating(n int) (Rating, error) {
+	if n < MinRating || n > MaxRating {
+		return Rating{}, fieldErr("rating", "must be an integer from 0 to 5")
+	}
+	return Rating{n}, nil
+}
+
+// Int returns the number of stars.
+func (r Rating) Int() int { return r.v }
+
+// String returns the number of stars in decimal.
+func (r Rating) String() string { return strconv.Itoa(r.v) }
+
+// MustNewRating panics on an invalid rating; for tests only.
+func MustNewRating(n int) Rating { return mustParse(NewRating(n)) }
+
+// FirstFilmYear is the year of the earliest surviving motion picture.
+const FirstFilmYear = 1888
+
+// ReleaseYear is a film's release year: 1888 to the current year + 5.
+type ReleaseYear struct{ v int }
+
+// NewReleaseYear validates y against the current year.
+func NewReleaseYear(y int) (ReleaseYear, error) { return NewReleaseYearAt(y, time.Now()) }
+
+// NewReleaseYearAt validates y against the year of now.
+func NewReleaseYearAt(y int, now time.Time) (ReleaseYear, error) {
+	maxYear := now.UTC().Year() + 5
+	if y < FirstFilmYear || y > maxYear {
+		return ReleaseYear{}, fieldErr("release_year", "must be from 1888 to "+strconv.Itoa(maxYear))
+	}
+	return ReleaseYear{y}, nil
+}
+
+// Int returns the year.
+func (y ReleaseYear) Int() int { return y.v }
+
+// String returns the year in decimal.
+func (y ReleaseYear) String() string { return strconv.Itoa(y.v) }
+
+// IsZero reports whether the year is unset.
+func (y ReleaseYear) IsZero() bool { return y.v == 0 }
+
+// MustNewReleaseYear panics on an invalid year; for tests only.
+func MustNewReleaseYear(y int) ReleaseYear { return mustParse(NewReleaseYear(y)) }
+
+// Email is a bare address, stored and compared in lower case.
+type Email struct{ v string }
+
+// maxEmailBytes is the longest address SMTP allows in a path.
+const maxEmailBytes = 254
+
+// ParseEmail trims s and accepts a bare address only (no display name, no
+// angle brackets).
+func ParseEmail(s string) (Email, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return Email{}, fieldErr("email", "must not be empty")
+	}
+	if len(s) > maxEmailBytes {
+		return Email{}, fieldErr("email", "must be at most 254 bytes")
+	}
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Name != "" || addr.Address != s {
+		return Email{}, fieldErr("email", "must be a bare email address like name@example.com")
+	}
+	return Email{strings.ToLower(s)}, nil
+}
+
+// String returns the lower-case address.
+func (e Email) String() string { return e.v }
+
+// IsZero reports whether the email is unset.
+func (e Email) IsZero() bool { return e.v == "" }
+
+// MustParseEmail panics on an invalid address; for tests only.
+func MustParseEmail(s string) Email { return mustParse(ParseEmail(s)) }
+
+// PasswordHash is a password hash in PHC string format ("$argon2id$v=19$…").
+type PasswordHash struct{ v string }
+
+// NewPasswordHash accepts a non-empty PHC string.
+func NewPasswordHash(s string) (PasswordHash, error) {
+	if len(s) < 2 || s[0] != '$' || strings.IndexFunc(s, unicode.IsSpace) >= 0 || strings.Count(s, "$") < 2 {
+		return PasswordHash{}, fieldErr("password_hash", "must be a PHC string like $argon2id$…")
+	}
+	return PasswordHash{s}, nil
+}
+
+// String returns the PHC string. It is a secret: never log it.
+func (h PasswordHash) String() string { return h.v }
+
+// IsZero reports whether the hash is unset.
+func (h PasswordHash) IsZero() bool { return h.v == "" }
+
+// maxURLBytes bounds poster URLs.
+const maxURLBytes = 2048
+
+// PosterURL is an absolute http or https URL of a poster image.
+type PosterURL struct{ v string }
+
+// ParsePosterURL accepts an absolute http(s) URL with a host.
+func ParsePosterURL(s string) (PosterURL, error) {
+	s = strings.TrimSpace(s)
+	if len(s) > maxURLBytes {
+		return PosterURL{}, fieldErr("poster_url", "must be at most 2048 bytes")
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return PosterURL{}, fieldErr("poster_url", "must be an absolute http or https URL")
+	}
+	return PosterURL{u.String()}, nil
+}
+
+// String returns the URL.
+func (u PosterURL) String() string { return u.v }
+
+// IsZero reports whether the URL is unset.
+func (u PosterURL) IsZero() bool { return u.v == "" }
+
+// MustParsePosterURL panics on an invalid URL; for tests only.
+func MustParsePosterURL(s string) PosterURL { return mustParse(ParsePosterURL(s)) }
+
+// PosterPath is the key under which a poster is stored.
+type PosterPath struct{ v string }
+
+// NewPosterPath accepts a non-empty key of at most 1024 bytes without
+// control characters.
+func NewPosterPath(s string) (PosterPath, error) {
+	if s == "" || len(s) > 1024 || strings.IndexFunc(s, unicode.IsControl) >= 0 {
+		return PosterPath{}, fieldErr("poster_path", "must be a non-empty storage key of at most 1024 bytes")
+	}
+	return PosterPath{s}, nil
+}
+
+// String returns the key.
+func (p PosterPath) String() string { return p.v }
+
+// IsZero reports whether no poster is stored.
+func (p PosterPath) IsZero() bool { return p.v == "" }
+
+// MustNewPosterPath panics on an invalid key; for tests only.
+func MustNewPosterPath(s string) PosterPath { return mustParse(NewPosterPath(s)) }
