@@ -1,0 +1,189 @@
+// Package rss renders the moviediary as an RSS 2.0 feed.
+//
+// The feed has one item per logged viewing: its title is "Title (Year)", its
+// link leads to the diary filtered to that movie, its description is the
+// rating ("4/5") followed by the comment when there is one, its pubDate is
+// when the film was watched and its guid is the review ID. Every text is
+// escaped by encoding/xml, so titles and comments may hold any character.
+//
+// Render writes what it is given; the caller fetches the FeedLimit latest
+// entries by watched_at, newest first.
+package rss
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/moviediary/moviediary/domain"
+)
+
+// ContentType is the media type of a rendered feed.
+const ContentType = "application/rss+xml; charset=utf-8"
+
+// FeedLimit is how many of the latest entries the feed carries.
+const FeedLimit = 50
+
+// DefaultTitle is the channel title used when Feed.Title is empty.
+const DefaultTitle = "Movie Diary"
+
+// FeedPath is the path, relative to the base URL, at which the feed is
+// served; the channel's atom:link rel="self" points there.
+const FeedPath = "/feed.rss"
+
+// atomNS is the Atom namespace, used only for the channel's self link.
+const atomNS = "http://www.w3.org/2005/Atom"
+
+// Feed is everything Render needs.
+type Feed struct {
+	// Title is the channel title (DIARY_TITLE); DefaultTitle when empty.
+	Title string
+	// BaseURL is the public absolute http(s) URL of the diary (BASE_URL),
+	// with or without a trailing slash. It is the channel link and the
+	// prefix of every item link.
+	BaseURL string
+	// Description is the channel description; a sentence naming the title
+	// when empty.
+	Description string
+	// Entries are the viewings to list, in the order given (newest first).
+	Entries []domain.DiaryEntry
+}
+
+// The wire structs mirror RSS 2.0. Field order is element order.
+type rssDoc struct {
+	XMLName xml.Name   `xml:"rss"`
+	Version string     `xml:"version,attr"`
+	AtomNS  string     `xml:"xmlns:atom,attr"`
+	Channel rssChannel `xml:"channel"`
+}
+
+type rssChannel struct {
+	Title         string    `xml:"title"`
+	Link          string    `xml:"link"`
+	Description   string    `xml:"description"`
+	LastBuildDate string    `xml:"lastBuildDate,omitempty"`
+	Generator     string    `xml:"generator"`
+	Self          atomLink  `xml:"atom:link"`
+	Items         []rssItem `xml:"item"`
+}
+
+type atomLink struct {
+	Href string `xml:"href,attr"`
+	Rel  string `xml:"rel,attr"`
+	Type string `xml:"type,attr"`
+}
+
+type rssItem struct {
+	Title       string  `xml:"title"`
+	Link        string  `xml:"link"`
+	Description string  `xml:"description"`
+	PubDate     string  `xml:"pubDate"`
+	GUID        rssGUID `xml:"guid"`
+}
+
+type rssGUID struct {
+	IsPermaLink string `xml:"isPermaLink,attr"`
+	Value       string `xml:",chardata"`
+}
+
+// Render writes feed as an RSS 2.0 document to w.
+//
+// It returns an error wrapping domain.ErrValidation when BaseURL is not an
+// absolute http or https URL, and one wrapping domain.ErrInfrastructure when
+// encoding or writing fails. The document is built in memory first, so
+// nothing is written to w when it cannot be built.
+func Render(w io.Writer, feed Feed) error {
+	base, err := normaliseBaseURL(feed.BaseURL)
+	if err != nil {
+		return fmt.Errorf("rss: render: %w", err)
+	}
+	doc := build(feed, base)
+
+	var buf bytes.Buffer
+	buf.Grow(512 + 400*len(feed.Entries))
+	buf.WriteString(xml.Header)
+	enc := xml.NewEncoder(&buf)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("rss: encode feed: %w: %w", domain.ErrInfrastructure, err)
+	}
+	if err := enc.Close(); err != nil {
+		return fmt.Errorf("rss: encode feed: %w: %w", domain.ErrInfrastructure, err)
+	}
+	buf.WriteByte('\n')
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("rss: write feed: %w: %w", domain.ErrInfrastructure, err)
+	}
+	return nil
+}
+
+func build(feed Feed, base string) rssDoc {
+	title := strings.TrimSpace(feed.Title)
+	if title == "" {
+		title = DefaultTitle
+	}
+	desc := strings.TrimSpace(feed.Description)
+	if desc == "" {
+		desc = "Films watched and rated in " + title + "."
+	}
+	ch := rssChannel{
+		Title:       title,
+		Link:        base + "/",
+		Description: desc,
+		Generator:   "moviediary",
+		Self:        atomLink{Href: base + FeedPath, Rel: "self", Type: "application/rss+xml"},
+		Items:       make([]rssItem, 0, len(feed.Entries)),
+	}
+	var latest time.Time
+	for _, e := range feed.Entries {
+		if e.Review.WatchedAt.After(latest) {
+			latest = e.Review.WatchedAt
+		}
+		ch.Items = append(ch.Items, item(e, base))
+	}
+	// The feed changes only when a viewing is logged, so the latest
+	// watched_at is a stable build date that needs no clock.
+	if !latest.IsZero() {
+		ch.LastBuildDate = latest.UTC().Format(time.RFC1123Z)
+	}
+	return rssDoc{Version: "2.0", AtomNS: atomNS, Channel: ch}
+}
+
+func item(e domain.DiaryEntry, base string) rssItem {
+	return rssItem{
+		Title:       ItemTitle(e.Movie),
+		Link:        base + "/diary?movie_id=" + url.QueryEscape(e.Movie.ID.String()),
+		Description: ItemDescription(e.Review),
+		PubDate:     e.Review.WatchedAt.UTC().Format(time.RFC1123Z),
+		GUID:        rssGUID{IsPermaLink: "false", Value: e.Review.ID.String()},
+	}
+}
+
+// ItemTitle returns an item's title, "Title (Year)".
+func ItemTitle(m domain.Movie) string {
+	return m.Title.String() + " (" + m.ReleaseYear.String() + ")"
+}
+
+// ItemDescription returns an item's description: "N/5", or "N/5 — comment"
+// when the review has a comment.
+func ItemDescription(r domain.Review) string {
+	d := r.Rating.String() + "/5"
+	if !r.Comment.IsZero() {
+		d += " — " + r.Comment.String()
+	}
+	return d
+}
+
+// normaliseBaseURL checks that s is an absolute http(s) URL without query or
+// fragment and returns it without a trailing slash.
+func normaliseBaseURL(s string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", domain.FieldError{Field: "base_url", Rule: "must be an absolute http or https URL without query or fragment"}
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}

@@ -1,0 +1,273 @@
+package rss_test
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moviediary/moviediary/adapters/rss"
+	"github.com/moviediary/moviediary/domain"
+)
+
+// parsed mirrors the feed as a reader sees it, namespaces resolved.
+type parsed struct {
+	XMLName xml.Name `xml:"rss"`
+	Version string   `xml:"version,attr"`
+	Channel struct {
+		// Self comes before Link: encoding/xml gives an element to the
+		// first field that matches, and an unqualified "link" tag would
+		// also match atom:link.
+		Self struct {
+			Href string `xml:"href,attr"`
+			Rel  string `xml:"rel,attr"`
+			Type string `xml:"type,attr"`
+		} `xml:"http://www.w3.org/2005/Atom link"`
+		Title         string       `xml:"title"`
+		Link          string       `xml:"link"`
+		Description   string       `xml:"description"`
+		LastBuildDate string       `xml:"lastBuildDate"`
+		Items         []parsedItem `xml:"item"`
+	} `xml:"channel"`
+}
+
+type parsedItem struct {
+	Title       string `xml:"title"`
+	Link        string `xml:"link"`
+	Description string `xml:"description"`
+	PubDate     string `xml:"pubDate"`
+	GUID        struct {
+		IsPermaLink string `xml:"isPermaLink,attr"`
+		Value       string `xml:",chardata"`
+	} `xml:"guid"`
+}
+
+func mustEntry(tb testing.TB, title string, year, rating int, comment string, watched time.Time) domain.DiaryEntry {
+	tb.Helper()
+	movie, err := domain.NewMovie(domain.ExternalMetadataID{}, domain.MustNewMovieTitle(title), domain.MustNewReleaseYear(year), domain.Director{})
+	if err != nil {
+		tb.Fatalf("NewMovie: %v", err)
+	}
+	c, err := domain.NewComment(comment)
+	if err != nil {
+		tb.Fatalf("NewComment: %v", err)
+	}
+	review, err := domain.RestoreReview(domain.NewReviewID(), movie.ID, domain.NewUserID(), domain.MustNewRating(rating), c, watched, watched)
+	if err != nil {
+		tb.Fatalf("RestoreReview: %v", err)
+	}
+	return domain.DiaryEntry{Movie: movie, Review: review}
+}
+
+func mustRender(tb testing.TB, feed rss.Feed) (string, parsed) {
+	tb.Helper()
+	var buf bytes.Buffer
+	if err := rss.Render(&buf, feed); err != nil {
+		tb.Fatalf("Render: %v", err)
+	}
+	var p parsed
+	if err := xml.Unmarshal(buf.Bytes(), &p); err != nil {
+		tb.Fatalf("output is not well-formed XML: %v\n%s", err, buf.String())
+	}
+	return buf.String(), p
+}
+
+func TestRenderItemsCarryEveryFieldEscapedAndParseBack(t *testing.T) {
+	t.Parallel()
+	nasty := `Loved it <script>alert(1)</script> & "quoted" 'single' 🍿🎬 ünïcödé`
+	watched := time.Date(2024, 5, 1, 20, 30, 0, 0, time.UTC)
+	tests := []struct {
+		name     string
+		entry    domain.DiaryEntry
+		wantTitl string
+		wantDesc string
+	}{
+		{
+			name:     "comment with markup, ampersand, quotes and emoji is kept verbatim",
+			entry:    mustEntry(t, "Amélie", 2001, 4, nasty, watched),
+			wantTitl: "Amélie (2001)",
+			wantDesc: "4/5 — " + nasty,
+		},
+		{
+			name:     "no comment gives the bare rating",
+			entry:    mustEntry(t, "Heat", 1995, 5, "", watched.Add(-time.Hour)),
+			wantTitl: "Heat (1995)",
+			wantDesc: "5/5",
+		},
+		{
+			name:     "zero rating is 0/5",
+			entry:    mustEntry(t, "Cats", 2019, 0, "", watched.Add(-2*time.Hour)),
+			wantTitl: "Cats (2019)",
+			wantDesc: "0/5",
+		},
+		{
+			name:     "title with markup and ampersand is escaped",
+			entry:    mustEntry(t, `Tom & Jerry <b>"The Movie"</b> 🐭`, 1992, 2, "fine & dandy", watched.Add(-3*time.Hour)),
+			wantTitl: `Tom & Jerry <b>"The Movie"</b> 🐭 (1992)`,
+			wantDesc: "2/5 — fine & dandy",
+		},
+		{
+			name:     "control character that XML cannot carry is replaced, not emitted",
+			entry:    mustEntry(t, "Alien", 1979, 3, "a\x01b", watched.Add(-4*time.Hour)),
+			wantTitl: "Alien (1979)",
+			wantDesc: "3/5 — a\uFFFDb",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			raw, p := mustRender(t, rss.Feed{BaseURL: "https://diary.example/", Entries: []domain.DiaryEntry{tc.entry}})
+			if strings.Contains(raw, "<script") || strings.Contains(raw, "<b>") {
+				t.Errorf("raw markup leaked into the feed:\n%s", raw)
+			}
+			if len(p.Channel.Items) != 1 {
+				t.Fatalf("items = %d, want 1", len(p.Channel.Items))
+			}
+			it := p.Channel.Items[0]
+			if it.Title != tc.wantTitl {
+				t.Errorf("title = %q, want %q", it.Title, tc.wantTitl)
+			}
+			if it.Description != tc.wantDesc {
+				t.Errorf("description = %q, want %q", it.Description, tc.wantDesc)
+			}
+			if want := "https://diary.example/diary?movie_id=" + tc.entry.Movie.ID.String(); it.Link != want {
+				t.Errorf("link = %q, want %q", it.Link, want)
+			}
+			if it.GUID.Value != tc.entry.Review.ID.String() || it.GUID.IsPermaLink != "false" {
+				t.Errorf("guid = %q isPermaLink=%q, want %q isPermaLink=false", it.GUID.Value, it.GUID.IsPermaLink, tc.entry.Review.ID)
+			}
+			got, err := time.Parse(time.RFC1123Z, it.PubDate)
+			if err != nil {
+				t.Fatalf("pubDate %q is not RFC 1123 with numeric zone: %v", it.PubDate, err)
+			}
+			if !got.Equal(tc.entry.Review.WatchedAt) {
+				t.Errorf("pubDate = %v, want %v", got, tc.entry.Review.WatchedAt)
+			}
+		})
+	}
+}
+
+func TestRenderPubDateIsRFC1123WithNumericZone(t *testing.T) {
+	t.Parallel()
+	e := mustEntry(t, "Heat", 1995, 5, "", time.Date(2024, 5, 1, 20, 30, 0, 0, time.UTC))
+	_, p := mustRender(t, rss.Feed{BaseURL: "https://diary.example", Entries: []domain.DiaryEntry{e}})
+	if got, want := p.Channel.Items[0].PubDate, "Wed, 01 May 2024 20:30:00 +0000"; got != want {
+		t.Errorf("pubDate = %q, want %q", got, want)
+	}
+}
+
+func TestRenderChannel(t *testing.T) {
+	t.Parallel()
+	newest := time.Date(2024, 6, 2, 9, 0, 0, 0, time.UTC)
+	entries := []domain.DiaryEntry{
+		mustEntry(t, "Heat", 1995, 5, "", newest),
+		mustEntry(t, "Alien", 1979, 4, "", newest.Add(-24*time.Hour)),
+	}
+	tests := []struct {
+		name      string
+		feed      rss.Feed
+		wantTitle string
+		wantLink  string
+		wantSelf  string
+		wantDesc  string
+		wantBuild string
+		wantItems []string
+	}{
+		{
+			name:      "empty title falls back to the default and trailing slash is normalised",
+			feed:      rss.Feed{BaseURL: "http://localhost:3000/", Entries: entries},
+			wantTitle: rss.DefaultTitle,
+			wantLink:  "http://localhost:3000/",
+			wantSelf:  "http://localhost:3000/feed.rss",
+			wantDesc:  "Films watched and rated in Movie Diary.",
+			wantBuild: "Sun, 02 Jun 2024 09:00:00 +0000",
+			wantItems: []string{"Heat (1995)", "Alien (1979)"},
+		},
+		{
+			name:      "custom title and description are escaped and kept; base path is kept",
+			feed:      rss.Feed{Title: `Ann's <Films> & "more"`, Description: "Everything I watch 🎞", BaseURL: "https://example.com/movies", Entries: entries},
+			wantTitle: `Ann's <Films> & "more"`,
+			wantLink:  "https://example.com/movies/",
+			wantSelf:  "https://example.com/movies/feed.rss",
+			wantDesc:  "Everything I watch 🎞",
+			wantBuild: "Sun, 02 Jun 2024 09:00:00 +0000",
+			wantItems: []string{"Heat (1995)", "Alien (1979)"},
+		},
+		{
+			name:      "no entries gives an empty channel without a build date",
+			feed:      rss.Feed{BaseURL: "https://diary.example"},
+			wantTitle: rss.DefaultTitle,
+			wantLink:  "https://diary.example/",
+			wantSelf:  "https://diary.example/feed.rss",
+			wantDesc:  "Films watched and rated in Movie Diary.",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			raw, p := mustRender(t, tc.feed)
+			if !strings.HasPrefix(raw, `<?xml version="1.0" encoding="UTF-8"?>`) {
+				t.Errorf("missing XML declaration: %.60q", raw)
+			}
+			if p.Version != "2.0" {
+				t.Errorf("version = %q, want 2.0", p.Version)
+			}
+			ch := p.Channel
+			if ch.Title != tc.wantTitle || ch.Link != tc.wantLink || ch.Description != tc.wantDesc || ch.LastBuildDate != tc.wantBuild {
+				t.Errorf("channel = {%q %q %q %q}, want {%q %q %q %q}",
+					ch.Title, ch.Link, ch.Description, ch.LastBuildDate, tc.wantTitle, tc.wantLink, tc.wantDesc, tc.wantBuild)
+			}
+			if ch.Self.Href != tc.wantSelf || ch.Self.Rel != "self" || ch.Self.Type != "application/rss+xml" {
+				t.Errorf("atom:link = %+v, want href %q rel=self", ch.Self, tc.wantSelf)
+			}
+			var titles []string
+			for _, it := range ch.Items {
+				titles = append(titles, it.Title)
+			}
+			if strings.Join(titles, "|") != strings.Join(tc.wantItems, "|") {
+				t.Errorf("item order = %q, want %q", titles, tc.wantItems)
+			}
+		})
+	}
+}
+
+func TestRenderRejectsBaseURLThatIsNotAbsoluteHTTP(t *testing.T) {
+	t.Parallel()
+	for _, base := range []string{"", "/relative", "localhost:3000", "ftp://example.com", "https://example.com/?q=1", "javascript:alert(1)"} {
+		t.Run(base, func(t *testing.T) {
+			t.Parallel()
+			var buf bytes.Buffer
+			err := rss.Render(&buf, rss.Feed{BaseURL: base})
+			if !errors.Is(err, domain.ErrValidation) {
+				t.Fatalf("err = %v, want ErrValidation", err)
+			}
+			if buf.Len() != 0 {
+				t.Errorf("wrote %d bytes on error", buf.Len())
+			}
+		})
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("connection reset") }
+
+func TestRenderReportsWriteFailureAsInfrastructure(t *testing.T) {
+	t.Parallel()
+	err := rss.Render(failingWriter{}, rss.Feed{BaseURL: "https://diary.example"})
+	if !errors.Is(err, domain.ErrInfrastructure) {
+		t.Fatalf("err = %v, want ErrInfrastructure", err)
+	}
+}
+
+func TestContentTypeAndLimitMatchTheSpec(t *testing.T) {
+	t.Parallel()
+	if rss.ContentType != "application/rss+xml; charset=utf-8" {
+		t.Errorf("ContentType = %q", rss.ContentType)
+	}
+	if rss.FeedLimit != 50 {
+		t.Errorf("FeedLimit = %d", rss.FeedLimit)
+	}
+}
