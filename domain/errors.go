@@ -105,6 +105,16 @@ func (v *Validation) Check(field string, err error) {
 	v.Add(field, err.Error())
 }
 
+// Has reports whether a rule broken by field is already recorded.
+func (v *Validation) Has(field string) bool {
+	for _, f := range v.fields {
+		if f.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
 // Err returns a *ValidationError holding every recorded field, or nil.
 func (v *Validation) Err() error {
 	if len(v.fields) == 0 {
