@@ -1,0 +1,278 @@
+// Package posterfetcher downloads moviediary's poster images over HTTP.
+//
+// The Fetcher keeps the rules of SPEC §9: only http and https, at most a
+// few redirects (each re-checked), a size cap, a timeout, a body that must
+// sniff as JPEG, PNG, GIF or WebP, and no connections to loopback, private,
+// link-local and other non-public addresses unless allowed. The address
+// rule is enforced on the resolved IP when the socket is dialled, so a
+// hostname that resolves to 127.0.0.1, or a redirect to one, is refused as
+// surely as a literal address.
+package posterfetcher
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"syscall"
+	"time"
+
+	"github.com/moviediary/moviediary/domain"
+)
+
+// Defaults applied to zero Config fields.
+const (
+	DefaultTimeout      = 30 * time.Second
+	DefaultMaxBytes     = 10 << 20
+	DefaultMaxRedirects = 3
+	DefaultUserAgent    = "moviediary-posterfetcher/1"
+)
+
+// Config configures a Fetcher. The zero value gives the SPEC defaults with
+// private addresses refused.
+type Config struct {
+	// Timeout bounds one whole download, redirects and body included;
+	// zero means DefaultTimeout.
+	Timeout time.Duration
+	// MaxBytes is the largest accepted body; zero means DefaultMaxBytes.
+	MaxBytes int64
+	// AllowPrivate lets the fetcher connect to loopback, private,
+	// link-local and the other addresses CheckAddr refuses (tests).
+	AllowPrivate bool
+	// MaxRedirects is how many redirects one download may follow; zero
+	// means DefaultMaxRedirects and a negative value follows none.
+	MaxRedirects int
+	// UserAgent is sent with every request; empty means DefaultUserAgent.
+	UserAgent string
+}
+
+// Fetcher downloads posters. It implements domain.PosterFetcher and is safe
+// for concurrent use.
+type Fetcher struct {
+	client    *http.Client
+	transport *http.Transport
+	timeout   time.Duration
+	maxBytes  int64
+	userAgent string
+	// checkAddr judges every dialled address; nil allows all.
+	checkAddr func(netip.AddrPort) error
+}
+
+var _ domain.PosterFetcher = (*Fetcher)(nil)
+
+// New returns a Fetcher for cfg, or an error wrapping domain.ErrValidation
+// when a field is negative where it may not be.
+func New(cfg Config) (*Fetcher, error) {
+	var v domain.Validation
+	if cfg.Timeout < 0 {
+		v.Add("timeout", "must not be negative")
+	}
+	if cfg.MaxBytes < 0 {
+		v.Add("max_bytes", "must not be negative")
+	}
+	if err := v.Err(); err != nil {
+		return nil, fmt.Errorf("posterfetcher: %w", err)
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.MaxBytes == 0 {
+		cfg.MaxBytes = DefaultMaxBytes
+	}
+	switch {
+	case cfg.MaxRedirects == 0:
+		cfg.MaxRedirects = DefaultMaxRedirects
+	case cfg.MaxRedirects < 0:
+		cfg.MaxRedirects = 0
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = DefaultUserAgent
+	}
+
+	f := &Fetcher{timeout: cfg.Timeout, maxBytes: cfg.MaxBytes, userAgent: cfg.UserAgent}
+	if !cfg.AllowPrivate {
+		f.checkAddr = func(ap netip.AddrPort) error { return CheckAddr(ap.Addr()) }
+	}
+	dialer := &net.Dialer{
+		Timeout:   cfg.Timeout,
+		KeepAlive: 30 * time.Second,
+		Control:   f.control,
+	}
+	f.transport = &http.Transport{
+		// No proxy, not even one from the environment: a proxy would dial
+		// the poster host itself and bypass the address check.
+		Proxy:                  nil,
+		DialContext:            dialer.DialContext,
+		ForceAttemptHTTP2:      true,
+		MaxIdleConns:           16,
+		IdleConnTimeout:        90 * time.Second,
+		TLSHandshakeTimeout:    10 * time.Second,
+		ResponseHeaderTimeout:  cfg.Timeout,
+		ExpectContinueTimeout:  time.Second,
+		MaxResponseHeaderBytes: 64 << 10,
+		// Posters are already compressed; asking for gzip would only let
+		// a small body expand past the cap before we count it.
+		DisableCompression: true,
+	}
+	maxRedirects := cfg.MaxRedirects
+	f.client = &http.Client{
+		Transport: f.transport,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) > maxRedirects {
+				return &redirectError{fmt.Sprintf("more than %d redirects", maxRedirects)}
+			}
+			if err := checkScheme(req.URL); err != nil {
+				return err
+			}
+			return nil
+		},
+	}
+	return f, nil
+}
+
+// CloseIdleConnections closes connections kept alive for reuse.
+func (f *Fetcher) CloseIdleConnections() { f.transport.CloseIdleConnections() }
+
+// control is the net.Dialer hook that sees the resolved address of every
+// connection before it is made.
+func (f *Fetcher) control(network, address string, _ syscall.RawConn) error {
+	if f.checkAddr == nil {
+		return nil
+	}
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return &AddrRefusedError{Reason: "unparseable address " + address}
+	}
+	return f.checkAddr(ap)
+}
+
+// redirectError is a redirect the fetcher will not follow.
+type redirectError struct{ reason string }
+
+func (e *redirectError) Error() string        { return e.reason }
+func (e *redirectError) Is(target error) bool { return target == domain.ErrPermanent }
+
+// checkScheme refuses every URL that is not http or https.
+func checkScheme(u *url.URL) error {
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return &redirectError{fmt.Sprintf("scheme %q is not http or https", u.Scheme)}
+	}
+	return nil
+}
+
+// FetchPoster downloads the image at u. 404 and 410 wrap domain.ErrNotFound;
+// a body that is not a JPEG, PNG, GIF or WebP image, a body over the size
+// cap, too many redirects, a non-http(s) redirect, a refused address and
+// other 4xx answers wrap domain.ErrPermanent; timeouts, connection errors,
+// 5xx, 408 and 429 wrap domain.ErrUnavailable.
+func (f *Fetcher) FetchPoster(ctx context.Context, u domain.PosterURL) ([]byte, error) {
+	if u.IsZero() {
+		return nil, fmt.Errorf("fetch poster: %w", domain.FieldError{Field: "poster_url", Rule: "must be set"})
+	}
+	parsed, err := url.Parse(u.String())
+	if err != nil {
+		return nil, fmt.Errorf("fetch poster: %w: %w", domain.ErrPermanent, err)
+	}
+	if err := checkScheme(parsed); err != nil {
+		return nil, fmt.Errorf("fetch poster: %w", err)
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, parsed.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("fetch poster: %w: %w", domain.ErrPermanent, err)
+	}
+	req.Header.Set("User-Agent", f.userAgent)
+	req.Header.Set("Accept", "image/jpeg, image/png, image/gif, image/webp")
+
+	resp, err := f.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("fetch poster: %w", classify(err))
+	}
+	defer resp.Body.Close()
+
+	if err := checkStatus(resp.StatusCode); err != nil {
+		return nil, fmt.Errorf("fetch poster %s: %w", redact(resp.Request.URL), err)
+	}
+	if resp.ContentLength > f.maxBytes {
+		return nil, fmt.Errorf("fetch poster: %w: declared size %d bytes is over the %d-byte cap", domain.ErrPermanent, resp.ContentLength, f.maxBytes)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, f.maxBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("fetch poster: reading body: %w", classify(err))
+	}
+	if int64(len(body)) > f.maxBytes {
+		return nil, fmt.Errorf("fetch poster: %w: body is over the %d-byte cap", domain.ErrPermanent, f.maxBytes)
+	}
+	if _, ok := SniffImage(body); !ok {
+		return nil, fmt.Errorf("fetch poster: %w: body is %s, not a JPEG, PNG, GIF or WebP image", domain.ErrPermanent, http.DetectContentType(body))
+	}
+	return body, nil
+}
+
+// checkStatus maps a status code to nil for success or to an error kind.
+func checkStatus(code int) error {
+	switch {
+	case code >= 200 && code < 300:
+		return nil
+	case code == http.StatusNotFound || code == http.StatusGone:
+		return fmt.Errorf("%w: status %d", domain.ErrNotFound, code)
+	case code >= 500, code == http.StatusTooManyRequests, code == http.StatusRequestTimeout:
+		return fmt.Errorf("%w: status %d", domain.ErrUnavailable, code)
+	default:
+		return fmt.Errorf("%w: status %d", domain.ErrPermanent, code)
+	}
+}
+
+// classify turns a transport error into a domain error kind. Refusals the
+// fetcher made itself (a refused address, a redirect it would not follow)
+// are permanent; everything else — timeouts, refused or reset connections,
+// DNS failures, cancellation — is transient.
+func classify(err error) error {
+	var refused *AddrRefusedError
+	if errors.As(err, &refused) {
+		return refused
+	}
+	var redirect *redirectError
+	if errors.As(err, &redirect) {
+		return redirect
+	}
+	return fmt.Errorf("%w: %w", domain.ErrUnavailable, err)
+}
+
+// redact drops the query and credentials of u for error messages.
+func redact(u *url.URL) string {
+	c := *u
+	c.User = nil
+	c.RawQuery = ""
+	c.Fragment = ""
+	return c.String()
+}
+
+// SniffImage reports the media type of an accepted poster image —
+// "image/jpeg", "image/png", "image/gif" or "image/webp" — and whether b is
+// one, judged by its leading bytes.
+func SniffImage(b []byte) (string, bool) {
+	if isWebP(b) {
+		return "image/webp", true
+	}
+	switch ct := http.DetectContentType(b); ct {
+	case "image/jpeg", "image/png", "image/gif", "image/webp":
+		return ct, true
+	default:
+		return ct, false
+	}
+}
+
+// isWebP reports whether b starts with a RIFF header of form WEBP and a
+// VP8, VP8L or VP8X chunk.
+func isWebP(b []byte) bool {
+	return len(b) >= 16 && bytes.Equal(b[0:4], []byte("RIFF")) && bytes.Equal(b[8:12], []byte("WEBP")) &&
+		bytes.Equal(b[12:15], []byte("VP8"))
+}
