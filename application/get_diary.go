@@ -1,0 +1,140 @@
+package application
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/moviediary/moviediary/domain"
+)
+
+// GetDiaryQuery asks for one page of the diary. Its fields are raw client
+// input; GetDiary validates them.
+type GetDiaryQuery struct {
+	// MovieID narrows the diary to one movie; "" means every movie.
+	MovieID string
+	// UserID narrows the diary to one user; "" means every user.
+	UserID string
+	// SortBy is "asc" or "desc" by watched_at; "" means "desc".
+	SortBy string
+	// Limit is the page size, 1 to 100; nil means 20.
+	Limit *int
+	// Offset is how many entries to skip, 0 or more; nil means 0. It may
+	// not be combined with Cursor.
+	Offset *int
+	// Cursor is the NextCursor of a previous page made with the same
+	// filters and sort; "" means the page starts at Offset.
+	Cursor string
+}
+
+// DiaryResult is one page of the diary.
+type DiaryResult struct {
+	// Entries are the page's entries in the requested order.
+	Entries []domain.DiaryEntry
+	// TotalCount is the exact number of entries matching the filters.
+	TotalCount int
+	// Limit is the page size used.
+	Limit int
+	// Offset is the offset used, or nil on a page reached by cursor.
+	Offset *int
+	// NextCursor pages on from the last entry of this page; "" on the last
+	// page.
+	NextCursor string
+}
+
+// GetDiary reads one page of the diary, by offset or by keyset cursor.
+type GetDiary struct {
+	reader domain.DiaryReader
+}
+
+// NewGetDiary returns the GetDiary use case; reader must not be nil.
+func NewGetDiary(reader domain.DiaryReader) (*GetDiary, error) {
+	if err := checkDependencies("GetDiary", dependency{"reader", reader}); err != nil {
+		return nil, err
+	}
+	return &GetDiary{reader: reader}, nil
+}
+
+// Handle validates q and returns the page it asks for. Every malformed
+// parameter is reported at once in a *domain.ValidationError (fields
+// movie_id, user_id, sort_by, limit, offset, cursor) before the reader is
+// called. A cursor combined with an offset, a malformed cursor and a cursor
+// made for other filters or another sort are validation errors of cursor.
+func (uc *GetDiary) Handle(ctx context.Context, q GetDiaryQuery) (DiaryResult, error) {
+	query, err := validateDiaryQuery(q)
+	if err != nil {
+		return DiaryResult{}, err
+	}
+	page, err := uc.reader.QueryDiary(ctx, query)
+	if err != nil {
+		return DiaryResult{}, fmt.Errorf("get diary: %w", err)
+	}
+	res := DiaryResult{
+		Entries:    page.Entries,
+		TotalCount: page.TotalCount,
+		Limit:      query.Page.Limit(),
+	}
+	if query.After == nil {
+		offset := query.Page.Offset()
+		res.Offset = &offset
+	}
+	if page.HasMore && len(page.Entries) > 0 {
+		res.NextCursor = encodeCursor(domain.PositionOf(page.Entries[len(page.Entries)-1]), query.Filter)
+	}
+	return res, nil
+}
+
+// validateDiaryQuery turns q into a domain query, reporting every problem.
+func validateDiaryQuery(q GetDiaryQuery) (domain.DiaryQuery, error) {
+	var (
+		v     domain.Validation
+		query domain.DiaryQuery
+		err   error
+	)
+	if q.MovieID != "" {
+		query.Filter.MovieID, err = domain.ParseMovieID(strings.TrimSpace(q.MovieID))
+		v.Check("movie_id", err)
+	}
+	if q.UserID != "" {
+		query.Filter.UserID, err = domain.ParseUserID(strings.TrimSpace(q.UserID))
+		v.Check("user_id", err)
+	}
+	query.Filter.Sort, err = domain.ParseSortOrder(q.SortBy)
+	v.Check("sort_by", err)
+
+	limit, offset := domain.DefaultPageLimit, 0
+	if q.Limit != nil {
+		limit = *q.Limit
+	}
+	if q.Offset != nil {
+		offset = *q.Offset
+	}
+	query.Page, err = domain.NewPage(limit, offset)
+	if err != nil {
+		// NewPage names its fields limit and offset already.
+		var ve *domain.ValidationError
+		if !errors.As(err, &ve) {
+			return domain.DiaryQuery{}, fmt.Errorf("get diary: %w", err)
+		}
+		for _, f := range ve.Fields {
+			v.Add(f.Field, f.Rule)
+		}
+	}
+
+	if q.Cursor != "" {
+		if q.Offset != nil {
+			v.Add("cursor", ruleCursorAndOffset)
+		}
+		pos, rule := decodeCursor(q.Cursor, query.Filter)
+		if rule != "" {
+			v.Add("cursor", rule)
+		} else {
+			query.After = &pos
+		}
+	}
+	if err := v.Err(); err != nil {
+		return domain.DiaryQuery{}, err
+	}
+	return query, nil
+}
