@@ -1,0 +1,60 @@
+package eventpublisher
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/moviediary/moviediary/domain"
+)
+
+// EventHandler reacts to domain events. Name is stable (it labels logs and
+// metrics, e.g. "poster_sync"); Handle must be safe for concurrent use and
+// should return nil at once for events it does not care about.
+type EventHandler interface {
+	Name() string
+	Handle(ctx context.Context, e domain.Event) error
+}
+
+// HandlerFunc turns a function into an EventHandler called name.
+func HandlerFunc(name string, fn func(ctx context.Context, e domain.Event) error) EventHandler {
+	return funcHandler{name: name, fn: fn}
+}
+
+type funcHandler struct {
+	name string
+	fn   func(context.Context, domain.Event) error
+}
+
+func (h funcHandler) Name() string { return h.name }
+
+func (h funcHandler) Handle(ctx context.Context, e domain.Event) error {
+	if h.fn == nil {
+		return nil
+	}
+	return h.fn(ctx, e)
+}
+
+// PanicError is what a handler's recovered panic becomes. It matches
+// domain.ErrInfrastructure with errors.Is.
+type PanicError struct {
+	// Handler is the name of the handler that panicked.
+	Handler string
+	// Value is what it panicked with.
+	Value any
+	// Stack is the goroutine's stack at the panic.
+	Stack []byte
+}
+
+// Error says which handler panicked and with what.
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("event handler %q panicked: %v", e.Handler, e.Value)
+}
+
+// Is makes a PanicError match domain.ErrInfrastructure.
+func (e *PanicError) Is(target error) bool { return target == domain.ErrInfrastructure }
+
+// Unwrap returns the panic value when it is an error.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
