@@ -2,10 +2,8 @@ module github.com/moviediary/moviediary/adapters/memory
 
 go 1.26
 
-require (
-	github.com/moviediary/moviediary/domain v0.0.0
-)
+require github.com/moviediary/moviediary/domain v0.0.0
 
-replace (
-	github.com/moviediary/moviediary/domain => ../../domain
-)
+require github.com/google/uuid v1.6.0 // indirect
+
+replace github.com/moviediary/moviediary/domain => ../../domain

@@ -1,0 +1,13 @@
+// Package memory holds in-memory adapters of moviediary's ports: a
+// MovieRepository, a UserRepository, a PosterStorage and a MetadataClient.
+//
+// They are the zero-dependency start for embedders: a service built on the
+// domain and application modules runs, and its tests run, with nothing but
+// this package — no database, no object store, no OMDb key. Each adapter is
+// safe for concurrent use, guards its state with one mutex, and copies
+// values in and out so callers cannot change what is stored. Nothing is
+// persisted: state lives as long as the value.
+//
+// Every adapter passes its port's contract suite in package
+// domain/porttest.
+package memory

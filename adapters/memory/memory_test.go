@@ -1,0 +1,33 @@
+package memory_test
+
+import (
+	"testing"
+
+	"github.com/moviediary/moviediary/adapters/memory"
+	"github.com/moviediary/moviediary/domain"
+	"github.com/moviediary/moviediary/domain/porttest"
+)
+
+func TestMovieRepositoryContract(t *testing.T) {
+	porttest.TestMovieRepository(t, func(*testing.T) domain.MovieRepository {
+		return memory.NewMovieRepository()
+	})
+}
+
+func TestUserRepositoryContract(t *testing.T) {
+	porttest.TestUserRepository(t, func(*testing.T) domain.UserRepository {
+		return memory.NewUserRepository()
+	})
+}
+
+func TestPosterStorageContract(t *testing.T) {
+	porttest.TestPosterStorage(t, func(*testing.T) domain.PosterStorage {
+		return memory.NewPosterStorage()
+	})
+}
+
+func TestMetadataClientContract(t *testing.T) {
+	porttest.TestMetadataClient(t, func(_ *testing.T, films []domain.MovieMetadata) domain.MetadataClient {
+		return memory.NewMetadata(films...)
+	})
+}
