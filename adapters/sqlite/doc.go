@@ -1,0 +1,22 @@
+// Package sqlite stores moviediary's movies, viewings and accounts in one
+// SQLite file, using the pure-Go driver modernc.org/sqlite (no cgo) through
+// sqlx. It is the embedded default behind `moviediary serve`.
+//
+// A DB holds two pools on the same file: a single writer connection, whose
+// transactions begin IMMEDIATE, so that writes of this process queue in Go
+// instead of failing with "database is locked"; and a pool of query-only
+// reader connections, which in WAL mode never block the writer nor wait for
+// it. Every connection runs with foreign keys on and a busy timeout, which
+// covers other processes (a second migrator) sharing the file.
+//
+// The schema is created by embedded, versioned migrations (see Migrate and
+// docs/decisions/0001-migrations.md). Exact diary counts are kept in a
+// counters table that triggers update in the transaction of every review
+// insert, so a page with its total count costs a few index lookups however
+// large the diary grows; cursor pages seek the index, and offset pages walk a
+// covering index before joining only the rows they return.
+//
+// Errors wrap a domain error kind (domain.ErrNotFound, ErrConflict,
+// ErrUnavailable, ErrInfrastructure, …) together with the driver's error, so
+// callers classify them with errors.Is while logs keep the driver's text.
+package sqlite

@@ -1,0 +1,90 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/moviediary/moviediary/domain"
+)
+
+// UserRepository stores accounts; it implements domain.UserRepository.
+// Get it from DB.Users.
+type UserRepository struct {
+	db *DB
+}
+
+var _ domain.UserRepository = (*UserRepository)(nil)
+
+// NewUserRepository returns the user repository of db (the same as
+// db.Users()).
+func NewUserRepository(db *DB) *UserRepository { return db.Users() }
+
+// UserByEmail returns the user with that address, or an error wrapping
+// domain.ErrNotFound.
+func (r *UserRepository) UserByEmail(ctx context.Context, email domain.Email) (domain.User, error) {
+	return r.userBy(ctx, "user by email", "email", email.String())
+}
+
+// UserByID returns the user, or an error wrapping domain.ErrNotFound.
+func (r *UserRepository) UserByID(ctx context.Context, id domain.UserID) (domain.User, error) {
+	return r.userBy(ctx, "user by id", "id", idArg(id.UUID()))
+}
+
+func (r *UserRepository) userBy(ctx context.Context, op, column string, arg any) (domain.User, error) {
+	if r.db.closed.Load() {
+		return domain.User{}, &dbError{op: op, kind: domain.ErrUnavailable, err: errClosed}
+	}
+	var row userRow
+	if err := r.db.r.GetContext(ctx, &row, `SELECT `+userColumns+` FROM users WHERE `+column+` = ?`, arg); err != nil {
+		return domain.User{}, r.db.wrap(op, err)
+	}
+	u, err := row.toDomain()
+	return u, r.db.wrap(op, err)
+}
+
+// SaveUser stores a new user, or returns an error wrapping
+// domain.ErrConflict when the email (or the ID) is taken.
+func (r *UserRepository) SaveUser(ctx context.Context, u domain.User) error {
+	const op = "save user"
+	if err := validUser(u); err != nil {
+		return r.db.wrap(op, err)
+	}
+	return r.db.write(ctx, op, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?)`,
+			idArg(u.ID.UUID()), u.Email.String(), u.PasswordHash.String(), createdArg(u.CreatedAt))
+		return err
+	})
+}
+
+// SaveFirstUser stores u only when no user exists yet, atomically (the
+// check and the insert share one write transaction); otherwise it returns
+// an error wrapping domain.ErrForbidden.
+func (r *UserRepository) SaveFirstUser(ctx context.Context, u domain.User) error {
+	const op = "save first user"
+	if err := validUser(u); err != nil {
+		return r.db.wrap(op, err)
+	}
+	return r.db.write(ctx, op, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
+			SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM users)`,
+			idArg(u.ID.UUID()), u.Email.String(), u.PasswordHash.String(), createdArg(u.CreatedAt))
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return fmt.Errorf("%w: an account already exists", domain.ErrForbidden)
+		}
+		return nil
+	})
+}
+
+func validUser(u domain.User) error {
+	_, err := domain.RestoreUser(u.ID, u.Email, u.PasswordHash, u.CreatedAt)
+	return err
+}
