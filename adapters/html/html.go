@@ -1,0 +1,210 @@
+// Package html renders moviediary's server-side pages: the diary with its
+// log form, the sign-in and sign-up pages, and error pages.
+//
+// Pages are built with html/template from templates embedded in the binary
+// and parsed once by New. They need no JavaScript and no external assets:
+// the small stylesheet is inlined in every page, and
+// Renderer.ContentSecurityPolicy names it by hash so the server can send a
+// strict policy. Every POST form carries a hidden csrf_token field; field
+// names match the JSON bodies of the API.
+//
+// The renderer only draws: the HTTP layer decides status codes, reads
+// forms, checks CSRF tokens and passes what it knows in the view structs.
+package html
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/moviediary/moviediary/domain"
+)
+
+// ContentType is the media type of every rendered page.
+const ContentType = "text/html; charset=utf-8"
+
+// DefaultTitle is the site title used when Config.Title is empty.
+const DefaultTitle = "Movie Diary"
+
+// Paths the pages link to and post to. The HTTP layer serves them.
+const (
+	DiaryPath    = "/diary"
+	LoginPath    = "/login"
+	LogoutPath   = "/logout"
+	RegisterPath = "/register"
+	ReviewsPath  = "/reviews"
+	FeedPath     = "/feed.rss"
+	PostersPath  = "/posters/"
+)
+
+// CSRFField is the name of the hidden field that carries the CSRF token in
+// every POST form.
+const CSRFField = "csrf_token"
+
+//go:embed templates/*.html templates/style.css
+var templateFS embed.FS
+
+// Config configures a Renderer.
+type Config struct {
+	// Title is the site title shown in every page (DIARY_TITLE);
+	// DefaultTitle when empty.
+	Title string
+}
+
+// Renderer renders pages. It is safe for concurrent use.
+type Renderer struct {
+	site     string
+	css      template.CSS
+	csp      string
+	diary    *template.Template
+	login    *template.Template
+	register *template.Template
+	errorT   *template.Template
+	bufs     sync.Pool
+}
+
+// New parses the embedded templates. It fails, with an error wrapping
+// domain.ErrInfrastructure, only if they are broken.
+func New(cfg Config) (*Renderer, error) {
+	site := strings.TrimSpace(cfg.Title)
+	if site == "" {
+		site = DefaultTitle
+	}
+	css, err := templateFS.ReadFile("templates/style.css")
+	if err != nil {
+		return nil, fmt.Errorf("html: read stylesheet: %w: %w", domain.ErrInfrastructure, err)
+	}
+	base, err := template.New("layout").ParseFS(templateFS, "templates/layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("html: parse layout: %w: %w", domain.ErrInfrastructure, err)
+	}
+	page := func(file string) (*template.Template, error) {
+		t, err := base.Clone()
+		if err == nil {
+			t, err = t.ParseFS(templateFS, "templates/"+file)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("html: parse %s: %w: %w", file, domain.ErrInfrastructure, err)
+		}
+		return t, nil
+	}
+	r := &Renderer{
+		site: site,
+		css:  template.CSS(css),
+		csp:  contentSecurityPolicy(css),
+		bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }},
+	}
+	if r.diary, err = page("diary.html"); err != nil {
+		return nil, err
+	}
+	if r.login, err = page("login.html"); err != nil {
+		return nil, err
+	}
+	if r.register, err = page("register.html"); err != nil {
+		return nil, err
+	}
+	if r.errorT, err = page("error.html"); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// contentSecurityPolicy allows the inline stylesheet by its hash and
+// nothing else that a page does not need: no scripts at all, images from
+// the same origin (posters), forms posting to the same origin.
+func contentSecurityPolicy(css []byte) string {
+	sum := sha256.Sum256(css)
+	return "default-src 'none'; img-src 'self'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
+		"'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+}
+
+// ContentSecurityPolicy returns a Content-Security-Policy header value that
+// fits every page this renderer draws: the inline stylesheet is allowed by
+// its SHA-256 hash and scripts are not allowed at all.
+func (r *Renderer) ContentSecurityPolicy() string { return r.csp }
+
+// page is the data of the shared layout.
+type page struct {
+	Site       string
+	Title      string
+	CSS        template.CSS
+	SignedIn   bool
+	UserEmail  string
+	CSRFToken  string
+	ShowSignIn bool
+	Content    any
+}
+
+// DiaryPage renders the diary: the entries of one page, pagination links,
+// and either the log form (signed in) or a sign-in link.
+func (r *Renderer) DiaryPage(w io.Writer, v DiaryView) error {
+	c := newDiaryContent(v)
+	title := ""
+	if c.Filter != nil {
+		title = c.Filter.TitleYear
+	}
+	return r.render(w, "diary", r.diary, page{
+		Site: r.site, Title: title, CSS: r.css,
+		SignedIn: v.SignedIn, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, ShowSignIn: !v.SignedIn,
+		Content: c,
+	})
+}
+
+// LoginPage renders the sign-in form, posting email and password to
+// LoginPath.
+func (r *Renderer) LoginPage(w io.Writer, v AuthView) error {
+	return r.render(w, "login", r.login, page{Site: r.site, Title: "Sign in", CSS: r.css, Content: v})
+}
+
+// RegisterPage renders the sign-up form, posting email and password to
+// RegisterPath, or a note that sign-up is closed when v.RegistrationOpen is
+// false.
+func (r *Renderer) RegisterPage(w io.Writer, v AuthView) error {
+	return r.render(w, "register", r.register, page{Site: r.site, Title: "Create an account", CSS: r.css, ShowSignIn: true, Content: v})
+}
+
+// ErrorPage renders an error page. An empty Title becomes the standard
+// text of Status; a Status outside 400–599 is shown as 500.
+func (r *Renderer) ErrorPage(w io.Writer, v ErrorView) error {
+	if v.Status < 400 || v.Status > 599 {
+		v.Status = http.StatusInternalServerError
+	}
+	if strings.TrimSpace(v.Title) == "" {
+		v.Title = http.StatusText(v.Status)
+		if v.Title == "" {
+			v.Title = "Something went wrong"
+		}
+	}
+	return r.render(w, "error", r.errorT, page{Site: r.site, Title: v.Title, CSS: r.css, Content: v})
+}
+
+// maxPooledBuffer keeps unusually large pages from pinning memory.
+const maxPooledBuffer = 1 << 20
+
+// render executes t into a pooled buffer and writes the page in one call,
+// so nothing reaches w when execution fails and the caller can still send
+// an error page.
+func (r *Renderer) render(w io.Writer, name string, t *template.Template, data page) error {
+	buf := r.bufs.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			buf.Reset()
+			r.bufs.Put(buf)
+		}
+	}()
+	buf.Reset()
+	if err := t.ExecuteTemplate(buf, "layout", data); err != nil {
+		return fmt.Errorf("html: render %s page: %w: %w", name, domain.ErrInfrastructure, err)
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("html: write page: %w: %w", domain.ErrInfrastructure, err)
+	}
+	return nil
+}
