@@ -3,9 +3,10 @@ module github.com/moviediary/moviediary/adapters/postgres
 go 1.26
 
 require (
+	github.com/google/uuid v1.6.0
+	github.com/jmoiron/sqlx v1.4.0
+	github.com/lib/pq v1.12.3
 	github.com/moviediary/moviediary/domain v0.0.0
 )
 
-replace (
-	github.com/moviediary/moviediary/domain => ../../domain
-)
+replace github.com/moviediary/moviediary/domain => ../../domain

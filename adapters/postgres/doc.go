@@ -1,0 +1,22 @@
+// Package postgres stores moviediary's movies, viewings and accounts in
+// PostgreSQL, through github.com/jmoiron/sqlx and github.com/lib/pq.
+//
+// Open a pool with Open, bring the schema up to date with (*DB).Migrate,
+// then hand (*DB).Movies and (*DB).Users to the application: they implement
+// domain.MovieRepository and domain.UserRepository.
+//
+// The schema uses native types (uuid, timestamptz, smallint with CHECK
+// constraints) and an index for every query the repositories make.
+// Migrations are embedded, versioned .sql files applied once each, in a
+// transaction each, under a PostgreSQL advisory lock so that two servers
+// starting at once never apply one twice. Diary totals are exact and read
+// from a counter table that a trigger keeps in the inserting transaction;
+// diary pages are read by keyset (DiaryQuery.After) or by offset through a
+// deferred join on an index-only scan.
+//
+// Database failures are returned as *Error values that wrap a domain error
+// kind (ErrConflict, ErrNotFound, ErrUnavailable, ErrValidation,
+// ErrInfrastructure) and the driver's error: errors.Is classifies them,
+// and the driver's text stays available for logs. It must not be shown to
+// clients.
+package postgres

@@ -1,0 +1,321 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/lib/pq/pqerror"
+
+	"github.com/moviediary/moviediary/domain"
+)
+
+// MovieRepository stores movies and viewings; it implements
+// domain.MovieRepository. Get one from (*DB).Movies.
+type MovieRepository struct {
+	db *sqlx.DB
+}
+
+var _ domain.MovieRepository = (*MovieRepository)(nil)
+
+// maxResolveAttempts bounds how often one transaction looks a movie up again
+// after losing a race to insert it. Each lost race means another transaction
+// committed the row, so the next look finds it; three is generous.
+const maxResolveAttempts = 3
+
+// MovieByExternalID returns the movie with that IMDb ID, or ErrNotFound.
+func (r *MovieRepository) MovieByExternalID(ctx context.Context, id domain.ExternalMetadataID) (domain.Movie, error) {
+	const op = "movie by external ID"
+	m, ok, err := selectMovie(ctx, r.db, op, selectMovies+`WHERE external_id = $1`, id.String())
+	if err == nil && !ok {
+		err = fmt.Errorf("postgres: %s: no movie has external ID %s: %w", op, id, domain.ErrNotFound)
+	}
+	return m, err
+}
+
+// MovieByID returns the movie, or ErrNotFound.
+func (r *MovieRepository) MovieByID(ctx context.Context, id domain.MovieID) (domain.Movie, error) {
+	return movieByID(ctx, r.db, "movie by ID", id)
+}
+
+func movieByID(ctx context.Context, q sqlx.QueryerContext, op string, id domain.MovieID) (domain.Movie, error) {
+	m, ok, err := selectMovie(ctx, q, op, selectMovies+`WHERE id = $1`, id.UUID())
+	if err == nil && !ok {
+		err = fmt.Errorf("postgres: %s: movie %s: %w", op, id, domain.ErrNotFound)
+	}
+	return m, err
+}
+
+// MoviesByTitleYear returns the movies whose title equals title ignoring
+// case and whose release year is year, ordered by ID. The index on
+// (lower(title), release_year) finds the candidates; the domain's own
+// case-insensitive comparison then has the last word.
+func (r *MovieRepository) MoviesByTitleYear(ctx context.Context, title domain.MovieTitle, year domain.ReleaseYear) ([]domain.Movie, error) {
+	const op = "movies by title and year"
+	var rows []movieRow
+	err := r.db.SelectContext(ctx, &rows, `SELECT `+movieColumns+` FROM movies
+		WHERE lower(title) = lower($1) AND release_year = $2 ORDER BY id`, title.String(), year.Int())
+	if err != nil {
+		return nil, dbError(op, err)
+	}
+	movies := make([]domain.Movie, 0, len(rows))
+	for _, row := range rows {
+		m, err := row.toMovie()
+		if err != nil {
+			return nil, corrupt(op, "movie "+row.ID.String(), err)
+		}
+		if m.Title.EqualFold(title) {
+			movies = append(movies, m)
+		}
+	}
+	return movies, nil
+}
+
+// UpsertMovie stores m and returns the stored movie. When another movie
+// already holds m's external ID, that movie is returned unchanged; otherwise
+// m is inserted, or updated in place when its ID is stored. It is race-free:
+// the insert is ON CONFLICT DO NOTHING, and a lost race looks again.
+func (r *MovieRepository) UpsertMovie(ctx context.Context, m domain.Movie) (domain.Movie, error) {
+	const op = "upsert movie"
+	if err := checkMovie(m); err != nil {
+		return domain.Movie{}, err
+	}
+	var stored domain.Movie
+	err := inTx(ctx, r.db, op, func(tx *sqlx.Tx) error {
+		for range maxResolveAttempts {
+			if !m.ExternalID.IsZero() {
+				holder, ok, err := selectMovie(ctx, tx, op, selectMovies+`WHERE external_id = $1`, m.ExternalID.String())
+				if err != nil {
+					return err
+				}
+				if ok && holder.ID != m.ID {
+					stored = holder
+					return nil
+				}
+			}
+			updated, ok, err := withSavepoint(ctx, tx, op, func() (domain.Movie, bool, error) {
+				return selectMovie(ctx, tx, op, `UPDATE movies
+					SET external_id = $2, title = $3, release_year = $4, director = $5, poster_path = $6
+					WHERE id = $1 RETURNING `+movieColumns, movieArgs(m)...)
+			})
+			if err != nil {
+				return err
+			}
+			if ok {
+				stored = updated
+				return nil
+			}
+			inserted, ok, err := insertMovie(ctx, tx, op, m)
+			if err != nil {
+				return err
+			}
+			if ok {
+				stored = inserted
+				return nil
+			}
+		}
+		return fmt.Errorf("postgres: %s: movie %s kept changing under concurrent writers: %w", op, m.ID, domain.ErrConflict)
+	})
+	return stored, err
+}
+
+// SetPosterPath records where the movie's poster is stored, or ErrNotFound.
+func (r *MovieRepository) SetPosterPath(ctx context.Context, id domain.MovieID, path domain.PosterPath) error {
+	const op = "set poster path"
+	if path.IsZero() {
+		return fmt.Errorf("postgres: %s: %w", op, domain.FieldError{Field: "poster_path", Rule: "must not be empty"})
+	}
+	res, err := r.db.ExecContext(ctx, `UPDATE movies SET poster_path = $2 WHERE id = $1`, id.UUID(), path.String())
+	if err != nil {
+		return dbError(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return dbError(op, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("postgres: %s: movie %s: %w", op, id, domain.ErrNotFound)
+	}
+	return nil
+}
+
+// SaveViewing stores v's movie and review in one transaction: a failure
+// stores neither. The movie resolves to the stored holder of its external
+// ID, else the stored movie with its ID (attaching the external ID when the
+// row has none), else a new row; concurrent first saves of one external ID
+// end with one movie and MovieCreated for exactly one of them. The review is
+// stored under the canonical movie's ID and the exact diary totals are
+// bumped in the same transaction.
+func (r *MovieRepository) SaveViewing(ctx context.Context, v domain.Viewing) (domain.SavedViewing, error) {
+	const op = "save viewing"
+	if err := checkMovie(v.Movie); err != nil {
+		return domain.SavedViewing{}, err
+	}
+	if v.Review.ID.IsZero() || v.Review.UserID.IsZero() || v.Review.WatchedAt.IsZero() || v.Review.CreatedAt.IsZero() {
+		return domain.SavedViewing{}, fmt.Errorf("postgres: %s: the review is incomplete: %w", op, domain.ErrValidation)
+	}
+	var saved domain.SavedViewing
+	err := inTx(ctx, r.db, op, func(tx *sqlx.Tx) error {
+		movie, change, err := resolveMovie(ctx, tx, op, v.Movie)
+		if err != nil {
+			return err
+		}
+		rv := v.Review
+		review, err := domain.RestoreReview(rv.ID, movie.ID, rv.UserID, rv.Rating, rv.Comment, rv.WatchedAt, rv.CreatedAt)
+		if err != nil {
+			return fmt.Errorf("postgres: %s: %w", op, err)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO reviews (`+reviewColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			review.ID.UUID(), review.MovieID.UUID(), review.UserID.UUID(), review.Rating.Int(),
+			nullString(review.Comment.String()), review.WatchedAt, review.CreatedAt)
+		if err != nil {
+			return dbError(op+": insert review", err)
+		}
+		saved = domain.SavedViewing{
+			Movie:  movie,
+			Change: change,
+			Review: review,
+			Events: domain.LogEvents(movie, change, review, review.CreatedAt),
+		}
+		return nil
+	})
+	if err != nil {
+		return domain.SavedViewing{}, err
+	}
+	return saved, nil
+}
+
+// resolveMovie finds or stores the movie a viewing is of, inside tx.
+func resolveMovie(ctx context.Context, tx *sqlx.Tx, op string, m domain.Movie) (domain.Movie, domain.MovieChange, error) {
+	for range maxResolveAttempts {
+		if !m.ExternalID.IsZero() {
+			holder, ok, err := selectMovie(ctx, tx, op, selectMovies+`WHERE external_id = $1`, m.ExternalID.String())
+			if err != nil || ok {
+				return holder, domain.MovieUnchanged, err
+			}
+		}
+		// Lock the row: a concurrent save attaching an external ID to the
+		// same movie must see what this one did.
+		stored, ok, err := selectMovie(ctx, tx, op, selectMovies+`WHERE id = $1 FOR UPDATE`, m.ID.UUID())
+		if err != nil {
+			return domain.Movie{}, 0, err
+		}
+		if ok {
+			switch {
+			case m.ExternalID.IsZero() || stored.ExternalID == m.ExternalID:
+				return stored, domain.MovieUnchanged, nil
+			case !stored.ExternalID.IsZero():
+				return domain.Movie{}, 0, fmt.Errorf("postgres: %s: movie %s already has external ID %s, not %s: %w",
+					op, m.ID, stored.ExternalID, m.ExternalID, domain.ErrConflict)
+			}
+			// Another movie may take the external ID between our look-up
+			// and this update; then the savepoint undoes the failed update
+			// and the next round finds that movie.
+			identified, ok, err := withSavepoint(ctx, tx, op, func() (domain.Movie, bool, error) {
+				return selectMovie(ctx, tx, op, `UPDATE movies SET external_id = $2
+					WHERE id = $1 RETURNING `+movieColumns, m.ID.UUID(), m.ExternalID.String())
+			})
+			if err != nil {
+				return domain.Movie{}, 0, err
+			}
+			if ok {
+				return identified, domain.MovieIdentified, nil
+			}
+			continue
+		}
+		inserted, ok, err := insertMovie(ctx, tx, op, m)
+		if err != nil || ok {
+			return inserted, domain.MovieCreated, err
+		}
+		// Another transaction stored this movie ID or external ID first and
+		// has committed: look again.
+	}
+	return domain.Movie{}, 0, fmt.Errorf("postgres: %s: movie %s kept changing under concurrent writers: %w", op, m.ID, domain.ErrConflict)
+}
+
+// insertMovie inserts m unless a row with its ID or external ID exists (or
+// is being inserted by a transaction that then commits); ok is false then.
+func insertMovie(ctx context.Context, tx *sqlx.Tx, op string, m domain.Movie) (domain.Movie, bool, error) {
+	return selectMovie(ctx, tx, op, `INSERT INTO movies (`+movieColumns+`) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT DO NOTHING RETURNING `+movieColumns, movieArgs(m)...)
+}
+
+// withSavepoint runs an update that may break the unique external ID under
+// a savepoint. On a unique violation it rolls back to the savepoint, keeping
+// the transaction usable, and reports ok false.
+func withSavepoint(ctx context.Context, tx *sqlx.Tx, op string, update func() (domain.Movie, bool, error)) (domain.Movie, bool, error) {
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT movie_update`); err != nil {
+		return domain.Movie{}, false, dbError(op, err)
+	}
+	m, ok, err := update()
+	if pq.As(err, pqerror.UniqueViolation) != nil {
+		if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT movie_update`); rerr != nil {
+			return domain.Movie{}, false, dbError(op, rerr)
+		}
+		return domain.Movie{}, false, nil
+	}
+	if err != nil {
+		return domain.Movie{}, false, err
+	}
+	if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT movie_update`); err != nil {
+		return domain.Movie{}, false, dbError(op, err)
+	}
+	return m, ok, nil
+}
+
+// selectMovies starts a query of movie rows; a WHERE clause follows.
+const selectMovies = `SELECT ` + movieColumns + ` FROM movies `
+
+// selectMovie runs a query that yields at most one movie row, a SELECT or a
+// statement with RETURNING; ok is false when there is no row.
+func selectMovie(ctx context.Context, q sqlx.QueryerContext, op, query string, args ...any) (domain.Movie, bool, error) {
+	var row movieRow
+	err := sqlx.GetContext(ctx, q, &row, query, args...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return domain.Movie{}, false, nil
+	}
+	if err != nil {
+		return domain.Movie{}, false, dbError(op, err)
+	}
+	m, err := row.toMovie()
+	if err != nil {
+		return domain.Movie{}, false, corrupt(op, "movie "+row.ID.String(), err)
+	}
+	return m, true, nil
+}
+
+// checkMovie refuses a movie that was not built by the domain's
+// constructors.
+func checkMovie(m domain.Movie) error {
+	var v domain.Validation
+	if m.ID.IsZero() {
+		v.Add("movie_id", "must be set")
+	}
+	if m.Title.IsZero() {
+		v.Add("title", "must not be empty")
+	}
+	if m.ReleaseYear.IsZero() {
+		v.Add("release_year", "must be set")
+	}
+	return v.Err()
+}
+
+// inTx runs fn in a transaction and commits it, checking Commit's error.
+// fn returns errors that are already classified.
+func inTx(ctx context.Context, db *sqlx.DB, op string, fn func(tx *sqlx.Tx) error) error {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return dbError(op+": begin", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return dbError(op+": commit", err)
+	}
+	return nil
+}

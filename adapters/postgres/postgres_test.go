@@ -1,0 +1,72 @@
+package postgres_test
+
+import (
+	"database/sql"
+	"testing"
+
+	"github.com/moviediary/moviediary/adapters/postgres"
+	"github.com/moviediary/moviediary/adapters/postgres/pgtest"
+	"github.com/moviediary/moviediary/domain"
+	"github.com/moviediary/moviediary/domain/porttest"
+
+	_ "github.com/lib/pq"
+)
+
+// openDB returns a pool on a fresh, migrated database that is dropped when
+// the test ends.
+func openDB(t *testing.T) *postgres.DB {
+	t.Helper()
+	return openURL(t, pgtest.NewDatabase(t), true)
+}
+
+func openURL(t *testing.T, url string, migrate bool) *postgres.DB {
+	t.Helper()
+	db, err := postgres.Open(t.Context(), postgres.Config{URL: url})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	// Registered after pgtest's drop, so it runs first.
+	t.Cleanup(func() { _ = db.Close() })
+	if migrate {
+		if err := db.Migrate(t.Context()); err != nil {
+			t.Fatalf("Migrate: %v", err)
+		}
+	}
+	return db
+}
+
+func TestMovieRepositoryContract(t *testing.T) {
+	t.Parallel()
+	porttest.TestMovieRepository(t, func(t *testing.T) domain.MovieRepository {
+		return openDB(t).Movies()
+	})
+}
+
+func TestUserRepositoryContract(t *testing.T) {
+	t.Parallel()
+	porttest.TestUserRepository(t, func(t *testing.T) domain.UserRepository {
+		return openDB(t).Users()
+	})
+}
+
+// rawDB opens a plain database/sql pool on url, for arranging and
+// inspecting state that the repositories do not expose.
+func rawDB(t *testing.T, url string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("postgres", url)
+	if err != nil {
+		t.Fatalf("sql.Open: %v", err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+// queryInt runs a query that returns one integer.
+func queryInt(t *testing.T, db *sql.DB, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRowContext(t.Context(), query, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}

@@ -1,0 +1,106 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/moviediary/moviediary/domain"
+)
+
+// UserRepository stores accounts; it implements domain.UserRepository. Get
+// one from (*DB).Users.
+type UserRepository struct {
+	db *sqlx.DB
+}
+
+var _ domain.UserRepository = (*UserRepository)(nil)
+
+// UserByEmail returns the user with that address, or ErrNotFound. The
+// unique index on lower(email) serves the look-up.
+func (r *UserRepository) UserByEmail(ctx context.Context, email domain.Email) (domain.User, error) {
+	return r.user(ctx, "user by email", `lower(email) = lower($1)`, email.String())
+}
+
+// UserByID returns the user, or ErrNotFound.
+func (r *UserRepository) UserByID(ctx context.Context, id domain.UserID) (domain.User, error) {
+	return r.user(ctx, "user by ID", `id = $1`, id.UUID())
+}
+
+func (r *UserRepository) user(ctx context.Context, op, cond string, arg any) (domain.User, error) {
+	var row userRow
+	err := r.db.GetContext(ctx, &row, `SELECT `+userColumns+` FROM users WHERE `+cond, arg)
+	if errors.Is(err, sql.ErrNoRows) {
+		return domain.User{}, fmt.Errorf("postgres: %s: no such user: %w", op, domain.ErrNotFound)
+	}
+	if err != nil {
+		return domain.User{}, dbError(op, err)
+	}
+	u, err := row.toUser()
+	if err != nil {
+		return domain.User{}, corrupt(op, "user "+row.ID.String(), err)
+	}
+	return u, nil
+}
+
+// SaveUser stores a new user, or returns ErrConflict when the email (in
+// any case) or the ID is taken.
+func (r *UserRepository) SaveUser(ctx context.Context, u domain.User) error {
+	const op = "save user"
+	if err := checkUser(u); err != nil {
+		return err
+	}
+	return insertUser(ctx, r.db, op, u)
+}
+
+// SaveFirstUser stores u only if no user exists yet, or returns
+// ErrForbidden. It locks the users table against other writers for the
+// moment of the check and the insert, so two first sign-ups at once store
+// exactly one owner.
+func (r *UserRepository) SaveFirstUser(ctx context.Context, u domain.User) error {
+	const op = "save first user"
+	if err := checkUser(u); err != nil {
+		return err
+	}
+	return inTx(ctx, r.db, op, func(tx *sqlx.Tx) error {
+		// SHARE ROW EXCLUSIVE conflicts with itself and with the ROW
+		// EXCLUSIVE lock every INSERT takes, and not with readers.
+		if _, err := tx.ExecContext(ctx, `LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			return dbError(op+": lock users", err)
+		}
+		var exists bool
+		if err := tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM users)`); err != nil {
+			return dbError(op, err)
+		}
+		if exists {
+			return fmt.Errorf("postgres: %s: an account already exists: %w", op, domain.ErrForbidden)
+		}
+		return insertUser(ctx, tx, op, u)
+	})
+}
+
+func insertUser(ctx context.Context, db sqlx.ExecerContext, op string, u domain.User) error {
+	_, err := db.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4)`,
+		u.ID.UUID(), u.Email.String(), u.PasswordHash.String(), u.CreatedAt)
+	return dbError(op, err)
+}
+
+func checkUser(u domain.User) error {
+	var v domain.Validation
+	if u.ID.IsZero() {
+		v.Add("user_id", "must be set")
+	}
+	if u.Email.IsZero() {
+		v.Add("email", "must not be empty")
+	}
+	if u.PasswordHash.IsZero() {
+		v.Add("password_hash", "must not be empty")
+	}
+	if u.CreatedAt.IsZero() {
+		v.Add("created_at", "is required")
+	}
+	return v.Err()
+}
