@@ -124,7 +124,9 @@ func TestLogReviewResolvesTheMovie(t *testing.T) {
 	}{
 		{
 			name: "stored movie with the external ID is reused without asking the metadata source",
-			cmd:  func(c *application.LogReviewCommand) { c.ExternalMetadataID = " https://www.imdb.com/title/tt0111161/?ref_=x " },
+			cmd: func(c *application.LogReviewCommand) {
+				c.ExternalMetadataID = " https://www.imdb.com/title/tt0111161/?ref_=x "
+			},
 			expect: func(t *testing.T, h *logReviewHarness, f fixture) {
 				h.repo.EXPECT().MovieByExternalID(gomock.Any(), extID).Return(f.stored, nil)
 			},

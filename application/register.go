@@ -133,7 +133,8 @@ func (uc *Register) Handle(ctx context.Context, cmd RegisterCommand) (domain.Use
 	}
 	user, err := domain.NewUser(email, hash, uc.now())
 	if err != nil {
-		return domain.User{}, fmt.Errorf("register: %w", err)
+		// Only the hash can be wrong here: a hasher bug, not the client's.
+		return domain.User{}, fmt.Errorf("register: %w: unusable password hash: %v", domain.ErrInfrastructure, err)
 	}
 	if uc.policy == RegistrationOwnerOnly {
 		if err := uc.users.SaveFirstUser(ctx, user); err != nil {
