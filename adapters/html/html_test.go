@@ -291,6 +291,29 @@ func TestLogFormKeepsEnteredValuesAndListsErrors(t *testing.T) {
 	}
 }
 
+func TestLogFormIsFoldedUnlessItNeedsAttention(t *testing.T) {
+	t.Parallel()
+	entry := mustEntry(t, mustMovie(t, "Heat", 1995), 3, "", watched)
+	tests := []struct {
+		name     string
+		view     html.DiaryView
+		wantOpen bool
+	}{
+		{"entries and no errors keep it folded", html.DiaryView{SignedIn: true, Entries: []domain.DiaryEntry{entry}}, false},
+		{"errors unfold it", html.DiaryView{SignedIn: true, Entries: []domain.DiaryEntry{entry}, Errors: []string{"rating: is required"}}, true},
+		{"an empty diary unfolds it", html.DiaryView{SignedIn: true}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, doc := diaryDoc(t, tc.view)
+			if _, open := attr(first(t, doc, tag("details"), "details"), "open"); open != tc.wantOpen {
+				t.Errorf("open = %v, want %v", open, tc.wantOpen)
+			}
+		})
+	}
+}
+
 func TestWatchedAtDefaultsToNowAndIsCappedAtNow(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

@@ -128,7 +128,9 @@ func newDiaryContent(v DiaryView) diaryContent {
 		DiaryView:      v,
 		Items:          make([]entryView, len(v.Entries)),
 		WatchedAtValue: v.Form.WatchedAt,
-		FormOpen:       len(v.Errors) > 0,
+		// Unfold the form when it needs fixing, and on an empty diary,
+		// where logging the first film is the only thing to do.
+		FormOpen: len(v.Errors) > 0 || (len(v.Entries) == 0 && v.FilterMovie == nil),
 	}
 	for i, e := range v.Entries {
 		c.Items[i] = newEntryView(e)
