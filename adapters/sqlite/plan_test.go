@@ -1,0 +1,103 @@
+package sqlite_test
+
+import (
+	"database/sql"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moviediary/moviediary/adapters/sqlite"
+	"github.com/moviediary/moviediary/domain"
+)
+
+// diaryShapes lists every form the diary page query takes: each filter,
+// each order, by offset and by keyset.
+func diaryShapes() []struct {
+	name string
+	q    domain.DiaryQuery
+} {
+	movie, user := domain.NewMovieID(), domain.NewUserID()
+	filters := []struct {
+		name string
+		f    domain.DiaryFilter
+	}{
+		{"all", domain.DiaryFilter{}},
+		{"movie", domain.DiaryFilter{MovieID: movie}},
+		{"user", domain.DiaryFilter{UserID: user}},
+		{"movie+user", domain.DiaryFilter{MovieID: movie, UserID: user}},
+	}
+	pos := domain.DiaryPosition{WatchedAt: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), ReviewID: domain.NewReviewID()}
+	var out []struct {
+		name string
+		q    domain.DiaryQuery
+	}
+	for _, f := range filters {
+		for _, sort := range []domain.SortOrder{domain.SortDesc, domain.SortAsc} {
+			f.f.Sort = sort
+			page, _ := domain.NewPage(20, 1000)
+			out = append(out,
+				struct {
+					name string
+					q    domain.DiaryQuery
+				}{fmt.Sprintf("%s %s offset", f.name, sort), domain.DiaryQuery{Filter: f.f, Page: page}},
+				struct {
+					name string
+					q    domain.DiaryQuery
+				}{fmt.Sprintf("%s %s cursor", f.name, sort), domain.DiaryQuery{Filter: f.f, Page: domain.DefaultPage(), After: &pos}},
+			)
+		}
+	}
+	return out
+}
+
+// queryPlan returns EXPLAIN QUERY PLAN of query, one line per step.
+func queryPlan(tb testing.TB, db *sql.DB, query string, args ...any) []string {
+	tb.Helper()
+	rows, err := db.Query("EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		tb.Fatalf("EXPLAIN QUERY PLAN: %v", err)
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			tb.Fatalf("scan plan: %v", err)
+		}
+		lines = append(lines, detail)
+	}
+	return lines
+}
+
+// badPlan matches a step that reads a whole table, or sorts.
+var badPlan = regexp.MustCompile(`^SCAN (r|m|reviews|movies|users|review_counts)$|TEMP B-TREE`)
+
+// checkPlans asserts that no diary, count or history query scans a table
+// or sorts, and logs the plans (go test -v shows them).
+func checkPlans(tb testing.TB, db *sql.DB) {
+	tb.Helper()
+	check := func(name, query string, args ...any) {
+		plan := queryPlan(tb, db, query, args...)
+		tb.Logf("%s:\n  %s", name, strings.Join(plan, "\n  "))
+		for _, step := range plan {
+			if badPlan.MatchString(step) {
+				tb.Errorf("%s: plan step %q scans a table or sorts", name, step)
+			}
+		}
+	}
+	for _, s := range diaryShapes() {
+		query, args := sqlite.DiaryPageSQL(s.q)
+		check("diary "+s.name, query, args...)
+	}
+	check("total count", `SELECT n FROM review_counts WHERE movie_id = ? AND user_id = ?`, []byte{}, []byte{})
+	check("history", `SELECT id, movie_id, user_id, rating, comment, watched_at, created_at FROM reviews WHERE movie_id = ? ORDER BY watched_at, id`, make([]byte, 16))
+	check("title lookup", `SELECT id, external_id, title, release_year, director, poster_path FROM movies WHERE title_key = ? AND release_year = ? ORDER BY id`, "x", 2000)
+}
+
+func TestDiaryQueriesUseIndexes(t *testing.T) {
+	_, path := mustOpenTemp(t)
+	checkPlans(t, rawDB(t, path))
+}
