@@ -38,7 +38,7 @@ func ValidateWatchedAt(watchedAt, now time.Time) error {
 	if watchedAt.After(now.Add(ClockSkew)) {
 		return fieldErr("watched_at", "must not be in the future")
 	}
-	if watchedAt.Year() < FirstFilmYear {
+	if watchedAt.UTC().Year() < FirstFilmYear {
 		return fieldErr("watched_at", "must not be before 1888")
 	}
 	return nil
