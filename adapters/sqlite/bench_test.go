@@ -321,6 +321,19 @@ func BenchmarkSQLiteDiaryLastPageByOffset(b *testing.B) {
 	})
 }
 
+// BenchmarkSQLiteDiaryMiddlePageByOffset is offset paging's worst case:
+// half the entries lie on either side.
+func BenchmarkSQLiteDiaryMiddlePageByOffset(b *testing.B) {
+	forEachSize(b, func(b *testing.B, db *sqlite.DB, n int) {
+		total := mustQuery(b, db, domain.DiaryQuery{}).TotalCount
+		page, err := domain.NewPage(domain.DefaultPageLimit, total/2)
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchQuery(b, db, domain.DiaryQuery{Page: page}, domain.DefaultPageLimit)
+	})
+}
+
 func BenchmarkSQLiteReviewHistory(b *testing.B) {
 	forEachSize(b, func(b *testing.B, db *sqlite.DB, n int) {
 		ctx := context.Background()

@@ -28,11 +28,11 @@ const entryColumns = `m.id AS "m.id", m.external_id AS "m.external_id", m.title 
 // entries matching the filter. The count is one lookup in review_counts;
 // the page is found in the index that matches the filter — by seeking to
 // q.After when set (offset ignored), else by stepping over the offset in
-// that index alone — and only the rows of the page are then read and
-// joined to their movies. Count and page come from one snapshot.
+// that index alone, from whichever end is nearer — and only the rows of
+// the page are then read and joined to their movies. Count and page come
+// from one snapshot.
 func (r *MovieRepository) QueryDiary(ctx context.Context, q domain.DiaryQuery) (domain.DiaryPage, error) {
 	const op = "query diary"
-	query, args := diaryPageSQL(q)
 	movieKey, userKey := anyScope, anyScope
 	if !q.Filter.MovieID.IsZero() {
 		movieKey = idArg(q.Filter.MovieID.UUID())
@@ -42,15 +42,25 @@ func (r *MovieRepository) QueryDiary(ctx context.Context, q domain.DiaryQuery) (
 	}
 
 	var (
-		total int
-		rows  []entryRow
+		total   int
+		rows    []entryRow
+		hasMore bool
 	)
 	err := r.db.read(ctx, op, func(tx *sqlx.Tx) error {
 		err := tx.GetContext(ctx, &total, `SELECT n FROM review_counts WHERE movie_id = ? AND user_id = ?`, movieKey, userKey)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		return tx.SelectContext(ctx, &rows, query, args...)
+		plan := planPage(q, total)
+		if plan.limit == 0 {
+			return nil
+		}
+		query, args := diaryPageSQL(plan)
+		if err := tx.SelectContext(ctx, &rows, query, args...); err != nil {
+			return err
+		}
+		hasMore = plan.hasMore(len(rows))
+		return nil
 	})
 	if err != nil {
 		return domain.DiaryPage{}, err
@@ -67,36 +77,95 @@ func (r *MovieRepository) QueryDiary(ctx context.Context, q domain.DiaryQuery) (
 	// The join returns the page's rows in no particular order.
 	slices.SortFunc(page.Entries, domain.CompareDiaryEntries(q.Filter.Sort))
 	if limit := q.Page.Limit(); len(page.Entries) > limit {
-		page.Entries, page.HasMore = page.Entries[:limit], true
+		page.Entries = page.Entries[:limit]
 	}
+	page.HasMore = hasMore
 	return page, nil
 }
 
+// pagePlan is the index walk that reads one page: which entries of the
+// filter, in which direction, how many and from where.
+type pagePlan struct {
+	filter  domain.DiaryFilter
+	order   domain.SortOrder
+	after   *domain.DiaryPosition
+	limit   int // rows to read
+	offset  int // rows to skip first
+	wanted  int // the page's limit
+	total   int
+	start   int  // the offset the client asked for
+	flipped bool // reading from the other end
+}
+
+// planPage decides how to read page q of a filter with total entries.
+//
+// A keyset page seeks to q.After and reads one row more than the limit, to
+// learn whether more follow. An offset page must step over offset index
+// entries; since the total is known exactly, a page in the far half is read
+// from the other end of the index instead, so the last page costs what the
+// first does and no page steps over more than half the entries.
+func planPage(q domain.DiaryQuery, total int) pagePlan {
+	p := pagePlan{filter: q.Filter, order: q.Filter.Sort, wanted: q.Page.Limit(), total: total}
+	if q.After != nil {
+		p.after, p.limit = q.After, p.wanted+1
+		return p
+	}
+	p.start = q.Page.Offset()
+	if p.start >= total {
+		return p // past the end: nothing to read
+	}
+	end := min(p.start+p.wanted, total)
+	if p.start <= total-end {
+		p.limit, p.offset = p.wanted+1, p.start
+		return p
+	}
+	// Positions [start, end) in the asked order are [total-end, total-start)
+	// in the opposite one.
+	p.flipped = true
+	p.order = opposite(p.order)
+	p.limit, p.offset = end-p.start, total-end
+	return p
+}
+
+func opposite(o domain.SortOrder) domain.SortOrder {
+	if o == domain.SortAsc {
+		return domain.SortDesc
+	}
+	return domain.SortAsc
+}
+
+// hasMore reports whether entries follow the page, given how many rows
+// the plan read.
+func (p pagePlan) hasMore(read int) bool {
+	if p.after != nil || !p.flipped {
+		return read > p.wanted
+	}
+	return p.start+read < p.total
+}
+
 // diaryPageSQL builds the page query: an inner query that picks the seqs
-// of the page (one more than the limit, to learn whether more follow) from
-// the index of the filter, and an outer join that reads just those rows.
-func diaryPageSQL(q domain.DiaryQuery) (string, []any) {
+// of the page from the index of the filter, and an outer join that reads
+// just those rows.
+func diaryPageSQL(p pagePlan) (string, []any) {
 	var (
 		conds []string
 		args  []any
 	)
-	if !q.Filter.MovieID.IsZero() {
+	if !p.filter.MovieID.IsZero() {
 		conds = append(conds, "movie_id = ?")
-		args = append(args, idArg(q.Filter.MovieID.UUID()))
+		args = append(args, idArg(p.filter.MovieID.UUID()))
 	}
-	if !q.Filter.UserID.IsZero() {
+	if !p.filter.UserID.IsZero() {
 		conds = append(conds, "user_id = ?")
-		args = append(args, idArg(q.Filter.UserID.UUID()))
+		args = append(args, idArg(p.filter.UserID.UUID()))
 	}
 	dir, cmp := "DESC", "<"
-	if q.Filter.Sort == domain.SortAsc {
+	if p.order == domain.SortAsc {
 		dir, cmp = "ASC", ">"
 	}
-	offset := q.Page.Offset()
-	if q.After != nil {
+	if p.after != nil {
 		conds = append(conds, "(watched_at, id) "+cmp+" (?, ?)")
-		args = append(args, watchedArg(q.After.WatchedAt), idArg(q.After.ReviewID.UUID()))
-		offset = 0
+		args = append(args, watchedArg(p.after.WatchedAt), idArg(p.after.ReviewID.UUID()))
 	}
 	var b strings.Builder
 	b.WriteString("SELECT ")
@@ -108,7 +177,7 @@ func diaryPageSQL(q domain.DiaryQuery) (string, []any) {
 	}
 	b.WriteString(" ORDER BY watched_at " + dir + ", id " + dir + " LIMIT ? OFFSET ?)")
 	b.WriteString(" AS p JOIN reviews AS r ON r.seq = p.seq JOIN movies AS m ON m.id = r.movie_id")
-	args = append(args, q.Page.Limit()+1, offset)
+	args = append(args, p.limit, p.offset)
 	return b.String(), args
 }
 

@@ -1,5 +1,9 @@
 package sqlite
 
-// DiaryPageSQL exposes the diary page query builder to the external tests
-// that check its query plans.
-var DiaryPageSQL = diaryPageSQL
+import "github.com/moviediary/moviediary/domain"
+
+// DiaryPageSQL exposes the diary page query for q over a filter of total
+// entries to the external tests that check its query plans.
+func DiaryPageSQL(q domain.DiaryQuery, total int) (string, []any) {
+	return diaryPageSQL(planPage(q, total))
+}
