@@ -1,0 +1,208 @@
+package presentation
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/moviediary/moviediary/application"
+	"github.com/moviediary/moviediary/domain"
+)
+
+// registerAPI mounts the JSON API under /api.
+func (s *server) registerAPI(e *echo.Echo) {
+	api := e.Group("/api")
+	api.POST("/auth/register", s.apiRegister)
+	api.POST("/auth/login", s.apiLogin, s.loginRateLimit)
+	api.GET("/diary", s.apiDiary)
+	api.GET("/movies/:id/history", s.apiHistory)
+	api.POST("/reviews", s.apiLogReview, s.requireBearer)
+	api.POST("/movies/:id/sync-poster", s.apiSyncPoster, s.requireBearer)
+}
+
+func (s *server) apiRegister(c echo.Context) error {
+	var req RegisterRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	user, err := s.register.Handle(c.Request().Context(), application.RegisterCommand{Email: req.Email, Password: req.Password})
+	if err != nil {
+		return registerError(err)
+	}
+	return c.JSON(http.StatusCreated, RegisterJSON{UserID: user.ID.String(), Email: user.Email.String()})
+}
+
+// registerError says precisely why a registration was refused.
+func registerError(err error) error {
+	switch {
+	case errors.Is(err, domain.ErrForbidden):
+		return newHTTPError(http.StatusForbidden, "registration is closed on this server")
+	case errors.Is(err, domain.ErrConflict):
+		return newHTTPError(http.StatusConflict, "an account with this email already exists")
+	}
+	return err
+}
+
+func (s *server) apiLogin(c echo.Context) error {
+	var req RegisterRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	res, err := s.login.Handle(c.Request().Context(), application.LoginCommand{Email: req.Email, Password: req.Password})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, LoginJSON{
+		Token:     res.Token.Value,
+		UserID:    res.User.ID.String(),
+		Email:     res.User.Email.String(),
+		ExpiresAt: res.Token.ExpiresAt.UTC().Format(time.RFC3339),
+	})
+}
+
+// diaryQuery reads the diary's query parameters; a number that does not
+// parse is a validation error naming the parameter.
+func diaryQuery(c echo.Context) (application.GetDiaryQuery, error) {
+	q := application.GetDiaryQuery{
+		MovieID: c.QueryParam("movie_id"),
+		UserID:  c.QueryParam("user_id"),
+		SortBy:  c.QueryParam("sort_by"),
+		Cursor:  c.QueryParam("cursor"),
+	}
+	var v domain.Validation
+	params := c.QueryParams()
+	intParam := func(name string) *int {
+		if _, ok := params[name]; !ok {
+			return nil
+		}
+		n, err := strconv.Atoi(params.Get(name))
+		if err != nil {
+			v.Add(name, "must be an integer")
+			return nil
+		}
+		return &n
+	}
+	q.Limit = intParam("limit")
+	q.Offset = intParam("offset")
+	if _, ok := params["offset"]; ok && q.Cursor != "" && q.Offset == nil {
+		v.Add("cursor", "cannot be combined with offset")
+	}
+	if _, ok := params["cursor"]; ok && q.Cursor == "" {
+		v.Add("cursor", "must not be empty")
+	}
+	return q, v.Err()
+}
+
+func (s *server) apiDiary(c echo.Context) error {
+	q, err := diaryQuery(c)
+	if err != nil {
+		return err
+	}
+	res, err := s.getDiary.Handle(c.Request().Context(), q)
+	if err != nil {
+		return err
+	}
+	out := DiaryJSON{Items: make([]EntryJSON, 0, len(res.Entries)), TotalCount: res.TotalCount, Limit: res.Limit, Offset: res.Offset, NextCursor: optional(res.NextCursor)}
+	for _, e := range res.Entries {
+		out.Items = append(out.Items, entryJSON(e))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *server) apiHistory(c echo.Context) error {
+	h, err := s.history.Handle(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		if errors.Is(err, domain.ErrNotFound) {
+			return newHTTPError(http.StatusNotFound, "no movie with id %s", c.Param("id"))
+		}
+		return err
+	}
+	out := HistoryJSON{Movie: movieJSON(h.Movie), Viewings: make([]ReviewJSON, 0, len(h.Viewings)), Trend: string(h.Trend())}
+	for _, r := range h.Viewings {
+		out.Viewings = append(out.Viewings, reviewJSON(r))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *server) apiLogReview(c echo.Context) error {
+	var req LogReviewRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	cmd, err := logReviewCommand(currentUser(c).ID, req)
+	if err != nil {
+		return err
+	}
+	entry, err := s.logReview.Handle(c.Request().Context(), cmd)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, entryJSON(entry))
+}
+
+// logReviewCommand turns a request into the use case's command, checking
+// what only the HTTP layer knows (required fields, the time format).
+func logReviewCommand(user domain.UserID, req LogReviewRequest) (application.LogReviewCommand, error) {
+	var v domain.Validation
+	cmd := application.LogReviewCommand{
+		UserID:             user,
+		ExternalMetadataID: deref(req.ExternalMetadataID),
+		ManualTitle:        deref(req.ManualTitle),
+		ManualReleaseYear:  req.ManualReleaseYear,
+		ManualDirector:     deref(req.ManualDirector),
+		Comment:            deref(req.Comment),
+	}
+	if req.Rating == nil {
+		v.Add("rating", "is required")
+	} else {
+		cmd.Rating = *req.Rating
+	}
+	if req.WatchedAt == nil || *req.WatchedAt == "" {
+		v.Add("watched_at", "is required")
+	} else if t, err := parseWatchedAt(*req.WatchedAt); err != nil {
+		v.Check("watched_at", err)
+	} else {
+		cmd.WatchedAt = t
+	}
+	return cmd, v.Err()
+}
+
+func (s *server) apiSyncPoster(c echo.Context) error {
+	id, err := domain.ParseMovieID(c.Param("id"))
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if _, err := s.movies.MovieByID(ctx, id); err != nil {
+		if errors.Is(err, domain.ErrNotFound) {
+			return newHTTPError(http.StatusNotFound, "no movie with id %s", id)
+		}
+		return err
+	}
+	if err := s.syncPoster.Handle(ctx, id); err != nil {
+		// The movie exists, so every classified failure from here on is the
+		// metadata source's or the poster host's: a bad gateway.
+		if domain.IsPermanent(err) || errors.Is(err, domain.ErrUnavailable) {
+			s.logger.Warn("poster sync failed", "movie_id", id.String(), "error", err.Error())
+			return newHTTPError(http.StatusBadGateway, "the poster could not be fetched from its source: %s", upstreamReason(err))
+		}
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// upstreamReason says in a few client-safe words why a poster sync failed.
+func upstreamReason(err error) string {
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+		return "the source has no such poster"
+	case errors.Is(err, domain.ErrMisconfigured):
+		return "the metadata source refused the server's configuration"
+	case errors.Is(err, domain.ErrPermanent):
+		return "the source answered with something that is not a usable image"
+	}
+	return "the source is unavailable; try again later"
+}

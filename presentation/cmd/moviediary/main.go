@@ -1,0 +1,122 @@
+// Command moviediary serves a personal movie diary: a JSON API, an HTML
+// page that needs no JavaScript, an RSS feed and a background worker that
+// fetches posters.
+//
+// Usage:
+//
+//	moviediary [serve]              serve the diary (the default command)
+//	moviediary migrate              apply database migrations and exit
+//	moviediary user add --email E   create an account; the password is read from stdin
+//	moviediary version              print the version
+//
+// Configuration comes from the environment (and a .env file in the working
+// directory when present); see the README for every variable.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/moviediary/moviediary/presentation"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if err := presentation.LoadDotEnv(".env"); err != nil {
+		fmt.Fprintln(stderr, "moviediary:", err)
+		return 2
+	}
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	if cmd == "version" || cmd == "--version" || cmd == "-v" {
+		fmt.Fprintln(stdout, "moviediary", version)
+		return 0
+	}
+	if cmd == "help" || cmd == "--help" || cmd == "-h" {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	cfg, err := presentation.LoadConfig(os.Getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "moviediary:", err)
+		return 2
+	}
+	logger := presentation.NewLogger(stderr, cfg)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	switch cmd {
+	case "serve":
+		err = presentation.Serve(ctx, cfg, logger)
+	case "migrate":
+		err = presentation.Migrate(ctx, cfg, logger)
+	case "user":
+		err = userCommand(ctx, cfg, logger, args, stdin, stdout)
+	default:
+		fmt.Fprintf(stderr, "moviediary: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "moviediary: %s\n\n%s", ue, usage)
+			return 2
+		}
+		logger.Error("moviediary stopped", "error", err.Error())
+		return 1
+	}
+	return 0
+}
+
+type usageError string
+
+func (e usageError) Error() string { return string(e) }
+
+const usage = `Usage:
+  moviediary [serve]              serve the diary (default)
+  moviediary migrate              apply database migrations and exit
+  moviediary user add --email E   create an account; password read from stdin
+  moviediary version              print the version
+`
+
+func userCommand(ctx context.Context, cfg presentation.Config, logger *slog.Logger, args []string, stdin io.Reader, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return usageError("user: the only subcommand is add")
+	}
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	email := fs.String("email", "", "the account's email address")
+	if err := fs.Parse(args[1:]); err != nil {
+		return usageError("user add: " + err.Error())
+	}
+	if *email == "" {
+		return usageError("user add: --email is required")
+	}
+	raw, err := io.ReadAll(io.LimitReader(stdin, 4096))
+	if err != nil {
+		return fmt.Errorf("read password from stdin: %w", err)
+	}
+	password := strings.TrimSuffix(strings.TrimSuffix(string(raw), "\n"), "\r")
+	user, err := presentation.AddUser(ctx, cfg, logger, *email, password)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "created user %s (%s)\n", user.Email, user.ID)
+	return nil
+}

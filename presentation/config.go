@@ -1,0 +1,323 @@
+package presentation
+
+import (
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/moviediary/moviediary/application"
+)
+
+// Config is everything the server reads from its environment, parsed and
+// validated in one place. Secrets are held here but never logged: use
+// LogValue, which masks them.
+type Config struct {
+	DatabaseURL string
+	Host        string
+	Port        int
+	BaseURL     *url.URL
+	DataDir     string
+	DiaryTitle  string
+
+	// JWTSecret is the HS256 key; empty means "generate one into
+	// DataDir/jwt_secret on first start and reuse it after".
+	JWTSecret []byte
+	JWTTTL    time.Duration
+
+	Registration application.RegistrationPolicy
+
+	OMDbAPIKey  string
+	OMDbBaseURL string
+	OMDbTimeout time.Duration
+
+	PosterStorage    string // "local" or "s3"
+	PosterStorageDir string
+	S3               S3Config
+
+	PosterFetchTimeout      time.Duration
+	PosterMaxBytes          int64
+	PosterFetchAllowPrivate bool
+
+	PosterSyncMaxRetries int
+	PosterSyncBaseDelay  time.Duration
+
+	EventChannelBuffer int
+
+	TrustedProxies  []netip.Prefix
+	ShutdownTimeout time.Duration
+	LogLevel        slog.Level
+	LogFormat       string // "text" or "json"
+}
+
+// S3Config locates S3-compatible poster storage.
+type S3Config struct {
+	Endpoint        string
+	AccessKeyID     string
+	SecretAccessKey string
+	Bucket          string
+	Region          string
+	UseSSL          bool
+}
+
+// ConfigError names the variable whose value stopped start-up.
+type ConfigError struct {
+	Var    string
+	Reason string
+}
+
+func (e *ConfigError) Error() string { return "config: " + e.Var + ": " + e.Reason }
+
+// LoadConfig reads the configuration through getenv (os.Getenv in the
+// binary, a map in tests), applying the documented defaults. The first bad
+// value stops it with a *ConfigError naming the variable.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	p := envParser{getenv: getenv}
+	c := Config{
+		DatabaseURL: p.str("DATABASE_URL", "sqlite://./data/moviediary.db"),
+		Host:        p.str("HOST", "0.0.0.0"),
+		Port:        p.intRange("PORT", 3000, 0, 65535),
+		DataDir:     p.str("DATA_DIR", "./data"),
+		DiaryTitle:  p.str("DIARY_TITLE", "Movie Diary"),
+		JWTSecret:   []byte(getenv("JWT_SECRET")),
+		JWTTTL:      time.Duration(p.intRange("JWT_TTL_SECONDS", 86400, 60, 366*86400)) * time.Second,
+
+		OMDbAPIKey:  strings.TrimSpace(getenv("OMDB_API_KEY")),
+		OMDbBaseURL: p.httpURL("OMDB_BASE_URL", "https://www.omdbapi.com/").String(),
+		OMDbTimeout: time.Duration(p.intRange("OMDB_TIMEOUT_SECONDS", 10, 1, 300)) * time.Second,
+
+		PosterStorage: p.oneOf("POSTER_STORAGE", "local", "local", "s3"),
+		S3: S3Config{
+			Endpoint:        getenv("MINIO_ENDPOINT"),
+			AccessKeyID:     getenv("MINIO_ACCESS_KEY_ID"),
+			SecretAccessKey: getenv("MINIO_SECRET_ACCESS_KEY"),
+			Bucket:          getenv("MINIO_BUCKET"),
+			Region:          getenv("MINIO_REGION"),
+			UseSSL:          p.boolean("MINIO_USE_SSL", true),
+		},
+
+		PosterFetchTimeout:      time.Duration(p.intRange("POSTER_FETCH_TIMEOUT_SECONDS", 30, 1, 600)) * time.Second,
+		PosterMaxBytes:          int64(p.intRange("POSTER_MAX_BYTES", 10<<20, 1024, 1<<30)),
+		PosterFetchAllowPrivate: p.boolean("POSTER_FETCH_ALLOW_PRIVATE", false),
+		PosterSyncMaxRetries:    p.intRange("POSTER_SYNC_MAX_RETRIES", 3, 0, 20),
+		PosterSyncBaseDelay:     p.duration("POSTER_SYNC_BASE_DELAY", time.Second),
+		EventChannelBuffer:      p.intRange("EVENT_CHANNEL_BUFFER", 128, 1, 1<<20),
+		ShutdownTimeout:         p.duration("SHUTDOWN_TIMEOUT", 15*time.Second),
+		LogFormat:               p.oneOf("LOG_FORMAT", "text", "text", "json"),
+	}
+	c.BaseURL = p.httpURL("BASE_URL", "http://localhost:3000")
+	c.PosterStorageDir = p.str("POSTER_STORAGE_DIR", filepath.Join(c.DataDir, "posters"))
+	c.LogLevel = p.level("LOG_LEVEL")
+	c.TrustedProxies = p.prefixes("TRUSTED_PROXIES")
+	if p.err == nil {
+		reg, err := application.ParseRegistrationPolicy(strings.TrimSpace(getenv("ALLOW_REGISTRATION")))
+		if err != nil {
+			p.fail("ALLOW_REGISTRATION", "must be true, false or unset")
+		}
+		c.Registration = reg
+	}
+	if p.err == nil {
+		p.checkDatabaseURL(c.DatabaseURL)
+	}
+	if p.err == nil && len(c.JWTSecret) > 0 && len(c.JWTSecret) < 32 {
+		p.fail("JWT_SECRET", "must be at least 32 bytes (or unset to generate one)")
+	}
+	if p.err == nil && c.PosterStorage == "s3" {
+		for name, v := range map[string]string{"MINIO_ENDPOINT": c.S3.Endpoint, "MINIO_BUCKET": c.S3.Bucket} {
+			if v == "" {
+				p.fail(name, "is required when POSTER_STORAGE=s3")
+				break
+			}
+		}
+	}
+	return c, p.err
+}
+
+// Addr is the listen address, host:port.
+func (c Config) Addr() string { return netJoin(c.Host, c.Port) }
+
+// LogValue describes the configuration for the start-up log with every
+// secret masked.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("database", maskURL(c.DatabaseURL)),
+		slog.String("addr", c.Addr()),
+		slog.String("base_url", c.BaseURL.String()),
+		slog.String("data_dir", c.DataDir),
+		slog.Bool("omdb", c.OMDbAPIKey != ""),
+		slog.String("poster_storage", c.PosterStorage),
+		slog.String("registration", c.Registration.String()),
+		slog.Int("event_channel_buffer", c.EventChannelBuffer),
+		slog.Int("poster_sync_max_retries", c.PosterSyncMaxRetries),
+		slog.Duration("poster_sync_base_delay", c.PosterSyncBaseDelay),
+	)
+}
+
+func netJoin(host string, port int) string {
+	if strings.Contains(host, ":") {
+		return "[" + host + "]:" + strconv.Itoa(port)
+	}
+	return host + ":" + strconv.Itoa(port)
+}
+
+// maskURL hides a password in a database URL.
+func maskURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "***")
+	}
+	return u.String()
+}
+
+type envParser struct {
+	getenv func(string) string
+	err    error
+}
+
+func (p *envParser) fail(name, reason string) {
+	if p.err == nil {
+		p.err = &ConfigError{Var: name, Reason: reason}
+	}
+}
+
+func (p *envParser) raw(name string) (string, bool) {
+	v := strings.TrimSpace(p.getenv(name))
+	return v, v != ""
+}
+
+func (p *envParser) str(name, def string) string {
+	if v, ok := p.raw(name); ok {
+		return v
+	}
+	return def
+}
+
+func (p *envParser) intRange(name string, def, lo, hi int) int {
+	v, ok := p.raw(name)
+	if !ok {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		p.fail(name, fmt.Sprintf("must be a whole number from %d to %d, got %q", lo, hi, v))
+		return def
+	}
+	return n
+}
+
+func (p *envParser) boolean(name string, def bool) bool {
+	v, ok := p.raw(name)
+	if !ok {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		p.fail(name, fmt.Sprintf("must be true or false, got %q", v))
+		return def
+	}
+	return b
+}
+
+func (p *envParser) duration(name string, def time.Duration) time.Duration {
+	v, ok := p.raw(name)
+	if !ok {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		p.fail(name, fmt.Sprintf("must be a Go duration such as 1s or 250ms, got %q", v))
+		return def
+	}
+	return d
+}
+
+func (p *envParser) oneOf(name, def string, allowed ...string) string {
+	v, ok := p.raw(name)
+	if !ok {
+		return def
+	}
+	v = strings.ToLower(v)
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	p.fail(name, fmt.Sprintf("must be one of %s, got %q", strings.Join(allowed, ", "), v))
+	return def
+}
+
+func (p *envParser) httpURL(name, def string) *url.URL {
+	v := p.str(name, def)
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		p.fail(name, fmt.Sprintf("must be an absolute http or https URL, got %q", v))
+		u, _ = url.Parse(def)
+	}
+	return u
+}
+
+func (p *envParser) level(name string) slog.Level {
+	v, ok := p.raw(name)
+	if !ok {
+		return slog.LevelInfo
+	}
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(v)); err != nil {
+		p.fail(name, fmt.Sprintf("must be debug, info, warn or error, got %q", v))
+		return slog.LevelInfo
+	}
+	return l
+}
+
+func (p *envParser) prefixes(name string) []netip.Prefix {
+	v, ok := p.raw(name)
+	if !ok {
+		return nil
+	}
+	var out []netip.Prefix
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !strings.Contains(part, "/") {
+			addr, err := netip.ParseAddr(part)
+			if err != nil {
+				p.fail(name, fmt.Sprintf("must be a comma-separated list of CIDRs, got %q", part))
+				return nil
+			}
+			out = append(out, netip.PrefixFrom(addr.Unmap(), addr.Unmap().BitLen()))
+			continue
+		}
+		pre, err := netip.ParsePrefix(part)
+		if err != nil {
+			p.fail(name, fmt.Sprintf("must be a comma-separated list of CIDRs, got %q", part))
+			return nil
+		}
+		out = append(out, pre.Masked())
+	}
+	return out
+}
+
+func (p *envParser) checkDatabaseURL(s string) {
+	switch {
+	case strings.HasPrefix(s, "sqlite://"):
+		if strings.TrimPrefix(s, "sqlite://") == "" {
+			p.fail("DATABASE_URL", "sqlite:// needs a file path, e.g. sqlite://./data/moviediary.db")
+		}
+	case strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
+		if _, err := url.Parse(s); err != nil {
+			p.fail("DATABASE_URL", "is not a valid postgres:// URL")
+		}
+	default:
+		p.fail("DATABASE_URL", "must start with sqlite:// or postgres://")
+	}
+}
+

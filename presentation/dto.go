@@ -1,0 +1,148 @@
+package presentation
+
+import (
+	"encoding/json"
+	"io"
+	"time"
+
+	"github.com/moviediary/moviediary/domain"
+)
+
+// watchedAtLayout is how watched_at is written: UTC, to the second, no zone.
+const watchedAtLayout = "2006-01-02T15:04:05"
+
+// MovieJSON is a movie as the API shows it. Absent values are null.
+type MovieJSON struct {
+	ID                 string  `json:"id"`
+	ExternalMetadataID *string `json:"external_metadata_id"`
+	Title              string  `json:"title"`
+	ReleaseYear        int     `json:"release_year"`
+	Director           *string `json:"director"`
+	PosterPath         *string `json:"poster_path"`
+	PosterURL          *string `json:"poster_url"`
+}
+
+// ReviewJSON is one viewing as the API shows it.
+type ReviewJSON struct {
+	ID        string  `json:"id"`
+	UserID    string  `json:"user_id"`
+	Rating    int     `json:"rating"`
+	Comment   *string `json:"comment"`
+	WatchedAt string  `json:"watched_at"`
+	CreatedAt string  `json:"created_at"`
+}
+
+// EntryJSON is one diary entry.
+type EntryJSON struct {
+	Movie  MovieJSON  `json:"movie"`
+	Review ReviewJSON `json:"review"`
+}
+
+// DiaryJSON is a page of the diary.
+type DiaryJSON struct {
+	Items      []EntryJSON `json:"items"`
+	TotalCount int         `json:"total_count"`
+	Limit      int         `json:"limit"`
+	Offset     *int        `json:"offset"`
+	NextCursor *string     `json:"next_cursor"`
+}
+
+// HistoryJSON is a movie with every viewing of it, oldest first.
+type HistoryJSON struct {
+	Movie    MovieJSON    `json:"movie"`
+	Viewings []ReviewJSON `json:"viewings"`
+	Trend    string       `json:"trend"`
+}
+
+// RegisterRequest is the body of POST /api/auth/register and /login.
+type RegisterRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// RegisterJSON answers a registration.
+type RegisterJSON struct {
+	UserID string `json:"user_id"`
+	Email  string `json:"email"`
+}
+
+// LoginJSON answers a login.
+type LoginJSON struct {
+	Token     string `json:"token"`
+	UserID    string `json:"user_id"`
+	Email     string `json:"email"`
+	ExpiresAt string `json:"expires_at"`
+}
+
+// LogReviewRequest is the body of POST /api/reviews.
+type LogReviewRequest struct {
+	ExternalMetadataID *string `json:"external_metadata_id"`
+	ManualTitle        *string `json:"manual_title"`
+	ManualReleaseYear  *int    `json:"manual_release_year"`
+	ManualDirector     *string `json:"manual_director"`
+	Rating             *int    `json:"rating"`
+	Comment            *string `json:"comment"`
+	WatchedAt          *string `json:"watched_at"`
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func movieJSON(m domain.Movie) MovieJSON {
+	out := MovieJSON{
+		ID:                 m.ID.String(),
+		ExternalMetadataID: optional(m.ExternalID.String()),
+		Title:              m.Title.String(),
+		ReleaseYear:        m.ReleaseYear.Int(),
+		Director:           optional(m.Director.String()),
+		PosterPath:         optional(m.PosterPath.String()),
+	}
+	if m.HasPoster() {
+		out.PosterURL = optional("/posters/" + m.ID.String())
+	}
+	return out
+}
+
+func reviewJSON(r domain.Review) ReviewJSON {
+	return ReviewJSON{
+		ID:        r.ID.String(),
+		UserID:    r.UserID.String(),
+		Rating:    r.Rating.Int(),
+		Comment:   optional(r.Comment.String()),
+		WatchedAt: r.WatchedAt.UTC().Format(watchedAtLayout),
+		CreatedAt: r.CreatedAt.UTC().Format(time.RFC3339Nano),
+	}
+}
+
+func entryJSON(e domain.DiaryEntry) EntryJSON {
+	return EntryJSON{Movie: movieJSON(e.Movie), Review: reviewJSON(e.Review)}
+}
+
+// parseWatchedAt accepts YYYY-MM-DDTHH:MM:SS, YYYY-MM-DDTHH:MM (a browser's
+// datetime-local), RFC 3339 (converted to UTC) or YYYY-MM-DD (midnight).
+// Values without a zone are UTC.
+func parseWatchedAt(s string) (time.Time, error) {
+	for _, layout := range []string{watchedAtLayout, "2006-01-02T15:04", time.RFC3339Nano, time.DateOnly} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC().Truncate(time.Second), nil
+		}
+	}
+	return time.Time{}, domain.FieldError{Field: "watched_at", Rule: "must be a date-time like 2024-05-01T20:30:00, 2024-05-01T20:30, RFC 3339, or a date like 2024-05-01"}
+}
+
+func encodeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}

@@ -1,0 +1,102 @@
+package presentation
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/moviediary/moviediary/domain"
+)
+
+// Metrics holds the server's Prometheus collectors, in a registry of its
+// own so several servers (tests, embedders) never collide.
+type Metrics struct {
+	registry         *prometheus.Registry
+	requests         *prometheus.CounterVec
+	duration         *prometheus.HistogramVec
+	eventsPublished  *prometheus.CounterVec
+	eventsHandled    *prometheus.CounterVec
+	posterSyncResult *prometheus.CounterVec
+}
+
+// NewMetrics registers every collector, plus the Go runtime and process
+// collectors.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "moviediary_http_requests_total",
+			Help: "HTTP requests answered, by method, route pattern and status.",
+		}, []string{"method", "route", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "moviediary_http_request_duration_seconds",
+			Help:    "Time to answer HTTP requests, by method and route pattern.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"method", "route"}),
+		eventsPublished: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "moviediary_events_published_total",
+			Help: "Domain events published, by event name.",
+		}, []string{"event"}),
+		eventsHandled: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "moviediary_events_handled_total",
+			Help: "Event deliveries to handlers, by event, handler and result (ok or error).",
+		}, []string{"event", "handler", "result"}),
+		posterSyncResult: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "moviediary_poster_sync_attempts_total",
+			Help: "Poster sync attempts, by result (success, retry, failure).",
+		}, []string{"result"}),
+	}
+	m.registry.MustRegister(m.requests, m.duration, m.eventsPublished, m.eventsHandled, m.posterSyncResult,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the metrics in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}
+
+// EventPublished counts one published event.
+func (m *Metrics) EventPublished(name domain.EventName) {
+	m.eventsPublished.WithLabelValues(string(name)).Inc()
+}
+
+// EventHandled counts one delivery of an event to a handler.
+func (m *Metrics) EventHandled(name domain.EventName, handler string, err error) {
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	m.eventsHandled.WithLabelValues(string(name), handler, result).Inc()
+}
+
+// PosterSyncAttempt counts one poster sync attempt: "success", "retry"
+// (failed, will be tried again) or "failure" (failed, given up).
+func (m *Metrics) PosterSyncAttempt(result string) {
+	m.posterSyncResult.WithLabelValues(result).Inc()
+}
+
+// middleware records every request under its route pattern, never the raw
+// path, so label cardinality stays bounded.
+func (m *Metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		route := c.Path()
+		if route == "" || c.Response().Status == http.StatusNotFound && route == "/*" {
+			route = "unmatched"
+		}
+		method := c.Request().Method
+		m.requests.WithLabelValues(method, route, strconv.Itoa(c.Response().Status)).Inc()
+		m.duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
+		return nil
+	}
+}

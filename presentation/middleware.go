@@ -1,0 +1,204 @@
+package presentation
+
+import (
+	"context"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/time/rate"
+
+	"github.com/moviediary/moviediary/domain"
+)
+
+type ctxKey int
+
+const userKey ctxKey = iota
+
+// withUser stores the signed-in user in the request context.
+func withUser(c echo.Context, u domain.User) {
+	c.SetRequest(c.Request().WithContext(context.WithValue(c.Request().Context(), userKey, u)))
+}
+
+// currentUser returns the signed-in user; the zero User when none.
+func currentUser(c echo.Context) domain.User {
+	u, _ := c.Request().Context().Value(userKey).(domain.User)
+	return u
+}
+
+// requireBearer admits requests with a valid "Authorization: Bearer" token
+// and answers 401 with WWW-Authenticate otherwise.
+func (s *server) requireBearer(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		scheme, token, ok := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			return newHTTPError(http.StatusUnauthorized, "a bearer token is required: Authorization: Bearer <token>")
+		}
+		user, err := s.authenticate.Handle(c.Request().Context(), strings.TrimSpace(token))
+		if err != nil {
+			return err
+		}
+		withUser(c, user)
+		return next(c)
+	}
+}
+
+// clientIPs resolves the client address: the socket's peer, unless that
+// peer is a trusted proxy, in which case X-Forwarded-For is walked from
+// the right past every trusted hop.
+type clientIPs struct {
+	trusted []netip.Prefix
+}
+
+func (ci clientIPs) isTrusted(a netip.Addr) bool {
+	for _, p := range ci.trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+func (ci clientIPs) of(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	peer = peer.Unmap()
+	if !ci.isTrusted(peer) {
+		return peer.String()
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		a = a.Unmap()
+		if !ci.isTrusted(a) {
+			return a.String()
+		}
+		peer = a
+	}
+	return peer.String()
+}
+
+// ipLimiter keeps one token bucket per client IP; idle buckets are swept
+// so a flood of addresses cannot grow it without bound.
+type ipLimiter struct {
+	mu      sync.Mutex
+	every   rate.Limit
+	burst   int
+	buckets map[string]*bucket
+	lastGC  time.Time
+	now     func() time.Time
+}
+
+type bucket struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+func newIPLimiter(perMinute, burst int, now func() time.Time) *ipLimiter {
+	return &ipLimiter{every: rate.Limit(float64(perMinute) / 60), burst: burst, buckets: map[string]*bucket{}, now: now}
+}
+
+// reserve takes a token for ip; it returns 0 when allowed, else how long
+// the client must wait.
+func (l *ipLimiter) reserve(ip string) time.Duration {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.lastGC) > time.Minute {
+		for k, b := range l.buckets {
+			if now.Sub(b.seen) > 2*time.Minute {
+				delete(l.buckets, k)
+			}
+		}
+		l.lastGC = now
+	}
+	b, ok := l.buckets[ip]
+	if !ok {
+		b = &bucket{lim: rate.NewLimiter(l.every, l.burst)}
+		l.buckets[ip] = b
+	}
+	b.seen = now
+	r := b.lim.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return d
+	}
+	return 0
+}
+
+// loginRateLimit allows 10 login attempts a minute per client IP, whether
+// they succeed or not; beyond that it answers 429 with Retry-After.
+func (s *server) loginRateLimit(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if wait := s.limiter.reserve(s.clientIP.of(c.Request())); wait > 0 {
+			secs := int(math.Ceil(wait.Seconds()))
+			if secs < 1 {
+				secs = 1
+			}
+			c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+			return newHTTPError(http.StatusTooManyRequests, "too many login attempts; try again in %d seconds", secs)
+		}
+		return next(c)
+	}
+}
+
+// securityHeaders sets the headers every response gets; HTML pages also get
+// the renderer's Content-Security-Policy (no scripts at all).
+func (s *server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	csp := s.pages.ContentSecurityPolicy()
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		if !isMachinePath(c.Request().URL.Path) {
+			h.Set("Content-Security-Policy", csp)
+		}
+		return next(c)
+	}
+}
+
+// requestLog logs one structured line per request.
+func (s *server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		status := c.Response().Status
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		route := c.Path()
+		if route == "" {
+			route = "unmatched"
+		}
+		s.logger.LogAttrs(c.Request().Context(), level, "request",
+			slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
+			slog.String("method", c.Request().Method),
+			slog.String("route", route),
+			slog.Int("status", status),
+			slog.Int64("bytes", c.Response().Size),
+			slog.Duration("duration", time.Since(start)),
+			slog.String("client_ip", s.clientIP.of(c.Request())))
+		return nil
+	}
+}

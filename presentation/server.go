@@ -1,0 +1,117 @@
+package presentation
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/moviediary/moviediary/adapters/html"
+	"github.com/moviediary/moviediary/application"
+	"github.com/moviediary/moviediary/domain"
+)
+
+// server holds what the HTTP handlers use: use cases, the few ports read
+// directly (posters), and the HTTP-only machinery.
+type server struct {
+	cfg    Config
+	logger *slog.Logger
+	now    func() time.Time
+
+	logReview    *application.LogReview
+	getDiary     *application.GetDiary
+	history      *application.GetReviewHistory
+	register     *application.Register
+	login        *application.Login
+	authenticate *application.Authenticate
+	syncPoster   *application.SyncPoster
+
+	movies  domain.MovieFinder
+	posters domain.PosterStorage
+	ready   func(context.Context) error
+
+	metrics  *Metrics
+	limiter  *ipLimiter
+	clientIP clientIPs
+	pages    *html.Renderer
+	secure   bool
+}
+
+// newEcho builds the router with every route and middleware.
+func (s *server) newEcho() *echo.Echo {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = s.clientIP.of
+
+	e.Use(middleware.RequestID())
+	e.Use(s.requestLog)
+	e.Use(s.metrics.middleware)
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+		s.logger.Error("panic in handler", "route", c.Path(), "error", err.Error(), "stack", string(stack))
+		return err
+	}}))
+	e.Use(middleware.BodyLimit("1M"))
+	e.Use(s.securityHeaders)
+
+	s.registerAPI(e)
+	s.registerWeb(e)
+
+	e.GET("/posters/:id", s.poster)
+	e.GET("/feed.rss", s.feed)
+	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", echo.WrapHandler(s.metrics.Handler()))
+	e.GET("/openapi.json", func(c echo.Context) error { return c.Blob(http.StatusOK, "application/json", openAPIDocument) })
+	return e
+}
+
+func (s *server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := s.ready(ctx); err != nil {
+		s.logger.Warn("not ready", "error", err.Error())
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "the database is unreachable"})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// handleError is the one place errors become responses: problem+json under
+// /api, /posters and the machine endpoints, an HTML page elsewhere.
+func (s *server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	p := problemFor(err)
+	logError(s.logger, c, err, p.Status)
+	path := c.Request().URL.Path
+	var werr error
+	if isMachinePath(path) || !acceptsHTML(c.Request()) {
+		werr = writeProblem(c, p)
+	} else {
+		werr = s.errorPage(c, p)
+	}
+	if werr != nil && !errors.Is(werr, context.Canceled) {
+		s.logger.Debug("writing error response failed", "error", werr.Error())
+	}
+}
+
+func isMachinePath(path string) bool {
+	for _, prefix := range []string{"/api/", "/api", "/posters/", "/feed.rss", "/healthz", "/readyz", "/metrics", "/openapi.json"} {
+		if path == prefix || strings.HasPrefix(path, prefix) && strings.HasSuffix(prefix, "/") {
+			return true
+		}
+	}
+	return false
+}
+
+func acceptsHTML(r *http.Request) bool {
+	accept := r.Header.Get("Accept")
+	return accept == "" || strings.Contains(accept, "text/html") || strings.Contains(accept, "*/*")
+}

@@ -1,0 +1,332 @@
+package presentation
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/moviediary/moviediary/adapters/html"
+	"github.com/moviediary/moviediary/application"
+	"github.com/moviediary/moviediary/domain"
+)
+
+// Cookie names of the HTML interface.
+const (
+	sessionCookie = "moviediary_session"
+	csrfCookie    = "moviediary_csrf"
+	csrfField     = "csrf_token"
+)
+
+// registerWeb mounts the no-JavaScript HTML interface.
+func (s *server) registerWeb(e *echo.Echo) {
+	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/diary") })
+	web := e.Group("", s.optionalSession)
+	web.GET("/diary", s.diaryPage)
+	web.GET("/login", s.loginPage)
+	web.POST("/login", s.loginSubmit, s.requireCSRF, s.loginRateLimit)
+	web.GET("/register", s.registerPage)
+	web.POST("/register", s.registerSubmit, s.requireCSRF)
+	web.POST("/logout", s.logoutSubmit, s.requireCSRF)
+	web.POST("/reviews", s.reviewSubmit, s.requireCSRF)
+}
+
+// optionalSession signs the request in when it carries a valid session
+// cookie; a stale cookie is cleared and the request goes on signed out.
+func (s *server) optionalSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ck, err := c.Cookie(sessionCookie)
+		if err == nil && ck.Value != "" {
+			user, err := s.authenticate.Handle(c.Request().Context(), ck.Value)
+			if err == nil {
+				withUser(c, user)
+			} else if errors.Is(err, domain.ErrUnauthorized) {
+				s.setCookie(c, sessionCookie, "", time.Unix(0, 0))
+			}
+		}
+		return next(c)
+	}
+}
+
+func (s *server) setCookie(c echo.Context, name, value string, expires time.Time) {
+	ck := &http.Cookie{
+		Name:     name,
+		Value:    value,
+		Path:     "/",
+		HttpOnly: true,
+		Secure:   s.secure,
+		SameSite: http.SameSiteLaxMode,
+	}
+	if value == "" {
+		ck.MaxAge = -1
+	} else if !expires.IsZero() {
+		ck.Expires = expires
+	}
+	c.SetCookie(ck)
+}
+
+// csrfToken returns the request's CSRF token, issuing a cookie with a fresh
+// one when it has none (double-submit cookie pattern).
+func (s *server) csrfToken(c echo.Context) string {
+	if ck, err := c.Cookie(csrfCookie); err == nil && len(ck.Value) >= 32 {
+		return ck.Value
+	}
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	token := base64.RawURLEncoding.EncodeToString(b)
+	s.setCookie(c, csrfCookie, token, time.Time{})
+	return token
+}
+
+// requireCSRF refuses form posts whose csrf_token does not match the cookie.
+func (s *server) requireCSRF(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ck, err := c.Cookie(csrfCookie)
+		form := c.FormValue(csrfField)
+		if err != nil || ck.Value == "" || subtle.ConstantTimeCompare([]byte(ck.Value), []byte(form)) != 1 {
+			return newHTTPError(http.StatusForbidden, "the form has expired or did not come from this site; reload the page and try again")
+		}
+		return next(c)
+	}
+}
+
+func (s *server) render(c echo.Context, status int, draw func(*bytes.Buffer) error) error {
+	var buf bytes.Buffer
+	if err := draw(&buf); err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.Blob(status, html.ContentType, buf.Bytes())
+}
+
+func (s *server) errorPage(c echo.Context, p Problem) error {
+	return s.render(c, p.Status, func(b *bytes.Buffer) error {
+		return s.pages.ErrorPage(b, html.ErrorView{Status: p.Status, Title: p.Title, Detail: p.Detail})
+	})
+}
+
+func (s *server) diaryPage(c echo.Context) error {
+	return s.showDiary(c, http.StatusOK, html.LogForm{}, nil)
+}
+
+// showDiary renders the diary for the request's query, with the log form
+// refilled with form and errors listed when a post failed.
+func (s *server) showDiary(c echo.Context, status int, form html.LogForm, problems []string) error {
+	q, err := diaryQuery(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	res, err := s.getDiary.Handle(ctx, q)
+	if err != nil {
+		return err
+	}
+	view := html.DiaryView{
+		Entries:    res.Entries,
+		TotalCount: res.TotalCount,
+		CSRFToken:  s.csrfToken(c),
+		Form:       form,
+		Errors:     problems,
+		Now:        s.now(),
+	}
+	if u := currentUser(c); !u.ID.IsZero() {
+		view.SignedIn = true
+		view.UserEmail = u.Email.String()
+	}
+	keep := url.Values{}
+	for _, name := range []string{"movie_id", "user_id", "sort_by", "limit"} {
+		if v := c.QueryParam(name); v != "" {
+			keep.Set(name, v)
+		}
+	}
+	if q.Cursor != "" || (q.Offset != nil && *q.Offset > 0) {
+		view.NewestURL = "/diary" + encodeQuery(keep)
+	}
+	if res.NextCursor != "" {
+		next := cloneValues(keep)
+		next.Set("cursor", res.NextCursor)
+		view.NextURL = "/diary" + encodeQuery(next)
+	}
+	if q.MovieID != "" {
+		if id, err := domain.ParseMovieID(q.MovieID); err == nil {
+			if m, err := s.movies.MovieByID(ctx, id); err == nil {
+				view.FilterMovie = &m
+			}
+		}
+	}
+	return s.render(c, status, func(b *bytes.Buffer) error { return s.pages.DiaryPage(b, view) })
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
+
+func encodeQuery(v url.Values) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return "?" + v.Encode()
+}
+
+func (s *server) loginPage(c echo.Context) error {
+	return s.authPage(c, http.StatusOK, s.pages.LoginPage, "", nil)
+}
+
+func (s *server) registerPage(c echo.Context) error {
+	return s.authPage(c, http.StatusOK, s.pages.RegisterPage, "", nil)
+}
+
+func (s *server) authPage(c echo.Context, status int, page func(w io.Writer, v html.AuthView) error, email string, problems []string) error {
+	view := html.AuthView{
+		CSRFToken:        s.csrfToken(c),
+		Email:            email,
+		Errors:           problems,
+		RegistrationOpen: s.cfg.Registration != application.RegistrationClosed,
+	}
+	return s.render(c, status, func(b *bytes.Buffer) error { return page(b, view) })
+}
+
+func (s *server) loginSubmit(c echo.Context) error {
+	email, password := c.FormValue("email"), c.FormValue("password")
+	res, err := s.login.Handle(c.Request().Context(), application.LoginCommand{Email: email, Password: password})
+	if err != nil {
+		if errors.Is(err, domain.ErrUnauthorized) || errors.Is(err, domain.ErrValidation) {
+			return s.authPage(c, http.StatusUnauthorized, s.pages.LoginPage, email, []string{"Invalid email or password."})
+		}
+		return err
+	}
+	s.setCookie(c, sessionCookie, res.Token.Value, res.Token.ExpiresAt)
+	return c.Redirect(http.StatusSeeOther, "/diary")
+}
+
+func (s *server) registerSubmit(c echo.Context) error {
+	email, password := c.FormValue("email"), c.FormValue("password")
+	ctx := c.Request().Context()
+	if _, err := s.register.Handle(ctx, application.RegisterCommand{Email: email, Password: password}); err != nil {
+		p := problemFor(registerError(err))
+		if p.Status >= 500 {
+			return err
+		}
+		return s.authPage(c, p.Status, s.pages.RegisterPage, email, problemMessages(p))
+	}
+	res, err := s.login.Handle(ctx, application.LoginCommand{Email: email, Password: password})
+	if err != nil {
+		return err
+	}
+	s.setCookie(c, sessionCookie, res.Token.Value, res.Token.ExpiresAt)
+	return c.Redirect(http.StatusSeeOther, "/diary")
+}
+
+func (s *server) logoutSubmit(c echo.Context) error {
+	s.setCookie(c, sessionCookie, "", time.Time{})
+	return c.Redirect(http.StatusSeeOther, "/diary")
+}
+
+// reviewSubmit logs a viewing from the diary page's form.
+func (s *server) reviewSubmit(c echo.Context) error {
+	user := currentUser(c)
+	if user.ID.IsZero() {
+		return c.Redirect(http.StatusSeeOther, "/login")
+	}
+	form := html.LogForm{
+		ExternalMetadataID: c.FormValue("external_metadata_id"),
+		ManualTitle:        c.FormValue("manual_title"),
+		ManualReleaseYear:  c.FormValue("manual_release_year"),
+		ManualDirector:     c.FormValue("manual_director"),
+		Rating:             c.FormValue("rating"),
+		Comment:            c.FormValue("comment"),
+		WatchedAt:          c.FormValue("watched_at"),
+	}
+	cmd, err := formCommand(user.ID, form)
+	if err == nil {
+		_, err = s.logReview.Handle(c.Request().Context(), cmd)
+	}
+	if err != nil {
+		p := problemFor(err)
+		if p.Status >= 500 {
+			return err
+		}
+		return s.showDiary(c, p.Status, form, problemMessages(p))
+	}
+	return c.Redirect(http.StatusSeeOther, "/diary")
+}
+
+// formCommand reads the log form, reporting every field that does not
+// parse, with the same rules as the JSON API.
+func formCommand(user domain.UserID, f html.LogForm) (application.LogReviewCommand, error) {
+	req := LogReviewRequest{
+		ExternalMetadataID: &f.ExternalMetadataID,
+		ManualTitle:        &f.ManualTitle,
+		ManualDirector:     &f.ManualDirector,
+		Comment:            &f.Comment,
+		WatchedAt:          &f.WatchedAt,
+	}
+	var v domain.Validation
+	if f.Rating != "" {
+		if n, err := strconv.Atoi(strings.TrimSpace(f.Rating)); err != nil {
+			v.Add("rating", "must be an integer from 0 to 5")
+		} else {
+			req.Rating = &n
+		}
+	}
+	if y := strings.TrimSpace(f.ManualReleaseYear); y != "" {
+		if n, err := strconv.Atoi(y); err != nil {
+			v.Add("manual_release_year", "must be a year like 1994")
+		} else {
+			req.ManualReleaseYear = &n
+		}
+	}
+	cmd, err := logReviewCommand(user, req)
+	var ve *domain.ValidationError
+	if errors.As(err, &ve) {
+		for _, fe := range ve.Fields {
+			if !v.Has(fe.Field) {
+				v.Add(fe.Field, fe.Rule)
+			}
+		}
+	}
+	return cmd, v.Err()
+}
+
+// problemMessages turns a problem into sentences for a page.
+func problemMessages(p Problem) []string {
+	if len(p.Errors) == 0 {
+		return []string{p.Detail}
+	}
+	out := make([]string, 0, len(p.Errors))
+	for _, e := range p.Errors {
+		out = append(out, fieldLabel(e.Field)+" "+e.Rule+".")
+	}
+	return out
+}
+
+func fieldLabel(field string) string {
+	labels := map[string]string{
+		"external_metadata_id": "IMDb ID",
+		"manual_title":         "Title",
+		"manual_release_year":  "Year",
+		"manual_director":      "Director",
+		"rating":               "Rating",
+		"comment":              "Comment",
+		"watched_at":           "Watched at",
+		"email":                "Email",
+		"password":             "Password",
+	}
+	if l, ok := labels[field]; ok {
+		return l
+	}
+	return field
+}
