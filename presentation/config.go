@@ -320,4 +320,3 @@ func (p *envParser) checkDatabaseURL(s string) {
 		p.fail("DATABASE_URL", "must start with sqlite:// or postgres://")
 	}
 }
-
