@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -75,11 +76,15 @@ func queryPlan(tb testing.TB, db *sql.DB, query string, args ...any) []string {
 // badPlan matches a step that reads a whole table, or sorts.
 var badPlan = regexp.MustCompile(`^SCAN (r|m|reviews|movies|users|review_counts)$|TEMP B-TREE`)
 
+// coveringDiaryStep matches the step that picks a diary page from an index
+// alone.
+var coveringDiaryStep = regexp.MustCompile(`^(SCAN|SEARCH) reviews USING COVERING INDEX reviews_`)
+
 // checkPlans asserts that no diary, count or history query scans a table
 // or sorts, and logs the plans (go test -v shows them).
 func checkPlans(tb testing.TB, db *sql.DB) {
 	tb.Helper()
-	check := func(name, query string, args ...any) {
+	check := func(name, query string, args ...any) []string {
 		plan := queryPlan(tb, db, query, args...)
 		tb.Logf("%s:\n  %s", name, strings.Join(plan, "\n  "))
 		for _, step := range plan {
@@ -87,13 +92,20 @@ func checkPlans(tb testing.TB, db *sql.DB) {
 				tb.Errorf("%s: plan step %q scans a table or sorts", name, step)
 			}
 		}
+		return plan
+	}
+	checkDiary := func(name, query string, args ...any) {
+		plan := check(name, query, args...)
+		if !slices.ContainsFunc(plan, coveringDiaryStep.MatchString) {
+			tb.Errorf("%s: the page is not picked from a covering index: %q", name, plan)
+		}
 	}
 	for _, s := range diaryShapes() {
 		query, args := sqlite.DiaryPageSQL(s.q, 1_000_000)
-		check("diary "+s.name, query, args...)
+		checkDiary("diary "+s.name, query, args...)
 		if s.q.After == nil { // an offset in the far half reads from the other end
 			query, args = sqlite.DiaryPageSQL(s.q, 1010)
-			check("diary "+s.name+" (far half)", query, args...)
+			checkDiary("diary "+s.name+" (far half)", query, args...)
 		}
 	}
 	check("total count", `SELECT n FROM review_counts WHERE movie_id = ? AND user_id = ?`, []byte{}, []byte{})
