@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/lib/pq"
+	"github.com/lib/pq/pqerror"
 
 	"github.com/moviediary/moviediary/adapters/postgres"
 	"github.com/moviediary/moviediary/domain"
@@ -19,7 +20,9 @@ import (
 
 func TestErrorKinds(t *testing.T) {
 	t.Parallel()
-	pqErr := func(code string) error { return fmt.Errorf("exec: %w", &pq.Error{Code: pq.ErrorCode(code), Message: "m"}) }
+	pqErr := func(code string) error {
+		return fmt.Errorf("exec: %w", &pq.Error{Code: pqerror.Code(code), Message: "m"})
+	}
 	tests := []struct {
 		name string
 		err  error

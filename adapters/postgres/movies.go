@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -51,14 +52,20 @@ func movieByID(ctx context.Context, q sqlx.QueryerContext, op string, id domain.
 
 // MoviesByTitleYear returns the movies whose title equals title ignoring
 // case and whose release year is year, ordered by ID. The index on
-// (lower(title), release_year) finds the candidates; the domain's own
-// case-insensitive comparison then has the last word.
+// (release_year, lower(title)) finds the candidates and the domain's own
+// case-insensitive comparison has the last word. For an ASCII title SQL's
+// lower() is exact in every locale; for any other title the query reads
+// the whole year, since a server whose locale is C folds ASCII only.
 func (r *MovieRepository) MoviesByTitleYear(ctx context.Context, title domain.MovieTitle, year domain.ReleaseYear) ([]domain.Movie, error) {
 	const op = "movies by title and year"
+	query := selectMovies + `WHERE release_year = $1 AND lower(title) = lower($2) ORDER BY id`
+	args := []any{year.Int(), title.String()}
+	if !isASCII(title.String()) {
+		query = selectMovies + `WHERE release_year = $1 ORDER BY id`
+		args = args[:1]
+	}
 	var rows []movieRow
-	err := r.db.SelectContext(ctx, &rows, `SELECT `+movieColumns+` FROM movies
-		WHERE lower(title) = lower($1) AND release_year = $2 ORDER BY id`, title.String(), year.Int())
-	if err != nil {
+	if err := r.db.SelectContext(ctx, &rows, query, args...); err != nil {
 		return nil, dbError(op, err)
 	}
 	movies := make([]domain.Movie, 0, len(rows))
@@ -318,4 +325,13 @@ func inTx(ctx context.Context, db *sqlx.DB, op string, fn func(tx *sqlx.Tx) erro
 		return dbError(op+": commit", err)
 	}
 	return nil
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }

@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -26,18 +27,18 @@ func TestConcurrentFirstLogsOfOneExternalID(t *testing.T) {
 	tests := []struct {
 		name string
 		// log stores one viewing of m the way a caller would.
-		log func(repo *postgres.MovieRepository, m domain.Movie, r domain.Review) (domain.SavedViewing, error)
+		log func(ctx context.Context, repo *postgres.MovieRepository, m domain.Movie, r domain.Review) (domain.SavedViewing, error)
 	}{
-		{"SaveViewing of a new movie", func(repo *postgres.MovieRepository, m domain.Movie, r domain.Review) (domain.SavedViewing, error) {
-			return repo.SaveViewing(t.Context(), domain.Viewing{Movie: m, Review: r})
+		{"SaveViewing of a new movie", func(ctx context.Context, repo *postgres.MovieRepository, m domain.Movie, r domain.Review) (domain.SavedViewing, error) {
+			return repo.SaveViewing(ctx, domain.Viewing{Movie: m, Review: r})
 		}},
-		{"UpsertMovie then SaveViewing of the canonical movie", func(repo *postgres.MovieRepository, m domain.Movie, r domain.Review) (domain.SavedViewing, error) {
-			canonical, err := repo.UpsertMovie(t.Context(), m)
+		{"UpsertMovie then SaveViewing of the canonical movie", func(ctx context.Context, repo *postgres.MovieRepository, m domain.Movie, r domain.Review) (domain.SavedViewing, error) {
+			canonical, err := repo.UpsertMovie(ctx, m)
 			if err != nil {
 				return domain.SavedViewing{}, fmt.Errorf("UpsertMovie: %w", err)
 			}
 			r.MovieID = canonical.ID
-			return repo.SaveViewing(t.Context(), domain.Viewing{Movie: canonical, Review: r})
+			return repo.SaveViewing(ctx, domain.Viewing{Movie: canonical, Review: r})
 		}},
 	}
 	for _, tc := range tests {
@@ -56,7 +57,7 @@ func TestConcurrentFirstLogsOfOneExternalID(t *testing.T) {
 				r := porttest.NewReview(t, m.ID, domain.NewUserID(), i%6, watched.Add(time.Duration(i)*time.Minute))
 				wg.Go(func() {
 					<-start
-					saved[i], errs[i] = tc.log(repo, m, r)
+					saved[i], errs[i] = tc.log(t.Context(), repo, m, r)
 				})
 			}
 			close(start)
@@ -239,6 +240,39 @@ func TestSchemaRefusesInvalidRows(t *testing.T) {
 			pqErr := pq.As(err)
 			if pqErr == nil || string(pqErr.Code) != tc.code {
 				t.Errorf("error = %v, want SQLSTATE %s", err, tc.code)
+			}
+		})
+	}
+}
+
+// TestMoviesByTitleYearFoldsUnicode shows that title matching follows the
+// domain's case folding for non-ASCII titles too, whatever the server's
+// locale makes of lower().
+func TestMoviesByTitleYearFoldsUnicode(t *testing.T) {
+	t.Parallel()
+	repo := openDB(t).Movies()
+	stored, err := repo.UpsertMovie(t.Context(), porttest.NewMovie(t, domain.ExternalMetadataID{}, "L'Été meurtrier", 1983, ""))
+	if err != nil {
+		t.Fatalf("UpsertMovie: %v", err)
+	}
+	tests := []struct {
+		title string
+		found bool
+	}{
+		{"L'Été meurtrier", true},
+		{"l'été MEURTRIER", true},
+		{"L'ÉTÉ MEURTRIER", true},
+		{"L'Ete meurtrier", false},
+		{"L'Été", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.title, func(t *testing.T) {
+			got, err := repo.MoviesByTitleYear(t.Context(), domain.MustNewMovieTitle(tc.title), domain.MustNewReleaseYear(1983))
+			if err != nil {
+				t.Fatalf("MoviesByTitleYear: %v", err)
+			}
+			if found := len(got) == 1 && got[0] == stored; found != tc.found || len(got) > 1 {
+				t.Errorf("MoviesByTitleYear(%q) = %v, want found %v", tc.title, got, tc.found)
 			}
 		})
 	}

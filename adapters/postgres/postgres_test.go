@@ -51,7 +51,7 @@ func TestUserRepositoryContract(t *testing.T) {
 
 // rawDB opens a plain database/sql pool on url, for arranging and
 // inspecting state that the repositories do not expose.
-func rawDB(t *testing.T, url string) *sql.DB {
+func rawDB(t testing.TB, url string) *sql.DB {
 	t.Helper()
 	db, err := sql.Open("postgres", url)
 	if err != nil {
@@ -62,7 +62,7 @@ func rawDB(t *testing.T, url string) *sql.DB {
 }
 
 // queryInt runs a query that returns one integer.
-func queryInt(t *testing.T, db *sql.DB, query string, args ...any) int {
+func queryInt(t testing.TB, db *sql.DB, query string, args ...any) int {
 	t.Helper()
 	var n int
 	if err := db.QueryRowContext(t.Context(), query, args...).Scan(&n); err != nil {

@@ -1,7 +1,7 @@
 -- moviediary schema, version 1.
 --
 -- Every query the repository makes is served by an index:
---   movies by id (PK), by external ID (unique), by lower(title) + year;
+--   movies by id (PK), by external ID (unique), by year + lower(title);
 --   users by id (PK), by lower(email) (unique);
 --   the diary by watched_at, by movie, by user, by movie + user — each index
 --   ends in (watched_at, id), the diary's sort key, so a page is a range scan
@@ -25,7 +25,9 @@ CREATE TABLE movies (
     director     text    CHECK (director IS NULL OR (btrim(director) <> '' AND char_length(director) <= 255)),
     poster_path  text    CHECK (poster_path IS NULL OR (poster_path <> '' AND octet_length(poster_path) <= 1024))
 );
-CREATE INDEX movies_title_year_idx ON movies (lower(title), release_year);
+-- Year first: the same index serves title + year and, for titles whose case
+-- folding the server's locale may not know, the year alone.
+CREATE INDEX movies_year_title_idx ON movies (release_year, lower(title));
 
 CREATE TABLE reviews (
     id         uuid        PRIMARY KEY,
