@@ -137,7 +137,11 @@ func dsn(cfg Config, writer bool) string {
 	} else {
 		q = append(q, "_query_only=1")
 	}
-	return "file:" + escapePath(cfg.Path) + "?" + strings.Join(q, "&")
+	prefix := "file:"
+	if strings.HasPrefix(cfg.Path, "/") {
+		prefix = "file://" // an empty authority, then the absolute path
+	}
+	return prefix + escapePath(cfg.Path) + "?" + strings.Join(q, "&")
 }
 
 // escapePath percent-encodes the characters that would end the path part

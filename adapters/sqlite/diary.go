@@ -175,8 +175,9 @@ func diaryPageSQL(p pagePlan) (string, []any) {
 		dir, cmp = "ASC", ">"
 	}
 	if p.after != nil {
+		w, id := keysetArgs(*p.after, p.order)
 		conds = append(conds, "(watched_at, id) "+cmp+" (?, ?)")
-		args = append(args, watchedArg(p.after.WatchedAt), idArg(p.after.ReviewID.UUID()))
+		args = append(args, w, id)
 	}
 	var b strings.Builder
 	b.WriteString("SELECT ")
@@ -190,6 +191,30 @@ func diaryPageSQL(p pagePlan) (string, []any) {
 	b.WriteString(" AS p JOIN reviews AS r ON r.seq = p.seq JOIN movies AS m ON m.id = r.movie_id")
 	args = append(args, p.limit, p.offset)
 	return b.String(), args
+}
+
+// keysetArgs turns a position into the (watched_at, id) pair the page
+// starts after. Stored times are whole seconds; a position between two
+// seconds (not one taken from an entry) is moved to an equivalent one on
+// a whole second. The entries of the second it falls in are older than it:
+// they follow it newest first and precede it oldest first.
+func keysetArgs(pos domain.DiaryPosition, order domain.SortOrder) (int64, []byte) {
+	sec := pos.WatchedAt.Unix()
+	if pos.WatchedAt.Nanosecond() == 0 {
+		return sec, idArg(pos.ReviewID.UUID())
+	}
+	if order == domain.SortAsc {
+		// After (sec, a blob above every 16-byte ID): from sec+1 on.
+		return sec, afterEveryID
+	}
+	// Before (sec+1, the empty blob, below every ID): up to sec included.
+	return sec + 1, []byte{}
+}
+
+// afterEveryID compares greater than every 16-byte ID.
+var afterEveryID = []byte{
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 }
 
 // ReviewHistory returns the movie and all its viewings oldest first, or an

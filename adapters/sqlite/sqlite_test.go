@@ -433,3 +433,79 @@ func mustUpsert(t *testing.T, repo *sqlite.MovieRepository, m domain.Movie) doma
 	}
 	return got
 }
+
+// TestKeysetPositionBetweenSeconds pages after a position that falls
+// inside a second, which stored whole-second times must still order right.
+func TestKeysetPositionBetweenSeconds(t *testing.T) {
+	db, _ := mustOpenTemp(t)
+	repo := db.Movies()
+	base := time.Date(2024, 6, 1, 20, 0, 0, 0, time.UTC)
+	m := porttest.NewMovie(t, domain.ExternalMetadataID{}, "Chungking Express", 1994, "")
+	var reviews []domain.Review
+	for i := range 3 {
+		r := porttest.NewReview(t, m.ID, domain.NewUserID(), 3, base.Add(time.Duration(i)*time.Second))
+		if _, err := repo.SaveViewing(t.Context(), domain.Viewing{Movie: m, Review: r}); err != nil {
+			t.Fatalf("SaveViewing: %v", err)
+		}
+		reviews = append(reviews, r)
+	}
+	tests := []struct {
+		name  string
+		order domain.SortOrder
+		want  []domain.Review
+	}{
+		{"newest first", domain.SortDesc, []domain.Review{reviews[1], reviews[0]}},
+		{"oldest first", domain.SortAsc, []domain.Review{reviews[2]}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, id := range []domain.ReviewID{reviews[1].ID, domain.NewReviewID()} {
+				pos := domain.DiaryPosition{WatchedAt: base.Add(1500 * time.Millisecond), ReviewID: id}
+				page, err := repo.QueryDiary(t.Context(), domain.DiaryQuery{Filter: domain.DiaryFilter{Sort: tc.order}, After: &pos})
+				if err != nil {
+					t.Fatalf("QueryDiary: %v", err)
+				}
+				var got []domain.ReviewID
+				for _, e := range page.Entries {
+					got = append(got, e.Review.ID)
+				}
+				var want []domain.ReviewID
+				for _, r := range tc.want {
+					want = append(want, r.ID)
+				}
+				if fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Errorf("after %v: entries %v, want %v", pos.WatchedAt, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestCountersFollowDeletes checks the counters' delete trigger: reviews
+// are append-only in moviediary, but an operator may delete rows by hand.
+func TestCountersFollowDeletes(t *testing.T) {
+	db, path := mustOpenTemp(t)
+	repo := db.Movies()
+	m := porttest.NewMovie(t, porttest.NewExternalID(t), "Yi Yi", 2000, "Edward Yang")
+	user := domain.NewUserID()
+	var last domain.Review
+	for i := range 3 {
+		last = porttest.NewReview(t, m.ID, user, 4, time.Date(2024, 1, 1+i, 0, 0, 0, 0, time.UTC))
+		if _, err := repo.SaveViewing(t.Context(), domain.Viewing{Movie: m, Review: last}); err != nil {
+			t.Fatalf("SaveViewing: %v", err)
+		}
+	}
+	id := last.ID.UUID()
+	if _, err := rawDB(t, path).Exec(`DELETE FROM reviews WHERE id = ?`, id[:]); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	for _, f := range []domain.DiaryFilter{{}, {MovieID: m.ID}, {UserID: user}, {MovieID: m.ID, UserID: user}} {
+		page, err := repo.QueryDiary(t.Context(), domain.DiaryQuery{Filter: f})
+		if err != nil {
+			t.Fatalf("QueryDiary: %v", err)
+		}
+		if page.TotalCount != 2 || len(page.Entries) != 2 {
+			t.Errorf("filter %+v: TotalCount %d, %d entries; want 2, 2", f, page.TotalCount, len(page.Entries))
+		}
+	}
+}
