@@ -1,7 +1,69 @@
 package postgres
 
+import (
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/moviediary/moviediary/domain"
+)
+
 // ErrorKind exposes errorKind to the external tests.
 var ErrorKind = errorKind
 
 // MigrationLockKey exposes the migration advisory lock key.
 const MigrationLockKey = migrationLockKey
+
+// PlannedQuery is one statement the repositories run, with sample
+// arguments, for the test that checks every statement has an index.
+type PlannedQuery struct {
+	Name string
+	SQL  string
+	Args []any
+}
+
+// PlannedQueries returns every read statement of the repositories, and
+// QueryDiary's in each of its shapes.
+func PlannedQueries() []PlannedQuery {
+	movie, user, review := uuid.New(), uuid.New(), uuid.New()
+	qs := []PlannedQuery{
+		{"movie by ID", sqlMovieByID, []any{movie}},
+		{"movie by external ID", sqlMovieByExternalID, []any{"tt0111161"}},
+		{"movies by year and title", sqlMoviesByYearTitle, []any{1994, "Heat"}},
+		{"movies by year", sqlMoviesByYear, []any{1994}},
+		{"set poster path", `UPDATE movies SET poster_path = $2 WHERE id = $1`, []any{movie, "p"}},
+		{"review history", sqlHistory, []any{movie}},
+		{"diary count", sqlCount, []any{movie, user}},
+		{"user by ID", sqlUserByID, []any{user}},
+		{"user by email", sqlUserByEmail, []any{"a@example.com"}},
+	}
+	movieID, _ := domain.MovieIDFromUUID(movie)
+	userID, _ := domain.UserIDFromUUID(user)
+	reviewID, _ := domain.ReviewIDFromUUID(review)
+	after := &domain.DiaryPosition{WatchedAt: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), ReviewID: reviewID}
+	deep, _ := domain.NewPage(20, 990_000)
+	for _, sort := range []domain.SortOrder{domain.SortDesc, domain.SortAsc} {
+		for _, f := range []struct {
+			name   string
+			filter domain.DiaryFilter
+		}{
+			{"all", domain.DiaryFilter{Sort: sort}},
+			{"movie", domain.DiaryFilter{MovieID: movieID, Sort: sort}},
+			{"user", domain.DiaryFilter{UserID: userID, Sort: sort}},
+			{"movie and user", domain.DiaryFilter{MovieID: movieID, UserID: userID, Sort: sort}},
+		} {
+			for _, shape := range []struct {
+				name string
+				q    domain.DiaryQuery
+			}{
+				{"first page", domain.DiaryQuery{Filter: f.filter}},
+				{"keyset", domain.DiaryQuery{Filter: f.filter, After: after}},
+				{"offset", domain.DiaryQuery{Filter: f.filter, Page: deep}},
+			} {
+				query, args, _, _ := diarySQL(shape.q)
+				qs = append(qs, PlannedQuery{Name: "diary " + f.name + " " + sort.String() + " " + shape.name, SQL: query, Args: args})
+			}
+		}
+	}
+	return qs
+}

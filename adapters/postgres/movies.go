@@ -30,7 +30,7 @@ const maxResolveAttempts = 3
 // MovieByExternalID returns the movie with that IMDb ID, or ErrNotFound.
 func (r *MovieRepository) MovieByExternalID(ctx context.Context, id domain.ExternalMetadataID) (domain.Movie, error) {
 	const op = "movie by external ID"
-	m, ok, err := selectMovie(ctx, r.db, op, selectMovies+`WHERE external_id = $1`, id.String())
+	m, ok, err := selectMovie(ctx, r.db, op, sqlMovieByExternalID, id.String())
 	if err == nil && !ok {
 		err = fmt.Errorf("postgres: %s: no movie has external ID %s: %w", op, id, domain.ErrNotFound)
 	}
@@ -43,7 +43,7 @@ func (r *MovieRepository) MovieByID(ctx context.Context, id domain.MovieID) (dom
 }
 
 func movieByID(ctx context.Context, q sqlx.QueryerContext, op string, id domain.MovieID) (domain.Movie, error) {
-	m, ok, err := selectMovie(ctx, q, op, selectMovies+`WHERE id = $1`, id.UUID())
+	m, ok, err := selectMovie(ctx, q, op, sqlMovieByID, id.UUID())
 	if err == nil && !ok {
 		err = fmt.Errorf("postgres: %s: movie %s: %w", op, id, domain.ErrNotFound)
 	}
@@ -58,10 +58,10 @@ func movieByID(ctx context.Context, q sqlx.QueryerContext, op string, id domain.
 // the whole year, since a server whose locale is C folds ASCII only.
 func (r *MovieRepository) MoviesByTitleYear(ctx context.Context, title domain.MovieTitle, year domain.ReleaseYear) ([]domain.Movie, error) {
 	const op = "movies by title and year"
-	query := selectMovies + `WHERE release_year = $1 AND lower(title) = lower($2) ORDER BY id`
+	query := sqlMoviesByYearTitle
 	args := []any{year.Int(), title.String()}
 	if !isASCII(title.String()) {
-		query = selectMovies + `WHERE release_year = $1 ORDER BY id`
+		query = sqlMoviesByYear
 		args = args[:1]
 	}
 	var rows []movieRow
@@ -94,7 +94,7 @@ func (r *MovieRepository) UpsertMovie(ctx context.Context, m domain.Movie) (doma
 	err := inTx(ctx, r.db, op, func(tx *sqlx.Tx) error {
 		for range maxResolveAttempts {
 			if !m.ExternalID.IsZero() {
-				holder, ok, err := selectMovie(ctx, tx, op, selectMovies+`WHERE external_id = $1`, m.ExternalID.String())
+				holder, ok, err := selectMovie(ctx, tx, op, sqlMovieByExternalID, m.ExternalID.String())
 				if err != nil {
 					return err
 				}
@@ -199,14 +199,14 @@ func (r *MovieRepository) SaveViewing(ctx context.Context, v domain.Viewing) (do
 func resolveMovie(ctx context.Context, tx *sqlx.Tx, op string, m domain.Movie) (domain.Movie, domain.MovieChange, error) {
 	for range maxResolveAttempts {
 		if !m.ExternalID.IsZero() {
-			holder, ok, err := selectMovie(ctx, tx, op, selectMovies+`WHERE external_id = $1`, m.ExternalID.String())
+			holder, ok, err := selectMovie(ctx, tx, op, sqlMovieByExternalID, m.ExternalID.String())
 			if err != nil || ok {
 				return holder, domain.MovieUnchanged, err
 			}
 		}
 		// Lock the row: a concurrent save attaching an external ID to the
 		// same movie must see what this one did.
-		stored, ok, err := selectMovie(ctx, tx, op, selectMovies+`WHERE id = $1 FOR UPDATE`, m.ID.UUID())
+		stored, ok, err := selectMovie(ctx, tx, op, sqlMovieByID+` FOR UPDATE`, m.ID.UUID())
 		if err != nil {
 			return domain.Movie{}, 0, err
 		}
@@ -273,8 +273,14 @@ func withSavepoint(ctx context.Context, tx *sqlx.Tx, op string, update func() (d
 	return m, ok, nil
 }
 
-// selectMovies starts a query of movie rows; a WHERE clause follows.
-const selectMovies = `SELECT ` + movieColumns + ` FROM movies `
+// Movie look-ups. Each is served by an index (see the plan test).
+const (
+	selectMovies         = `SELECT ` + movieColumns + ` FROM movies `
+	sqlMovieByID         = selectMovies + `WHERE id = $1`
+	sqlMovieByExternalID = selectMovies + `WHERE external_id = $1`
+	sqlMoviesByYearTitle = selectMovies + `WHERE release_year = $1 AND lower(title) = lower($2) ORDER BY id`
+	sqlMoviesByYear      = selectMovies + `WHERE release_year = $1 ORDER BY id`
+)
 
 // selectMovie runs a query that yields at most one movie row, a SELECT or a
 // statement with RETURNING; ok is false when there is no row.

@@ -22,17 +22,23 @@ var _ domain.UserRepository = (*UserRepository)(nil)
 // UserByEmail returns the user with that address, or ErrNotFound. The
 // unique index on lower(email) serves the look-up.
 func (r *UserRepository) UserByEmail(ctx context.Context, email domain.Email) (domain.User, error) {
-	return r.user(ctx, "user by email", `lower(email) = lower($1)`, email.String())
+	return r.user(ctx, "user by email", sqlUserByEmail, email.String())
 }
 
 // UserByID returns the user, or ErrNotFound.
 func (r *UserRepository) UserByID(ctx context.Context, id domain.UserID) (domain.User, error) {
-	return r.user(ctx, "user by ID", `id = $1`, id.UUID())
+	return r.user(ctx, "user by ID", sqlUserByID, id.UUID())
 }
 
-func (r *UserRepository) user(ctx context.Context, op, cond string, arg any) (domain.User, error) {
+// User look-ups, served by the primary key and the unique lower(email) index.
+const (
+	sqlUserByID    = `SELECT ` + userColumns + ` FROM users WHERE id = $1`
+	sqlUserByEmail = `SELECT ` + userColumns + ` FROM users WHERE lower(email) = lower($1)`
+)
+
+func (r *UserRepository) user(ctx context.Context, op, query string, arg any) (domain.User, error) {
 	var row userRow
-	err := r.db.GetContext(ctx, &row, `SELECT `+userColumns+` FROM users WHERE `+cond, arg)
+	err := r.db.GetContext(ctx, &row, query, arg)
 	if errors.Is(err, sql.ErrNoRows) {
 		return domain.User{}, fmt.Errorf("postgres: %s: no such user: %w", op, domain.ErrNotFound)
 	}
