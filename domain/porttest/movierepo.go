@@ -606,7 +606,7 @@ func testDiaryOffsetPaging(t *testing.T, repo domain.MovieRepository) {
 						t.Errorf("offset %d: HasMore = %v, want %v", offset, page.HasMore, wantMore)
 					}
 					got = append(got, page.Entries...)
-					if !page.HasMore || t.Failed() {
+					if !page.HasMore || offset >= len(want) || t.Failed() {
 						break
 					}
 				}
@@ -632,7 +632,7 @@ func testDiaryKeysetPaging(t *testing.T, repo domain.MovieRepository) {
 				for offset := 0; ; offset += limit {
 					page := queryDiary(t, repo, domain.DiaryQuery{Filter: c.filter, Page: mustPage(t, limit, offset)})
 					byOffset = append(byOffset, page.Entries...)
-					if !page.HasMore || len(byOffset) > len(want) {
+					if !page.HasMore || offset >= len(want) {
 						break
 					}
 				}
