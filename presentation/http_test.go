@@ -1,0 +1,374 @@
+package presentation_test
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// loginAttempt is one cheap login attempt (no body, so no password hash is
+// computed) from peer, with an optional X-Forwarded-For.
+func (a *testApp) loginAttempt(peer, xff string) *http.Response {
+	a.t.Helper()
+	h := http.Header{}
+	if xff != "" {
+		h.Set("X-Forwarded-For", xff)
+	}
+	return a.do(request{method: http.MethodPost, path: "/api/auth/login", remoteAddr: peer, header: h})
+}
+
+// exhaust spends the burst of 10 attempts and fails if any was limited.
+func (a *testApp) exhaust(peer string, xff func(i int) string) {
+	a.t.Helper()
+	for i := range 10 {
+		res := a.loginAttempt(peer, xff(i))
+		if res.StatusCode == http.StatusTooManyRequests {
+			a.t.Fatalf("attempt %d of the burst was limited", i+1)
+		}
+	}
+}
+
+func wantLimited(t *testing.T, res *http.Response) {
+	t.Helper()
+	wantProblem(t, res, http.StatusTooManyRequests)
+	secs, err := strconv.Atoi(res.Header.Get("Retry-After"))
+	if err != nil || secs < 1 {
+		t.Errorf("Retry-After = %q, want whole seconds ≥ 1", res.Header.Get("Retry-After"))
+	}
+}
+
+func wantNotLimited(t *testing.T, res *http.Response) {
+	t.Helper()
+	if res.StatusCode == http.StatusTooManyRequests {
+		t.Errorf("request was rate limited; want it admitted")
+	}
+}
+
+func TestLoginRateLimit(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, nil)
+	a.register(ownerEmail, ownerPassword)
+	peer := "198.51.100.10:40000"
+	good := fmt.Sprintf(`{"email":%q,"password":%q}`, ownerEmail, ownerPassword)
+	login := func() *http.Response {
+		return a.do(request{method: http.MethodPost, path: "/api/auth/login", remoteAddr: peer, body: good,
+			header: http.Header{"Content-Type": {"application/json"}}})
+	}
+	// Successful and failed attempts count alike.
+	for i := range 10 {
+		var res *http.Response
+		if i%2 == 0 {
+			res = login()
+		} else {
+			res = a.loginAttempt(peer, "")
+		}
+		if res.StatusCode == http.StatusTooManyRequests {
+			t.Fatalf("attempt %d limited", i+1)
+		}
+	}
+	wantLimited(t, login())
+	// The HTML form shares the budget, and its 429 is a page.
+	ck := a.csrf()
+	res := a.do(request{method: http.MethodPost, path: "/login", remoteAddr: peer, cookies: []*http.Cookie{ck},
+		form:   map[string][]string{"csrf_token": {ck.Value}, "email": {ownerEmail}, "password": {ownerPassword}},
+		header: http.Header{"Accept": {"text/html"}}})
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" ||
+		!strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("HTML login from a limited IP: %d, Retry-After %q, Content-Type %q",
+			res.StatusCode, res.Header.Get("Retry-After"), res.Header.Get("Content-Type"))
+	}
+	// Another client is unaffected.
+	wantNotLimited(t, a.loginAttempt("198.51.100.11:40000", ""))
+	// Other routes are not limited.
+	if res := a.do(request{method: http.MethodGet, path: "/api/diary", remoteAddr: peer}); res.StatusCode != http.StatusOK {
+		t.Errorf("GET /api/diary from a login-limited IP: %d", res.StatusCode)
+	}
+}
+
+func TestClientIPIgnoresForwardedForFromUntrustedPeer(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8"})
+	peer := "203.0.113.5:5555"
+	a.exhaust(peer, func(i int) string { return fmt.Sprintf("192.0.2.%d", i+1) })
+	// A fresh forged address does not buy a fresh budget.
+	wantLimited(t, a.loginAttempt(peer, "192.0.2.200"))
+}
+
+func TestClientIPHonoursForwardedForFromTrustedProxy(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, 2001:db8::/32"})
+	proxy := "10.1.2.3:443"
+	a.exhaust(proxy, func(int) string { return "198.51.100.7" })
+	wantLimited(t, a.loginAttempt(proxy, "198.51.100.7"))
+	// Another client behind the same proxy has its own budget…
+	wantNotLimited(t, a.loginAttempt(proxy, "198.51.100.8"))
+	// …and so does the same client through another trusted proxy, or
+	// over IPv6 with an IPv4-mapped client address.
+	wantLimited(t, a.loginAttempt("[2001:db8::1]:443", "::ffff:198.51.100.7"))
+}
+
+func TestClientIPWalksRightToLeftPastTrustedHops(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8"})
+	proxy := "10.0.0.1:443"
+	// The client prepends a forged address each time; the hops appended by
+	// trusted proxies and the real client are the same.
+	a.exhaust(proxy, func(i int) string { return fmt.Sprintf("192.0.2.%d, 198.51.100.20, 10.0.0.9", i+1) })
+	wantLimited(t, a.loginAttempt(proxy, "192.0.2.99, 198.51.100.20, 10.0.0.9"))
+	// Several header lines are one list.
+	h := http.Header{"X-Forwarded-For": {"192.0.2.98", "198.51.100.20, 10.0.0.9"}}
+	wantLimited(t, a.do(request{method: http.MethodPost, path: "/api/auth/login", remoteAddr: proxy, header: h}))
+	// The client is the first untrusted hop from the right, not the leftmost.
+	wantNotLimited(t, a.loginAttempt(proxy, "198.51.100.20, 198.51.100.21, 10.0.0.9"))
+}
+
+func TestClientIPWhenEveryHopIsTrusted(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8"})
+	proxy := "10.0.0.1:443"
+	// All hops trusted: the leftmost one is the client.
+	a.exhaust(proxy, func(int) string { return "10.9.9.9, 10.0.0.5" })
+	wantLimited(t, a.loginAttempt(proxy, "10.9.9.9, 10.0.0.6"))
+	// An unparseable hop stops the walk at the last trusted address.
+	wantLimited(t, a.loginAttempt("10.0.0.2:443", "garbage, 10.9.9.9"))
+	// No header: the trusted peer itself.
+	wantNotLimited(t, a.loginAttempt("10.0.0.3:443", ""))
+}
+
+func TestHTMLAndProblemErrorPages(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, nil)
+
+	res := a.get("/no/such/page")
+	body := readBody(t, res)
+	if res.StatusCode != http.StatusNotFound || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("unknown HTML route: %d %q", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	if !strings.Contains(body, "Error 404") || !strings.Contains(body, `href="/diary"`) {
+		t.Errorf("404 page:\n%s", body)
+	}
+
+	// Under /api it is problem+json even when the client prefers HTML.
+	res = a.do(request{method: http.MethodGet, path: "/api/no/such", header: http.Header{"Accept": {"text/html"}}})
+	wantProblem(t, res, http.StatusNotFound)
+
+	// A client that asks for JSON only gets problem+json off /api too.
+	res = a.do(request{method: http.MethodGet, path: "/no/such/page", header: http.Header{"Accept": {"application/json"}}})
+	wantProblem(t, res, http.StatusNotFound)
+
+	// A wrong method on a known route is a client error, not a 500.
+	res = a.do(request{method: http.MethodDelete, path: "/api/diary"})
+	if res.StatusCode != http.StatusNotFound && res.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("DELETE /api/diary = %d, want 404 or 405", res.StatusCode)
+	}
+	wantProblem(t, res, res.StatusCode)
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, nil)
+	for _, path := range []string{"/diary", "/login", "/no/such/page"} {
+		res := a.get(path)
+		h := res.Header
+		csp := h.Get("Content-Security-Policy")
+		if csp == "" || !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "frame-ancestors 'none'") {
+			t.Errorf("%s: CSP = %q", path, csp)
+		}
+		for _, bad := range []string{"script-src", "unsafe-inline", "unsafe-eval", "*"} {
+			if strings.Contains(csp, bad) {
+				t.Errorf("%s: CSP %q allows scripts or wildcards (%s)", path, csp, bad)
+			}
+		}
+		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("X-Frame-Options") != "DENY" || h.Get("Referrer-Policy") == "" {
+			t.Errorf("%s: headers %v", path, h)
+		}
+		if path != "/no/such/page" && h.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: Cache-Control = %q, want no-store on pages", path, h.Get("Cache-Control"))
+		}
+	}
+	res := a.do(request{method: http.MethodGet, path: "/api/diary"})
+	if res.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("API lacks nosniff")
+	}
+	if res.Header.Get("Content-Security-Policy") != "" {
+		t.Errorf("API responses get the page CSP: %q", res.Header.Get("Content-Security-Policy"))
+	}
+}
+
+// logManual logs a viewing through the API with a fresh token and returns
+// the created entry's movie ID.
+func (a *testApp) logManual(title string, year int) string {
+	a.t.Helper()
+	res := a.postJSON("/api/auth/login", fmt.Sprintf(`{"email":%q,"password":%q}`, ownerEmail, ownerPassword))
+	var login struct {
+		Token string `json:"token"`
+	}
+	decodeJSONBody(a.t, res, &login)
+	body := fmt.Sprintf(`{"manual_title":%q,"manual_release_year":%d,"rating":4,"watched_at":"2024-02-03T04:05:06"}`, title, year)
+	res = a.do(request{method: http.MethodPost, path: "/api/reviews", body: body, header: http.Header{
+		"Content-Type": {"application/json"}, "Authorization": {"Bearer " + login.Token}}})
+	if res.StatusCode != http.StatusCreated {
+		a.t.Fatalf("POST /api/reviews = %d: %s", res.StatusCode, readBody(a.t, res))
+	}
+	var entry struct {
+		Movie struct {
+			ID string `json:"id"`
+		} `json:"movie"`
+	}
+	decodeJSONBody(a.t, res, &entry)
+	return entry.Movie.ID
+}
+
+var uuidPattern = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+
+func TestMetricsLabelRoutePatterns(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, nil)
+	a.register(ownerEmail, ownerPassword)
+	id := a.logManual("Stalker", 1979)
+
+	if res := a.do(request{method: http.MethodGet, path: "/api/movies/" + id + "/history"}); res.StatusCode != http.StatusOK {
+		t.Fatalf("history = %d", res.StatusCode)
+	}
+	a.do(request{method: http.MethodGet, path: "/api/movies/0190b7c1-1111-7222-8333-944445555666/history"})
+	a.do(request{method: http.MethodGet, path: "/posters/" + id})
+	a.do(request{method: http.MethodGet, path: "/unmatched/" + id})
+	a.do(request{method: http.MethodGet, path: "/api/unmatched/" + id})
+	for _, m := range []string{"BREW", "PROPFIND", "X-" + id[:8]} {
+		a.do(request{method: m, path: "/api/diary"})
+		a.do(request{method: m, path: "/nothing/here/" + id})
+	}
+
+	res := a.do(request{method: http.MethodGet, path: "/metrics"})
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("/metrics = %d", res.StatusCode)
+	}
+	text := readBody(t, res)
+	for _, want := range []string{
+		`moviediary_http_requests_total{method="GET",route="/api/movies/:id/history",status="200"} 1`,
+		`moviediary_http_requests_total{method="GET",route="/api/movies/:id/history",status="404"} 1`,
+		`moviediary_http_requests_total{method="GET",route="/posters/:id",status="404"} 1`,
+		`moviediary_http_requests_total{method="POST",route="/api/reviews",status="201"} 1`,
+		`moviediary_http_request_duration_seconds_bucket{method="GET",route="/api/movies/:id/history",le="+Inf"} 2`,
+		`route="unmatched"`,
+		`method="other"`,
+		`moviediary_events_published_total{event="review_logged"} 1`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if u := uuidPattern.FindString(text); u != "" {
+		t.Errorf("metrics hold a raw ID %s", u)
+	}
+	for _, bad := range []string{"BREW", "PROPFIND", `method="X-`, "/unmatched/", "/nothing/here"} {
+		if strings.Contains(text, bad) {
+			t.Errorf("metrics hold an unbounded label value %q", bad)
+		}
+	}
+	// Every route label is a registered pattern or "unmatched".
+	for _, m := range regexp.MustCompile(`route="([^"]*)"`).FindAllStringSubmatch(text, -1) {
+		if r := m[1]; r != "unmatched" && !strings.HasPrefix(r, "/") {
+			t.Errorf("odd route label %q", r)
+		}
+	}
+}
+
+func TestJSONBodyRules(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, nil)
+	tests := []struct {
+		name        string
+		contentType string
+		body        string
+		status      int
+		wantDetail  string
+	}{
+		{"no content type", "", `{"email":"a@b.c","password":"12345678"}`, http.StatusUnsupportedMediaType, "JSON"},
+		{"form content type", "application/x-www-form-urlencoded", "email=a", http.StatusUnsupportedMediaType, "JSON"},
+		{"empty body", "application/json", "", http.StatusBadRequest, "empty"},
+		{"not JSON", "application/json", "{email", http.StatusBadRequest, "not valid JSON"},
+		{"truncated", "application/json", `{"email":"a@b.c"`, http.StatusBadRequest, "not valid JSON"},
+		{"array", "application/json", `["a"]`, http.StatusBadRequest, "JSON object"},
+		{"wrong field type", "application/json", `{"email":5,"password":"12345678"}`, http.StatusBadRequest, "email"},
+		{"unknown field", "application/json", `{"email":"a@b.c","password":"12345678","admin":true}`, http.StatusBadRequest, "admin"},
+		{"two objects", "application/json", `{"email":"a@b.c"} {"x":1}`, http.StatusBadRequest, "single JSON object"},
+		{"too large", "application/json", `{"email":"` + strings.Repeat("a", 1<<20) + `"}`, http.StatusRequestEntityTooLarge, ""},
+		{"any +json type is JSON", "application/merge-patch+json; charset=utf-8", `{"email":"bad","password":"12345678"}`, http.StatusBadRequest, "email"},
+	}
+	for _, tt := range tests {
+		h := http.Header{}
+		if tt.contentType != "" {
+			h.Set("Content-Type", tt.contentType)
+		}
+		res := a.do(request{method: http.MethodPost, path: "/api/auth/register", body: tt.body, header: h})
+		if res.StatusCode != tt.status {
+			t.Errorf("%s: status %d, want %d: %s", tt.name, res.StatusCode, tt.status, readBody(t, res))
+			continue
+		}
+		p := wantProblem(t, res, tt.status)
+		if !strings.Contains(p.Detail, tt.wantDetail) {
+			t.Errorf("%s: detail %q lacks %q", tt.name, p.Detail, tt.wantDetail)
+		}
+	}
+}
+
+func TestMachineEndpoints(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, map[string]string{"DIARY_TITLE": "Ann's <Films>", "BASE_URL": "https://films.example"})
+	a.register(ownerEmail, ownerPassword)
+	a.logManual("Ran", 1985)
+
+	res := a.do(request{method: http.MethodGet, path: "/healthz"})
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("/healthz = %d", res.StatusCode)
+	}
+	res = a.do(request{method: http.MethodGet, path: "/readyz"})
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("/readyz = %d", res.StatusCode)
+	}
+	res = a.do(request{method: http.MethodGet, path: "/openapi.json"})
+	var doc map[string]any
+	decodeJSONBody(t, res, &doc)
+	if v, _ := doc["openapi"].(string); !strings.HasPrefix(v, "3.1") {
+		t.Errorf("openapi.json version = %v", doc["openapi"])
+	}
+	res = a.do(request{method: http.MethodGet, path: "/feed.rss"})
+	body := readBody(t, res)
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "application/rss+xml; charset=utf-8" {
+		t.Errorf("/feed.rss = %d %q", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	for _, want := range []string{"Ran (1985)", "Ann&#39;s &lt;Films&gt;", "https://films.example/diary?movie_id="} {
+		if !strings.Contains(body, want) {
+			t.Errorf("feed lacks %q:\n%s", want, body)
+		}
+	}
+}
+
+func TestReadyzWhenDatabaseIsGone(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, nil)
+	if err := a.app.Store().Close(); err != nil {
+		t.Fatal(err)
+	}
+	res := a.do(request{method: http.MethodGet, path: "/readyz"})
+	if res.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("/readyz with a closed database = %d, want 503", res.StatusCode)
+	}
+	// The API says so without internals.
+	res = a.do(request{method: http.MethodGet, path: "/api/diary"})
+	if res.StatusCode < 500 {
+		t.Fatalf("/api/diary with a closed database = %d, want 5xx", res.StatusCode)
+	}
+	var p problem
+	decodeJSONBody(t, res, &p)
+	if strings.Contains(strings.ToLower(p.Detail), "sql") {
+		t.Errorf("problem detail shows internals: %q", p.Detail)
+	}
+	if !strings.Contains(a.logs.String(), "not ready") {
+		t.Errorf("the failed readiness check was not logged:\n%s", a.logs.String())
+	}
+}
