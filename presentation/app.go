@@ -155,19 +155,11 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 		return nil, err
 	}
 	retry := eventpublisher.RetryConfig{MaxRetries: cfg.PosterSyncMaxRetries, BaseDelay: cfg.PosterSyncBaseDelay}
-	posterHandler := NewPosterSyncHandler(syncPoster, retry, logger)
-	publisher, worker := eventpublisher.CreateEventChannel(
-		eventpublisher.Config{ChannelBuffer: cfg.EventChannelBuffer},
-		[]eventpublisher.EventHandler{posterHandler},
-		eventpublisher.WithLogger(logger),
-		eventpublisher.WithPublishHook(func(name domain.EventName, err error) {
-			if err == nil {
-				metrics.EventPublished(name)
-			}
-		}),
-		eventpublisher.WithHandledHook(metrics.EventHandled),
+	// The attempt hook belongs to the retry decorator, the only place that
+	// sees each attempt.
+	posterHandler := NewPosterSyncHandler(syncPoster, retry, logger,
 		eventpublisher.WithAttemptHook(func(_ domain.EventName, handler string, attempt int, err error) {
-			if handler != posterHandler.Name() {
+			if handler != PosterSyncHandlerName {
 				return
 			}
 			switch {
@@ -178,7 +170,17 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 			default:
 				metrics.PosterSyncAttempt("retry")
 			}
+		}))
+	publisher, worker := eventpublisher.CreateEventChannel(
+		eventpublisher.Config{ChannelBuffer: cfg.EventChannelBuffer},
+		[]eventpublisher.EventHandler{posterHandler},
+		eventpublisher.WithLogger(logger),
+		eventpublisher.WithPublishHook(func(name domain.EventName, err error) {
+			if err == nil {
+				metrics.EventPublished(name)
+			}
 		}),
+		eventpublisher.WithHandledHook(metrics.EventHandled),
 	)
 
 	s := &server{
