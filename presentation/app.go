@@ -158,8 +158,10 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 	// The attempt hook belongs to the retry decorator, the only place that
 	// sees each attempt.
 	posterHandler := NewPosterSyncHandler(syncPoster, retry, logger,
-		eventpublisher.WithAttemptHook(func(_ domain.EventName, handler string, attempt int, err error) {
-			if handler != PosterSyncHandlerName {
+		eventpublisher.WithAttemptHook(func(event domain.EventName, handler string, attempt int, err error) {
+			// Other events pass through the handler as a no-op success:
+			// they are not poster syncs.
+			if handler != PosterSyncHandlerName || event != domain.EventMovieDiscovered {
 				return
 			}
 			switch {
