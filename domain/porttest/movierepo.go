@@ -121,6 +121,18 @@ func testUpsertUpdates(t *testing.T, repo domain.MovieRepository) {
 	if len(old) != 0 {
 		t.Errorf("MoviesByTitleYear(old title) = %v, want none: the update must not leave a second row", old)
 	}
+
+	reidentified := updated
+	reidentified.ExternalID = NewExternalID(t)
+	checkMovie(t, "UpsertMovie with another external ID", mustUpsert(t, repo, reidentified), reidentified)
+	if _, err := repo.MovieByExternalID(ctx, updated.ExternalID); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("MovieByExternalID(replaced ID) error = %v, want ErrNotFound", err)
+	}
+	byExt, err = repo.MovieByExternalID(ctx, reidentified.ExternalID)
+	if err != nil {
+		t.Fatalf("MovieByExternalID(new ID): %v", err)
+	}
+	checkMovie(t, "MovieByExternalID(new ID)", byExt, reidentified)
 }
 
 func testUpsertCanonical(t *testing.T, repo domain.MovieRepository) {
