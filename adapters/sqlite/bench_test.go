@@ -352,3 +352,24 @@ func BenchmarkSQLiteReviewHistory(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkSQLiteCountAll is what the review_counts table saves each diary
+// request: counting every review with count(*), which walks the smallest
+// index whole.
+func BenchmarkSQLiteCountAll(b *testing.B) {
+	for _, n := range benchSizes(b) {
+		b.Run(fmt.Sprintf("reviews=%d", n), func(b *testing.B) {
+			seededDB(b, n)
+			raw := rawDB(b, filepath.Join(seeded.dir, fmt.Sprintf("reviews-%d.db", n)))
+			for b.Loop() {
+				var count int
+				if err := raw.QueryRow(`SELECT count(*) FROM reviews`).Scan(&count); err != nil {
+					b.Fatalf("count: %v", err)
+				}
+				if count < n {
+					b.Fatalf("count = %d, want at least %d", count, n)
+				}
+			}
+		})
+	}
+}
