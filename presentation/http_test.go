@@ -202,14 +202,10 @@ func TestSecurityHeaders(t *testing.T) {
 // the created entry's movie ID.
 func (a *testApp) logManual(title string, year int) string {
 	a.t.Helper()
-	res := a.postJSON("/api/auth/login", fmt.Sprintf(`{"email":%q,"password":%q}`, ownerEmail, ownerPassword))
-	var login struct {
-		Token string `json:"token"`
-	}
-	decodeJSONBody(a.t, res, &login)
+	token := a.token()
 	body := fmt.Sprintf(`{"manual_title":%q,"manual_release_year":%d,"rating":4,"watched_at":"2024-02-03T04:05:06"}`, title, year)
-	res = a.do(request{method: http.MethodPost, path: "/api/reviews", body: body, header: http.Header{
-		"Content-Type": {"application/json"}, "Authorization": {"Bearer " + login.Token}}})
+	res := a.do(request{method: http.MethodPost, path: "/api/reviews", body: body, header: http.Header{
+		"Content-Type": {"application/json"}, "Authorization": {"Bearer " + token}}})
 	if res.StatusCode != http.StatusCreated {
 		a.t.Fatalf("POST /api/reviews = %d: %s", res.StatusCode, readBody(a.t, res))
 	}
