@@ -57,6 +57,9 @@ func TestBrowserDiaryFlow(t *testing.T) {
 	wantStatus(t, submit(t, ctx, "sign up", `main form button[type=submit]`), http.StatusOK)
 	wantPath(t, ctx, base, "/diary")
 	wantText(t, ctx, `header nav span`, email)
+	if n := eval[int](t, ctx, `document.scripts.length`); n != 0 {
+		t.Fatalf("the diary page carries %d <script> elements; it must work without JavaScript", n)
+	}
 
 	// An empty diary unfolds the log form; fill it and submit.
 	if open := eval[bool](t, ctx, `document.querySelector('details.log').open`); !open {
@@ -537,7 +540,6 @@ func posterImage() image.Image {
 type testWriter struct{ t *testing.T }
 
 func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Helper()
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
