@@ -67,10 +67,18 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if cfg.URL == "" {
 		return nil, fmt.Errorf("postgres: open: the database URL is empty: %w", domain.ErrMisconfigured)
 	}
-	connector, err := pq.NewConnector(cfg.URL)
+	pqCfg, err := pq.NewConfig(cfg.URL)
 	if err != nil {
 		// The message may quote the URL, which can hold a password: say only
 		// that it is malformed.
+		return nil, fmt.Errorf("postgres: open: the database URL is malformed: %w", domain.ErrMisconfigured)
+	}
+	// Send parse, bind and execute together: one round trip per statement
+	// instead of two. The repositories pass no []byte parameters, the only
+	// ones this changes the encoding of.
+	pqCfg.BinaryParameters = true
+	connector, err := pq.NewConnectorConfig(pqCfg)
+	if err != nil {
 		return nil, fmt.Errorf("postgres: open: the database URL is malformed: %w", domain.ErrMisconfigured)
 	}
 	cfg = cfg.withDefaults()
