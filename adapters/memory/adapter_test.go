@@ -137,3 +137,49 @@ func TestSaveUserWithATakenIDIsAConflict(t *testing.T) {
 		t.Errorf("UserByEmail(refused user) error = %v, want ErrNotFound", err)
 	}
 }
+
+func TestQueryDiaryByMovieAndUserWhicheverListIsShorter(t *testing.T) {
+	repo := memory.NewMovieRepository()
+	popular := porttest.NewMovie(t, porttest.NewExternalID(t), "Casablanca", 1942, "")
+	rare := porttest.NewMovie(t, porttest.NewExternalID(t), "Obscure", 1970, "")
+	fan, casual := domain.NewUserID(), domain.NewUserID()
+	base := time.Date(2024, 1, 1, 20, 0, 0, 0, time.UTC)
+	save := func(m domain.Movie, u domain.UserID, i int) {
+		r := porttest.NewReview(t, m.ID, u, 3, base.Add(time.Duration(i)*time.Hour))
+		if _, err := repo.SaveViewing(t.Context(), domain.Viewing{Movie: m, Review: r}); err != nil {
+			t.Fatalf("SaveViewing: %v", err)
+		}
+	}
+	for i := range 6 {
+		save(popular, fan, i) // the fan's list and the popular movie's list are long
+	}
+	save(popular, casual, 10)
+	save(rare, fan, 11)
+	save(rare, fan, 12)
+
+	for _, tc := range []struct {
+		name   string
+		filter domain.DiaryFilter
+		want   int
+	}{
+		{"user list shorter", domain.DiaryFilter{MovieID: popular.ID, UserID: casual}, 1},
+		{"movie list shorter", domain.DiaryFilter{MovieID: rare.ID, UserID: fan}, 2},
+		{"both long", domain.DiaryFilter{MovieID: popular.ID, UserID: fan}, 6},
+		{"no overlap", domain.DiaryFilter{MovieID: rare.ID, UserID: casual}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			page, err := repo.QueryDiary(t.Context(), domain.DiaryQuery{Filter: tc.filter})
+			if err != nil {
+				t.Fatalf("QueryDiary: %v", err)
+			}
+			if page.TotalCount != tc.want || len(page.Entries) != tc.want {
+				t.Fatalf("%d entries, TotalCount %d; want %d", len(page.Entries), page.TotalCount, tc.want)
+			}
+			for _, e := range page.Entries {
+				if e.Movie.ID != tc.filter.MovieID || e.Review.UserID != tc.filter.UserID {
+					t.Errorf("entry of movie %v by %v does not match the filter", e.Movie.ID, e.Review.UserID)
+				}
+			}
+		})
+	}
+}

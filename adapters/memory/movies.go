@@ -19,10 +19,13 @@ type MovieRepository struct {
 	mu     sync.RWMutex
 	movies map[domain.MovieID]domain.Movie
 	byExt  map[domain.ExternalMetadataID]domain.MovieID
-	// reviews holds every review ordered by (watched_at, review ID)
-	// ascending, the diary's order, so reads need no sorting.
-	reviews []domain.Review
-	// reviewIDs indexes the stored review IDs.
+	// reviews holds every review in ascending diary order, (watched_at,
+	// review ID); byMovie and byUser hold the same reviews per movie and per
+	// user, so a filtered page costs the size of its filter, not the diary.
+	// Stored reviews never change, so the indexes share pointers.
+	reviews   reviewIndex
+	byMovie   map[domain.MovieID]reviewIndex
+	byUser    map[domain.UserID]reviewIndex
 	reviewIDs map[domain.ReviewID]struct{}
 }
 
@@ -31,6 +34,8 @@ func NewMovieRepository() *MovieRepository {
 	return &MovieRepository{
 		movies:    make(map[domain.MovieID]domain.Movie),
 		byExt:     make(map[domain.ExternalMetadataID]domain.MovieID),
+		byMovie:   make(map[domain.MovieID]reviewIndex),
+		byUser:    make(map[domain.UserID]reviewIndex),
 		reviewIDs: make(map[domain.ReviewID]struct{}),
 	}
 }
@@ -170,15 +175,27 @@ func (r *MovieRepository) SaveViewing(_ context.Context, v domain.Viewing) (doma
 	}, nil
 }
 
-// insertReview puts rev at its place in the ascending diary order.
+// insertReview stores rev in every index.
 func (r *MovieRepository) insertReview(rev domain.Review) {
-	asc := domain.CompareDiaryEntries(domain.SortAsc)
-	entry := domain.DiaryEntry{Review: rev}
-	i := sort.Search(len(r.reviews), func(i int) bool {
-		return asc(domain.DiaryEntry{Review: r.reviews[i]}, entry) > 0
-	})
-	r.reviews = slices.Insert(r.reviews, i, rev)
+	p := &rev
+	r.reviews = r.reviews.insert(p)
+	r.byMovie[rev.MovieID] = r.byMovie[rev.MovieID].insert(p)
+	r.byUser[rev.UserID] = r.byUser[rev.UserID].insert(p)
 	r.reviewIDs[rev.ID] = struct{}{}
+}
+
+// reviewIndex is a list of reviews in ascending diary order.
+type reviewIndex []*domain.Review
+
+var ascending = domain.CompareDiaryEntries(domain.SortAsc)
+
+// insert puts rev at its place and returns the index.
+func (ix reviewIndex) insert(rev *domain.Review) reviewIndex {
+	entry := domain.DiaryEntry{Review: *rev}
+	i := sort.Search(len(ix), func(i int) bool {
+		return ascending(domain.DiaryEntry{Review: *ix[i]}, entry) > 0
+	})
+	return slices.Insert(ix, i, rev)
 }
 
 // QueryDiary returns one page of the entries matching q.Filter, ordered by
@@ -189,19 +206,9 @@ func (r *MovieRepository) QueryDiary(_ context.Context, q domain.DiaryQuery) (do
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 
-	// Matching reviews, in the filter's order.
-	matches := r.reviews
-	if !q.Filter.MovieID.IsZero() || !q.Filter.UserID.IsZero() {
-		matches = make([]domain.Review, 0, len(r.reviews)/4)
-		for _, rev := range r.reviews {
-			if (q.Filter.MovieID.IsZero() || rev.MovieID == q.Filter.MovieID) &&
-				(q.Filter.UserID.IsZero() || rev.UserID == q.Filter.UserID) {
-				matches = append(matches, rev)
-			}
-		}
-	}
+	matches := r.matching(q.Filter)
 	n := len(matches)
-	at := func(i int) domain.Review { // i-th match in the filter's order
+	at := func(i int) *domain.Review { // the i-th match in the filter's order
 		if q.Filter.Sort == domain.SortDesc {
 			return matches[n-1-i]
 		}
@@ -211,7 +218,7 @@ func (r *MovieRepository) QueryDiary(_ context.Context, q domain.DiaryQuery) (do
 	start := q.Page.Offset()
 	if q.After != nil {
 		start = sort.Search(n, func(i int) bool {
-			return q.After.Precedes(domain.DiaryEntry{Review: at(i)}, q.Filter.Sort)
+			return q.After.Precedes(domain.DiaryEntry{Review: *at(i)}, q.Filter.Sort)
 		})
 	}
 	start = min(start, n)
@@ -223,10 +230,36 @@ func (r *MovieRepository) QueryDiary(_ context.Context, q domain.DiaryQuery) (do
 		HasMore:    end < n,
 	}
 	for i := start; i < end; i++ {
-		rev := at(i)
+		rev := *at(i)
 		page.Entries = append(page.Entries, domain.DiaryEntry{Movie: r.movies[rev.MovieID], Review: rev})
 	}
 	return page, nil
+}
+
+// matching returns the reviews f selects, in ascending order. The result
+// may share the repository's indexes and must not be changed.
+func (r *MovieRepository) matching(f domain.DiaryFilter) reviewIndex {
+	switch {
+	case f.MovieID.IsZero() && f.UserID.IsZero():
+		return r.reviews
+	case f.UserID.IsZero():
+		return r.byMovie[f.MovieID]
+	case f.MovieID.IsZero():
+		return r.byUser[f.UserID]
+	}
+	// Both: walk the shorter list and keep what the other condition holds.
+	ofMovie, ofUser := r.byMovie[f.MovieID], r.byUser[f.UserID]
+	walk := ofMovie
+	if len(ofUser) < len(ofMovie) {
+		walk = ofUser
+	}
+	out := make(reviewIndex, 0, len(walk))
+	for _, rev := range walk {
+		if rev.MovieID == f.MovieID && rev.UserID == f.UserID {
+			out = append(out, rev)
+		}
+	}
+	return out
 }
 
 // ReviewHistory returns the movie and its viewings oldest first, or
@@ -238,11 +271,10 @@ func (r *MovieRepository) ReviewHistory(_ context.Context, id domain.MovieID) (d
 	if err != nil {
 		return domain.ReviewHistory{}, fmt.Errorf("review history: %w", err)
 	}
-	viewings := []domain.Review{}
-	for _, rev := range r.reviews {
-		if rev.MovieID == id {
-			viewings = append(viewings, rev)
-		}
+	ofMovie := r.byMovie[id]
+	viewings := make([]domain.Review, len(ofMovie))
+	for i, rev := range ofMovie {
+		viewings[i] = *rev
 	}
 	return domain.NewReviewHistory(m, viewings), nil
 }
