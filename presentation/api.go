@@ -167,6 +167,12 @@ func logReviewCommand(user domain.UserID, req LogReviewRequest) (application.Log
 	} else {
 		cmd.WatchedAt = t
 	}
+	if req.Rating != nil && v.Err() != nil {
+		// The use case, which checks every field, is not reached: report a
+		// bad rating together with what is malformed here.
+		_, err := domain.NewRating(*req.Rating)
+		v.Check("rating", err)
+	}
 	return cmd, v.Err()
 }
 
