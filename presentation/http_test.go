@@ -1,12 +1,15 @@
 package presentation_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/moviediary/moviediary/presentation"
 )
 
 // loginAttempt is one cheap login attempt (no body, so no password hash is
@@ -366,5 +369,92 @@ func TestReadyzWhenDatabaseIsGone(t *testing.T) {
 	}
 	if !strings.Contains(a.logs.String(), "not ready") {
 		t.Errorf("the failed readiness check was not logged:\n%s", a.logs.String())
+	}
+}
+
+func TestAPIErrorDetails(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, nil)
+	a.register(ownerEmail, ownerPassword)
+	token := a.token()
+	review := func(body string) *http.Response {
+		return a.do(request{method: http.MethodPost, path: "/api/reviews", body: body, header: http.Header{
+			"Content-Type": {"application/json"}, "Authorization": {"Bearer " + token}}})
+	}
+	tests := []struct {
+		name       string
+		res        *http.Response
+		status     int
+		wantFields []string
+		wantDetail string
+	}{
+		{"rating as a string", review(`{"rating":"five","watched_at":"2024-01-01"}`), 400, []string{"rating"}, "must be an integer"},
+		{"comment as a number", review(`{"rating":3,"comment":5,"watched_at":"2024-01-01"}`), 400, []string{"comment"}, "must be a string"},
+		{"rating and date missing", review(`{"manual_title":"X","manual_release_year":2000}`), 400, []string{"rating", "watched_at"}, "is required"},
+		{"rating out of range, bad date", review(`{"manual_title":"X","manual_release_year":2000,"rating":9,"watched_at":"01/02/2024"}`), 400, []string{"rating", "watched_at"}, "rating"},
+		{"no bearer", a.do(request{method: http.MethodPost, path: "/api/reviews", body: "{}", header: http.Header{"Content-Type": {"application/json"}}}), 401, nil, "bearer token"},
+		{"basic auth", a.do(request{method: http.MethodPost, path: "/api/reviews", body: "{}", header: http.Header{"Authorization": {"Basic YTpi"}}}), 401, nil, "bearer token"},
+		{"forged bearer", a.do(request{method: http.MethodPost, path: "/api/reviews", body: "{}", header: http.Header{"Authorization": {"Bearer x.y.z"}}}), 401, nil, "valid bearer token"},
+		{"wrong password", a.postJSON("/api/auth/login", fmt.Sprintf(`{"email":%q,"password":"wrong password"}`, ownerEmail)), 401, nil, "invalid email or password"},
+		{"unknown email", a.postJSON("/api/auth/login", `{"email":"nobody@example.com","password":"wrong password"}`), 401, nil, "invalid email or password"},
+		{"second owner", a.postJSON("/api/auth/register", `{"email":"second@example.com","password":"12345678"}`), 403, nil, "registration is closed"},
+		{"duplicate email", a.postJSON("/api/auth/register", fmt.Sprintf(`{"email":%q,"password":"12345678"}`, ownerEmail)), 403, nil, "registration is closed"},
+		{"bad limit", a.do(request{method: http.MethodGet, path: "/api/diary?limit=abc"}), 400, []string{"limit"}, "limit"},
+		{"limit too large", a.do(request{method: http.MethodGet, path: "/api/diary?limit=101"}), 400, nil, "limit"},
+		{"cursor with offset", a.do(request{method: http.MethodGet, path: "/api/diary?cursor=abc&offset=0"}), 400, nil, "cursor"},
+		{"empty cursor", a.do(request{method: http.MethodGet, path: "/api/diary?cursor="}), 400, nil, "cursor"},
+		{"bad sort", a.do(request{method: http.MethodGet, path: "/api/diary?sort_by=sideways"}), 400, nil, "sort"},
+		{"history of a non-ID", a.do(request{method: http.MethodGet, path: "/api/movies/42/history"}), 400, nil, "id"},
+		{"history of an unknown movie", a.do(request{method: http.MethodGet, path: "/api/movies/0190b7c1-1111-7222-8333-944445555666/history"}), 404, nil, "no movie with id"},
+	}
+	for _, tt := range tests {
+		if tt.res.StatusCode != tt.status {
+			t.Errorf("%s: status %d, want %d: %s", tt.name, tt.res.StatusCode, tt.status, readBody(t, tt.res))
+			continue
+		}
+		if tt.status == http.StatusUnauthorized && !strings.HasPrefix(tt.res.Header.Get("WWW-Authenticate"), "Bearer") {
+			t.Errorf("%s: WWW-Authenticate = %q", tt.name, tt.res.Header.Get("WWW-Authenticate"))
+		}
+		p := wantProblem(t, tt.res, tt.status)
+		if !strings.Contains(strings.ToLower(p.Detail), strings.ToLower(tt.wantDetail)) {
+			t.Errorf("%s: detail %q lacks %q", tt.name, p.Detail, tt.wantDetail)
+		}
+		for _, f := range tt.wantFields {
+			found := false
+			for _, e := range p.Errors {
+				found = found || e.Field == f
+			}
+			if !found {
+				t.Errorf("%s: errors %+v lack field %s", tt.name, p.Errors, f)
+			}
+		}
+	}
+}
+
+func TestOpenAPIDocument(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, nil)
+	served := readBody(t, a.do(request{method: http.MethodGet, path: "/openapi.json"}))
+	doc := presentation.OpenAPIDocument()
+	if string(doc) != served {
+		t.Error("OpenAPIDocument differs from /openapi.json")
+	}
+	doc[0] = 'X'
+	if presentation.OpenAPIDocument()[0] == 'X' {
+		t.Error("OpenAPIDocument returns the shared bytes; callers can corrupt it")
+	}
+	var parsed struct {
+		Paths map[string]map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal([]byte(served), &parsed); err != nil {
+		t.Fatal(err)
+	}
+	for _, route := range []struct{ method, path string }{
+		{"post", "/api/auth/register"}, {"post", "/api/auth/login"}, {"get", "/api/diary"},
+		{"get", "/api/movies/{id}/history"}, {"post", "/api/reviews"}, {"post", "/api/movies/{id}/sync-poster"},
+	} {
+		if _, ok := parsed.Paths[route.path][route.method]; !ok {
+			t.Errorf("openapi.json lacks %s %s", route.method, route.path)
+		}
 	}
 }

@@ -216,6 +216,12 @@ func TestReviewFormRejectsInvalidInput(t *testing.T) {
 			wantKept: []string{`value="nineteen"`, `value="yesterday"`},
 		},
 		{
+			name:     "rating 9 and a malformed date",
+			form:     url.Values{"manual_title": {"Vertigo"}, "manual_release_year": {"1958"}, "rating": {"9"}, "watched_at": {"tomorrow"}},
+			wantMsgs: []string{"Rating must be an integer from 0 to 5.", "Watched at must be a date-time"},
+			wantKept: []string{`value="tomorrow"`},
+		},
+		{
 			name:     "nothing to identify the film",
 			form:     url.Values{"rating": {"3"}, "watched_at": {"2024-01-01"}},
 			wantMsgs: []string{"title"},
