@@ -703,3 +703,13 @@ func (s *server) waitMetric(t *testing.T, name, labels string, want float64) {
 func watched(hours int) string {
 	return time.Date(2024, 1, 1, 12, 0, 0, 0, time.UTC).Add(time.Duration(hours) * time.Hour).Format("2006-01-02T15:04:05")
 }
+
+// mustJSON marshals v.
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("marshal: %v", err)
+	}
+	return b
+}
