@@ -85,7 +85,11 @@ func seededDB(b *testing.B, n int) *sqlite.DB {
 	path := filepath.Join(seeded.dir, fmt.Sprintf("reviews-%d.db", n))
 	start := time.Now()
 	seed(b, path, n)
-	b.Logf("seeded %d reviews in %v", n, time.Since(start).Round(time.Millisecond))
+	size := int64(0)
+	if fi, err := os.Stat(path); err == nil {
+		size = fi.Size()
+	}
+	b.Logf("seeded %d reviews in %v: %d MiB", n, time.Since(start).Round(time.Millisecond), size>>20)
 	checkPlans(b, rawDB(b, path))
 	db, err := sqlite.Open(context.Background(), sqlite.Config{Path: path})
 	if err != nil {
