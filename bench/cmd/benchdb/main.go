@@ -1,0 +1,234 @@
+// Command benchdb prepares the PostgreSQL database of moviediary's HTTP
+// benchmark (scripts/bench-http.sh).
+//
+// Usage (DATABASE_URL names the benchmark database):
+//
+//	benchdb create                      create the database if it is missing
+//	benchdb seed -reviews N -movies M -user-email E
+//	                                    fill it once: M movies, N reviews of
+//	                                    the (existing) user E; kept across runs
+//	benchdb reset                       delete the reviews the benchmark
+//	                                    logged since seeding, keeping the
+//	                                    exact totals right, and vacuum
+//	benchdb check                       print the review count and verify
+//	                                    the totals table agrees with it
+//
+// The schema comes from moviediary itself (moviediary migrate); seeding
+// relies on the schema's statement trigger to keep review_counts exact.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "benchdb:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	dbURL := os.Getenv("DATABASE_URL")
+	if dbURL == "" {
+		return errors.New("DATABASE_URL is required")
+	}
+	if len(args) == 0 {
+		return errors.New("usage: benchdb create|seed|reset|check")
+	}
+	ctx := context.Background()
+	switch args[0] {
+	case "create":
+		return create(ctx, dbURL)
+	case "seed":
+		fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+		reviews := fs.Int("reviews", 1_000_000, "number of reviews")
+		movies := fs.Int("movies", 20_000, "number of movies")
+		email := fs.String("user-email", "bench@example.com", "the account the reviews belong to")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		return withDB(dbURL, func(db *sql.DB) error { return seed(ctx, db, *reviews, *movies, *email) })
+	case "reset":
+		return withDB(dbURL, func(db *sql.DB) error { return reset(ctx, db) })
+	case "check":
+		return withDB(dbURL, func(db *sql.DB) error { return check(ctx, db) })
+	}
+	return fmt.Errorf("unknown command %q: want create, seed, reset or check", args[0])
+}
+
+func withDB(dbURL string, fn func(*sql.DB) error) error {
+	db, err := sql.Open("postgres", dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return fn(db)
+}
+
+// create makes the database named by dbURL through the server's
+// maintenance database, unless it exists.
+func create(ctx context.Context, dbURL string) error {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	name := u.Path[1:]
+	if name == "" {
+		return errors.New("DATABASE_URL names no database")
+	}
+	u.Path = "/postgres"
+	return withDB(u.String(), func(db *sql.DB) error {
+		var exists bool
+		if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+			return err
+		}
+		if exists {
+			return nil
+		}
+		_, err := db.ExecContext(ctx, `CREATE DATABASE `+pq.QuoteIdentifier(name))
+		if err == nil {
+			fmt.Printf("created database %s\n", name)
+		}
+		return err
+	})
+}
+
+// seedUUID builds deterministic, ascending UUIDs (kind 1 movies, 2
+// reviews), so the bulk insert appends to every index.
+const seedUUID = `(lpad(to_hex(%d), 8, '0') || '-0000-7000-8000-' || lpad(to_hex(%s), 12, '0'))::uuid`
+
+// seed fills the database once; a later call with the same sizes does
+// nothing, other sizes reseed.
+func seed(ctx context.Context, db *sql.DB, reviews, movies int, email string) error {
+	if reviews < 1 || movies < 1 {
+		return errors.New("seed: -reviews and -movies must be positive")
+	}
+	var schema bool
+	if err := db.QueryRowContext(ctx, `SELECT to_regclass('reviews') IS NOT NULL`).Scan(&schema); err != nil {
+		return err
+	}
+	if !schema {
+		return errors.New("seed: the database has no schema: run moviediary migrate first")
+	}
+	var userID string
+	if err := db.QueryRowContext(ctx, `SELECT id FROM users WHERE email = lower($1)`, email).Scan(&userID); err != nil {
+		return fmt.Errorf("seed: find user %s (create it with moviediary user add): %w", email, err)
+	}
+	var seededReviews, seededMovies int
+	err := db.QueryRowContext(ctx, `SELECT reviews, movies FROM bench_http_seed`).Scan(&seededReviews, &seededMovies)
+	switch {
+	case err == nil && seededReviews == reviews && seededMovies == movies:
+		fmt.Printf("database already seeded: %d reviews of %d movies\n", reviews, movies)
+		return nil
+	case err != nil && !isUndefinedTable(err):
+		return err
+	}
+
+	start := time.Now()
+	steps := []string{
+		`DROP TABLE IF EXISTS bench_http_seed`,
+		`TRUNCATE reviews, movies, review_counts`,
+		fmt.Sprintf(`INSERT INTO movies (id, external_id, title, release_year, director)
+			SELECT %s, 'tt' || lpad(i::text, 8, '0'), 'Film ' || i, 1900 + i %% 120,
+			       CASE WHEN i %% 3 = 0 THEN 'Director ' || i %% 500 END
+			FROM generate_series(1, %d) AS i`, fmt.Sprintf(seedUUID, 1, "i"), movies),
+		// One statement: the trigger adds the totals of all rows at once.
+		fmt.Sprintf(`INSERT INTO reviews (id, movie_id, user_id, rating, comment, watched_at, created_at)
+			SELECT %s, %s, '%s'::uuid, i %% 6, CASE WHEN i %% 4 = 0 THEN 'comment ' || i END,
+			       timestamptz '2020-01-01 00:00:00+00' + i * interval '1 minute',
+			       timestamptz '2020-01-01 01:00:00+00' + i * interval '1 minute'
+			FROM generate_series(1, %d) AS i`,
+			fmt.Sprintf(seedUUID, 2, "i"), fmt.Sprintf(seedUUID, 1, fmt.Sprintf("1 + (i::bigint * 7919) %% %d", movies)), userID, reviews),
+		`VACUUM (ANALYZE) movies`,
+		`VACUUM (ANALYZE) reviews`,
+		`VACUUM (ANALYZE) review_counts`,
+		`CREATE TABLE bench_http_seed (reviews integer NOT NULL, movies integer NOT NULL, seeded_at timestamptz NOT NULL)`,
+		fmt.Sprintf(`INSERT INTO bench_http_seed VALUES (%d, %d, now())`, reviews, movies),
+	}
+	for _, s := range steps {
+		if _, err := db.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("seed: %w\n%s", err, s)
+		}
+	}
+	fmt.Printf("seeded %d reviews of %d movies in %v\n", reviews, movies, time.Since(start).Round(time.Millisecond))
+	return check(ctx, db)
+}
+
+// resetSQL deletes every review logged after seeding and takes each one
+// off the exact totals, in one statement: the same four scopes and the
+// same slot (last byte of the review ID mod 16) as the insert trigger.
+const resetSQL = `
+WITH d AS (
+    DELETE FROM reviews WHERE created_at >= (SELECT seeded_at FROM bench_http_seed)
+    RETURNING id, movie_id, user_id
+), deltas AS (
+    SELECT movie_id, user_id, 0::smallint AS slot, count(*) AS n FROM d GROUP BY movie_id, user_id
+    UNION ALL
+    SELECT movie_id, '00000000-0000-0000-0000-000000000000'::uuid, 0::smallint, count(*) FROM d GROUP BY movie_id
+    UNION ALL
+    SELECT '00000000-0000-0000-0000-000000000000'::uuid, user_id, (get_byte(uuid_send(id), 15) % 16)::smallint, count(*)
+      FROM d GROUP BY user_id, 3
+    UNION ALL
+    SELECT '00000000-0000-0000-0000-000000000000'::uuid, '00000000-0000-0000-0000-000000000000'::uuid,
+           (get_byte(uuid_send(id), 15) % 16)::smallint, count(*)
+      FROM d GROUP BY 3
+)
+UPDATE review_counts c SET n = c.n - deltas.n FROM deltas
+ WHERE c.movie_id = deltas.movie_id AND c.user_id = deltas.user_id AND c.slot = deltas.slot
+RETURNING deltas.n`
+
+// reset removes what the benchmark's POST runs added, so every run starts
+// from the seeded state.
+func reset(ctx context.Context, db *sql.DB) error {
+	rows, err := db.QueryContext(ctx, resetSQL)
+	if err != nil {
+		return fmt.Errorf("reset: %w", err)
+	}
+	touched := 0
+	for rows.Next() {
+		touched++
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("reset: %w", err)
+	}
+	if touched > 0 {
+		if _, err := db.ExecContext(ctx, `VACUUM (ANALYZE) reviews`); err != nil {
+			return fmt.Errorf("reset: %w", err)
+		}
+		if _, err := db.ExecContext(ctx, `VACUUM (ANALYZE) review_counts`); err != nil {
+			return fmt.Errorf("reset: %w", err)
+		}
+	}
+	return check(ctx, db)
+}
+
+// check verifies that the totals table agrees with the reviews.
+func check(ctx context.Context, db *sql.DB) error {
+	var rows, total int64
+	err := db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM reviews),
+		(SELECT coalesce(sum(n), 0) FROM review_counts
+		  WHERE movie_id = '00000000-0000-0000-0000-000000000000' AND user_id = '00000000-0000-0000-0000-000000000000')`).Scan(&rows, &total)
+	if err != nil {
+		return fmt.Errorf("check: %w", err)
+	}
+	if rows != total {
+		return fmt.Errorf("check: %d reviews but review_counts says %d", rows, total)
+	}
+	fmt.Printf("%d reviews; review_counts agrees\n", rows)
+	return nil
+}
+
+func isUndefinedTable(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == "42P01"
+}
