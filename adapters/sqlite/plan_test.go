@@ -110,6 +110,9 @@ func checkPlans(tb testing.TB, db *sql.DB) {
 	}
 	check("total count", `SELECT n FROM review_counts WHERE movie_id = ? AND user_id = ?`, []byte{}, []byte{})
 	check("history", `SELECT id, movie_id, user_id, rating, comment, watched_at, created_at FROM reviews WHERE movie_id = ? ORDER BY watched_at, id`, make([]byte, 16))
+	check("movie by ID", `SELECT title FROM movies WHERE id = ?`, make([]byte, 16))
+	check("movie by IMDb ID", `SELECT title FROM movies WHERE external_id = ?`, "tt0111161")
+	check("user by email", `SELECT id FROM users WHERE email = ?`, "a@example.com")
 	check("title lookup", `SELECT id, external_id, title, release_year, director, poster_path FROM movies WHERE title_key = ? AND release_year = ? ORDER BY id`, "x", 2000)
 }
 
