@@ -124,8 +124,12 @@ func clientDetail(err error, kind error) string {
 		return "the request conflicts with existing data"
 	case domain.ErrForbidden:
 		return "this action is not allowed"
+	case domain.ErrValidation:
+		// A validation kind without field details comes from below the
+		// use cases (a database CHECK); its text is not for clients.
+		return "the request broke a rule of the stored data"
 	}
-	return err.Error()
+	return http.StatusText(http.StatusInternalServerError)
 }
 
 // writeProblem writes p as application/problem+json.
