@@ -127,9 +127,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		p.fail("JWT_SECRET", "must be at least 32 bytes (or unset to generate one)")
 	}
 	if p.err == nil && c.PosterStorage == "s3" {
-		for name, v := range map[string]string{"MINIO_ENDPOINT": c.S3.Endpoint, "MINIO_BUCKET": c.S3.Bucket} {
-			if v == "" {
-				p.fail(name, "is required when POSTER_STORAGE=s3")
+		for _, req := range []struct{ name, value string }{{"MINIO_ENDPOINT", c.S3.Endpoint}, {"MINIO_BUCKET", c.S3.Bucket}} {
+			if req.value == "" {
+				p.fail(req.name, "is required when POSTER_STORAGE=s3")
 				break
 			}
 		}
