@@ -159,7 +159,9 @@ func freePort(t *testing.T) int {
 	return port
 }
 
-var client = &http.Client{Timeout: 2 * time.Second}
+// client bounds each request so that a hung server fails the test; the
+// bound is generous because argon2id under a loaded machine is slow.
+var client = &http.Client{Timeout: 30 * time.Second}
 
 // waitHealthy polls /healthz on port until it answers 200, for at most 5 s.
 func (p *proc) waitHealthy(port int) {
