@@ -1,0 +1,17 @@
+module github.com/moviediary/moviediary/adapters/outbox
+
+go 1.26.0
+
+require (
+	github.com/moviediary/moviediary/adapters/eventpublisher v0.0.0
+	github.com/moviediary/moviediary/adapters/memory v0.0.0
+	github.com/moviediary/moviediary/domain v0.0.0
+)
+
+require github.com/google/uuid v1.6.0 // indirect
+
+replace (
+	github.com/moviediary/moviediary/adapters/eventpublisher => ../eventpublisher
+	github.com/moviediary/moviediary/adapters/memory => ../memory
+	github.com/moviediary/moviediary/domain => ../../domain
+)
