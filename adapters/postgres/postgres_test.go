@@ -21,7 +21,9 @@ func openDB(t *testing.T) *postgres.DB {
 
 func openURL(t *testing.T, url string, migrate bool) *postgres.DB {
 	t.Helper()
-	db, err := postgres.Open(t.Context(), postgres.Config{URL: url})
+	// Tests run in parallel, each on its own database: a small pool keeps
+	// the server under its connection limit while still exercising races.
+	db, err := postgres.Open(t.Context(), postgres.Config{URL: url, MaxOpenConns: 4})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
