@@ -65,6 +65,12 @@ func (s *server) newEcho() *echo.Echo {
 
 	e.GET("/posters/:id", s.poster)
 	e.GET("/feed.rss", s.feed)
+	// Browsers ask for an icon on every page; there is none, and saying so
+	// with 204 keeps 404 pages out of the log.
+	e.GET("/favicon.ico", func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "public, max-age=86400")
+		return c.NoContent(http.StatusNoContent)
+	})
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", echo.WrapHandler(s.metrics.Handler()))
