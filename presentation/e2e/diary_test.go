@@ -346,12 +346,13 @@ func TestFeedAndPages(t *testing.T) {
 	})
 }
 
-// TestOperationalEndpoints: health, readiness (also once the database is
-// gone), metrics labelled by route pattern, and the OpenAPI document.
+// TestOperationalEndpoints: health, readiness, metrics labelled by route
+// pattern, the OpenAPI document, and what the server does when its
+// database goes away (and, on PostgreSQL, comes back).
 func TestOperationalEndpoints(t *testing.T) {
 	t.Parallel()
 	forEachDB(t, func(t *testing.T, db string) {
-		s := startApp(t, db)
+		s := startApp(t, db, withDatabaseProxy())
 		for _, path := range []string{"/healthz", "/readyz"} {
 			if r := s.get(t, path); r.Status != http.StatusOK || !strings.HasPrefix(r.ContentType(), "application/json") {
 				t.Errorf("GET %s = %s", path, r)
@@ -387,16 +388,45 @@ func TestOperationalEndpoints(t *testing.T) {
 			t.Error("/metrics has a raw path in a label")
 		}
 
-		// The database goes away: readiness says so, liveness does not.
-		if err := s.app.Store().Close(); err != nil {
+		// The database goes away: readiness says so, liveness does not,
+		// and every API operation answers 503 as problem+json. PostgreSQL
+		// is cut off behind a TCP proxy and comes back: the server recovers
+		// by itself. SQLite's store is closed for good.
+		token, _ := s.account(t, "owner@example.com")
+		e := s.logReview(t, token, map[string]any{"manual_title": "Before the Outage", "manual_release_year": 2020, "rating": 4, "watched_at": watched(0)})
+		if s.dbProxy != nil {
+			s.dbProxy.cut()
+		} else if err := s.app.Store().Close(); err != nil {
 			t.Fatalf("close the store: %v", err)
 		}
-		r := s.get(t, "/readyz")
-		if r.Status != http.StatusServiceUnavailable {
-			t.Errorf("GET /readyz with the database closed = %s, want 503", r)
+		if r := s.get(t, "/readyz"); r.Status != http.StatusServiceUnavailable {
+			t.Errorf("GET /readyz without the database = %s, want 503", r)
 		}
 		if r := s.get(t, "/healthz"); r.Status != http.StatusOK {
-			t.Errorf("GET /healthz with the database closed = %s, want 200", r)
+			t.Errorf("GET /healthz without the database = %s, want 200", r)
+		}
+		review := map[string]any{"manual_title": "During the Outage", "manual_release_year": 2021, "rating": 2, "watched_at": watched(1)}
+		for _, r := range []response{
+			s.get(t, "/api/diary"),
+			s.get(t, "/api/movies/"+e.Movie.ID+"/history"),
+			s.postJSON(t, "/api/auth/register", map[string]string{"email": "second@example.com", "password": "long enough"}, ""),
+			s.postJSON(t, "/api/auth/login", map[string]string{"email": "owner@example.com", "password": "correct horse battery"}, ""),
+			s.postJSON(t, "/api/reviews", review, token),
+			s.postJSON(t, "/api/movies/"+e.Movie.ID+"/sync-poster", nil, token),
+		} {
+			p := expectProblem(t, r, http.StatusServiceUnavailable)
+			if strings.Contains(p.Detail, "127.0.0.1") || strings.Contains(p.Detail, "sql") || strings.Contains(p.Detail, "moviediary_test") {
+				t.Errorf("503 detail shows internals: %q", p.Detail)
+			}
+		}
+		if s.dbProxy == nil {
+			return
+		}
+		s.dbProxy.restore()
+		eventually(t, "/readyz to recover", func() bool { return s.get(t, "/readyz").Status == http.StatusOK })
+		s.logReview(t, token, review)
+		if d := s.diary(t, ""); d.TotalCount != 2 || d.Items[1].Review.ID != e.Review.ID {
+			t.Errorf("after the outage the diary holds %+v, want the entry from before and the new one", d)
 		}
 	})
 }

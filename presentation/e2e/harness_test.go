@@ -20,6 +20,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -237,6 +238,14 @@ type option func(*settings)
 type settings struct {
 	env          map[string]string
 	posterScript func(path string, n int) int
+	dbProxy      bool
+}
+
+// withDatabaseProxy puts a TCP proxy between the app and PostgreSQL, so a
+// test can make the database unreachable and bring it back (server.dbProxy).
+// SQLite has no connection to cut; the option is ignored there.
+func withDatabaseProxy() option {
+	return func(s *settings) { s.dbProxy = true }
 }
 
 // withEnv sets an environment variable of the app's configuration.
@@ -259,6 +268,7 @@ type server struct {
 	logger  *slog.Logger
 	omdb    *fakeOMDb
 	posters *posterHost
+	dbProxy *tcpProxy // nil unless withDatabaseProxy on PostgreSQL
 	client  *http.Client
 }
 
@@ -290,11 +300,21 @@ func startApp(t *testing.T, db string, opts ...option) *server {
 	}
 	dataDir := t.TempDir()
 	var dbURL string
+	var proxy *tcpProxy
 	switch db {
 	case "sqlite":
 		dbURL = "sqlite://" + filepath.Join(dataDir, "db.sqlite")
 	case "postgres":
 		dbURL = pgtest.NewDatabase(t)
+		if st.dbProxy {
+			u, err := url.Parse(dbURL)
+			if err != nil {
+				t.Fatalf("database URL: %v", err)
+			}
+			proxy = newTCPProxy(t, u.Host)
+			u.Host = proxy.ln.Addr().String()
+			dbURL = u.String()
+		}
 	default:
 		t.Fatalf("unknown database %q", db)
 	}
@@ -364,6 +384,7 @@ func startApp(t *testing.T, db string, opts ...option) *server {
 		logger:  logger,
 		omdb:    omdb,
 		posters: posters,
+		dbProxy: proxy,
 		client: &http.Client{
 			Timeout:       15 * time.Second,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -713,3 +734,85 @@ func mustJSON(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+// tcpProxy forwards TCP connections to a target; cut drops every open
+// connection and refuses new ones until restore.
+type tcpProxy struct {
+	ln     net.Listener
+	target string
+	down   atomic.Bool
+
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+func newTCPProxy(t *testing.T, target string) *tcpProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("proxy listen: %v", err)
+	}
+	p := &tcpProxy{ln: ln, target: target, conns: map[net.Conn]struct{}{}}
+	go p.serve()
+	t.Cleanup(func() {
+		_ = ln.Close()
+		p.closeAll()
+	})
+	return p
+}
+
+func (p *tcpProxy) serve() {
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		if p.down.Load() {
+			_ = c.Close()
+			continue
+		}
+		go p.pipe(c)
+	}
+}
+
+func (p *tcpProxy) pipe(c net.Conn) {
+	u, err := net.Dial("tcp", p.target)
+	if err != nil {
+		_ = c.Close()
+		return
+	}
+	p.mu.Lock()
+	p.conns[c], p.conns[u] = struct{}{}, struct{}{}
+	p.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(u, c)
+		_ = u.Close()
+		close(done)
+	}()
+	_, _ = io.Copy(c, u)
+	_ = c.Close()
+	<-done
+	p.mu.Lock()
+	delete(p.conns, c)
+	delete(p.conns, u)
+	p.mu.Unlock()
+}
+
+func (p *tcpProxy) closeAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range p.conns {
+		_ = c.Close()
+	}
+}
+
+// cut makes the database unreachable: open connections drop, new ones are
+// closed as soon as they are accepted.
+func (p *tcpProxy) cut() {
+	p.down.Store(true)
+	p.closeAll()
+}
+
+// restore lets connections through again.
+func (p *tcpProxy) restore() { p.down.Store(false) }
