@@ -1,0 +1,427 @@
+package nats
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	natsgo "github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/moviediary/moviediary/adapters/eventpublisher"
+	"github.com/moviediary/moviediary/domain"
+)
+
+// DefaultConcurrency is how many messages Consume handles at once unless
+// WithConcurrency says otherwise.
+const DefaultConcurrency = 4
+
+// Outcome is how Consume settled one delivery.
+type Outcome string
+
+// Outcomes of a delivery.
+const (
+	// OutcomeAcked: every handler succeeded; the message is acknowledged.
+	OutcomeAcked Outcome = "acked"
+	// OutcomeRetry: a handler failed; the server redelivers after the
+	// backoff.
+	OutcomeRetry Outcome = "retry"
+	// OutcomeDead: the event was given up (permanent failure, last delivery
+	// failed, or undecodable) and a DeadAdvisory was published.
+	OutcomeDead Outcome = "dead"
+)
+
+// DeadAdvisory is the JSON published on Config.DeadSubject for every event
+// given up.
+type DeadAdvisory struct {
+	// Event is the event's name (from the subject when it did not decode).
+	Event string `json:"event"`
+	// EventID is the event's ID (from Nats-Msg-Id when it did not decode).
+	EventID string `json:"event_id"`
+	// MovieID is the movie the event is about; empty when it did not decode.
+	MovieID string `json:"movie_id,omitempty"`
+	// Attempts is how many deliveries were made.
+	Attempts int `json:"attempts"`
+	// Error is the failure of the last delivery.
+	Error string `json:"error"`
+	// Subject and StreamSequence locate the message in the stream.
+	Subject        string `json:"subject"`
+	StreamSequence uint64 `json:"stream_seq"`
+	// Payload is the event's wire form when it is JSON, so the event can be
+	// republished once its cause is fixed.
+	Payload json.RawMessage `json:"payload,omitempty"`
+	// Time is when the event was given up.
+	Time time.Time `json:"time"`
+}
+
+// ConsumeOption adjusts Consume.
+type ConsumeOption func(*consumeOptions)
+
+type consumeOptions struct {
+	concurrency  int
+	onHandled    func(domain.EventName, string, error)
+	onAttempt    func(domain.EventName, string, int, error)
+	onSettled    func(domain.EventName, int, Outcome)
+	drainTimeout time.Duration
+	pollWait     time.Duration
+}
+
+// WithConcurrency sets how many messages are handled at once (default
+// DefaultConcurrency; less than 1 counts as 1). A hanging handler holds one
+// slot and delays no other message while slots remain. With 1, messages
+// are handled in stream order (redeliveries aside).
+func WithConcurrency(n int) ConsumeOption {
+	return func(o *consumeOptions) { o.concurrency = max(n, 1) }
+}
+
+// WithHandledHook calls fn after each handler ran on a delivery, with its
+// error (nil on success; a recovered panic is an
+// *eventpublisher.PanicError) — the same signature as
+// eventpublisher.WithHandledHook. fn must be quick and safe for
+// concurrent use.
+func WithHandledHook(fn func(event domain.EventName, handler string, err error)) ConsumeOption {
+	return func(o *consumeOptions) { o.onHandled = fn }
+}
+
+// WithAttemptHook calls fn after each handler ran on a delivery, with the
+// delivery's number (1-based, the server's count) and the handler's error —
+// the same signature as eventpublisher.WithAttemptHook, so a poster sync
+// attempt metric can hang on either bus.
+func WithAttemptHook(fn func(event domain.EventName, handler string, attempt int, err error)) ConsumeOption {
+	return func(o *consumeOptions) { o.onAttempt = fn }
+}
+
+// WithSettledHook calls fn once per delivery with the event's name, the
+// delivery's number and how it was settled.
+func WithSettledHook(fn func(event domain.EventName, attempt int, outcome Outcome)) ConsumeOption {
+	return func(o *consumeOptions) { o.onSettled = fn }
+}
+
+// WithDrainTimeout bounds the wait for in-flight handlers once Consume's
+// context is done: d later their context is cancelled (they then fail and
+// their messages are redelivered per the backoff, to this or another
+// process). Zero, the default, waits for them without a bound.
+func WithDrainTimeout(d time.Duration) ConsumeOption {
+	return func(o *consumeOptions) { o.drainTimeout = d }
+}
+
+// Consume pulls messages from the durable consumer and handles up to
+// WithConcurrency of them at once until ctx is done, then waits for the
+// in-flight ones (their handlers run with ctx's values but not its
+// cancellation; see WithDrainTimeout) and returns nil. Several processes
+// may consume at once; each message goes to one of them.
+//
+// Each message is decoded and logged at INFO ("event", with top-level
+// event, event_id, movie_id, review_id for review_logged, and attempt);
+// every handler then runs in order, a panic being recovered as an
+// *eventpublisher.PanicError. All succeeded: the message is acknowledged.
+// Every failure permanent (domain.IsPermanent), or the delivery was the
+// last of Config.MaxDeliver: the message is terminated and a DeadAdvisory
+// is published. Otherwise the server redelivers it after the backoff (see
+// the package comment), and every handler runs again — handlers must be
+// idempotent. A message on Config.DeadSubject is acknowledged and
+// skipped; one that does not decode is given up at once.
+//
+// Consume returns an error at once if handlers is empty or holds nil, and
+// an error wrapping domain.ErrUnavailable when the bus is closed under it.
+// Transient NATS errors are logged and retried.
+func (b *Bus) Consume(ctx context.Context, handlers []eventpublisher.EventHandler, opts ...ConsumeOption) error {
+	if len(handlers) == 0 {
+		return fmt.Errorf("nats: consume: %w", domain.FieldError{Field: "handlers", Rule: "at least one handler is required"})
+	}
+	for i, h := range handlers {
+		if h == nil {
+			return fmt.Errorf("nats: consume: %w", domain.FieldError{Field: fmt.Sprintf("handlers[%d]", i), Rule: "must not be nil"})
+		}
+	}
+	o := consumeOptions{concurrency: DefaultConcurrency, pollWait: time.Second}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	hctx, cancelHandlers := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelHandlers()
+	stopDrainTimer := context.AfterFunc(ctx, func() {
+		if o.drainTimeout > 0 {
+			time.AfterFunc(o.drainTimeout, cancelHandlers)
+		}
+	})
+	defer stopDrainTimer()
+
+	sem := make(chan struct{}, o.concurrency)
+	release := func(n int) {
+		for range n {
+			<-sem
+		}
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	b.logger.LogAttrs(ctx, slog.LevelInfo, "nats consumer started",
+		slog.String("stream", b.cfg.Stream), slog.String("durable", b.cfg.Durable), slog.Int("concurrency", o.concurrency))
+	defer b.logger.LogAttrs(ctx, slog.LevelInfo, "nats consumer stopped", slog.String("durable", b.cfg.Durable))
+
+	for {
+		if ctx.Err() != nil {
+			return nil
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return nil
+		}
+		// Fetch only as many messages as there are free slots: a fetched
+		// message's acknowledgement deadline is already running.
+		n := 1
+	grab:
+		for n < cap(sem) {
+			select {
+			case sem <- struct{}{}:
+				n++
+			default:
+				break grab
+			}
+		}
+		fctx, cancel := context.WithTimeout(ctx, o.pollWait)
+		batch, err := b.cons.Fetch(n, jetstream.FetchContext(fctx))
+		if err != nil {
+			cancel()
+			release(n)
+			if stop, rerr := b.fetchFailed(ctx, err); stop {
+				return rerr
+			}
+			continue
+		}
+		got := 0
+		for msg := range batch.Messages() {
+			got++
+			wg.Go(func() {
+				defer release(1)
+				b.handle(hctx, msg, handlers, &o)
+			})
+		}
+		cancel()
+		release(n - got)
+		if err := batch.Error(); err != nil && !benignFetchError(err) {
+			if stop, rerr := b.fetchFailed(ctx, err); stop {
+				return rerr
+			}
+		}
+	}
+}
+
+// fetchFailed logs a failed fetch and pauses; it reports whether Consume
+// must stop, with what.
+func (b *Bus) fetchFailed(ctx context.Context, err error) (bool, error) {
+	if b.nc.IsClosed() {
+		return true, fmt.Errorf("nats: consume: %w: connection closed", domain.ErrUnavailable)
+	}
+	if ctx.Err() != nil {
+		return true, nil
+	}
+	b.logger.LogAttrs(ctx, slog.LevelWarn, "nats fetch failed", errAttr(err))
+	if eventpublisher.SleepContext(ctx, 250*time.Millisecond) != nil {
+		return true, nil
+	}
+	return false, nil
+}
+
+// benignFetchError reports whether a fetch merely ended without messages.
+func benignFetchError(err error) bool {
+	return errors.Is(err, jetstream.ErrNoMessages) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, natsgo.ErrTimeout)
+}
+
+// handle runs the handlers on one message and settles it.
+func (b *Bus) handle(ctx context.Context, msg jetstream.Msg, handlers []eventpublisher.EventHandler, o *consumeOptions) {
+	md, err := msg.Metadata()
+	if err != nil {
+		b.logger.LogAttrs(ctx, slog.LevelError, "nats: message without JetStream metadata", slog.String("subject", msg.Subject()), errAttr(err))
+		_ = msg.Term()
+		return
+	}
+	if msg.Subject() == b.cfg.DeadSubject {
+		_ = msg.Ack()
+		return
+	}
+	attempt := int(md.NumDelivered)
+	name := domain.EventName(strings.TrimPrefix(msg.Subject(), b.cfg.SubjectPrefix+"."))
+	e, err := domain.UnmarshalEvent(name, msg.Data())
+	if err != nil {
+		adv := b.advisory(msg, md, err)
+		adv.Event, adv.EventID = string(name), msg.Headers().Get(jetstream.MsgIDHeader)
+		b.giveUp(ctx, msg, adv, nil)
+		if o.onSettled != nil {
+			o.onSettled(name, attempt, OutcomeDead)
+		}
+		return
+	}
+	attrs := append(eventAttrs(e), slog.Int("attempt", attempt))
+	if b.logger.Enabled(ctx, slog.LevelInfo) {
+		b.logger.LogAttrs(ctx, slog.LevelInfo, "event", attrs...)
+	}
+
+	stopKeepAlive := keepAlive(msg, b.cfg.AckWait)
+	var failures []error
+	permanent := true
+	for _, h := range handlers {
+		err := callHandler(ctx, h, e)
+		if err != nil {
+			failures = append(failures, fmt.Errorf("%s: %w", h.Name(), err))
+			permanent = permanent && domain.IsPermanent(err)
+			la := append(attrs[:len(attrs):len(attrs)], slog.String("handler", h.Name()), errAttr(err))
+			var pe *eventpublisher.PanicError
+			if errors.As(err, &pe) {
+				la = append(la, slog.String("stack", string(pe.Stack)))
+			}
+			b.logger.LogAttrs(ctx, slog.LevelError, "event handler failed", la...)
+		}
+		if o.onHandled != nil {
+			o.onHandled(name, h.Name(), err)
+		}
+		if o.onAttempt != nil {
+			o.onAttempt(name, h.Name(), attempt, err)
+		}
+	}
+	stopKeepAlive()
+
+	var outcome Outcome
+	switch {
+	case len(failures) == 0:
+		outcome = OutcomeAcked
+		if err := msg.Ack(); err != nil {
+			b.logger.LogAttrs(ctx, slog.LevelWarn, "nats ack failed; the event will be redelivered", append(attrs, errAttr(err))...)
+		}
+	case permanent || attempt >= b.cfg.MaxDeliver:
+		outcome = OutcomeDead
+		adv := b.advisory(msg, md, errors.Join(failures...))
+		adv.Event, adv.EventID, adv.MovieID = string(name), e.EventID().String(), e.MovieID().String()
+		b.giveUp(ctx, msg, adv, attrs)
+	default:
+		outcome = OutcomeRetry
+		delay := b.cfg.retryDelay(attempt)
+		if delay > 0 {
+			err = msg.NakWithDelay(delay)
+		} else {
+			err = msg.Nak()
+		}
+		la := append(attrs, slog.Duration("retry_in", delay))
+		if err != nil {
+			la = append(la, slog.String("settle_error", err.Error()))
+		}
+		b.logger.LogAttrs(ctx, slog.LevelWarn, "event will be redelivered", la...)
+	}
+	if o.onSettled != nil {
+		o.onSettled(name, attempt, outcome)
+	}
+}
+
+// advisory fills the parts of a DeadAdvisory that come from the message.
+func (b *Bus) advisory(msg jetstream.Msg, md *jetstream.MsgMetadata, err error) DeadAdvisory {
+	adv := DeadAdvisory{
+		Attempts:       int(md.NumDelivered),
+		Error:          err.Error(),
+		Subject:        msg.Subject(),
+		StreamSequence: md.Sequence.Stream,
+		Time:           time.Now().UTC(),
+	}
+	if json.Valid(msg.Data()) {
+		adv.Payload = json.RawMessage(msg.Data())
+	}
+	return adv
+}
+
+// giveUp publishes adv on the dead subject and terminates msg. The
+// advisory is also logged at ERROR in full, so it survives a failed
+// publication.
+func (b *Bus) giveUp(ctx context.Context, msg jetstream.Msg, adv DeadAdvisory, attrs []slog.Attr) {
+	if attrs == nil {
+		attrs = []slog.Attr{slog.String("event", adv.Event), slog.String("event_id", adv.EventID)}
+	}
+	la := append(attrs[:len(attrs):len(attrs)], slog.Int("attempts", adv.Attempts), slog.String("error", adv.Error),
+		slog.String("dead_subject", b.cfg.DeadSubject), slog.Uint64("stream_seq", adv.StreamSequence))
+	data, err := json.Marshal(adv)
+	if err == nil {
+		err = b.publishAdvisory(ctx, data)
+	}
+	if err != nil {
+		la = append(la, slog.String("advisory_error", err.Error()))
+	}
+	b.logger.LogAttrs(ctx, slog.LevelError, "event dead", la...)
+	// A plain Term: servers before 2.10 do not understand a reason and
+	// would leave the message pending; the reason is in the advisory.
+	if err := msg.Term(); err != nil {
+		b.logger.LogAttrs(ctx, slog.LevelWarn, "nats term failed", append(attrs, errAttr(err))...)
+	}
+}
+
+// publishAdvisory stores data in the stream when the dead subject is under
+// the prefix, else publishes it plainly.
+func (b *Bus) publishAdvisory(ctx context.Context, data []byte) error {
+	if !strings.HasPrefix(b.cfg.DeadSubject, b.cfg.SubjectPrefix+".") {
+		return b.nc.Publish(b.cfg.DeadSubject, data)
+	}
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.cfg.PublishTimeout)
+	defer cancel()
+	_, err := b.js.Publish(pctx, b.cfg.DeadSubject, data)
+	return err
+}
+
+// keepAlive signals InProgress every third of deadline until the returned
+// function is called (which waits for the signalling to stop).
+func keepAlive(msg jetstream.Msg, deadline time.Duration) func() {
+	every := max(deadline/3, time.Millisecond)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				_ = msg.InProgress()
+			case <-done:
+				return
+			}
+		}
+	})
+	return func() {
+		close(done)
+		wg.Wait()
+	}
+}
+
+// callHandler runs h, turning a panic into an *eventpublisher.PanicError.
+func callHandler(ctx context.Context, h eventpublisher.EventHandler, e domain.Event) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &eventpublisher.PanicError{Handler: h.Name(), Value: v, Stack: debug.Stack()}
+		}
+	}()
+	return h.Handle(ctx, e)
+}
+
+// eventAttrs returns the fields every event log line carries, as the
+// in-process EventWorker logs them: event, event_id, movie_id, and
+// review_id for review_logged.
+func eventAttrs(e domain.Event) []slog.Attr {
+	attrs := make([]slog.Attr, 0, 8)
+	attrs = append(attrs,
+		slog.String("event", string(e.EventName())),
+		slog.String("event_id", e.EventID().String()),
+		slog.String("movie_id", e.MovieID().String()),
+	)
+	switch ev := e.(type) {
+	case domain.ReviewLogged:
+		attrs = append(attrs, slog.String("review_id", ev.ReviewID.String()))
+	case *domain.ReviewLogged:
+		attrs = append(attrs, slog.String("review_id", ev.ReviewID.String()))
+	}
+	return attrs
+}

@@ -1,0 +1,49 @@
+// Package nats carries moviediary's domain events over a NATS JetStream
+// stream, so that events survive a crash of the process that produced them
+// and their handling can spread over several machines.
+//
+// It has two sides, both reached through a *Bus made by Connect:
+//
+//   - The relay side, Bus.Sink, publishes an event's wire form
+//     (domain.MarshalEvent) to the subject "<SubjectPrefix>.<event name>"
+//     and waits for JetStream's acknowledgement. The event ID travels as the
+//     Nats-Msg-Id header, so a second publication of the same event within
+//     the stream's duplicate window is dropped by the server: an outbox that
+//     redelivers an event after a lost acknowledgement does not publish it
+//     twice. While NATS is unreachable, Deliver returns an error wrapping
+//     domain.ErrUnavailable; the outbox keeps the event and tries later, so
+//     nothing is lost.
+//
+//   - The consumer side, Bus.Consume, pulls from a durable consumer shared
+//     by every process that consumes, decodes each message, runs every
+//     handler in order and acknowledges the message only when all of them
+//     succeeded.
+//
+// # Retries
+//
+// The durable consumer has MaxDeliver (deliveries at most) and AckWait (how
+// long a delivery may go unacknowledged). A handler failure worth retrying
+// is answered with NakWithDelay(BackOff[n-1]), n being the delivery's
+// number from the message's metadata (NumDelivered), so the server
+// redelivers base, 2·base, 4·base, … after the failures with
+// BackOffSchedule.
+//
+// The schedule is deliberately not the consumer's own BackOff setting. In
+// nats-server that setting is the acknowledgement deadline of each delivery
+// (AckWait becomes BackOff[0]): a first delivery would have to be
+// acknowledged within base — 1s by default, a few milliseconds in tests —
+// or be handed out again while its handler still runs, and a plain Nak
+// ignores it (immediate redelivery) while NakWithDelay adds
+// BackOff[n-1]−BackOff[0] to the requested delay. Measured with a 20ms
+// base on a loaded machine, that produced duplicate deliveries of events
+// whose handlers had succeeded. With a generous AckWait instead, and
+// InProgress every third of it while a handler runs, a slow handler is
+// never handed a duplicate, and a process that dies mid-delivery has its
+// message redelivered AckWait later.
+//
+// A permanent failure (domain.IsPermanent on every failing handler's
+// error), a failure of the last permitted delivery, or a message that does
+// not decode is terminated (Term) and a DeadAdvisory is published on
+// Config.DeadSubject. Delivery is at-least-once: handlers must be
+// idempotent.
+package nats
