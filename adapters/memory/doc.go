@@ -8,6 +8,11 @@
 // values in and out so callers cannot change what is stored. Nothing is
 // persisted: state lives as long as the value.
 //
+// MovieRepository also has an outbox mode (NewMovieRepository(WithOutbox())):
+// SaveViewing then stores the events of each viewing in the repository's
+// Outbox, a domain.Outbox, under the same lock as the viewing, so a
+// dispatcher in the same process can deliver them at least once.
+//
 // Every adapter passes its port's contract suite in package
 // domain/porttest.
 package memory

@@ -27,17 +27,28 @@ type MovieRepository struct {
 	byMovie   map[domain.MovieID]reviewIndex
 	byUser    map[domain.UserID]reviewIndex
 	reviewIDs map[domain.ReviewID]struct{}
+	// box holds the outbox's events under the same lock, and outboxMode
+	// says whether SaveViewing stores its events there (see WithOutbox).
+	box        outboxState
+	outboxMode bool
+	outbox     *Outbox
 }
 
-// NewMovieRepository returns an empty repository.
-func NewMovieRepository() *MovieRepository {
-	return &MovieRepository{
+// NewMovieRepository returns an empty repository configured by opts.
+func NewMovieRepository(opts ...Option) *MovieRepository {
+	r := &MovieRepository{
 		movies:    make(map[domain.MovieID]domain.Movie),
 		byExt:     make(map[domain.ExternalMetadataID]domain.MovieID),
 		byMovie:   make(map[domain.MovieID]reviewIndex),
 		byUser:    make(map[domain.UserID]reviewIndex),
 		reviewIDs: make(map[domain.ReviewID]struct{}),
+		box:       outboxState{events: make(map[domain.EventID]*storedEvent)},
 	}
+	r.outbox = &Outbox{r: r}
+	for _, opt := range opts {
+		opt(r)
+	}
+	return r
 }
 
 // MovieByExternalID returns the movie with that IMDb ID, or ErrNotFound.
@@ -133,7 +144,8 @@ func (r *MovieRepository) SetPosterPath(_ context.Context, id domain.MovieID, pa
 // SaveViewing stores v's movie and review atomically, resolving the movie
 // as domain.ViewingSaver describes. A review ID that is already stored is
 // ErrConflict, and so is a stored movie with another external ID; either
-// way nothing is stored.
+// way nothing is stored. In outbox mode the returned events are stored in
+// the Outbox in the same step.
 func (r *MovieRepository) SaveViewing(_ context.Context, v domain.Viewing) (domain.SavedViewing, error) {
 	if err := validMovie(v.Movie); err != nil {
 		return domain.SavedViewing{}, fmt.Errorf("save viewing: %w", err)
@@ -163,15 +175,24 @@ func (r *MovieRepository) SaveViewing(_ context.Context, v domain.Viewing) (doma
 	if err != nil {
 		return domain.SavedViewing{}, fmt.Errorf("save viewing: %w", err)
 	}
+	events := domain.LogEvents(movie, change, review, review.CreatedAt)
+	var stored []*storedEvent
+	if r.outboxMode {
+		// Encode before changing anything, so a failure stores nothing.
+		if stored, err = encodeEvents(events); err != nil {
+			return domain.SavedViewing{}, fmt.Errorf("save viewing: %w", err)
+		}
+	}
 	if change != domain.MovieUnchanged {
 		r.put(movie)
 	}
 	r.insertReview(review)
+	r.box.add(stored)
 	return domain.SavedViewing{
 		Movie:  movie,
 		Change: change,
 		Review: review,
-		Events: domain.LogEvents(movie, change, review, review.CreatedAt),
+		Events: events,
 	}, nil
 }
 
