@@ -38,6 +38,10 @@ type Config struct {
 	// MaxReadConns sizes the reader pool; DefaultMaxReadConns or the number
 	// of CPUs, whichever is larger, when zero.
 	MaxReadConns int
+	// Outbox turns on outbox mode: SaveViewing also stores the events of
+	// each viewing in outbox_events, in the transaction that stores the
+	// viewing, for a dispatcher to deliver from (*DB).Outbox.
+	Outbox bool
 }
 
 // ParseURL reads a DATABASE_URL of the form sqlite://PATH. Everything after
@@ -71,6 +75,9 @@ type DB struct {
 	closed atomic.Bool
 	movies *MovieRepository
 	users  *UserRepository
+	outbox *Outbox
+	// outboxMode is Config.Outbox.
+	outboxMode bool
 }
 
 // Open opens (creating when missing) the database file at cfg.Path in WAL
@@ -87,7 +94,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		cfg.MaxReadConns = max(DefaultMaxReadConns, runtime.NumCPU())
 	}
 
-	db := &DB{}
+	db := &DB{outboxMode: cfg.Outbox}
 	w, err := sqlx.Open("sqlite", dsn(cfg, true))
 	if err != nil {
 		return nil, db.wrap("open writer", err)
@@ -119,6 +126,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	db.w, db.r = w, r
 	db.movies = &MovieRepository{db: db}
 	db.users = &UserRepository{db: db}
+	db.outbox = &Outbox{db: db}
 	return db, nil
 }
 

@@ -152,7 +152,9 @@ func (r *MovieRepository) SetPosterPath(ctx context.Context, id domain.MovieID, 
 // had none, or failing with domain.ErrConflict when it holds another); else
 // v.Movie is inserted. The review is stored under the canonical movie's
 // ID; a review ID already stored gives domain.ErrConflict. Writes are
-// serialised, so concurrent first logs of one film give one movie.
+// serialised, so concurrent first logs of one film give one movie. In
+// outbox mode (Config.Outbox) the returned events are inserted into
+// outbox_events in the same transaction.
 func (r *MovieRepository) SaveViewing(ctx context.Context, v domain.Viewing) (domain.SavedViewing, error) {
 	const op = "save viewing"
 	m := v.Movie
@@ -181,6 +183,9 @@ func (r *MovieRepository) SaveViewing(ctx context.Context, v domain.Viewing) (do
 			Change: change,
 			Review: review,
 			Events: domain.LogEvents(movie, change, review, review.CreatedAt),
+		}
+		if r.db.outboxMode {
+			return insertEvents(ctx, tx, saved.Events)
 		}
 		return nil
 	})
