@@ -74,6 +74,9 @@ func problemFor(err error) Problem {
 		if msg, ok := ee.Message.(string); ok && msg != "" {
 			detail = msg
 		}
+		if ee.Code == http.StatusRequestEntityTooLarge {
+			detail = "the request body is larger than 1 MiB"
+		}
 		return Problem{Type: "about:blank", Title: http.StatusText(ee.Code), Status: ee.Code, Detail: detail}
 	}
 	var ve *domain.ValidationError
