@@ -108,7 +108,7 @@ var seq atomic.Int64
 
 // testConfig returns a configuration with names of its own on url, and
 // deletes its stream at cleanup.
-func testConfig(t *testing.T, url string, base time.Duration, maxDeliver int) nats.Config {
+func testConfig(t testing.TB, url string, base time.Duration, maxDeliver int) nats.Config {
 	t.Helper()
 	n := seq.Add(1)
 	tag := fmt.Sprintf("t%d_%d", time.Now().UnixNano()%1_000_000_000, n)
@@ -140,7 +140,7 @@ func testConfig(t *testing.T, url string, base time.Duration, maxDeliver int) na
 }
 
 // connect makes a bus closed at cleanup.
-func connect(t *testing.T, cfg nats.Config, opts ...nats.Option) *nats.Bus {
+func connect(t testing.TB, cfg nats.Config, opts ...nats.Option) *nats.Bus {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), waitTimeout)
 	defer cancel()
@@ -153,7 +153,7 @@ func connect(t *testing.T, cfg nats.Config, opts ...nats.Option) *nats.Bus {
 }
 
 // consume runs b.Consume until cleanup, then waits for it to return.
-func consume(t *testing.T, b *nats.Bus, handlers []eventpublisher.EventHandler, opts ...nats.ConsumeOption) {
+func consume(t testing.TB, b *nats.Bus, handlers []eventpublisher.EventHandler, opts ...nats.ConsumeOption) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
