@@ -311,6 +311,13 @@ func deliverySuite(t *testing.T, url string) {
 		for _, e := range events {
 			deliver(t, b1.Sink(), e)
 		}
+		deadline := time.Now().Add(waitTimeout)
+		for h1.count()+h2.count() < len(events) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d handler calls for %d events", h1.count()+h2.count(), len(events))
+			}
+			time.Sleep(10 * time.Millisecond) // polling interval
+		}
 		waitIdle(t, cfg)
 		seen := map[domain.EventID]int{}
 		for _, r := range []*recorder{h1, h2} {
