@@ -94,6 +94,13 @@ func (s *server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
+	if errors.Is(c.Request().Context().Err(), context.Canceled) {
+		// The client hung up: nobody is left to answer, and it is not the
+		// server's failure. 499 is what proxies log for this.
+		s.logger.Debug("client went away", "route", c.Path(), "error", err.Error())
+		c.Response().WriteHeader(499)
+		return
+	}
 	p := problemFor(err)
 	logError(s.logger, c, err, p.Status)
 	path := c.Request().URL.Path
