@@ -28,6 +28,11 @@ type Config struct {
 	// ConnMaxIdleTime closes connections idle for this long; default 5
 	// minutes.
 	ConnMaxIdleTime time.Duration
+	// Outbox turns on outbox mode: SaveViewing also stores the events of
+	// each viewing in outbox_events, in the transaction that stores the
+	// viewing, and notifies OutboxChannel, for dispatchers to deliver from
+	// (*DB).Outbox.
+	Outbox bool
 }
 
 // Pool defaults.
@@ -57,8 +62,10 @@ func (c Config) withDefaults() Config {
 // concurrent use.
 type DB struct {
 	x      *sqlx.DB
+	url    string // for ListenOutbox's dedicated connection
 	movies *MovieRepository
 	users  *UserRepository
+	outbox *Outbox
 }
 
 // Open validates cfg, opens a pool and pings the database. A malformed URL
@@ -87,13 +94,14 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	sqlDB.SetMaxIdleConns(cfg.MaxIdleConns)
 	sqlDB.SetConnMaxLifetime(cfg.ConnMaxLifetime)
 	sqlDB.SetConnMaxIdleTime(cfg.ConnMaxIdleTime)
-	db := &DB{x: sqlx.NewDb(sqlDB, "postgres")}
+	db := &DB{x: sqlx.NewDb(sqlDB, "postgres"), url: cfg.URL}
 	if err := db.Ping(ctx); err != nil {
 		_ = sqlDB.Close()
 		return nil, err
 	}
-	db.movies = &MovieRepository{db: db.x}
+	db.movies = &MovieRepository{db: db.x, outbox: cfg.Outbox}
 	db.users = &UserRepository{db: db.x}
+	db.outbox = &Outbox{db: db.x}
 	return db, nil
 }
 

@@ -18,6 +18,8 @@ import (
 // domain.MovieRepository. Get one from (*DB).Movies.
 type MovieRepository struct {
 	db *sqlx.DB
+	// outbox is Config.Outbox: SaveViewing stores its events too.
+	outbox bool
 }
 
 var _ domain.MovieRepository = (*MovieRepository)(nil)
@@ -155,7 +157,9 @@ func (r *MovieRepository) SetPosterPath(ctx context.Context, id domain.MovieID, 
 // row has none), else a new row; concurrent first saves of one external ID
 // end with one movie and MovieCreated for exactly one of them. The review is
 // stored under the canonical movie's ID and the exact diary totals are
-// bumped in the same transaction.
+// bumped in the same transaction. In outbox mode (Config.Outbox) the
+// returned events are inserted into outbox_events in that transaction too,
+// and OutboxChannel is notified when it commits.
 func (r *MovieRepository) SaveViewing(ctx context.Context, v domain.Viewing) (domain.SavedViewing, error) {
 	const op = "save viewing"
 	if err := checkMovie(v.Movie); err != nil {
@@ -186,6 +190,9 @@ func (r *MovieRepository) SaveViewing(ctx context.Context, v domain.Viewing) (do
 			Change: change,
 			Review: review,
 			Events: domain.LogEvents(movie, change, review, review.CreatedAt),
+		}
+		if r.outbox {
+			return insertEvents(ctx, tx, op, saved.Events)
 		}
 		return nil
 	})

@@ -1,0 +1,96 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+
+	"github.com/lib/pq"
+
+	"github.com/moviediary/moviediary/domain"
+)
+
+// Listener timing. A lost connection is retried after minReconnect,
+// doubling up to maxReconnect; the connection is pinged every pingEvery
+// without a notification, so one that died silently is noticed and
+// replaced.
+const (
+	listenMinReconnect = 100 * time.Millisecond
+	listenMaxReconnect = 10 * time.Second
+	listenPingEvery    = 30 * time.Second
+)
+
+// ListenOutbox calls wake whenever an outbox insert or requeue commits in
+// this database — from any process — until ctx ends, then returns nil. It
+// holds one dedicated connection (github.com/lib/pq's Listener) on
+// OutboxChannel, outside the pool.
+//
+// wake is also called once the listener is first connected and after
+// every reconnection, since notifications sent while it was away are lost:
+// the caller then claims whatever became due. Notifications of one
+// transaction, and bursts, may arrive as one call; wake runs on
+// ListenOutbox's goroutine and should only signal (a non-blocking send on
+// a buffered channel, say), never deliver events itself.
+//
+// A connection the server refuses for good — bad credentials, no such
+// database — ends it with an error wrapping domain.ErrMisconfigured; other
+// connection failures are retried for as long as ctx lasts.
+func (db *DB) ListenOutbox(ctx context.Context, wake func()) error {
+	const op = "listen outbox"
+	refused := make(chan error, 1)
+	l := pq.NewListener(db.url, listenMinReconnect, listenMaxReconnect, func(ev pq.ListenerEventType, err error) {
+		if ev == pq.ListenerEventConnectionAttemptFailed && err != nil && errors.Is(errorKind(err), domain.ErrMisconfigured) {
+			select {
+			case refused <- err:
+			default:
+			}
+		}
+	})
+	defer l.Close()
+	// Close unblocks a Listen still waiting for its first connection.
+	stop := context.AfterFunc(ctx, func() { _ = l.Close() })
+	defer stop()
+
+	listening := make(chan error, 1)
+	go func() { listening <- l.Listen(OutboxChannel) }()
+
+	ping := time.NewTicker(listenPingEvery)
+	defer ping.Stop()
+	var pinging atomic.Bool
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-refused:
+			return dbError(op, err)
+		case err := <-listening:
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return dbError(op, err)
+			}
+			wake()
+		case _, ok := <-l.Notify:
+			if !ok {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return dbError(op, errors.New("listener closed"))
+			}
+			// A nil notification means the connection was re-established.
+			wake()
+			ping.Reset(listenPingEvery)
+		case <-ping.C:
+			// Ping on the side: while it waits for its answer, this loop
+			// must keep draining notifications.
+			if pinging.CompareAndSwap(false, true) {
+				go func() {
+					defer pinging.Store(false)
+					_ = l.Ping() // a failure makes the listener reconnect
+				}()
+			}
+		}
+	}
+}
