@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/moviediary/moviediary/adapters/auth"
-	"github.com/moviediary/moviediary/adapters/eventpublisher"
 	"github.com/moviediary/moviediary/adapters/html"
 	"github.com/moviediary/moviediary/adapters/omdb"
 	"github.com/moviediary/moviediary/adapters/posterfetcher"
@@ -37,14 +36,22 @@ type Store interface {
 }
 
 // OpenStore opens the database named by a DATABASE_URL (sqlite:// or
-// postgres://) without migrating it.
+// postgres://) without migrating it. Its repositories publish events
+// without storing them (the channel bus, and the events commands).
 func OpenStore(ctx context.Context, databaseURL string) (Store, error) {
+	return openStore(ctx, databaseURL, false)
+}
+
+// openStore is OpenStore with the transactional outbox on or off: on, a
+// saved viewing's events are stored in its transaction.
+func openStore(ctx context.Context, databaseURL string, withOutbox bool) (Store, error) {
 	switch {
 	case strings.HasPrefix(databaseURL, "sqlite://"):
 		cfg, err := sqlite.ParseURL(databaseURL)
 		if err != nil {
 			return nil, err
 		}
+		cfg.Outbox = withOutbox
 		if dir := filepath.Dir(cfg.Path); dir != "" {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return nil, fmt.Errorf("create database directory: %w", err)
@@ -56,7 +63,7 @@ func OpenStore(ctx context.Context, databaseURL string) (Store, error) {
 		}
 		return sqliteStore{db}, nil
 	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
-		db, err := postgres.Open(ctx, postgres.Config{URL: databaseURL})
+		db, err := postgres.Open(ctx, postgres.Config{URL: databaseURL, Outbox: withOutbox})
 		if err != nil {
 			return nil, err
 		}
@@ -69,11 +76,13 @@ type sqliteStore struct{ *sqlite.DB }
 
 func (s sqliteStore) Movies() domain.MovieRepository { return s.DB.Movies() }
 func (s sqliteStore) Users() domain.UserRepository   { return s.DB.Users() }
+func (s sqliteStore) Outbox() domain.Outbox          { return s.DB.Outbox() }
 
 type postgresStore struct{ *postgres.DB }
 
 func (s postgresStore) Movies() domain.MovieRepository { return s.DB.Movies() }
 func (s postgresStore) Users() domain.UserRepository   { return s.DB.Users() }
+func (s postgresStore) Outbox() domain.Outbox          { return s.DB.Outbox() }
 
 // App is the whole server, wired from a Config: the database, the
 // adapters, the use cases, the event worker and the HTTP handler. The
@@ -85,8 +94,7 @@ type App struct {
 	handler http.Handler
 	metrics *Metrics
 
-	publisher *eventpublisher.ChannelPublisher
-	worker    *eventpublisher.EventWorker
+	bus *eventBus
 
 	closeOnce sync.Once
 }
@@ -97,7 +105,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("create DATA_DIR %s: %w", cfg.DataDir, err)
 	}
-	store, err := OpenStore(ctx, cfg.DatabaseURL)
+	store, err := openStore(ctx, cfg.DatabaseURL, cfg.EventBus == EventBusOutbox)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -133,11 +141,7 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 	if err != nil {
 		return nil, err
 	}
-	fetcher, err := posterfetcher.New(posterfetcher.Config{
-		Timeout:      cfg.PosterFetchTimeout,
-		MaxBytes:     cfg.PosterMaxBytes,
-		AllowPrivate: cfg.PosterFetchAllowPrivate,
-	})
+	fetcher, err := newPosterFetcher(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -154,36 +158,14 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 	if err != nil {
 		return nil, err
 	}
-	retry := eventpublisher.RetryConfig{MaxRetries: cfg.PosterSyncMaxRetries, BaseDelay: cfg.PosterSyncBaseDelay}
-	// The attempt hook belongs to the retry decorator, the only place that
-	// sees each attempt.
-	posterHandler := NewPosterSyncHandler(syncPoster, retry, logger,
-		eventpublisher.WithAttemptHook(func(event domain.EventName, handler string, attempt int, err error) {
-			// Other events pass through the handler as a no-op success:
-			// they are not poster syncs.
-			if handler != PosterSyncHandlerName || event != domain.EventMovieDiscovered {
-				return
-			}
-			switch {
-			case err == nil:
-				metrics.PosterSyncAttempt("success")
-			case attempt > cfg.PosterSyncMaxRetries || domain.IsPermanent(err):
-				metrics.PosterSyncAttempt("failure")
-			default:
-				metrics.PosterSyncAttempt("retry")
-			}
-		}))
-	publisher, worker := eventpublisher.CreateEventChannel(
-		eventpublisher.Config{ChannelBuffer: cfg.EventChannelBuffer},
-		[]eventpublisher.EventHandler{posterHandler},
-		eventpublisher.WithLogger(logger),
-		eventpublisher.WithPublishHook(func(name domain.EventName, err error) {
-			if err == nil {
-				metrics.EventPublished(name)
-			}
-		}),
-		eventpublisher.WithHandledHook(metrics.EventHandled),
-	)
+	var bus *eventBus
+	if cfg.EventBus == EventBusOutbox {
+		if bus, err = newOutboxBus(cfg, logger, metrics, store, syncPoster, cfg.EventDispatch); err != nil {
+			return nil, err
+		}
+	} else {
+		bus = newChannelBus(cfg, logger, metrics, syncPoster)
+	}
 
 	s := &server{
 		cfg:      cfg,
@@ -199,7 +181,7 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 		secure:   cfg.BaseURL.Scheme == "https",
 	}
 	s.syncPoster = syncPoster
-	if s.logReview, err = application.NewLogReview(movies, metadata, publisher, logger, now); err != nil {
+	if s.logReview, err = application.NewLogReview(movies, metadata, bus.publisher, logger, now); err != nil {
 		return nil, err
 	}
 	if s.getDiary, err = application.NewGetDiary(movies); err != nil {
@@ -218,13 +200,12 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 		return nil, err
 	}
 	return &App{
-		cfg:       cfg,
-		logger:    logger,
-		store:     store,
-		handler:   s.newEcho(),
-		metrics:   metrics,
-		publisher: publisher,
-		worker:    worker,
+		cfg:     cfg,
+		logger:  logger,
+		store:   store,
+		handler: s.newEcho(),
+		metrics: metrics,
+		bus:     bus,
 	}, nil
 }
 
@@ -256,8 +237,19 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
 	}
+	if a.bus.outbox != nil {
+		backfill(ctx, a.bus.outbox, a.logger)
+	}
+	// The channel worker stops when the bus is closed; the dispatcher when
+	// busCtx ends, after the HTTP server drained.
+	busCtx, stopBus := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBus()
 	workerDone := make(chan error, 1)
-	go func() { workerDone <- a.worker.Run(context.WithoutCancel(ctx)) }()
+	if a.bus.stop != nil {
+		go func() { workerDone <- a.bus.run(context.WithoutCancel(ctx)) }()
+	} else {
+		go func() { workerDone <- a.bus.run(busCtx) }()
+	}
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -278,16 +270,19 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		a.logger.Warn("in-flight requests did not finish in time", "error", err.Error())
 		_ = srv.Close()
 	}
-	// No request can publish any more: close the bus and let the worker
-	// drain what is buffered.
-	_ = a.publisher.Close()
+	// No request can publish any more: stop the bus and let the worker
+	// drain what is buffered (the dispatcher: what is due).
+	if a.bus.stop != nil {
+		a.bus.stop()
+	}
+	stopBus()
 	select {
 	case err := <-workerDone:
 		if err != nil && !errors.Is(err, context.Canceled) {
 			a.logger.Warn("event worker stopped with an error", "error", err.Error())
 		}
 	case <-shutdownCtx.Done():
-		a.logger.Warn("buffered events were not drained before the shutdown timeout", "pending", a.publisher.Len())
+		a.logger.Warn("events were not drained before the shutdown timeout", "pending", a.bus.pending())
 	}
 	return runErr
 }
@@ -296,7 +291,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 func (a *App) Close() error {
 	var err error
 	a.closeOnce.Do(func() {
-		_ = a.publisher.Close()
+		if a.bus.stop != nil {
+			a.bus.stop()
+		}
 		err = a.store.Close()
 	})
 	return err
@@ -339,6 +336,14 @@ func jwtSecret(cfg Config, logger *slog.Logger) ([]byte, error) {
 	}
 	logger.Info("generated a JWT signing secret; set JWT_SECRET to manage it yourself", "path", path)
 	return secret, nil
+}
+
+func newPosterFetcher(cfg Config) (*posterfetcher.Fetcher, error) {
+	return posterfetcher.New(posterfetcher.Config{
+		Timeout:      cfg.PosterFetchTimeout,
+		MaxBytes:     cfg.PosterMaxBytes,
+		AllowPrivate: cfg.PosterFetchAllowPrivate,
+	})
 }
 
 func posterStorage(ctx context.Context, cfg Config) (domain.PosterStorage, error) {

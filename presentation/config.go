@@ -48,6 +48,22 @@ type Config struct {
 
 	EventChannelBuffer int
 
+	// EventBus is how events travel: "outbox" (the default: stored with
+	// the data, delivered by a dispatcher) or "channel" (the in-process
+	// channel, lost on a crash).
+	EventBus string
+	// EventConcurrency bounds the events the dispatcher handles at once.
+	EventConcurrency int
+	// EventLease is how long a dispatcher holds an event it claimed; a
+	// delivery is cancelled a margin before it ends.
+	EventLease time.Duration
+	// EventPollInterval is the dispatcher's fallback wake-up when no
+	// notification comes.
+	EventPollInterval time.Duration
+	// EventDispatch, when false, makes serve store events without
+	// delivering them (they are left to `moviediary worker` processes).
+	EventDispatch bool
+
 	TrustedProxies  []netip.Prefix
 	ShutdownTimeout time.Duration
 	LogLevel        slog.Level
@@ -63,6 +79,15 @@ type S3Config struct {
 	Region          string
 	UseSSL          bool
 }
+
+// Values of EVENT_BUS.
+const (
+	// EventBusOutbox stores events in the database with the data that
+	// caused them and delivers them from there (the default).
+	EventBusOutbox = "outbox"
+	// EventBusChannel is the seed's in-process channel.
+	EventBusChannel = "channel"
+)
 
 // ConfigError names the variable whose value stopped start-up.
 type ConfigError struct {
@@ -106,6 +131,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		PosterSyncMaxRetries:    p.intRange("POSTER_SYNC_MAX_RETRIES", 3, 0, 20),
 		PosterSyncBaseDelay:     p.duration("POSTER_SYNC_BASE_DELAY", time.Second),
 		EventChannelBuffer:      p.intRange("EVENT_CHANNEL_BUFFER", 128, 1, 1<<20),
+		EventBus:                p.oneOf("EVENT_BUS", EventBusOutbox, EventBusOutbox, EventBusChannel),
+		EventConcurrency:        p.intRange("EVENT_CONCURRENCY", 4, 1, 1024),
+		EventLease:              p.duration("EVENT_LEASE", time.Minute),
+		EventPollInterval:       p.duration("EVENT_POLL_INTERVAL", 500*time.Millisecond),
+		EventDispatch:           p.boolean("EVENT_DISPATCH", true),
 		ShutdownTimeout:         p.duration("SHUTDOWN_TIMEOUT", 15*time.Second),
 		LogFormat:               p.oneOf("LOG_FORMAT", "text", "text", "json"),
 	}
@@ -125,6 +155,12 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if p.err == nil && len(c.JWTSecret) > 0 && len(c.JWTSecret) < 32 {
 		p.fail("JWT_SECRET", "must be at least 32 bytes (or unset to generate one)")
+	}
+	if p.err == nil && c.EventLease < time.Second {
+		p.fail("EVENT_LEASE", fmt.Sprintf("must be at least 1s, got %q", c.EventLease.String()))
+	}
+	if p.err == nil && c.EventPollInterval < time.Millisecond {
+		p.fail("EVENT_POLL_INTERVAL", fmt.Sprintf("must be at least 1ms, got %q", c.EventPollInterval.String()))
 	}
 	if p.err == nil && c.PosterStorage == "s3" {
 		for _, req := range []struct{ name, value string }{{"MINIO_ENDPOINT", c.S3.Endpoint}, {"MINIO_BUCKET", c.S3.Bucket}} {
@@ -151,7 +187,12 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("omdb", c.OMDbAPIKey != ""),
 		slog.String("poster_storage", c.PosterStorage),
 		slog.String("registration", c.Registration.String()),
+		slog.String("event_bus", c.EventBus),
 		slog.Int("event_channel_buffer", c.EventChannelBuffer),
+		slog.Int("event_concurrency", c.EventConcurrency),
+		slog.Duration("event_lease", c.EventLease),
+		slog.Duration("event_poll_interval", c.EventPollInterval),
+		slog.Bool("event_dispatch", c.EventDispatch),
 		slog.Int("poster_sync_max_retries", c.PosterSyncMaxRetries),
 		slog.Duration("poster_sync_base_delay", c.PosterSyncBaseDelay),
 	)

@@ -40,6 +40,7 @@ require (
 	github.com/minio/crc64nvme v1.1.1 // indirect
 	github.com/minio/md5-simd v1.1.2 // indirect
 	github.com/minio/minio-go/v7 v7.4.1 // indirect
+	github.com/moviediary/moviediary/adapters/outbox v0.0.0
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/ncruces/go-strftime v1.1.0 // indirect
 	github.com/philhofer/fwd v1.2.0 // indirect
@@ -82,3 +83,5 @@ replace (
 	github.com/moviediary/moviediary/domain => ../domain
 	github.com/moviediary/moviediary/domain/mock => ../domain/mock
 )
+
+replace github.com/moviediary/moviediary/adapters/outbox => ../adapters/outbox

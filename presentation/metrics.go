@@ -1,8 +1,10 @@
 package presentation
 
 import (
+	"context"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -22,6 +24,7 @@ type Metrics struct {
 	eventsPublished  *prometheus.CounterVec
 	eventsHandled    *prometheus.CounterVec
 	posterSyncResult *prometheus.CounterVec
+	eventsDead       *prometheus.CounterVec
 }
 
 // NewMetrics registers every collector, plus the Go runtime and process
@@ -50,8 +53,12 @@ func NewMetrics() *Metrics {
 			Name: "moviediary_poster_sync_attempts_total",
 			Help: "Poster sync attempts, by result (success, retry, failure).",
 		}, []string{"result"}),
+		eventsDead: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "moviediary_events_dead_total",
+			Help: "Events parked as dead in the outbox after their last attempt, by event name.",
+		}, []string{"event"}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.eventsPublished, m.eventsHandled, m.posterSyncResult,
+	m.registry.MustRegister(m.requests, m.duration, m.eventsPublished, m.eventsHandled, m.posterSyncResult, m.eventsDead,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -79,6 +86,34 @@ func (m *Metrics) EventHandled(name domain.EventName, handler string, err error)
 // (failed, will be tried again) or "failure" (failed, given up).
 func (m *Metrics) PosterSyncAttempt(result string) {
 	m.posterSyncResult.WithLabelValues(result).Inc()
+}
+
+// EventDead counts one event parked as dead.
+func (m *Metrics) EventDead(name domain.EventName) {
+	m.eventsDead.WithLabelValues(string(name)).Inc()
+}
+
+// WatchOutboxPending exports moviediary_outbox_pending, the events stored
+// and not yet delivered (nor dead), sampled by calling count at each
+// scrape (bounded to 2s; a failed count keeps the last value). Call it at
+// most once.
+func (m *Metrics) WatchOutboxPending(count func(ctx context.Context) (int, error)) {
+	var mu sync.Mutex
+	last := 0.0
+	m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "moviediary_outbox_pending",
+		Help: "Events in the outbox neither delivered nor dead, sampled at scrape.",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, err := count(ctx)
+		mu.Lock()
+		defer mu.Unlock()
+		if err == nil {
+			last = float64(n)
+		}
+		return last
+	}))
 }
 
 // middleware records every request under its route pattern, never the raw

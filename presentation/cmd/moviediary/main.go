@@ -5,6 +5,9 @@
 // Usage:
 //
 //	moviediary [serve]              serve the diary (the default command)
+//	moviediary worker               deliver stored events (poster syncs) without serving HTTP
+//	moviediary events list --dead   list the events whose delivery was given up
+//	moviediary events retry ID      requeue a dead event
 //	moviediary migrate              apply database migrations and exit
 //	moviediary user add --email E   create an account; the password is read from stdin
 //	moviediary version              print the version
@@ -64,6 +67,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "serve":
 		err = presentation.Serve(ctx, cfg, logger)
+	case "worker":
+		err = presentation.Work(ctx, cfg, logger)
+	case "events":
+		err = eventsCommand(ctx, cfg, logger, args, stdout)
 	case "migrate":
 		err = presentation.Migrate(ctx, cfg, logger)
 	case "user":
@@ -78,6 +85,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "moviediary: %s\n\n%s", ue, usage)
 			return 2
 		}
+		var ce *presentation.ConfigError
+		if errors.As(err, &ce) {
+			fmt.Fprintln(stderr, "moviediary:", ce)
+			return 2
+		}
+		if errors.Is(err, presentation.ErrUnknownEvent) {
+			fmt.Fprintln(stderr, "moviediary:", err)
+			return 1
+		}
 		logger.Error("moviediary stopped", "error", err.Error())
 		return 1
 	}
@@ -90,6 +106,9 @@ func (e usageError) Error() string { return string(e) }
 
 const usage = `Usage:
   moviediary [serve]              serve the diary (default)
+  moviediary worker               deliver stored events without serving HTTP
+  moviediary events list --dead   list events whose delivery was given up
+  moviediary events retry ID      requeue a dead event
   moviediary migrate              apply database migrations and exit
   moviediary user add --email E   create an account; password read from stdin
   moviediary version              print the version
@@ -119,4 +138,37 @@ func userCommand(ctx context.Context, cfg presentation.Config, logger *slog.Logg
 	}
 	fmt.Fprintf(stdout, "created user %s (%s)\n", user.Email, user.ID)
 	return nil
+}
+
+func eventsCommand(ctx context.Context, cfg presentation.Config, logger *slog.Logger, args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		return usageError("events: the subcommands are list --dead and retry ID")
+	}
+	switch args[0] {
+	case "list":
+		fs := flag.NewFlagSet("events list", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		dead := fs.Bool("dead", false, "list the dead events")
+		limit := fs.Int("limit", 100, "list at most this many")
+		if err := fs.Parse(args[1:]); err != nil {
+			return usageError("events list: " + err.Error())
+		}
+		if !*dead {
+			return usageError("events list: only --dead is supported")
+		}
+		if *limit < 1 {
+			return usageError("events list: --limit must be 1 or more")
+		}
+		return presentation.ListDeadEvents(ctx, cfg, stdout, *limit)
+	case "retry":
+		if len(args) != 2 {
+			return usageError("events retry: give exactly one event ID")
+		}
+		if err := presentation.RetryEvent(ctx, cfg, logger, args[1]); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "requeued event %s\n", args[1])
+		return nil
+	}
+	return usageError("events: the subcommands are list --dead and retry ID")
 }
