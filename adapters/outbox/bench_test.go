@@ -3,6 +3,7 @@ package outbox_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -78,31 +79,33 @@ func BenchmarkOutboxThroughput(b *testing.B) {
 		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
 	})
 	for _, st := range benchStores {
-		b.Run("outbox-"+st.name, func(b *testing.B) {
-			s := st.open(b)
-			for i := range b.N {
-				saveViewing(b, s.saver, s.user, i)
-			}
-			var handled atomic.Int64
-			done := make(chan struct{})
-			n := int64(b.N)
-			sink := sinkFunc(func(context.Context, domain.Event) error { return nil })
-			d, err := outbox.New(countCompletions{Outbox: s.ob, n: n, count: &handled, done: done}, sink, outbox.Config{}, outbox.WithLogger(discard()))
-			if err != nil {
-				b.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			b.ResetTimer()
-			start := time.Now()
-			ran := make(chan struct{})
-			go func() { _ = d.Run(ctx); close(ran) }()
-			<-done
-			elapsed := time.Since(start)
-			b.StopTimer()
-			cancel()
-			<-ran
-			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
-		})
+		for _, conc := range []int{4, 16} {
+			b.Run(fmt.Sprintf("outbox-%s/concurrency=%d", st.name, conc), func(b *testing.B) {
+				s := st.open(b)
+				for i := range b.N {
+					saveViewing(b, s.saver, s.user, i)
+				}
+				var handled atomic.Int64
+				done := make(chan struct{})
+				n := int64(b.N)
+				sink := sinkFunc(func(context.Context, domain.Event) error { return nil })
+				d, err := outbox.New(countCompletions{Outbox: s.ob, n: n, count: &handled, done: done}, sink, outbox.Config{Concurrency: conc}, outbox.WithLogger(discard()))
+				if err != nil {
+					b.Fatal(err)
+				}
+				ctx, cancel := context.WithCancel(context.Background())
+				b.ResetTimer()
+				start := time.Now()
+				ran := make(chan struct{})
+				go func() { _ = d.Run(ctx); close(ran) }()
+				<-done
+				elapsed := time.Since(start)
+				b.StopTimer()
+				cancel()
+				<-ran
+				b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
+			})
+		}
 	}
 }
 
@@ -129,7 +132,7 @@ func (c countCompletions) CompleteEvent(ctx context.Context, id domain.EventID) 
 // (Publish → handler), and through each outbox woken by the Notifier the
 // use case calls (notify), by the database's listener alone (listen; the
 // event committed by another process), or by polling alone (poll, every
-// 500ms).
+// 500ms; commits land at a random moment of the cycle, 40 samples).
 func BenchmarkCommitToHandler(b *testing.B) {
 	report := func(b *testing.B, lat []time.Duration) {
 		slices.Sort(lat)
@@ -189,6 +192,11 @@ func BenchmarkCommitToHandler(b *testing.B) {
 				}
 				lat := make([]time.Duration, 0, samples)
 				for i := range samples {
+					if wake == "poll" {
+						// Commit at a random moment of the poll cycle, as
+						// independent requests would.
+						time.Sleep(rand.N(500 * time.Millisecond))
+					}
 					// From the start of the committing call: the dispatcher
 					// may claim the event before SaveViewing has returned.
 					t0 := time.Now()
