@@ -117,7 +117,10 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		now := d.o.now()
 		events, err := d.store.ClaimEvents(ctx, now, n, d.cfg.Lease)
 		if err != nil {
-			if ctx.Err() == nil && !claimFailing {
+			if ctx.Err() != nil {
+				return false // stopping, not failing
+			}
+			if !claimFailing {
 				d.o.logger.LogAttrs(ctx, slog.LevelWarn, "claiming outbox events failed; retrying", slog.String("error", err.Error()))
 			}
 			claimFailing = true

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,6 +37,18 @@ func newDispatcher(t *testing.T, s *store, sink outbox.Sink, cfg outbox.Config, 
 		t.Fatalf("New: %v", err)
 	}
 	return d, attempts, a
+}
+
+// receiveAttempts collects n attempts in the order of their numbers (the
+// hook of one attempt may run after the next attempt started).
+func receiveAttempts(t *testing.T, ch <-chan outbox.Attempt, n int) []outbox.Attempt {
+	t.Helper()
+	out := make([]outbox.Attempt, 0, n)
+	for range n {
+		out = append(out, receive(t, "attempt", ch))
+	}
+	slices.SortFunc(out, func(a, b outbox.Attempt) int { return a.Number - b.Number })
+	return out
 }
 
 func TestSuccessCompletesTheEvent(t *testing.T) {
@@ -101,8 +115,7 @@ func TestFailFailSucceedBacksOffExponentially(t *testing.T) {
 	receive(t, "CompleteEvent", s.spy.completes)
 
 	var outcomes []string
-	for range 3 {
-		a := receive(t, "attempt", attempts)
+	for _, a := range receiveAttempts(t, attempts, 3) {
 		outcomes = append(outcomes, fmt.Sprintf("%d:%s", a.Number, a.Outcome))
 	}
 	if got, want := strings.Join(outcomes, " "), "1:retry 2:retry 3:success"; got != want {
@@ -140,8 +153,7 @@ func TestAlwaysFailingEventDiesAfterMaxAttempts(t *testing.T) {
 			t.Fatalf("last failure = %+v, want dead with boom 4", f)
 		}
 	}
-	for i := range 4 {
-		a := receive(t, "attempt", attempts)
+	for i, a := range receiveAttempts(t, attempts, 4) {
 		want := outbox.OutcomeRetry
 		if i == 3 {
 			want = outbox.OutcomeDead
@@ -256,14 +268,19 @@ func TestConcurrencyBound(t *testing.T) {
 	})
 	d, _, _ := newDispatcher(t, s, sink, outbox.Config{Concurrency: limit, BatchSize: 10}, newClock(clockStart))
 	start(t, d)
-	for i := range events {
+	for i := range limit {
 		receive(t, fmt.Sprintf("delivery %d to start", i+1), started)
+	}
+	for i := limit; i < events+limit; i++ {
 		// Every event is due: wake the dispatcher again and again while
 		// the slots are full; it must not start more.
 		for range 5 {
 			d.Notify()
 		}
-		release <- struct{}{}
+		release <- struct{}{} // one slot frees: one more starts
+		if i < events {
+			receive(t, fmt.Sprintf("delivery %d to start", i+1), started)
+		}
 	}
 	for range events {
 		receive(t, "completion", s.spy.completes)
@@ -462,5 +479,42 @@ func TestBackoff(t *testing.T) {
 		if got := outbox.Backoff(tc.base, tc.attempt); got != tc.want {
 			t.Errorf("Backoff(%v, %d) = %v, want %v", tc.base, tc.attempt, got, tc.want)
 		}
+	}
+}
+
+// flakyClaims fails the first claims, as a database outage would.
+type flakyClaims struct {
+	*spyOutbox
+	failures atomic.Int32
+}
+
+func (f *flakyClaims) ClaimEvents(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]domain.OutboxEvent, error) {
+	if f.failures.Add(-1) >= 0 {
+		return nil, fmt.Errorf("connection refused: %w", domain.ErrUnavailable)
+	}
+	return f.spyOutbox.ClaimEvents(ctx, now, limit, lease)
+}
+
+func TestFailingClaimsAreRetried(t *testing.T) {
+	t.Parallel()
+	s := newStore()
+	ids := s.logViewings(t, 1)
+	store := &flakyClaims{spyOutbox: s.spy}
+	store.failures.Store(3)
+	logs := &syncBuffer{}
+	d, err := outbox.New(store, sinkFunc(func(context.Context, domain.Event) error { return nil }),
+		outbox.Config{PollInterval: time.Millisecond}, outbox.WithLogger(slog.New(slog.NewTextHandler(logs, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, d)
+	if id := receive(t, "CompleteEvent after the outage", s.spy.completes); id != ids[0] {
+		t.Errorf("completed %s", id)
+	}
+	if n := strings.Count(logs.String(), "claiming outbox events failed"); n != 1 {
+		t.Errorf("the outage was logged %d times, want once:\n%s", n, logs)
+	}
+	if !strings.Contains(logs.String(), "claiming outbox events works again") {
+		t.Errorf("the recovery was not logged:\n%s", logs)
 	}
 }

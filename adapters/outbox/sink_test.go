@@ -73,7 +73,7 @@ func TestLocalSinkRunsEveryHandlerInOrder(t *testing.T) {
 			t.Errorf("log lacks %s:\n%s", want, logs)
 		}
 	}
-	if err := outbox.LocalSink(nil).Deliver(context.Background(), e); err != nil {
+	if err := outbox.LocalSink(nil, outbox.WithLogger(discard())).Deliver(context.Background(), e); err != nil {
 		t.Errorf("no handlers: %v", err)
 	}
 }
