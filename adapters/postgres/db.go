@@ -113,6 +113,7 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes the pool.
 func (db *DB) Close() error {
+	closeStatements(db.x)
 	return db.x.Close()
 }
 

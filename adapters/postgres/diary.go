@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -23,40 +24,85 @@ import (
 //     of review IDs and reads rows only for the page itself;
 //   - the total is read from review_counts (at most 16 rows through the
 //     primary key) in the same statement, so it agrees with the page.
+//
+// The first-page and keyset forms run as prepared statements (see
+// statements and diaryPrepared), so PostgreSQL parses and plans each of
+// them once per connection rather than per request; the page size is
+// written into the text, not bound, because PostgreSQL keeps re-planning a
+// statement whose LIMIT is a parameter (the generic plan of such a
+// statement assumes a tenth of the table, so it never looks cheaper than a
+// plan made for the bound value).
 func (r *MovieRepository) QueryDiary(ctx context.Context, q domain.DiaryQuery) (domain.DiaryPage, error) {
 	const op = "query diary"
 	limit := q.Page.Limit()
 	query, args, countMovie, countUser := diarySQL(q)
-	var rows []pageRow
-	if err := r.db.SelectContext(ctx, &rows, query, args...); err != nil {
+	var (
+		rows *sql.Rows
+		err  error
+	)
+	if diaryPrepared(q) {
+		rows, err = statementsOf(r.db).query(ctx, query, args...)
+	} else {
+		rows, err = r.db.QueryContext(ctx, query, args...)
+	}
+	if err != nil {
 		return domain.DiaryPage{}, dbError(op, err)
 	}
-	page := domain.DiaryPage{Entries: make([]domain.DiaryEntry, 0, min(len(rows), limit))}
-	if len(rows) == 0 {
-		n, err := r.count(ctx, op, countMovie, countUser)
-		if err != nil {
-			return domain.DiaryPage{}, err
+	defer rows.Close()
+	page := domain.DiaryPage{Entries: make([]domain.DiaryEntry, 0, limit)}
+	total := int64(-1)
+	for rows.Next() {
+		if len(page.Entries) == limit {
+			page.HasMore = true
+			break
 		}
-		page.TotalCount = n
-		return page, nil
-	}
-	page.TotalCount = int(rows[0].Total)
-	if len(rows) > limit {
-		page.HasMore = true
-		rows = rows[:limit]
-	}
-	for _, row := range rows {
+		var row entryRow
+		if err := row.scan(rows, &total); err != nil {
+			return domain.DiaryPage{}, corrupt(op, "a review", err)
+		}
 		e, err := row.toEntry()
 		if err != nil {
 			return domain.DiaryPage{}, corrupt(op, "review "+row.ID.String(), err)
 		}
 		page.Entries = append(page.Entries, e)
 	}
+	if err := rows.Err(); err != nil {
+		return domain.DiaryPage{}, dbError(op, err)
+	}
+	if err := rows.Close(); err != nil {
+		return domain.DiaryPage{}, dbError(op, err)
+	}
+	if total < 0 {
+		// No row, so no total: read it alone.
+		n, err := r.count(ctx, op, countMovie, countUser)
+		if err != nil {
+			return domain.DiaryPage{}, err
+		}
+		total = int64(n)
+	}
+	page.TotalCount = int(total)
 	return page, nil
 }
 
+// diaryPrepared reports whether QueryDiary runs q's statement prepared:
+// the first page and keyset pages, whose text takes one of a few shapes
+// per page size, unless they filter by user. Not offset pages, whose
+// planning is small beside skipping the offset; not a user's pages,
+// because a generic plan would be chosen from the average user's share of
+// the reviews, and on a diary where one user wrote nearly all of them it
+// may walk the whole-diary index past that user's reviews to reach another
+// user's few, where a plan made for the user's own ID reads that user's
+// index.
+func diaryPrepared(q domain.DiaryQuery) bool {
+	return (q.After != nil || q.Page.Offset() == 0) && q.Filter.UserID.IsZero()
+}
+
+// nilUUID is the nil UUID as an SQL literal: review_counts' "any".
+const nilUUID = `'00000000-0000-0000-0000-000000000000'::uuid`
+
 // diarySQL builds QueryDiary's statement: its text, its arguments and the
-// counter key (movie, user; the nil UUID meaning any) of its total.
+// counter key (movie, user; the nil UUID meaning any) of its total. The page
+// size (plus one, to tell whether more follow) is a literal in the text.
 func diarySQL(q domain.DiaryQuery) (query string, args []any, countMovie, countUser uuid.UUID) {
 	f := q.Filter
 	limit := q.Page.Limit()
@@ -65,15 +111,20 @@ func diarySQL(q domain.DiaryQuery) (query string, args []any, countMovie, countU
 		return "$" + strconv.Itoa(len(args))
 	}
 
+	// The total's counter key reuses the filter's parameters; "any" is a
+	// literal.
 	countMovie, countUser = uuid.Nil, uuid.Nil
+	totalMovie, totalUser := nilUUID, nilUUID
 	var where []string
 	if !f.MovieID.IsZero() {
 		countMovie = f.MovieID.UUID()
-		where = append(where, "r.movie_id = "+arg(countMovie))
+		totalMovie = arg(countMovie)
+		where = append(where, "r.movie_id = "+totalMovie)
 	}
 	if !f.UserID.IsZero() {
 		countUser = f.UserID.UUID()
-		where = append(where, "r.user_id = "+arg(countUser))
+		totalUser = arg(countUser)
+		where = append(where, "r.user_id = "+totalUser)
 	}
 	dir, cmp := "DESC", "<"
 	if f.Sort == domain.SortAsc {
@@ -82,23 +133,25 @@ func diarySQL(q domain.DiaryQuery) (query string, args []any, countMovie, countU
 	if q.After != nil {
 		where = append(where, fmt.Sprintf("(r.watched_at, r.id) %s (%s, %s)", cmp, arg(q.After.WatchedAt), arg(q.After.ReviewID.UUID())))
 	}
-	total := fmt.Sprintf(`(SELECT coalesce(sum(n), 0) FROM review_counts WHERE movie_id = %s AND user_id = %s) AS total_count`,
-		arg(countMovie), arg(countUser))
+	total := `(SELECT coalesce(sum(n), 0) FROM review_counts WHERE movie_id = ` + totalMovie +
+		` AND user_id = ` + totalUser + `) AS total_count`
 	cond := ""
 	if len(where) > 0 {
 		cond = "WHERE " + strings.Join(where, " AND ")
 	}
 	order := "r.watched_at " + dir + ", r.id " + dir
+	// An int from domain.Page (at most MaxPageLimit): safe in the text.
+	limitSQL := strconv.Itoa(limit + 1)
 
 	if q.After != nil || q.Page.Offset() == 0 {
 		query = `SELECT ` + entryColumns + `, ` + total + `
 			FROM reviews r JOIN movies m ON m.id = r.movie_id
-			` + cond + ` ORDER BY ` + order + ` LIMIT ` + arg(limit+1)
+			` + cond + ` ORDER BY ` + order + ` LIMIT ` + limitSQL
 	} else {
 		// Deferred join: skip on the index alone, then fetch the page's rows.
 		query = `SELECT ` + entryColumns + `, ` + total + `
 			FROM (SELECT r.id FROM reviews r ` + cond + ` ORDER BY ` + order + `
-			      LIMIT ` + arg(limit+1) + ` OFFSET ` + arg(q.Page.Offset()) + `) AS page
+			      LIMIT ` + limitSQL + ` OFFSET ` + arg(q.Page.Offset()) + `) AS page
 			JOIN reviews r ON r.id = page.id
 			JOIN movies m ON m.id = r.movie_id
 			ORDER BY ` + order
@@ -113,17 +166,20 @@ const (
 	sqlHistory = `SELECT ` + reviewColumns + ` FROM reviews WHERE movie_id = $1 ORDER BY watched_at, id`
 )
 
-// pageRow is a diary entry with the total of the query it belongs to.
-type pageRow struct {
-	entryRow
-	Total int64 `db:"total_count"`
-}
-
 // count returns the exact number of diary entries of a movie and a user,
 // the nil UUID meaning any.
 func (r *MovieRepository) count(ctx context.Context, op string, movie, user uuid.UUID) (int, error) {
+	rows, err := statementsOf(r.db).query(ctx, sqlCount, movie, user)
+	if err != nil {
+		return 0, dbError(op+": count", err)
+	}
+	defer rows.Close()
 	var n int64
-	err := r.db.GetContext(ctx, &n, sqlCount, movie, user)
+	if rows.Next() {
+		err = rows.Scan(&n)
+	} else if err = rows.Err(); err == nil {
+		err = sql.ErrNoRows
+	}
 	if err != nil {
 		return 0, dbError(op+": count", err)
 	}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"database/sql"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -55,6 +56,33 @@ type entryRow struct {
 // entryColumns selects an entryRow from reviews r joined with movies m.
 const entryColumns = `r.id, r.movie_id, r.user_id, r.rating, r.comment, r.watched_at, r.created_at,
 	m.external_id, m.title, m.release_year, m.director, m.poster_path`
+
+// scan reads a row of entryColumns followed by one bigint (the diary's
+// total) into r and total, without reflection: small integers arrive as
+// int64 and UUIDs as text, which are converted here rather than by
+// database/sql's generic conversions.
+func (r *entryRow) scan(rows *sql.Rows, total *int64) error {
+	var (
+		id, movieID, userID sql.RawBytes
+		rating, year        int64
+	)
+	err := rows.Scan(&id, &movieID, &userID, &rating, &r.Comment, &r.WatchedAt, &r.CreatedAt,
+		&r.ExternalID, &r.Title, &year, &r.Director, &r.PosterPath, total)
+	if err != nil {
+		return err
+	}
+	if r.ID, err = uuid.ParseBytes(id); err != nil {
+		return fmt.Errorf("id: %w", err)
+	}
+	if r.MovieID, err = uuid.ParseBytes(movieID); err != nil {
+		return fmt.Errorf("review %s: movie_id: %w", r.ID, err)
+	}
+	if r.UserID, err = uuid.ParseBytes(userID); err != nil {
+		return fmt.Errorf("review %s: user_id: %w", r.ID, err)
+	}
+	r.Rating, r.ReleaseYear = int(rating), int(year)
+	return nil
+}
 
 // userRow is a row of users.
 type userRow struct {
