@@ -14,6 +14,13 @@
 // diary pages are read by keyset (DiaryQuery.After) or by offset through a
 // deferred join on an index-only scan.
 //
+// Opened with Config.Outbox, SaveViewing also stores the events of each
+// viewing in the table outbox_events, in the viewing's transaction, and
+// notifies the channel OutboxChannel at commit. (*DB).Outbox serves them as
+// a domain.Outbox that several processes share safely (FOR UPDATE SKIP
+// LOCKED and a lease), and (*DB).ListenOutbox wakes a dispatcher on every
+// such commit.
+//
 // Database failures are returned as *Error values that wrap a domain error
 // kind (ErrConflict, ErrNotFound, ErrUnavailable, ErrValidation,
 // ErrInfrastructure) and the driver's error: errors.Is classifies them,

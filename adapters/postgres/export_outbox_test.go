@@ -5,6 +5,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/moviediary/moviediary/domain"
 )
 
 // ListenOutboxURL runs ListenOutbox on a DB that only knows url, so a test
@@ -34,4 +37,10 @@ func OutboxQueries() []OutboxQuery {
 		{"pending count", `SELECT count(*) FROM outbox_events WHERE NOT dead`, nil, "outbox_events_live_idx"},
 		{"by event ID", `DELETE FROM outbox_events WHERE id = $1`, []any{uuid.New()}, "outbox_events_pkey"},
 	}
+}
+
+// StoreEvents inserts events as SaveViewing would in outbox mode, in one
+// transaction, for benchmarks that need a backlog fast.
+func (o *Outbox) StoreEvents(ctx context.Context, events []domain.Event) error {
+	return inTx(ctx, o.db, "store events", func(tx *sqlx.Tx) error { return insertEvents(ctx, tx, "store events", events) })
 }

@@ -16,6 +16,12 @@
 // large the diary grows; cursor pages seek the index, and offset pages walk a
 // covering index before joining only the rows they return.
 //
+// Opened with Config.Outbox, SaveViewing also stores the events of each
+// viewing in the table outbox_events, in the viewing's write transaction,
+// and (*DB).Outbox serves them to a dispatcher as a domain.Outbox: claims
+// lease events in one IMMEDIATE transaction, so claimers in several
+// processes sharing the file never take one event twice.
+//
 // Errors wrap a domain error kind (domain.ErrNotFound, ErrConflict,
 // ErrUnavailable, ErrInfrastructure, …) together with the driver's error, so
 // callers classify them with errors.Is while logs keep the driver's text.

@@ -1,5 +1,13 @@
 package sqlite
 
+import (
+	"context"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/moviediary/moviediary/domain"
+)
+
 // OutboxQuery is one outbox statement with sample arguments and the index
 // its plan must use.
 type OutboxQuery struct {
@@ -21,4 +29,10 @@ func OutboxQueries() []OutboxQuery {
 		{"pending count", `SELECT count(*) FROM outbox_events WHERE dead = 0`, nil, "outbox_events_live"},
 		{"by event ID", `UPDATE outbox_events SET locked_until = 0 WHERE id = ?`, []any{id}, "sqlite_autoindex_outbox_events_1"},
 	}
+}
+
+// StoreEvents inserts events as SaveViewing would in outbox mode, in one
+// transaction, for benchmarks that need a backlog fast.
+func (o *Outbox) StoreEvents(ctx context.Context, events []domain.Event) error {
+	return o.db.write(ctx, "store events", func(tx *sqlx.Tx) error { return insertEvents(ctx, tx, events) })
 }
