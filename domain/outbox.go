@@ -43,8 +43,10 @@ type Outbox interface {
 	// ErrNotFound when no dead event has that ID.
 	RequeueEvent(ctx context.Context, id EventID, now time.Time) error
 	// BackfillPosterEvents stores a MovieDiscovered event (occurring at now)
-	// for every movie that has an external ID and no poster and no pending
-	// or dead MovieDiscovered event, and returns how many it stored.
+	// for every movie that has an external ID, no poster and no pending
+	// MovieDiscovered event, and returns how many it stored. Dead events do
+	// not count: their movies get a fresh event, and the dead one stays
+	// listed until requeued.
 	BackfillPosterEvents(ctx context.Context, now time.Time) (int, error)
 	// PendingEvents counts the events not yet delivered and not dead.
 	PendingEvents(ctx context.Context) (int, error)
