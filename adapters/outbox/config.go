@@ -37,6 +37,11 @@ type Config struct {
 	// comes BaseDelay·2^(k-1) after attempt k failed. Zero means
 	// DefaultBaseDelay; a negative value means no wait at all.
 	BaseDelay time.Duration
+	// MaxDelay caps the wait between attempts, so an event retried many
+	// times (a relay to a message broker during its outage, with a large
+	// MaxAttempts) is tried again at least every MaxDelay. Zero means no
+	// cap.
+	MaxDelay time.Duration
 	// Concurrency bounds the deliveries in flight; zero means
 	// DefaultConcurrency.
 	Concurrency int
@@ -77,6 +82,9 @@ func (c Config) withDefaults() (Config, error) {
 	var v domain.Validation
 	if c.MaxAttempts < 0 {
 		v.Add("max_attempts", "must be 1 or more")
+	}
+	if c.MaxDelay < 0 {
+		v.Add("max_delay", "must not be negative")
 	}
 	if c.Concurrency < 0 {
 		v.Add("concurrency", "must be 1 or more")
@@ -133,6 +141,16 @@ func (c Config) HandlerTimeout() time.Duration {
 	}
 	margin := min(lease/10, 5*time.Second)
 	return lease - margin
+}
+
+// retryDelay is the wait after failed attempt k: Backoff, capped at
+// MaxDelay when one is set.
+func (c Config) retryDelay(attempt int) time.Duration {
+	d := Backoff(c.BaseDelay, attempt)
+	if c.MaxDelay > 0 {
+		d = min(d, c.MaxDelay)
+	}
+	return d
 }
 
 // Backoff returns the wait after failed attempt k (1-based): base·2^(k-1),

@@ -271,7 +271,7 @@ func (d *Dispatcher) deliver(ctx context.Context, ev domain.OutboxEvent, stoppin
 		storeErr = d.store.FailEvent(sctx, id, err.Error(), now, true)
 	default:
 		a.Outcome = OutcomeRetry
-		a.Next = now.Add(Backoff(d.cfg.BaseDelay, attempt))
+		a.Next = now.Add(d.cfg.retryDelay(attempt))
 		storeErr = d.store.FailEvent(sctx, id, err.Error(), a.Next, false)
 		if storeErr == nil {
 			d.rememberDue(a.Next)

@@ -174,6 +174,41 @@ func TestAlwaysFailingEventDiesAfterMaxAttempts(t *testing.T) {
 	}
 }
 
+// TestMaxDelayCapsTheBackoff: a relay that keeps failing (a broker's
+// outage) with many attempts allowed waits base·2^n only up to MaxDelay,
+// and is delivered once the sink works again.
+func TestMaxDelayCapsTheBackoff(t *testing.T) {
+	t.Parallel()
+	s := newStore()
+	s.logViewings(t, 1)
+	var calls atomic.Int32
+	sink := sinkFunc(func(context.Context, domain.Event) error {
+		if n := calls.Add(1); n <= 5 {
+			return fmt.Errorf("broker down (try %d): %w", n, domain.ErrUnavailable)
+		}
+		return nil
+	})
+	clock := newClock(clockStart)
+	cfg := outbox.Config{MaxAttempts: 1000, BaseDelay: time.Second, MaxDelay: 3 * time.Second}
+	d, attempts, _ := newDispatcher(t, s, sink, cfg, clock)
+	start(t, d)
+
+	wantNext := []time.Duration{time.Second, 2 * time.Second, 3 * time.Second, 3 * time.Second, 3 * time.Second}
+	for i, want := range wantNext {
+		f := receive(t, fmt.Sprintf("failure %d", i+1), s.spy.fails)
+		if f.Dead || f.Next.Sub(clock.Now()) != want {
+			t.Fatalf("failure %d = %+v, want due %v later, not dead", i+1, f, want)
+		}
+		clock.Set(f.Next)
+		d.Notify()
+	}
+	receive(t, "CompleteEvent", s.spy.completes)
+	got := receiveAttempts(t, attempts, 6)
+	if last := got[5]; last.Number != 6 || last.Outcome != outbox.OutcomeSuccess {
+		t.Errorf("last attempt = #%d %s, want #6 success", last.Number, last.Outcome)
+	}
+}
+
 func TestPermanentErrorDiesAtOnce(t *testing.T) {
 	t.Parallel()
 	s := newStore()
@@ -448,6 +483,7 @@ func TestNewRefusesBadArguments(t *testing.T) {
 		"nil sink":         func() (*outbox.Dispatcher, error) { return outbox.New(s.spy, nil, outbox.Config{}) },
 		"negative lease":   func() (*outbox.Dispatcher, error) { return outbox.New(s.spy, sink, outbox.Config{Lease: -1}) },
 		"negative workers": func() (*outbox.Dispatcher, error) { return outbox.New(s.spy, sink, outbox.Config{Concurrency: -1}) },
+		"negative cap":     func() (*outbox.Dispatcher, error) { return outbox.New(s.spy, sink, outbox.Config{MaxDelay: -1}) },
 	} {
 		if _, err := build(); !errors.Is(err, domain.ErrValidation) {
 			t.Errorf("%s: err = %v, want a validation error", name, err)

@@ -14,7 +14,8 @@
 //   - a permanent error (domain.IsPermanent) → the event is parked as dead
 //     at once;
 //   - another error with k < MaxAttempts → FailEvent, due again
-//     BaseDelay·2^(k-1) later (1s, 2s, 4s with the defaults);
+//     BaseDelay·2^(k-1) later (1s, 2s, 4s with the defaults), never
+//     more than Config.MaxDelay when one is set;
 //   - another error with k = MaxAttempts → dead, with that error.
 //
 // # Leases
