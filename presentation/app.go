@@ -105,7 +105,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("create DATA_DIR %s: %w", cfg.DataDir, err)
 	}
-	store, err := openStore(ctx, cfg.DatabaseURL, cfg.EventBus == EventBusOutbox)
+	store, err := openStore(ctx, cfg.DatabaseURL, cfg.storesEvents())
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -159,11 +159,16 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 		return nil, err
 	}
 	var bus *eventBus
-	if cfg.EventBus == EventBusOutbox {
+	switch cfg.EventBus {
+	case EventBusOutbox:
 		if bus, err = newOutboxBus(cfg, logger, metrics, store, syncPoster, cfg.EventDispatch); err != nil {
 			return nil, err
 		}
-	} else {
+	case EventBusNATS:
+		if bus, err = newNATSBus(cfg, logger, metrics, store, syncPoster, cfg.EventDispatch); err != nil {
+			return nil, err
+		}
+	default:
 		bus = newChannelBus(cfg, logger, metrics, syncPoster)
 	}
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	natsadapter "github.com/moviediary/moviediary/adapters/nats"
 	"github.com/moviediary/moviediary/application"
 )
 
@@ -49,8 +50,9 @@ type Config struct {
 	EventChannelBuffer int
 
 	// EventBus is how events travel: "outbox" (the default: stored with
-	// the data, delivered by a dispatcher) or "channel" (the in-process
-	// channel, lost on a crash).
+	// the data, delivered by a dispatcher), "nats" (stored with the data,
+	// relayed to NATS JetStream and consumed from there) or "channel" (the
+	// in-process channel, lost on a crash).
 	EventBus string
 	// EventConcurrency bounds the events the dispatcher handles at once.
 	EventConcurrency int
@@ -63,6 +65,16 @@ type Config struct {
 	// EventDispatch, when false, makes serve store events without
 	// delivering them (they are left to `moviediary worker` processes).
 	EventDispatch bool
+
+	// NATSURL is the NATS server (comma-separated URLs for a cluster)
+	// with EVENT_BUS=nats.
+	NATSURL string
+	// NATSStream is the JetStream stream holding the events.
+	NATSStream string
+	// NATSSubjectPrefix starts every event's subject.
+	NATSSubjectPrefix string
+	// NATSDurable is the durable consumer every consuming process shares.
+	NATSDurable string
 
 	TrustedProxies  []netip.Prefix
 	ShutdownTimeout time.Duration
@@ -87,6 +99,9 @@ const (
 	EventBusOutbox = "outbox"
 	// EventBusChannel is the seed's in-process channel.
 	EventBusChannel = "channel"
+	// EventBusNATS stores events with the data like EventBusOutbox, relays
+	// them to a NATS JetStream stream and consumes them from there.
+	EventBusNATS = "nats"
 )
 
 // ConfigError names the variable whose value stopped start-up.
@@ -131,11 +146,15 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		PosterSyncMaxRetries:    p.intRange("POSTER_SYNC_MAX_RETRIES", 3, 0, 20),
 		PosterSyncBaseDelay:     p.duration("POSTER_SYNC_BASE_DELAY", time.Second),
 		EventChannelBuffer:      p.intRange("EVENT_CHANNEL_BUFFER", 128, 1, 1<<20),
-		EventBus:                p.oneOf("EVENT_BUS", EventBusOutbox, EventBusOutbox, EventBusChannel),
+		EventBus:                p.oneOf("EVENT_BUS", EventBusOutbox, EventBusOutbox, EventBusChannel, EventBusNATS),
 		EventConcurrency:        p.intRange("EVENT_CONCURRENCY", 4, 1, 1024),
 		EventLease:              p.duration("EVENT_LEASE", time.Minute),
 		EventPollInterval:       p.duration("EVENT_POLL_INTERVAL", 500*time.Millisecond),
 		EventDispatch:           p.boolean("EVENT_DISPATCH", true),
+		NATSURL:                 p.str("NATS_URL", natsadapter.DefaultURL),
+		NATSStream:              p.str("NATS_STREAM", natsadapter.DefaultStream),
+		NATSSubjectPrefix:       p.str("NATS_SUBJECT_PREFIX", natsadapter.DefaultSubjectPrefix),
+		NATSDurable:             p.str("NATS_DURABLE", natsadapter.DefaultDurable),
 		ShutdownTimeout:         p.duration("SHUTDOWN_TIMEOUT", 15*time.Second),
 		LogFormat:               p.oneOf("LOG_FORMAT", "text", "text", "json"),
 	}
@@ -161,6 +180,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if p.err == nil && c.EventPollInterval < time.Millisecond {
 		p.fail("EVENT_POLL_INTERVAL", fmt.Sprintf("must be at least 1ms, got %q", c.EventPollInterval.String()))
+	}
+	if p.err == nil {
+		p.checkNATS(c)
 	}
 	if p.err == nil && c.PosterStorage == "s3" {
 		for _, req := range []struct{ name, value string }{{"MINIO_ENDPOINT", c.S3.Endpoint}, {"MINIO_BUCKET", c.S3.Bucket}} {
@@ -193,6 +215,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("event_lease", c.EventLease),
 		slog.Duration("event_poll_interval", c.EventPollInterval),
 		slog.Bool("event_dispatch", c.EventDispatch),
+		slog.String("nats_url", maskURLs(c.NATSURL)),
+		slog.String("nats_stream", c.NATSStream),
 		slog.Int("poster_sync_max_retries", c.PosterSyncMaxRetries),
 		slog.Duration("poster_sync_base_delay", c.PosterSyncBaseDelay),
 	)
@@ -216,6 +240,19 @@ func maskURL(s string) string {
 	}
 	return u.String()
 }
+
+// maskURLs is maskURL on each of a comma-separated list of URLs.
+func maskURLs(s string) string {
+	parts := strings.Split(s, ",")
+	for i, part := range parts {
+		parts[i] = maskURL(strings.TrimSpace(part))
+	}
+	return strings.Join(parts, ",")
+}
+
+// storesEvents reports whether the repositories keep a transactional
+// outbox: every bus but the channel.
+func (c Config) storesEvents() bool { return c.EventBus != EventBusChannel }
 
 type envParser struct {
 	getenv func(string) string
@@ -345,6 +382,30 @@ func (p *envParser) prefixes(name string) []netip.Prefix {
 		out = append(out, pre.Masked())
 	}
 	return out
+}
+
+// checkNATS validates the NATS_* names NATS itself would refuse, so a
+// typo stops start-up instead of a background connection retrying forever.
+func (p *envParser) checkNATS(c Config) {
+	for _, u := range strings.Split(c.NATSURL, ",") {
+		if parsed, err := url.Parse(strings.TrimSpace(u)); err != nil || parsed.Host == "" {
+			p.fail("NATS_URL", fmt.Sprintf("must be a URL such as nats://127.0.0.1:4222 (comma-separated for a cluster), got %q", maskURLs(c.NATSURL)))
+			return
+		}
+	}
+	for _, name := range []struct{ env, value string }{{"NATS_STREAM", c.NATSStream}, {"NATS_DURABLE", c.NATSDurable}} {
+		if strings.ContainsAny(name.value, " \t.*>/\\") {
+			p.fail(name.env, fmt.Sprintf("must not contain spaces, '.', '*', '>' or slashes, got %q", name.value))
+			return
+		}
+	}
+	valid := !strings.ContainsAny(c.NATSSubjectPrefix, " \t*>")
+	for _, tok := range strings.Split(c.NATSSubjectPrefix, ".") {
+		valid = valid && tok != ""
+	}
+	if !valid {
+		p.fail("NATS_SUBJECT_PREFIX", fmt.Sprintf("must be a NATS subject without wildcards such as moviediary.events, got %q", c.NATSSubjectPrefix))
+	}
 }
 
 func (p *envParser) checkDatabaseURL(s string) {

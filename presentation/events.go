@@ -215,10 +215,11 @@ func backfill(ctx context.Context, ob domain.Outbox, logger *slog.Logger) {
 
 // Work runs the event dispatcher and its handlers, without HTTP, until ctx
 // is cancelled (SIGINT/SIGTERM): `moviediary worker`, for deployments that
-// run API servers and workers apart. It needs EVENT_BUS=outbox.
+// run API servers and workers apart. It needs EVENT_BUS=outbox or
+// EVENT_BUS=nats (then it runs the relay to NATS and a consumer).
 func Work(ctx context.Context, cfg Config, logger *slog.Logger) error {
-	if cfg.EventBus != EventBusOutbox {
-		return &ConfigError{Var: "EVENT_BUS", Reason: "moviediary worker delivers the outbox: it needs EVENT_BUS=outbox, got " + cfg.EventBus}
+	if !cfg.storesEvents() {
+		return &ConfigError{Var: "EVENT_BUS", Reason: "moviediary worker delivers the outbox: it needs EVENT_BUS=outbox or nats, got " + cfg.EventBus}
 	}
 	logger.Info("starting moviediary worker", "config", cfg)
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
@@ -236,7 +237,11 @@ func Work(ctx context.Context, cfg Config, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	bus, err := newOutboxBus(cfg, logger, NewMetrics(), store, syncPoster, true)
+	newBus := newOutboxBus
+	if cfg.EventBus == EventBusNATS {
+		newBus = newNATSBus
+	}
+	bus, err := newBus(cfg, logger, NewMetrics(), store, syncPoster, true)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ require (
 	github.com/moviediary/moviediary/adapters/auth v0.0.0
 	github.com/moviediary/moviediary/adapters/eventpublisher v0.0.0
 	github.com/moviediary/moviediary/adapters/html v0.0.0
+	github.com/moviediary/moviediary/adapters/nats v0.0.0
 	github.com/moviediary/moviediary/adapters/omdb v0.0.0
 	github.com/moviediary/moviediary/adapters/posterfetcher v0.0.0
 	github.com/moviediary/moviediary/adapters/posterstorage v0.0.0
@@ -17,8 +18,19 @@ require (
 	github.com/moviediary/moviediary/adapters/sqlite v0.0.0
 	github.com/moviediary/moviediary/application v0.0.0
 	github.com/moviediary/moviediary/domain v0.0.0
+	github.com/nats-io/nats-server/v2 v2.15.2
+	github.com/nats-io/nats.go v1.55.0
 	github.com/prometheus/client_golang v1.25.0
 	golang.org/x/time v0.16.0
+)
+
+require (
+	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
+	github.com/google/go-tpm v0.9.8 // indirect
+	github.com/minio/highwayhash v1.0.4 // indirect
+	github.com/nats-io/jwt/v2 v2.8.2 // indirect
+	github.com/nats-io/nkeys v0.4.16 // indirect
+	github.com/nats-io/nuid v1.0.1 // indirect
 )
 
 require (
@@ -30,7 +42,7 @@ require (
 	github.com/go-openapi/swag/jsonname v0.25.5 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/jmoiron/sqlx v1.4.0 // indirect
-	github.com/klauspost/compress v1.20.1 // indirect
+	github.com/klauspost/compress v1.20.3 // indirect
 	github.com/klauspost/cpuid/v2 v2.4.0 // indirect
 	github.com/klauspost/crc32 v1.3.0 // indirect
 	github.com/labstack/gommon v0.5.0 // indirect
@@ -73,6 +85,7 @@ replace (
 	github.com/moviediary/moviediary/adapters/eventpublisher => ../adapters/eventpublisher
 	github.com/moviediary/moviediary/adapters/html => ../adapters/html
 	github.com/moviediary/moviediary/adapters/memory => ../adapters/memory
+	github.com/moviediary/moviediary/adapters/nats => ../adapters/nats
 	github.com/moviediary/moviediary/adapters/omdb => ../adapters/omdb
 	github.com/moviediary/moviediary/adapters/posterfetcher => ../adapters/posterfetcher
 	github.com/moviediary/moviediary/adapters/posterstorage => ../adapters/posterstorage
