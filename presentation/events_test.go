@@ -165,3 +165,41 @@ func TestEventsCommandsOnAnEmptyOutbox(t *testing.T) {
 		}
 	}
 }
+
+func TestNATSConfig(t *testing.T) {
+	t.Parallel()
+	cfg, _ := testConfig(t, nil)
+	if cfg.NATSURL != "nats://127.0.0.1:4222" || cfg.NATSStream != "MOVIEDIARY_EVENTS" ||
+		cfg.NATSSubjectPrefix != "moviediary.events" || cfg.NATSDurable != "moviediary-handlers" {
+		t.Errorf("defaults: %q %q %q %q", cfg.NATSURL, cfg.NATSStream, cfg.NATSSubjectPrefix, cfg.NATSDurable)
+	}
+	cfg, _ = testConfig(t, map[string]string{"EVENT_BUS": "NATS", "NATS_URL": "nats://u:secret@a:4222,nats://b:4222",
+		"NATS_STREAM": "DIARY", "NATS_SUBJECT_PREFIX": "diary.ev", "NATS_DURABLE": "workers"})
+	if cfg.EventBus != presentation.EventBusNATS || cfg.NATSURL != "nats://u:secret@a:4222,nats://b:4222" ||
+		cfg.NATSStream != "DIARY" || cfg.NATSSubjectPrefix != "diary.ev" || cfg.NATSDurable != "workers" {
+		t.Errorf("set: %+v", cfg)
+	}
+	var logged bytes.Buffer
+	presentation.NewLogger(&logged, cfg).Info("start", "config", cfg)
+	if strings.Contains(logged.String(), "secret") || !strings.Contains(logged.String(), "nats://b:4222") {
+		t.Errorf("start-up log shows the NATS password or lacks the URLs: %s", logged.String())
+	}
+	for _, tc := range []struct{ name, value string }{
+		{"NATS_URL", "::"},
+		{"NATS_STREAM", "a.b"},
+		{"NATS_DURABLE", "x/y"},
+		{"NATS_SUBJECT_PREFIX", "a..b"},
+		{"NATS_SUBJECT_PREFIX", "a.*"},
+	} {
+		_, err := presentation.LoadConfig(func(k string) string {
+			if k == tc.name {
+				return tc.value
+			}
+			return ""
+		})
+		var ce *presentation.ConfigError
+		if !errors.As(err, &ce) || ce.Var != tc.name {
+			t.Errorf("%s=%s: err = %v, want a ConfigError naming it", tc.name, tc.value, err)
+		}
+	}
+}

@@ -3,8 +3,10 @@ package main_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -266,6 +268,56 @@ func TestNATSRetriesThroughRedelivery(t *testing.T) {
 	}
 	if n := strings.Count(logs, "event will be redelivered"); n != 2 {
 		t.Errorf("%d redeliveries logged, want 2", n)
+	}
+	waitMetric(t, base, `moviediary_poster_sync_attempts_total{result="success"} 1`)
+	waitMetric(t, base, `moviediary_poster_sync_attempts_total{result="retry"} 2`)
+	p.stop(syscall.SIGTERM)
+}
+
+// waitMetric polls base's /metrics until it has the line want.
+func waitMetric(t *testing.T, base, want string) {
+	t.Helper()
+	deadline := time.Now().Add(eventDeadline)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	var body string
+	for {
+		res, err := client.Get(base + "/metrics")
+		if err != nil {
+			t.Fatalf("GET /metrics: %v", err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		_ = res.Body.Close()
+		body = string(b)
+		if slices.Contains(strings.Split(body, "\n"), want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/metrics lacks %q after %v:\n%s", want, eventDeadline, body)
+		}
+		<-tick.C
+	}
+}
+
+// TestNATSDeadEventAdvised: a poster host that always fails: after 1 +
+// POSTER_SYNC_MAX_RETRIES deliveries the event is given up, a dead
+// advisory is stored on <prefix>.dead and the dead metric counts it.
+func TestNATSDeadEventAdvised(t *testing.T) {
+	t.Parallel()
+	ns := startNATS(t)
+	d := natsDeployment(t, ns, "POSTER_SYNC_MAX_RETRIES=1")
+	d.posters.failing.Store(true)
+	p, base := d.serve()
+	token := signIn(t, base)
+	const film = "tt0211915"
+	logFilm(t, base, token, film)
+	waitMetric(t, base, `moviediary_events_dead_total{event="movie_discovered"} 1`)
+	waitMetric(t, base, `moviediary_poster_sync_attempts_total{result="failure"} 1`)
+	if n := d.posters.requests("/" + film + ".png"); n != 2 {
+		t.Errorf("poster requests = %d, want 2 (1 + POSTER_SYNC_MAX_RETRIES)", n)
+	}
+	if subjects := ns.streamMessages(t); subjects["moviediary.events.dead"] != 1 {
+		t.Errorf("stream subjects = %v, want one dead advisory", subjects)
 	}
 	p.stop(syscall.SIGTERM)
 }
