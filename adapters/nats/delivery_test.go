@@ -37,8 +37,8 @@ func TestDeliveryMachineServer(t *testing.T) {
 	deliverySuite(t, machineURL)
 }
 
-// retryable is a failure worth retrying.
-var retryable = fmt.Errorf("poster host: %w", domain.ErrUnavailable)
+// errRetryable is a failure worth retrying.
+var errRetryable = fmt.Errorf("poster host: %w", domain.ErrUnavailable)
 
 func deliverySuite(t *testing.T, url string) {
 	t.Run("delivered once to all handlers in order and acked", func(t *testing.T) {
@@ -100,7 +100,7 @@ func deliverySuite(t *testing.T, url string) {
 		b := connect(t, cfg)
 		h := newRecorder("flaky", func(n int, _ domain.Event) error {
 			if n <= 2 {
-				return retryable
+				return errRetryable
 			}
 			return nil
 		})
@@ -135,7 +135,7 @@ func deliverySuite(t *testing.T, url string) {
 		t.Parallel()
 		cfg := testConfig(t, url, 20*time.Millisecond, 3)
 		b := connect(t, cfg)
-		h := newRecorder("broken", func(int, domain.Event) error { return retryable })
+		h := newRecorder("broken", func(int, domain.Event) error { return errRetryable })
 		hook, settled := settledHook()
 		dead := subscribeDead(t, cfg)
 		consume(t, b, handlers(h), hook)
@@ -143,8 +143,8 @@ func deliverySuite(t *testing.T, url string) {
 		deliver(t, b.Sink(), e)
 		adv := nextAdvisory(t, dead)
 		if adv.Event != string(e.EventName()) || adv.EventID != e.EventID().String() || adv.MovieID != e.MovieID().String() ||
-			adv.Attempts != 3 || !strings.Contains(adv.Error, retryable.Error()) || !strings.Contains(adv.Error, "broken") {
-			t.Errorf("advisory %+v, want %s %v about %v after 3 attempts with %q from broken", adv, e.EventName(), e.EventID(), e.MovieID(), retryable)
+			adv.Attempts != 3 || !strings.Contains(adv.Error, errRetryable.Error()) || !strings.Contains(adv.Error, "broken") {
+			t.Errorf("advisory %+v, want %s %v about %v after 3 attempts with %q from broken", adv, e.EventName(), e.EventID(), e.MovieID(), errRetryable)
 		}
 		if _, err := domain.UnmarshalEvent(domain.EventName(adv.Event), adv.Payload); err != nil {
 			t.Errorf("advisory payload does not decode: %v", err)
