@@ -113,9 +113,19 @@ func (o *Outbox) ClaimEvents(ctx context.Context, now time.Time, limit int, leas
 	if limit <= 0 {
 		return []domain.OutboxEvent{}, nil
 	}
+	// Like completions, claims commit without waiting for the WAL flush: a
+	// claim lost in a server crash only means the event is claimed again,
+	// which at-least-once delivery allows. This keeps a delivered event at
+	// one synchronous flush — the save that stored it.
 	var rows []outboxRow
-	if err := o.db.SelectContext(ctx, &rows, sqlClaim, now.UTC(), now.Add(lease).UTC(), limit); err != nil {
-		return nil, dbError(op, err)
+	err := inTx(ctx, o.db, op, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit TO off`); err != nil {
+			return dbError(op, err)
+		}
+		return dbError(op, tx.SelectContext(ctx, &rows, sqlClaim, now.UTC(), now.Add(lease).UTC(), limit))
+	})
+	if err != nil {
+		return nil, err
 	}
 	// RETURNING gives no order: restore the storage order.
 	slices.SortFunc(rows, func(a, b outboxRow) int { return cmp.Compare(a.Seq, b.Seq) })
@@ -129,8 +139,8 @@ func (o *Outbox) ClaimEvents(ctx context.Context, now time.Time, limit int, leas
 // to one event per disk flush. A server crash may then lose the last
 // fraction of a second of completions, and those events are delivered
 // again — which at-least-once delivery allows and idempotent handlers
-// absorb. Nothing else is weakened: saves, claims and failures stay
-// synchronous.
+// absorb. Saves and failures stay synchronous; claims are asynchronous for the
+// same reason (see ClaimEvents).
 func (o *Outbox) CompleteEvent(ctx context.Context, id domain.EventID) error {
 	const op = "complete event"
 	return inTx(ctx, o.db, op, func(tx *sqlx.Tx) error {
