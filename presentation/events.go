@@ -117,7 +117,7 @@ func newOutboxBus(cfg Config, logger *slog.Logger, metrics *Metrics, store Store
 		}
 	})
 	if !dispatch {
-		bus.publisher = outbox.NewNotifier(nil, publishHook)
+		bus.publisher = wakeOtherProcesses(store, outbox.NewNotifier(nil, publishHook), logger)
 		bus.run = func(ctx context.Context) error { <-ctx.Done(); return nil }
 		bus.pending = func() string { return "" }
 		return bus, nil
@@ -167,7 +167,7 @@ func newOutboxBus(cfg Config, logger *slog.Logger, metrics *Metrics, store Store
 			"delivery_timeout", dcfg.HandlerTimeout().String(), "slowest_sync", need.String())
 	}
 	bus.dispatcher = d
-	bus.publisher = outbox.NewNotifier(d, publishHook)
+	bus.publisher = wakeOtherProcesses(store, outbox.NewNotifier(d, publishHook), logger)
 	bus.pending = func() string { return "undelivered events stay in the outbox for the next start" }
 	bus.run = func(ctx context.Context) error {
 		if l, ok := store.(outboxListener); ok {

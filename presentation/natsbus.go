@@ -160,11 +160,11 @@ func newNATSBus(cfg Config, logger *slog.Logger, metrics *Metrics, store Store, 
 	bus := &eventBus{
 		outbox:     ob,
 		dispatcher: d,
-		publisher: outbox.NewNotifier(d, outbox.WithPublishHook(func(name domain.EventName, err error) {
+		publisher: wakeOtherProcesses(store, outbox.NewNotifier(d, outbox.WithPublishHook(func(name domain.EventName, err error) {
 			if err == nil {
 				metrics.EventPublished(name)
 			}
-		})),
+		})), logger),
 		pending: func() string {
 			return "events not yet relayed stay in the outbox; unacknowledged ones are redelivered by NATS"
 		},

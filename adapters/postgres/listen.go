@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"github.com/jmoiron/sqlx"
 	"sync/atomic"
 	"time"
 
@@ -21,8 +22,24 @@ const (
 	listenPingEvery    = 30 * time.Second
 )
 
-// ListenOutbox calls wake whenever an outbox insert or requeue commits in
-// this database — from any process — until ctx ends, then returns nil. It
+// NotifyOutbox wakes every ListenOutbox of this database, in any process:
+// call it after committing a save that stored events. It runs in its own
+// short transaction that does not wait for the WAL flush (a lost
+// notification only delays delivery to the next poll).
+func (db *DB) NotifyOutbox(ctx context.Context) error {
+	const op = "notify outbox"
+	return inTx(ctx, db.x, op, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit TO off`); err != nil {
+			return dbError(op, err)
+		}
+		_, err := tx.ExecContext(ctx, `SELECT pg_notify('`+OutboxChannel+`', '')`)
+		return dbError(op, err)
+	})
+}
+
+// ListenOutbox calls wake whenever NotifyOutbox or an outbox requeue
+// commits in this database — from any process — until ctx ends, then
+// returns nil. It
 // holds one dedicated connection (github.com/lib/pq's Listener) on
 // OutboxChannel, outside the pool.
 //

@@ -63,13 +63,18 @@ type outboxRow struct {
 	Dead          bool      `db:"dead"`
 }
 
-// insertEvents stores events, due at their occurrence, in tx, in order,
-// and notifies OutboxChannel (delivered when tx commits): one round trip
-// per maxEventsPerInsert events.
+// insertEvents stores events, due at their occurrence, in tx, in order:
+// one round trip per maxEventsPerInsert events.
+//
+// It sends no NOTIFY. PostgreSQL serialises the commits of notifying
+// transactions on one global lock, held across the WAL flush, so a NOTIFY
+// in every save would take group commit away from concurrent saves and cap
+// them at one per disk flush. Writers call NotifyOutbox after committing
+// instead, coalesced, outside the save.
 func insertEvents(ctx context.Context, tx *sqlx.Tx, op string, events []domain.Event) error {
 	for batch := range slices.Chunk(events, maxEventsPerInsert) {
 		var q strings.Builder
-		q.WriteString(`WITH inserted AS (INSERT INTO outbox_events
+		q.WriteString(`INSERT INTO outbox_events
 			(id, name, payload, movie_id, created_at, next_attempt_at) VALUES `)
 		args := make([]any, 0, 5*len(batch))
 		for i, e := range batch {
@@ -84,7 +89,6 @@ func insertEvents(ctx context.Context, tx *sqlx.Tx, op string, events []domain.E
 			fmt.Fprintf(&q, "($%d, $%d, $%d::jsonb, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+5)
 			args = append(args, e.EventID().UUID(), string(e.EventName()), string(payload), e.MovieID().UUID(), e.OccurredAt().UTC())
 		}
-		q.WriteString(`) SELECT pg_notify('` + OutboxChannel + `', '')`)
 		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 			return dbError(op+": insert events", err)
 		}
