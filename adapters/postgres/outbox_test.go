@@ -237,33 +237,10 @@ func TestOutboxQueriesUseTheirIndexes(t *testing.T) {
 	t.Parallel()
 	url := pgtest.NewDatabase(t)
 	openURL(t, url, true)
-	conn, err := rawDB(t, url).Conn(t.Context())
-	if err != nil {
-		t.Fatalf("Conn: %v", err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(t.Context(), `SET enable_seqscan = off`); err != nil {
-		t.Fatalf("SET: %v", err)
-	}
+	conn := noSeqScanConn(t, url)
 	for _, q := range postgres.OutboxQueries() {
 		t.Run(q.Name, func(t *testing.T) {
-			rows, err := conn.QueryContext(t.Context(), "EXPLAIN "+q.SQL, q.Args...)
-			if err != nil {
-				t.Fatalf("EXPLAIN: %v", err)
-			}
-			defer rows.Close()
-			var plan []string
-			for rows.Next() {
-				var line string
-				if err := rows.Scan(&line); err != nil {
-					t.Fatalf("Scan: %v", err)
-				}
-				plan = append(plan, line)
-			}
-			if err := rows.Err(); err != nil {
-				t.Fatalf("rows: %v", err)
-			}
-			text := strings.Join(plan, "\n")
+			text := explain(t, conn, q.SQL, q.Args...)
 			t.Logf("plan:\n%s", text)
 			if strings.Contains(text, "Seq Scan") {
 				t.Errorf("plan has a sequential scan:\n%s", text)

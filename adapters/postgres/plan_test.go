@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"database/sql"
 	"strings"
 	"testing"
 
@@ -16,36 +17,51 @@ func TestEveryQueryHasAnIndex(t *testing.T) {
 	t.Parallel()
 	url := pgtest.NewDatabase(t)
 	openURL(t, url, true)
-	conn, err := rawDB(t, url).Conn(t.Context())
-	if err != nil {
-		t.Fatalf("Conn: %v", err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(t.Context(), `SET enable_seqscan = off`); err != nil {
-		t.Fatalf("SET: %v", err)
-	}
+	conn := noSeqScanConn(t, url)
 	for _, q := range postgres.PlannedQueries() {
 		t.Run(q.Name, func(t *testing.T) {
-			rows, err := conn.QueryContext(t.Context(), "EXPLAIN "+q.SQL, q.Args...)
-			if err != nil {
-				t.Fatalf("EXPLAIN: %v", err)
-			}
-			defer rows.Close()
-			var plan []string
-			for rows.Next() {
-				var line string
-				if err := rows.Scan(&line); err != nil {
-					t.Fatalf("Scan: %v", err)
-				}
-				plan = append(plan, line)
-			}
-			if err := rows.Err(); err != nil {
-				t.Fatalf("rows: %v", err)
-			}
-			text := strings.Join(plan, "\n")
+			text := explain(t, conn, q.SQL, q.Args...)
 			if strings.Contains(text, "Seq Scan") {
 				t.Errorf("plan has a sequential scan:\n%s", text)
 			}
 		})
 	}
+}
+
+// noSeqScanConn is a connection to url on which the planner avoids
+// sequential scans whenever any index could serve: a plan that still holds
+// a Seq Scan means no index can.
+func noSeqScanConn(t *testing.T, url string) *sql.Conn {
+	t.Helper()
+	conn, err := rawDB(t, url).Conn(t.Context())
+	if err != nil {
+		t.Fatalf("Conn: %v", err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	if _, err := conn.ExecContext(t.Context(), `SET enable_seqscan = off`); err != nil {
+		t.Fatalf("SET: %v", err)
+	}
+	return conn
+}
+
+// explain returns the plan of query as text.
+func explain(t *testing.T, conn *sql.Conn, query string, args ...any) string {
+	t.Helper()
+	rows, err := conn.QueryContext(t.Context(), "EXPLAIN "+query, args...)
+	if err != nil {
+		t.Fatalf("EXPLAIN: %v", err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatalf("Scan: %v", err)
+		}
+		plan = append(plan, line)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("rows: %v", err)
+	}
+	return strings.Join(plan, "\n")
 }
