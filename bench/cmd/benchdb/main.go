@@ -172,9 +172,11 @@ WITH d AS (
     DELETE FROM reviews WHERE created_at >= (SELECT seeded_at FROM bench_http_seed)
     RETURNING id, movie_id, user_id
 ), deltas AS (
-    SELECT movie_id, user_id, 0::smallint AS slot, count(*) AS n FROM d GROUP BY movie_id, user_id
+    SELECT movie_id, user_id, (get_byte(uuid_send(id), 15) % 16)::smallint AS slot, count(*) AS n
+      FROM d GROUP BY movie_id, user_id, 3
     UNION ALL
-    SELECT movie_id, '00000000-0000-0000-0000-000000000000'::uuid, 0::smallint, count(*) FROM d GROUP BY movie_id
+    SELECT movie_id, '00000000-0000-0000-0000-000000000000'::uuid, (get_byte(uuid_send(id), 15) % 16)::smallint, count(*)
+      FROM d GROUP BY movie_id, 3
     UNION ALL
     SELECT '00000000-0000-0000-0000-000000000000'::uuid, user_id, (get_byte(uuid_send(id), 15) % 16)::smallint, count(*)
       FROM d GROUP BY user_id, 3
