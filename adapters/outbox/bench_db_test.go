@@ -55,5 +55,5 @@ func openPostgres(b *testing.B) benchStore {
 	if err := db.Users().SaveUser(ctx, user); err != nil {
 		b.Fatal(err)
 	}
-	return benchStore{saver: db.Movies(), ob: db.Outbox(), user: user.ID, listen: db.ListenOutbox}
+	return benchStore{saver: db.Movies(), ob: db.Outbox(), user: user.ID, listen: db.ListenOutbox, notifyOthers: db.NotifyOutbox}
 }
