@@ -30,6 +30,14 @@ type Outbox interface {
 	// While a lease holds, no other claimer — in this process or another —
 	// gets the event. Claiming does not count an attempt.
 	ClaimEvents(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]OutboxEvent, error)
+	// ExtendClaims renews the leases of events a claimer still holds: every
+	// listed event that is stored, not dead and leased at now is leased
+	// until now + lease. Events completed, failed, dead, unknown or whose
+	// lease had already ended are left alone, so a renewal never revives a
+	// claim that was given back. Dispatchers renew the claims of the
+	// deliveries they are running, so a short lease bounds how long a dead
+	// process's claims keep their events from everyone else.
+	ExtendClaims(ctx context.Context, ids []EventID, now time.Time, lease time.Duration) error
 	// CompleteEvent records that the event was delivered; it is not claimed
 	// again. Completing an unknown or completed event is not an error.
 	CompleteEvent(ctx context.Context, id EventID) error

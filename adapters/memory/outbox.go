@@ -111,6 +111,20 @@ func (o *Outbox) ClaimEvents(_ context.Context, now time.Time, limit int, lease 
 	return out, nil
 }
 
+// ExtendClaims leases the listed events that are leased at now until
+// now + lease; others are left alone.
+func (o *Outbox) ExtendClaims(_ context.Context, ids []domain.EventID, now time.Time, lease time.Duration) error {
+	o.r.mu.Lock()
+	defer o.r.mu.Unlock()
+	until := now.Add(lease)
+	for _, id := range ids {
+		if e, ok := o.r.box.events[id]; ok && !e.dead && e.lockedUntil.After(now) {
+			e.lockedUntil = until
+		}
+	}
+	return nil
+}
+
 // CompleteEvent forgets the event; an unknown ID is not an error.
 func (o *Outbox) CompleteEvent(_ context.Context, id domain.EventID) error {
 	o.r.mu.Lock()

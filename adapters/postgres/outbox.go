@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/moviediary/moviediary/domain"
 )
@@ -152,6 +153,30 @@ func (o *Outbox) CompleteEvent(ctx context.Context, id domain.EventID) error {
 			return dbError(op, err)
 		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM outbox_events WHERE id = $1`, id.UUID())
+		return dbError(op, err)
+	})
+}
+
+// ExtendClaims leases the listed events that are leased at now until
+// now + lease, in one statement; the others are left alone. Like claims,
+// renewals commit without waiting for the WAL flush: a renewal lost in a
+// server crash only shortens a lease.
+func (o *Outbox) ExtendClaims(ctx context.Context, ids []domain.EventID, now time.Time, lease time.Duration) error {
+	const op = "extend claims"
+	if len(ids) == 0 {
+		return nil
+	}
+	uuids := make([]string, len(ids))
+	for i, id := range ids {
+		uuids[i] = id.String()
+	}
+	return inTx(ctx, o.db, op, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit TO off`); err != nil {
+			return dbError(op, err)
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE outbox_events SET locked_until = $3
+			WHERE NOT dead AND locked_until > $2 AND id = ANY($1::uuid[])`,
+			pq.Array(uuids), now.UTC(), now.Add(lease).UTC())
 		return dbError(op, err)
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -93,6 +94,28 @@ func (o *Outbox) ClaimEvents(ctx context.Context, now time.Time, limit int, leas
 	// RETURNING gives no order: restore the storage order.
 	slices.SortFunc(rows, func(a, b outboxRow) int { return cmp.Compare(a.Seq, b.Seq) })
 	return o.toDomain(op, rows)
+}
+
+// ExtendClaims leases the listed events that are leased at now until
+// now + lease, in one statement; the others are left alone.
+func (o *Outbox) ExtendClaims(ctx context.Context, ids []domain.EventID, now time.Time, lease time.Duration) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := make([]any, 0, len(ids)+2)
+	args = append(args, createdArg(now), createdArg(now.Add(lease)))
+	marks := make([]string, len(ids))
+	for i, id := range ids {
+		marks[i] = "?"
+		args = append(args, idArg(id.UUID()))
+	}
+	query := `UPDATE outbox_events SET locked_until = ?2
+		WHERE dead = 0 AND locked_until > ?1 AND id IN (` + strings.Join(marks, ",") + `)`
+	// Numbered and plain placeholders mix: the plain ones continue after ?2.
+	return o.db.write(ctx, "extend claims", func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, query, args...)
+		return err
+	})
 }
 
 // CompleteEvent deletes the delivered event; an unknown ID is not an error.

@@ -47,6 +47,7 @@ func TestOutbox(t *testing.T, newStore func(t *testing.T) (domain.Outbox, domain
 		{"reviews and their events become visible together", testOutboxVisibleTogether},
 		{"ClaimEvents returns at most limit events, oldest first", testOutboxClaimOrder},
 		{"a claimed event is leased until the lease ends", testOutboxLease},
+		{"ExtendClaims renews held leases and nothing else", testOutboxExtendClaims},
 		{"a completed event is never claimed again", testOutboxComplete},
 		{"a failed event is due again at next with its attempt and error", testOutboxFail},
 		{"an event failed as dead is listed, neither claimed nor pending", testOutboxDead},
@@ -292,6 +293,49 @@ func testOutboxLease(t *testing.T, s outboxStore) {
 			}
 		})
 	}
+}
+
+func testOutboxExtendClaims(t *testing.T, s outboxStore) {
+	ctx := t.Context()
+	held := saveReviewOnly(t, s.saver, FixtureTime).Events[0]
+	failed := saveReviewOnly(t, s.saver, FixtureTime.Add(time.Second)).Events[0]
+	completed := saveReviewOnly(t, s.saver, FixtureTime.Add(2*time.Second)).Events[0]
+	lapsed := saveReviewOnly(t, s.saver, FixtureTime.Add(3*time.Second)).Events[0]
+	const lease = 10 * time.Second
+	claimed := mustClaim(t, s.ob, s.start, 3, lease)
+	checkOutboxEvents(t, "ClaimEvents", claimed, []domain.Event{held, failed, completed})
+	if err := s.ob.FailEvent(ctx, failed.EventID(), "boom", s.start, false); err != nil {
+		t.Fatalf("FailEvent: %v", err)
+	}
+	if err := s.ob.CompleteEvent(ctx, completed.EventID()); err != nil {
+		t.Fatalf("CompleteEvent: %v", err)
+	}
+
+	// Renewed before the lease ends: held is leased until renewal+lease,
+	// past its first lease. failed was given back, lapsed never claimed,
+	// completed is gone, and an unknown ID is ignored.
+	renewal := s.start.Add(lease / 2)
+	ids := []domain.EventID{held.EventID(), failed.EventID(), completed.EventID(), lapsed.EventID(), domain.NewEventID()}
+	if err := s.ob.ExtendClaims(ctx, ids, renewal, lease); err != nil {
+		t.Fatalf("ExtendClaims: %v", err)
+	}
+	if err := s.ob.ExtendClaims(ctx, nil, renewal, lease); err != nil {
+		t.Errorf("ExtendClaims of no events: %v, want nil", err)
+	}
+	afterFirstLease := s.start.Add(lease + time.Second)
+	checkOutboxEvents(t, "ClaimEvents after the first lease, before the renewed one ends",
+		mustClaim(t, s.ob, afterFirstLease, 10, lease), []domain.Event{failed, lapsed})
+	checkOutboxEvents(t, "ClaimEvents after the renewed lease ended",
+		mustClaim(t, s.ob, renewal.Add(lease+time.Millisecond), 10, lease), []domain.Event{held})
+
+	// A lease that ran out is not renewed: the event may already be
+	// another claimer's to deliver.
+	expired := renewal.Add(lease + time.Millisecond).Add(2 * lease)
+	if err := s.ob.ExtendClaims(ctx, []domain.EventID{held.EventID()}, expired, lease); err != nil {
+		t.Fatalf("ExtendClaims of a lapsed lease: %v", err)
+	}
+	checkOutboxEvents(t, "ClaimEvents after renewing a lapsed lease",
+		mustClaim(t, s.ob, expired.Add(time.Millisecond), 10, lease), []domain.Event{held, failed, lapsed})
 }
 
 func testOutboxComplete(t *testing.T, s outboxStore) {
