@@ -120,8 +120,10 @@ const (
 //
 // A metadata source that is unavailable or misconfigured is asked at most
 // once per call. Metadata failures are logged as warnings and fall through
-// to the next step. A failure to publish after the viewing was stored is
-// logged at ERROR and does not fail the call.
+// to the next step, except a title search that finds no film
+// (domain.ErrNotFound), an everyday outcome logged at DEBUG. A failure to
+// publish after the viewing was stored is logged at ERROR and does not fail
+// the call.
 func (uc *LogReview) Handle(ctx context.Context, cmd LogReviewCommand) (domain.DiaryEntry, error) {
 	now := uc.now()
 	in, err := validateLogReview(cmd, now)
@@ -250,7 +252,13 @@ func (uc *LogReview) searchByTitle(ctx context.Context, in logReviewInput) (doma
 		err = fmt.Errorf("%w: the search result has no external ID", domain.ErrNotFound)
 	}
 	if err != nil {
-		uc.warnLookup(ctx, "metadata search by title failed; falling back to the manual description",
+		// Not finding a film by title is an everyday outcome (a typo, an
+		// obscure film) that the manual description handles: DEBUG, not WARN.
+		level := slog.LevelWarn
+		if errors.Is(err, domain.ErrNotFound) {
+			level = slog.LevelDebug
+		}
+		uc.logLookup(ctx, level, "metadata search by title failed; falling back to the manual description",
 			err, slog.String("title", in.title.String()))
 		return domain.Movie{}, false, nil
 	}
@@ -320,12 +328,19 @@ func movieFromMetadata(md domain.MovieMetadata, id domain.ExternalMetadataID) (d
 	return m, nil
 }
 
-// warnLookup logs a failed metadata lookup and reports whether the source is
-// down (unavailable or misconfigured), so that it is not asked again.
+// warnLookup logs a failed metadata lookup as a warning and reports whether
+// the source is down (unavailable or misconfigured), so that it is not asked
+// again.
 func (uc *LogReview) warnLookup(ctx context.Context, msg string, err error, attrs ...slog.Attr) (down bool) {
+	return uc.logLookup(ctx, slog.LevelWarn, msg, err, attrs...)
+}
+
+// logLookup logs a failed metadata lookup at level and reports whether the
+// source is down (unavailable or misconfigured).
+func (uc *LogReview) logLookup(ctx context.Context, level slog.Level, msg string, err error, attrs ...slog.Attr) (down bool) {
 	down = errors.Is(err, domain.ErrUnavailable) || errors.Is(err, domain.ErrMisconfigured)
 	attrs = append(attrs, slog.Bool("metadata_unavailable", down), slog.String("error", err.Error()))
-	uc.logger.LogAttrs(ctx, slog.LevelWarn, msg, attrs...)
+	uc.logger.LogAttrs(ctx, level, msg, attrs...)
 	return down
 }
 

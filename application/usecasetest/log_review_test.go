@@ -121,6 +121,7 @@ func TestLogReviewResolvesTheMovie(t *testing.T) {
 		wantMovie    func(t *testing.T, got domain.Movie, f fixture)
 		wantEvents   []domain.EventName
 		wantWarnings int
+		wantDebugs   int // title searches that found no film
 	}{
 		{
 			name: "stored movie with the external ID is reused without asking the metadata source",
@@ -185,7 +186,8 @@ func TestLogReviewResolvesTheMovie(t *testing.T) {
 			change:       domain.MovieCreated,
 			wantMovie:    newMovie(shawshankID, shawshank, shawshankYear, shawshankDir),
 			wantEvents:   []domain.EventName{domain.EventMovieDiscovered, domain.EventReviewLogged},
-			wantWarnings: 2,
+			wantWarnings: 1,
+			wantDebugs:   1, // the title search found nothing
 		},
 		{
 			name: "unavailable metadata source is asked once and the title search is skipped",
@@ -239,7 +241,8 @@ func TestLogReviewResolvesTheMovie(t *testing.T) {
 			change:       domain.MovieCreated,
 			wantMovie:    newMovie(shawshankID, shawshank, shawshankYear, ""),
 			wantEvents:   []domain.EventName{domain.EventMovieDiscovered, domain.EventReviewLogged},
-			wantWarnings: 2,
+			wantWarnings: 1,
+			wantDebugs:   1, // the title search found nothing
 		},
 		{
 			name: "title search hit reuses the stored movie with that external ID",
@@ -282,10 +285,10 @@ func TestLogReviewResolvesTheMovie(t *testing.T) {
 				h.metadata.EXPECT().SearchMetadata(gomock.Any(), title, year).Return(md, nil)
 				h.repo.EXPECT().MoviesByTitleYear(gomock.Any(), title, year).Return(nil, nil)
 			},
-			change:       domain.MovieCreated,
-			wantMovie:    newMovie("", shawshank, shawshankYear, ""),
-			wantEvents:   []domain.EventName{domain.EventReviewLogged},
-			wantWarnings: 1,
+			change:     domain.MovieCreated,
+			wantMovie:  newMovie("", shawshank, shawshankYear, ""),
+			wantEvents: []domain.EventName{domain.EventReviewLogged},
+			wantDebugs: 1, // the title search found nothing
 		},
 		{
 			name: "incomplete title search hit counts as a miss",
@@ -317,10 +320,10 @@ func TestLogReviewResolvesTheMovie(t *testing.T) {
 				h.metadata.EXPECT().SearchMetadata(gomock.Any(), upper, year).Return(domain.MovieMetadata{}, errUnknownFilm)
 				h.repo.EXPECT().MoviesByTitleYear(gomock.Any(), upper, year).Return([]domain.Movie{f.storedManual}, nil)
 			},
-			change:       domain.MovieUnchanged,
-			wantMovie:    sameMovie(func(f fixture) domain.Movie { return f.storedManual }),
-			wantEvents:   []domain.EventName{domain.EventReviewLogged},
-			wantWarnings: 1,
+			change:     domain.MovieUnchanged,
+			wantMovie:  sameMovie(func(f fixture) domain.Movie { return f.storedManual }),
+			wantEvents: []domain.EventName{domain.EventReviewLogged},
+			wantDebugs: 1, // the title search found nothing
 		},
 		{
 			name: "manual description with another director is a new movie",
@@ -334,10 +337,10 @@ func TestLogReviewResolvesTheMovie(t *testing.T) {
 				h.metadata.EXPECT().SearchMetadata(gomock.Any(), title, year).Return(domain.MovieMetadata{}, errUnknownFilm)
 				h.repo.EXPECT().MoviesByTitleYear(gomock.Any(), title, year).Return([]domain.Movie{withDirector}, nil)
 			},
-			change:       domain.MovieCreated,
-			wantMovie:    newMovie("", shawshank, shawshankYear, "Someone Else"),
-			wantEvents:   []domain.EventName{domain.EventReviewLogged},
-			wantWarnings: 1,
+			change:     domain.MovieCreated,
+			wantMovie:  newMovie("", shawshank, shawshankYear, "Someone Else"),
+			wantEvents: []domain.EventName{domain.EventReviewLogged},
+			wantDebugs: 1, // the title search found nothing
 		},
 		{
 			name: "user's external ID is attached to the matched movie that has none",
@@ -383,7 +386,8 @@ func TestLogReviewResolvesTheMovie(t *testing.T) {
 				}
 			},
 			wantEvents:   []domain.EventName{domain.EventMovieDiscovered, domain.EventReviewLogged},
-			wantWarnings: 2,
+			wantWarnings: 1,
+			wantDebugs:   1, // the title search found nothing
 		},
 	}
 	for _, tt := range tests {
@@ -434,6 +438,9 @@ func TestLogReviewResolvesTheMovie(t *testing.T) {
 				if attr(w, "error") == "" && attr(w, "title") == "" {
 					t.Errorf("warning %q carries neither the error nor the title", w.Message)
 				}
+			}
+			if debugs := h.logs.at(slog.LevelDebug); len(debugs) != tt.wantDebugs {
+				t.Errorf("logged %d debug records, want %d: %v", len(debugs), tt.wantDebugs, debugs)
 			}
 		})
 	}
