@@ -1,6 +1,9 @@
 package domain
 
 import (
+	"fmt"
+	"io"
+	"log/slog"
 	"net/mail"
 	"net/url"
 	"strconv"
@@ -258,8 +261,54 @@ func NewPasswordHash(s string) (PasswordHash, error) {
 	return PasswordHash{s}, nil
 }
 
-// String returns the PHC string. It is a secret: never log it.
-func (h PasswordHash) String() string { return h.v }
+// PHC returns the PHC string, for the adapters that store and verify the
+// hash. It is a secret: never log it. String, GoString, Format and LogValue
+// redact it, so printing or logging a PasswordHash (or a User holding one)
+// never shows it.
+func (h PasswordHash) PHC() string { return h.v }
+
+// redactedHash is what a set PasswordHash prints and logs as.
+const redactedHash = "[REDACTED]"
+
+// String returns "[REDACTED]", or "" for the zero hash; never the secret.
+// Use PHC for the hash itself.
+func (h PasswordHash) String() string { return h.redacted() }
+
+func (h PasswordHash) redacted() string {
+	if h.IsZero() {
+		return ""
+	}
+	return redactedHash
+}
+
+// GoString returns a Go expression that hides the secret:
+// domain.PasswordHash{/* redacted */}, or domain.PasswordHash{} for the zero
+// hash.
+func (h PasswordHash) GoString() string {
+	if h.IsZero() {
+		return "domain.PasswordHash{}"
+	}
+	return "domain.PasswordHash{/* redacted */}"
+}
+
+// Format makes every fmt verb print the redacted form: %#v prints GoString,
+// every other verb (%v, %s, %q, %x, %d, …) String, so no verb falls back to
+// printing the unexported field.
+func (h PasswordHash) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = io.WriteString(f, h.GoString())
+		return
+	}
+	if verb == 'q' {
+		_, _ = io.WriteString(f, strconv.Quote(h.redacted()))
+		return
+	}
+	_, _ = io.WriteString(f, h.redacted())
+}
+
+// LogValue logs the redacted form, with slog's text and JSON handlers
+// alike.
+func (h PasswordHash) LogValue() slog.Value { return slog.StringValue(h.redacted()) }
 
 // IsZero reports whether the hash is unset.
 func (h PasswordHash) IsZero() bool { return h.v == "" }

@@ -145,7 +145,7 @@ func (a *Argon2id) HashPassword(ctx context.Context, password string) (domain.Pa
 // nothing. It waits for a computation slot; when ctx ends first it returns
 // ctx's error.
 func (a *Argon2id) VerifyPassword(ctx context.Context, password string, hash domain.PasswordHash) (bool, error) {
-	phc := hash.String()
+	phc := hash.PHC()
 	unknown := hash.IsZero()
 	if unknown {
 		phc = a.dummy

@@ -71,7 +71,7 @@ func TestArgon2idHashVerifyRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("HashPassword: %v", err)
 	}
-	if !strings.HasPrefix(h1.String(), "$argon2id$v=19$m=19456,t=2,p=1$") {
+	if !strings.HasPrefix(h1.PHC(), "$argon2id$v=19$m=19456,t=2,p=1$") {
 		t.Errorf("hash %q is not an argon2id PHC string with the default parameters", h1)
 	}
 	if h1 == h2 {

@@ -90,7 +90,7 @@ func (r *UserRepository) SaveFirstUser(ctx context.Context, u domain.User) error
 
 func insertUser(ctx context.Context, db sqlx.ExecerContext, op string, u domain.User) error {
 	_, err := db.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4)`,
-		u.ID.UUID(), u.Email.String(), u.PasswordHash.String(), u.CreatedAt)
+		u.ID.UUID(), u.Email.String(), u.PasswordHash.PHC(), u.CreatedAt)
 	return dbError(op, err)
 }
 

@@ -53,7 +53,7 @@ func (r *UserRepository) SaveUser(ctx context.Context, u domain.User) error {
 	}
 	return r.db.write(ctx, op, func(tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?)`,
-			idArg(u.ID.UUID()), u.Email.String(), u.PasswordHash.String(), createdArg(u.CreatedAt))
+			idArg(u.ID.UUID()), u.Email.String(), u.PasswordHash.PHC(), createdArg(u.CreatedAt))
 		return err
 	})
 }
@@ -69,7 +69,7 @@ func (r *UserRepository) SaveFirstUser(ctx context.Context, u domain.User) error
 	return r.db.write(ctx, op, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
 			SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM users)`,
-			idArg(u.ID.UUID()), u.Email.String(), u.PasswordHash.String(), createdArg(u.CreatedAt))
+			idArg(u.ID.UUID()), u.Email.String(), u.PasswordHash.PHC(), createdArg(u.CreatedAt))
 		if err != nil {
 			return err
 		}

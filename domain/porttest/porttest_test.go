@@ -28,7 +28,7 @@ func TestImageFixturesSniffAsTheirType(t *testing.T) {
 }
 
 func TestFixturesAreValidDomainValues(t *testing.T) {
-	if _, err := domain.NewPasswordHash(porttest.FixturePasswordHash.String()); err != nil {
+	if _, err := domain.NewPasswordHash(porttest.FixturePasswordHash.PHC()); err != nil {
 		t.Errorf("FixturePasswordHash: %v", err)
 	}
 	if _, err := domain.ParseExternalMetadataID(porttest.NewExternalID(t).String()); err != nil {

@@ -193,6 +193,6 @@ func checkUser(t *testing.T, what string, got, want domain.User) {
 	if got.ID != want.ID || got.Email != want.Email || got.PasswordHash != want.PasswordHash || !got.CreatedAt.Equal(want.CreatedAt) {
 		// The hash is a fixture, not a secret, so printing it is fine.
 		t.Errorf("%s = {%v %v %q %v}, want {%v %v %q %v}", what,
-			got.ID, got.Email, got.PasswordHash.String(), got.CreatedAt, want.ID, want.Email, want.PasswordHash.String(), want.CreatedAt)
+			got.ID, got.Email, got.PasswordHash.PHC(), got.CreatedAt, want.ID, want.Email, want.PasswordHash.PHC(), want.CreatedAt)
 	}
 }
