@@ -32,25 +32,36 @@ type wireMovieDiscovered struct {
 	ExternalMetadataID string    `json:"external_metadata_id"`
 }
 
-// MarshalEvent encodes e in its wire form.
+// MarshalEvent encodes e in its wire form. Events of other types, a nil
+// event and nil pointers are refused with an error wrapping
+// ErrInfrastructure: they are programming errors, not bad input.
 func MarshalEvent(e Event) ([]byte, error) {
-	meta := wireMeta{ID: e.EventID().UUID(), OccurredAt: e.OccurredAt().UTC()}
 	switch ev := e.(type) {
 	case ReviewLogged:
-		return json.Marshal(wireReviewLogged{meta, ev.ReviewID.UUID(), ev.Movie.UUID(), ev.UserID.UUID(), ev.Rating.Int(), ev.WatchedAt.UTC()})
+		return json.Marshal(wireReviewLogged{metaToWire(ev.EventMeta), ev.ReviewID.UUID(), ev.Movie.UUID(), ev.UserID.UUID(), ev.Rating.Int(), ev.WatchedAt.UTC()})
 	case *ReviewLogged:
-		return MarshalEvent(*ev)
+		if ev != nil {
+			return MarshalEvent(*ev)
+		}
 	case MovieDiscovered:
-		return json.Marshal(wireMovieDiscovered{meta, ev.Movie.UUID(), ev.ExternalMetadataID.String()})
+		return json.Marshal(wireMovieDiscovered{metaToWire(ev.EventMeta), ev.Movie.UUID(), ev.ExternalMetadataID.String()})
 	case *MovieDiscovered:
-		return MarshalEvent(*ev)
+		if ev != nil {
+			return MarshalEvent(*ev)
+		}
 	}
 	return nil, fmt.Errorf("%w: cannot encode event of type %T", ErrInfrastructure, e)
 }
 
 // UnmarshalEvent decodes the wire form of an event called name,
-// re-validating every field. A payload that does not decode wraps
-// ErrValidation.
+// re-validating every field. A payload that is not JSON of the event's
+// shape wraps ErrValidation (a *ValidationError on field "payload"); one
+// whose fields break a rule — a missing or nil ID, a rating outside 0–5, a
+// malformed external ID, a missing time — wraps ErrValidation with a
+// *ValidationError naming every such field (event_id, occurred_at,
+// review_id, movie_id, user_id, rating, watched_at, external_metadata_id).
+// An unknown name wraps ErrValidation with a FieldError on field "event".
+// Times are returned in UTC. Unknown JSON fields are ignored.
 func UnmarshalEvent(name EventName, payload []byte) (Event, error) {
 	bad := func(err error) (Event, error) {
 		return nil, fmt.Errorf("decode %s event: %w", name, &ValidationError{Fields: []FieldError{{Field: "payload", Rule: err.Error()}}})
@@ -62,6 +73,7 @@ func UnmarshalEvent(name EventName, payload []byte) (Event, error) {
 			return bad(err)
 		}
 		var v Validation
+		meta := metaFromWire(&v, w.wireMeta)
 		review, err := ReviewIDFromUUID(w.ReviewID)
 		v.Check("review_id", err)
 		movie, err := MovieIDFromUUID(w.MovieID)
@@ -70,8 +82,9 @@ func UnmarshalEvent(name EventName, payload []byte) (Event, error) {
 		v.Check("user_id", err)
 		rating, err := NewRating(w.Rating)
 		v.Check("rating", err)
-		meta, err := metaFromWire(w.wireMeta)
-		v.Check("event_id", err)
+		if w.WatchedAt.IsZero() {
+			v.Add("watched_at", "must be set")
+		}
 		if err := v.Err(); err != nil {
 			return nil, fmt.Errorf("decode %s event: %w", name, err)
 		}
@@ -82,12 +95,11 @@ func UnmarshalEvent(name EventName, payload []byte) (Event, error) {
 			return bad(err)
 		}
 		var v Validation
+		meta := metaFromWire(&v, w.wireMeta)
 		movie, err := MovieIDFromUUID(w.MovieID)
 		v.Check("movie_id", err)
 		ext, err := ParseExternalMetadataID(w.ExternalMetadataID)
 		v.Check("external_metadata_id", err)
-		meta, err := metaFromWire(w.wireMeta)
-		v.Check("event_id", err)
 		if err := v.Err(); err != nil {
 			return nil, fmt.Errorf("decode %s event: %w", name, err)
 		}
@@ -96,9 +108,18 @@ func UnmarshalEvent(name EventName, payload []byte) (Event, error) {
 	return nil, fmt.Errorf("decode event: %w", FieldError{Field: "event", Rule: fmt.Sprintf("unknown event name %q", name)})
 }
 
-func metaFromWire(w wireMeta) (EventMeta, error) {
+func metaToWire(m EventMeta) wireMeta {
+	return wireMeta{ID: m.ID.UUID(), OccurredAt: m.Time.UTC()}
+}
+
+// metaFromWire rebuilds the event metadata, recording a missing ID or time
+// in v.
+func metaFromWire(v *Validation, w wireMeta) EventMeta {
 	if w.ID == uuid.Nil {
-		return EventMeta{}, fieldErr("event_id", "must be set")
+		v.Add("event_id", "must be set")
 	}
-	return EventMeta{ID: EventID{w.ID}, Time: w.OccurredAt.UTC()}, nil
+	if w.OccurredAt.IsZero() {
+		v.Add("occurred_at", "must be set")
+	}
+	return EventMeta{ID: EventID{w.ID}, Time: w.OccurredAt.UTC()}
 }

@@ -1,0 +1,358 @@
+package domain_test
+
+import (
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moviediary/moviediary/domain"
+)
+
+// Fixed IDs, so the wire form can be compared byte for byte.
+const (
+	codecEventID  = "0190a5b2-0000-7000-8000-0000000000e1"
+	codecMovieID  = "0190a5b2-0000-7000-8000-0000000000a1"
+	codecReviewID = "0190a5b2-0000-7000-8000-0000000000b1"
+	codecUserID   = "0190a5b2-0000-7000-8000-0000000000c1"
+)
+
+var (
+	// codecTime is in another zone than UTC on purpose: the wire form and the
+	// decoded event are in UTC.
+	codecTime    = time.Date(2024, 3, 1, 21, 30, 15, 123456000, time.FixedZone("CET", 60*60))
+	codecWatched = time.Date(2024, 3, 1, 19, 0, 0, 0, time.FixedZone("CET", 60*60))
+)
+
+func mustEventID(t *testing.T, s string) domain.EventID {
+	t.Helper()
+	id, err := domain.ParseEventID(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func codecReviewLogged(t *testing.T) domain.ReviewLogged {
+	t.Helper()
+	return domain.ReviewLogged{
+		EventMeta: domain.EventMeta{ID: mustEventID(t, codecEventID), Time: codecTime},
+		ReviewID:  domain.MustParseReviewID(codecReviewID),
+		Movie:     domain.MustParseMovieID(codecMovieID),
+		UserID:    domain.MustParseUserID(codecUserID),
+		Rating:    domain.MustNewRating(4),
+		WatchedAt: codecWatched,
+	}
+}
+
+func codecMovieDiscovered(t *testing.T) domain.MovieDiscovered {
+	t.Helper()
+	return domain.MovieDiscovered{
+		EventMeta:          domain.EventMeta{ID: mustEventID(t, codecEventID), Time: codecTime},
+		Movie:              domain.MustParseMovieID(codecMovieID),
+		ExternalMetadataID: domain.MustParseExternalMetadataID("tt0111161"),
+	}
+}
+
+// sameEvent compares two events field by field; times must be equal
+// instants and the decoded one in UTC.
+func sameEvent(t *testing.T, got, want domain.Event) {
+	t.Helper()
+	if got.EventName() != want.EventName() || got.EventID() != want.EventID() || got.MovieID() != want.MovieID() ||
+		!got.OccurredAt().Equal(want.OccurredAt()) || got.OccurredAt().Location() != time.UTC {
+		t.Fatalf("decoded %#v, want %#v", got, want)
+	}
+	switch w := want.(type) {
+	case domain.ReviewLogged:
+		g, ok := got.(domain.ReviewLogged)
+		if !ok || g.ReviewID != w.ReviewID || g.UserID != w.UserID || g.Rating != w.Rating ||
+			!g.WatchedAt.Equal(w.WatchedAt) || g.WatchedAt.Location() != time.UTC {
+			t.Fatalf("decoded %#v, want %#v", got, want)
+		}
+	case domain.MovieDiscovered:
+		g, ok := got.(domain.MovieDiscovered)
+		if !ok || g.ExternalMetadataID != w.ExternalMetadataID {
+			t.Fatalf("decoded %#v, want %#v", got, want)
+		}
+	default:
+		t.Fatalf("unexpected event type %T", want)
+	}
+}
+
+func TestEventCodec_RoundTripsEveryKind(t *testing.T) {
+	t.Parallel()
+	rl, md := codecReviewLogged(t), codecMovieDiscovered(t)
+	tests := []struct {
+		name  string
+		event domain.Event
+		want  domain.Event
+	}{
+		{"ReviewLogged", rl, rl},
+		{"*ReviewLogged", &rl, rl},
+		{"MovieDiscovered", md, md},
+		{"*MovieDiscovered", &md, md},
+		{"ReviewLogged of a real review", domain.NewReviewLogged(mustReview(t), now), nil},
+		{"MovieDiscovered of a real movie", domain.NewMovieDiscovered(mustMovieWithExternalID(t), now), nil},
+	}
+	kinds := map[domain.EventName]bool{}
+	for _, tt := range tests {
+		if tt.want == nil {
+			tt.want = tt.event
+		}
+		kinds[tt.event.EventName()] = true
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			payload, err := domain.MarshalEvent(tt.event)
+			if err != nil {
+				t.Fatalf("MarshalEvent: %v", err)
+			}
+			got, err := domain.UnmarshalEvent(tt.event.EventName(), payload)
+			if err != nil {
+				t.Fatalf("UnmarshalEvent(%s): %v", payload, err)
+			}
+			sameEvent(t, got, tt.want)
+			// Encoding the decoded event gives the same bytes.
+			again, err := domain.MarshalEvent(got)
+			if err != nil || string(again) != string(payload) {
+				t.Errorf("re-encoded %s (%v), want %s", again, err, payload)
+			}
+		})
+	}
+	for _, name := range []domain.EventName{domain.EventReviewLogged, domain.EventMovieDiscovered} {
+		if !kinds[name] {
+			t.Errorf("no round trip of %s", name)
+		}
+	}
+}
+
+// The field names are part of the stored format (outbox rows, NATS
+// messages): a change here breaks events already stored.
+func TestEventCodec_WireFormIsStable(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		event domain.Event
+		want  string
+	}{
+		{codecReviewLogged(t), `{"event_id":"` + codecEventID + `","occurred_at":"2024-03-01T20:30:15.123456Z",` +
+			`"review_id":"` + codecReviewID + `","movie_id":"` + codecMovieID + `","user_id":"` + codecUserID + `",` +
+			`"rating":4,"watched_at":"2024-03-01T18:00:00Z"}`},
+		{codecMovieDiscovered(t), `{"event_id":"` + codecEventID + `","occurred_at":"2024-03-01T20:30:15.123456Z",` +
+			`"movie_id":"` + codecMovieID + `","external_metadata_id":"tt0111161"}`},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.event.EventName()), func(t *testing.T) {
+			t.Parallel()
+			got, err := domain.MarshalEvent(tt.event)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != tt.want {
+				t.Errorf("wire form\n got %s\nwant %s", got, tt.want)
+			}
+			// And a stored payload of that form decodes.
+			if _, err := domain.UnmarshalEvent(tt.event.EventName(), []byte(tt.want)); err != nil {
+				t.Errorf("UnmarshalEvent of the stored form: %v", err)
+			}
+		})
+	}
+}
+
+// otherEvent is an Event the codec does not know.
+type otherEvent struct{ domain.EventMeta }
+
+func (otherEvent) EventName() domain.EventName { return "other" }
+func (otherEvent) MovieID() domain.MovieID     { return domain.MovieID{} }
+
+func TestMarshalEvent_RefusesWhatItCannotEncode(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		event domain.Event
+	}{
+		{"an unknown event type", otherEvent{domain.NewEventMeta(now)}},
+		{"a nil event", nil},
+		{"a nil *ReviewLogged", (*domain.ReviewLogged)(nil)},
+		{"a nil *MovieDiscovered", (*domain.MovieDiscovered)(nil)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			payload, err := domain.MarshalEvent(tt.event)
+			if !errors.Is(err, domain.ErrInfrastructure) || payload != nil {
+				t.Errorf("MarshalEvent = %s, %v; want no payload and ErrInfrastructure", payload, err)
+			}
+		})
+	}
+}
+
+func TestUnmarshalEvent_RejectsUnknownNames(t *testing.T) {
+	t.Parallel()
+	payload, err := domain.MarshalEvent(codecReviewLogged(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []domain.EventName{"", "other", "Review_Logged", "review_logged ", "ReviewLogged"} {
+		t.Run(string(name), func(t *testing.T) {
+			t.Parallel()
+			e, err := domain.UnmarshalEvent(name, payload)
+			if e != nil {
+				t.Errorf("decoded %#v", e)
+			}
+			checkFieldErr(t, err, "event")
+		})
+	}
+}
+
+func TestUnmarshalEvent_RejectsMalformedJSON(t *testing.T) {
+	t.Parallel()
+	payloads := map[string]string{
+		"empty":                  ``,
+		"not JSON":               `review`,
+		"truncated":              `{"event_id":"` + codecEventID,
+		"an array":               `[]`,
+		"a string":               `"review_logged"`,
+		"a UUID that is not one": `{"event_id":"not-a-uuid"}`,
+		"a rating that is text":  `{"rating":"four"}`,
+		"a time that is not one": `{"occurred_at":"yesterday"}`,
+		"an external ID number":  `{"external_metadata_id":111161}`,
+	}
+	for _, name := range []domain.EventName{domain.EventReviewLogged, domain.EventMovieDiscovered} {
+		for what, payload := range payloads {
+			t.Run(string(name)+"/"+what, func(t *testing.T) {
+				t.Parallel()
+				if name == domain.EventReviewLogged && what == "an external ID number" ||
+					name == domain.EventMovieDiscovered && what == "a rating that is text" {
+					t.Skip("that field is not part of this event")
+				}
+				e, err := domain.UnmarshalEvent(name, []byte(payload))
+				if e != nil {
+					t.Errorf("decoded %#v", e)
+				}
+				if got := validationFields(t, err); !slices.Equal(got, []string{"payload"}) {
+					t.Errorf("fields = %v, want [payload]", got)
+				}
+				if !strings.Contains(err.Error(), string(name)) {
+					t.Errorf("error %q does not name the event", err)
+				}
+			})
+		}
+	}
+}
+
+// patch decodes the wire form of e into a map, applies change and encodes
+// it again.
+func patch(t *testing.T, e domain.Event, change func(map[string]any)) []byte {
+	t.Helper()
+	payload, err := domain.MarshalEvent(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(payload, &m); err != nil {
+		t.Fatal(err)
+	}
+	change(m)
+	out, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func without(keys ...string) func(map[string]any) {
+	return func(m map[string]any) {
+		for _, k := range keys {
+			delete(m, k)
+		}
+	}
+}
+
+func set(key string, v any) func(map[string]any) {
+	return func(m map[string]any) { m[key] = v }
+}
+
+const nilUUID = "00000000-0000-0000-0000-000000000000"
+
+func TestUnmarshalEvent_RejectsMissingAndInvalidFields(t *testing.T) {
+	t.Parallel()
+	rl, md := codecReviewLogged(t), codecMovieDiscovered(t)
+	tests := []struct {
+		name   string
+		event  domain.Event
+		change func(map[string]any)
+		want   []string // the fields of the *ValidationError, in order
+	}{
+		{"review_logged without event_id", rl, without("event_id"), []string{"event_id"}},
+		{"review_logged with the nil event_id", rl, set("event_id", nilUUID), []string{"event_id"}},
+		{"review_logged without occurred_at", rl, without("occurred_at"), []string{"occurred_at"}},
+		{"review_logged without review_id", rl, without("review_id"), []string{"review_id"}},
+		{"review_logged without movie_id", rl, without("movie_id"), []string{"movie_id"}},
+		{"review_logged with the nil movie_id", rl, set("movie_id", nilUUID), []string{"movie_id"}},
+		{"review_logged without user_id", rl, without("user_id"), []string{"user_id"}},
+		{"review_logged with a rating of 6", rl, set("rating", 6), []string{"rating"}},
+		{"review_logged with a negative rating", rl, set("rating", -1), []string{"rating"}},
+		{"review_logged without watched_at", rl, without("watched_at"), []string{"watched_at"}},
+		{"review_logged as an empty object", rl, without("event_id", "occurred_at", "review_id", "movie_id", "user_id", "rating", "watched_at"),
+			[]string{"event_id", "occurred_at", "review_id", "movie_id", "user_id", "watched_at"}},
+		{"movie_discovered without event_id", md, without("event_id"), []string{"event_id"}},
+		{"movie_discovered without occurred_at", md, without("occurred_at"), []string{"occurred_at"}},
+		{"movie_discovered without movie_id", md, without("movie_id"), []string{"movie_id"}},
+		{"movie_discovered without external_metadata_id", md, without("external_metadata_id"), []string{"external_metadata_id"}},
+		{"movie_discovered with a name ID", md, set("external_metadata_id", "nm0000151"), []string{"external_metadata_id"}},
+		{"movie_discovered as an empty object", md, without("event_id", "occurred_at", "movie_id", "external_metadata_id"),
+			[]string{"event_id", "occurred_at", "movie_id", "external_metadata_id"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			payload := patch(t, tt.event, tt.change)
+			e, err := domain.UnmarshalEvent(tt.event.EventName(), payload)
+			if e != nil {
+				t.Errorf("decoded %#v from %s", e, payload)
+			}
+			if got := validationFields(t, err); !slices.Equal(got, tt.want) {
+				t.Errorf("fields = %v, want %v (error: %v)", got, tt.want, err)
+			}
+		})
+	}
+}
+
+// A payload of one kind stored under the other kind's name does not decode.
+func TestUnmarshalEvent_RejectsAPayloadOfTheOtherKind(t *testing.T) {
+	t.Parallel()
+	md, err := domain.MarshalEvent(codecMovieDiscovered(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := domain.UnmarshalEvent(domain.EventReviewLogged, md); !errors.Is(err, domain.ErrValidation) {
+		t.Errorf("movie_discovered payload as review_logged: %v, want ErrValidation", err)
+	}
+	rl, err := domain.MarshalEvent(codecReviewLogged(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := domain.UnmarshalEvent(domain.EventMovieDiscovered, rl); !errors.Is(err, domain.ErrValidation) {
+		t.Errorf("review_logged payload as movie_discovered: %v, want ErrValidation", err)
+	}
+}
+
+func mustReview(t *testing.T) domain.Review {
+	t.Helper()
+	r, err := domain.NewReview(domain.NewMovieID(), domain.NewUserID(), domain.MustNewRating(3), domain.Comment{}, now.Add(-time.Hour), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func mustMovieWithExternalID(t *testing.T) domain.Movie {
+	t.Helper()
+	m, err := domain.NewMovie(domain.MustParseExternalMetadataID("tt0093191"), domain.MustNewMovieTitle("Wings of Desire"),
+		domain.MustNewReleaseYear(1987), domain.Director{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
