@@ -28,7 +28,9 @@ type LoginCommand struct {
 
 // LoginResult is a signed-in user and their bearer token.
 type LoginResult struct {
-	User  domain.User
+	// User is the account that logged in.
+	User domain.User
+	// Token is the bearer token issued to it.
 	Token domain.Token
 }
 

@@ -8,7 +8,9 @@ import (
 
 // DiaryEntry is one line of the diary: a viewing and the movie it was of.
 type DiaryEntry struct {
-	Movie  Movie
+	// Movie is the movie watched.
+	Movie Movie
+	// Review is the viewing; its MovieID is Movie.ID.
 	Review Review
 }
 
@@ -82,17 +84,23 @@ func (p Page) Offset() int { return p.offset }
 
 // DiaryFilter narrows the diary. Zero IDs mean "any".
 type DiaryFilter struct {
+	// MovieID keeps the viewings of one movie; zero keeps every movie.
 	MovieID MovieID
-	UserID  UserID
-	Sort    SortOrder
+	// UserID keeps the viewings of one user; zero keeps every user.
+	UserID UserID
+	// Sort orders by watched_at, then review ID; the zero value is newest
+	// first.
+	Sort SortOrder
 }
 
 // DiaryPosition is a keyset position in the diary: the watched_at and review
 // ID of the last entry of a page. Entries sort by (watched_at, review ID) in
 // the filter's direction, so the position is unambiguous.
 type DiaryPosition struct {
+	// WatchedAt is the watched_at of the entry.
 	WatchedAt time.Time
-	ReviewID  ReviewID
+	// ReviewID is the review ID of the entry, which breaks ties.
+	ReviewID ReviewID
 }
 
 // PositionOf returns the keyset position of an entry.
@@ -103,13 +111,17 @@ func PositionOf(e DiaryEntry) DiaryPosition {
 // DiaryQuery asks for one page of the diary. When After is set the page
 // starts right after that position and Page's offset must be 0.
 type DiaryQuery struct {
+	// Filter says which entries match and in which order.
 	Filter DiaryFilter
-	Page   Page
-	After  *DiaryPosition
+	// Page is the page size and, without After, the offset.
+	Page Page
+	// After, when not nil, starts the page right after this position.
+	After *DiaryPosition
 }
 
 // DiaryPage is one page of the diary.
 type DiaryPage struct {
+	// Entries are the page's entries in the query's order.
 	Entries []DiaryEntry
 	// TotalCount is the exact number of entries matching the filter, on
 	// every page.
@@ -159,7 +171,9 @@ const (
 
 // ReviewHistory is a movie and every viewing of it, oldest first.
 type ReviewHistory struct {
-	Movie    Movie
+	// Movie is the movie.
+	Movie Movie
+	// Viewings are every review of Movie, oldest watched_at first.
 	Viewings []Review
 }
 

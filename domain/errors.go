@@ -46,8 +46,10 @@ func IsPermanent(err error) bool {
 
 // FieldError names one field and the rule it broke.
 type FieldError struct {
+	// Field is the name of the field as clients send it ("rating").
 	Field string
-	Rule  string
+	// Rule is the rule the field broke ("must be an integer from 0 to 5").
+	Rule string
 }
 
 // Error returns "field: rule".
@@ -59,6 +61,8 @@ func (e FieldError) Is(target error) bool { return target == ErrValidation }
 // ValidationError collects every field that broke a rule, so a client learns
 // all of its mistakes at once.
 type ValidationError struct {
+	// Fields are the broken rules, in the order they were found; a field
+	// may appear more than once.
 	Fields []FieldError
 }
 

@@ -24,7 +24,9 @@ type Event interface {
 
 // EventMeta holds what every event carries.
 type EventMeta struct {
-	ID   EventID
+	// ID identifies the event; a redelivery carries the same ID.
+	ID EventID
+	// Time is when the event occurred, in UTC.
 	Time time.Time
 }
 
@@ -41,11 +43,17 @@ func (m EventMeta) OccurredAt() time.Time { return m.Time }
 
 // ReviewLogged says a viewing was added to the diary.
 type ReviewLogged struct {
+	// EventMeta is the event's ID and time.
 	EventMeta
-	ReviewID  ReviewID
-	Movie     MovieID
-	UserID    UserID
-	Rating    Rating
+	// ReviewID is the logged review.
+	ReviewID ReviewID
+	// Movie is the movie that was watched.
+	Movie MovieID
+	// UserID is the user who logged the viewing.
+	UserID UserID
+	// Rating is the viewing's rating.
+	Rating Rating
+	// WatchedAt is when the film was watched, as the review holds it.
 	WatchedAt time.Time
 }
 
@@ -70,8 +78,12 @@ func NewReviewLogged(r Review, now time.Time) ReviewLogged {
 // MovieDiscovered says a movie with an IMDb ID and no poster entered the
 // diary, so its poster can be fetched.
 type MovieDiscovered struct {
+	// EventMeta is the event's ID and time.
 	EventMeta
-	Movie              MovieID
+	// Movie is the discovered movie.
+	Movie MovieID
+	// ExternalMetadataID is the movie's IMDb ID, never zero: what the poster
+	// is looked up by.
 	ExternalMetadataID ExternalMetadataID
 }
 

@@ -8,12 +8,18 @@ import "strings"
 // with NewMovie or RestoreMovie always holds valid data. The zero value of
 // an optional field (ExternalID, Director, PosterPath) means absent.
 type Movie struct {
-	ID          MovieID
-	ExternalID  ExternalMetadataID
-	Title       MovieTitle
+	// ID identifies the movie.
+	ID MovieID
+	// ExternalID is the IMDb ID; zero for a film described by hand.
+	ExternalID ExternalMetadataID
+	// Title is the film's title.
+	Title MovieTitle
+	// ReleaseYear is the film's release year.
 	ReleaseYear ReleaseYear
-	Director    Director
-	PosterPath  PosterPath
+	// Director is the film's director; zero when unknown.
+	Director Director
+	// PosterPath is where the poster is stored; zero when none is.
+	PosterPath PosterPath
 }
 
 // NewMovie creates a movie with a fresh ID and no poster.

@@ -31,7 +31,9 @@ type MovieWriter interface {
 // Viewing is what logging a review stores: a movie, new or already stored,
 // and a review of it.
 type Viewing struct {
-	Movie  Movie
+	// Movie is the movie watched: already stored, or new.
+	Movie Movie
+	// Review is the new review of Movie.
 	Review Review
 }
 
@@ -100,10 +102,15 @@ type UserRepository interface {
 
 // MovieMetadata is what a metadata source knows about a film.
 type MovieMetadata struct {
-	ExternalID  ExternalMetadataID
-	Title       MovieTitle
+	// ExternalID is the film's IMDb ID; zero when the source did not give
+	// one.
+	ExternalID ExternalMetadataID
+	// Title is the film's title.
+	Title MovieTitle
+	// ReleaseYear is the film's release year.
 	ReleaseYear ReleaseYear
-	Director    Director
+	// Director is the film's director; zero when unknown.
+	Director Director
 	// PosterURL is the zero PosterURL when the source has no poster.
 	PosterURL PosterURL
 }
@@ -142,7 +149,10 @@ type PosterStorage interface {
 
 // Token is a signed bearer token.
 type Token struct {
-	Value     string
+	// Value is the token a client sends as "Authorization: Bearer <Value>".
+	// It is a credential: never log it.
+	Value string
+	// ExpiresAt is when the token stops being accepted.
 	ExpiresAt time.Time
 }
 

@@ -9,10 +9,15 @@ const ClockSkew = 5 * time.Minute
 // Review is one logged viewing of a movie. Reviews are append-only: a
 // rewatch is a new Review, and none is ever updated in place.
 type Review struct {
-	ID      ReviewID
+	// ID identifies the review.
+	ID ReviewID
+	// MovieID is the movie watched.
 	MovieID MovieID
-	UserID  UserID
-	Rating  Rating
+	// UserID is the user who logged the viewing.
+	UserID UserID
+	// Rating is 0 to 5 stars.
+	Rating Rating
+	// Comment is the user's note; zero when there is none.
 	Comment Comment
 	// WatchedAt is when the film was watched (domain time, UTC, seconds).
 	WatchedAt time.Time
@@ -80,10 +85,15 @@ func RestoreReview(id ReviewID, movieID MovieID, userID UserID, rating Rating, c
 
 // User is an account that may log viewings.
 type User struct {
-	ID           UserID
-	Email        Email
+	// ID identifies the account.
+	ID UserID
+	// Email is the account's address, unique among accounts.
+	Email Email
+	// PasswordHash is the hash of the account's password; it prints and
+	// logs redacted (PasswordHash.PHC gives the hash).
 	PasswordHash PasswordHash
-	CreatedAt    time.Time
+	// CreatedAt is when the account was created (UTC).
+	CreatedAt time.Time
 }
 
 // NewUser creates a user with a fresh ID.
