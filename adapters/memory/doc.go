@@ -1,5 +1,6 @@
 // Package memory holds in-memory adapters of moviediary's ports: a
-// MovieRepository, a UserRepository, a PosterStorage and a MetadataClient.
+// MovieRepository, a UserRepository, a PosterStorage, a MetadataClient and
+// event publishers (EventPublisherFunc, DiscardEvents, EventRecorder).
 //
 // They are the zero-dependency start for embedders: a service built on the
 // domain and application modules runs, and its tests run, with nothing but
