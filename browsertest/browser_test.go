@@ -22,7 +22,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/moviediary/moviediary/presentation"
+	"github.com/moviediary/moviediary/presentation/wiring"
 )
 
 // chromiumPath is where Debian's chromium package puts the browser;
@@ -174,13 +174,13 @@ func startServer(t *testing.T, omdbURL string) string {
 		"POSTER_SYNC_BASE_DELAY":     "50ms",
 		"SHUTDOWN_TIMEOUT":           "5s",
 	}
-	cfg, err := presentation.LoadConfig(func(k string) string { return env[k] })
+	cfg, err := wiring.LoadConfig(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ctx, cancel := context.WithCancel(context.Background())
-	app, err := presentation.New(ctx, cfg, logger)
+	app, err := wiring.New(ctx, cfg, logger)
 	if err != nil {
 		cancel()
 		t.Fatal(err)

@@ -28,7 +28,7 @@ func (s *server) apiRegister(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	user, err := s.register.Handle(c.Request().Context(), application.RegisterCommand{Email: req.Email, Password: req.Password})
+	user, err := s.svc.Register.Handle(c.Request().Context(), application.RegisterCommand{Email: req.Email, Password: req.Password})
 	if err != nil {
 		return registerError(err)
 	}
@@ -51,7 +51,7 @@ func (s *server) apiLogin(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	res, err := s.login.Handle(c.Request().Context(), application.LoginCommand{Email: req.Email, Password: req.Password})
+	res, err := s.svc.Login.Handle(c.Request().Context(), application.LoginCommand{Email: req.Email, Password: req.Password})
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func (s *server) apiDiary(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.getDiary.Handle(c.Request().Context(), q)
+	res, err := s.svc.GetDiary.Handle(c.Request().Context(), q)
 	if err != nil {
 		return err
 	}
@@ -113,7 +113,7 @@ func (s *server) apiDiary(c echo.Context) error {
 }
 
 func (s *server) apiHistory(c echo.Context) error {
-	h, err := s.history.Handle(c.Request().Context(), c.Param("id"))
+	h, err := s.svc.History.Handle(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		if errors.Is(err, domain.ErrNotFound) {
 			return newHTTPError(http.StatusNotFound, "no movie with id %s", c.Param("id"))
@@ -136,7 +136,7 @@ func (s *server) apiLogReview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	entry, err := s.logReview.Handle(c.Request().Context(), cmd)
+	entry, err := s.svc.LogReview.Handle(c.Request().Context(), cmd)
 	if err != nil {
 		return err
 	}
@@ -182,13 +182,13 @@ func (s *server) apiSyncPoster(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	if _, err := s.movies.MovieByID(ctx, id); err != nil {
+	if _, err := s.svc.Movies.MovieByID(ctx, id); err != nil {
 		if errors.Is(err, domain.ErrNotFound) {
 			return newHTTPError(http.StatusNotFound, "no movie with id %s", id)
 		}
 		return err
 	}
-	if err := s.syncPoster.Handle(ctx, id); err != nil {
+	if err := s.svc.SyncPoster.Handle(ctx, id); err != nil {
 		// The movie exists, so every classified failure from here on is the
 		// metadata source's or the poster host's: a bad gateway.
 		if domain.IsPermanent(err) || errors.Is(err, domain.ErrUnavailable) {

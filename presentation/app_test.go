@@ -16,11 +16,11 @@ import (
 	"time"
 
 	"github.com/moviediary/moviediary/adapters/postgres/pgtest"
-	"github.com/moviediary/moviediary/presentation"
+	"github.com/moviediary/moviediary/presentation/wiring"
 )
 
 // testConfig loads a Config over a temp directory plus env.
-func testConfig(t *testing.T, env map[string]string) (presentation.Config, string) {
+func testConfig(t *testing.T, env map[string]string) (wiring.Config, string) {
 	t.Helper()
 	dir := t.TempDir()
 	full := map[string]string{
@@ -30,7 +30,7 @@ func testConfig(t *testing.T, env map[string]string) (presentation.Config, strin
 	for k, v := range env {
 		full[k] = v
 	}
-	cfg, err := presentation.LoadConfig(envOf(full))
+	cfg, err := wiring.LoadConfig(envOf(full))
 	if err != nil {
 		t.Fatalf("LoadConfig: %v", err)
 	}
@@ -44,14 +44,14 @@ func TestMigrateAndAddUser(t *testing.T) {
 	ctx := context.Background()
 	cfg, _ := testConfig(t, map[string]string{"ALLOW_REGISTRATION": "false"})
 	for i := range 2 {
-		if err := presentation.Migrate(ctx, cfg, discardLogger()); err != nil {
+		if err := wiring.Migrate(ctx, cfg, discardLogger()); err != nil {
 			t.Fatalf("Migrate #%d: %v", i+1, err)
 		}
 	}
 
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
-	user, err := presentation.AddUser(ctx, cfg, logger, " Ann@Example.com ", "a long passphrase")
+	user, err := wiring.AddUser(ctx, cfg, logger, " Ann@Example.com ", "a long passphrase")
 	if err != nil {
 		t.Fatalf("AddUser with registration closed: %v", err)
 	}
@@ -62,17 +62,17 @@ func TestMigrateAndAddUser(t *testing.T) {
 		t.Errorf("AddUser logged the password or its hash:\n%s", logs.String())
 	}
 
-	_, err = presentation.AddUser(ctx, cfg, logger, "ANN@example.com", "another passphrase")
+	_, err = wiring.AddUser(ctx, cfg, logger, "ANN@example.com", "another passphrase")
 	if err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Errorf("duplicate AddUser = %v, want 'already exists'", err)
 	}
-	_, err = presentation.AddUser(ctx, cfg, logger, "bob@example.com", "1234567")
+	_, err = wiring.AddUser(ctx, cfg, logger, "bob@example.com", "1234567")
 	if err == nil || !strings.Contains(err.Error(), "password") || !strings.Contains(err.Error(), "8") {
 		t.Errorf("7-byte password = %v, want the length rule", err)
 	}
 
 	// The account signs in on a server with registration closed.
-	app, err := presentation.New(ctx, cfg, discardLogger())
+	app, err := wiring.New(ctx, cfg, discardLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestAppServeAndShutdown(t *testing.T) {
 	t.Parallel()
 	cfg, _ := testConfig(t, map[string]string{"SHUTDOWN_TIMEOUT": "5s"})
 	logs := &syncBuffer{}
-	app, err := presentation.New(context.Background(), cfg, slog.New(slog.NewTextHandler(logs, nil)))
+	app, err := wiring.New(context.Background(), cfg, slog.New(slog.NewTextHandler(logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func TestServeReportsAListenError(t *testing.T) {
 	defer ln.Close()
 	port := ln.Addr().(*net.TCPAddr).Port
 	cfg, _ := testConfig(t, map[string]string{"HOST": "127.0.0.1", "PORT": strconv.Itoa(port)})
-	err = presentation.Serve(context.Background(), cfg, discardLogger())
+	err = wiring.Serve(context.Background(), cfg, discardLogger())
 	if err == nil || !strings.Contains(err.Error(), "listen on 127.0.0.1:"+strconv.Itoa(port)) {
 		t.Errorf("Serve on a taken port = %v", err)
 	}
@@ -201,7 +201,7 @@ func TestNewRefusesWhatItCannotUse(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(cfg.DataDir, "jwt_secret"), []byte("short\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		_, err := presentation.New(ctx, cfg, discardLogger())
+		_, err := wiring.New(ctx, cfg, discardLogger())
 		if err == nil || !strings.Contains(err.Error(), "shorter than 32 bytes") || strings.Contains(err.Error(), "short\n") {
 			t.Errorf("New with a short jwt_secret = %v", err)
 		}
@@ -210,8 +210,8 @@ func TestNewRefusesWhatItCannotUse(t *testing.T) {
 		t.Parallel()
 		cfg, _ := testConfig(t, nil)
 		cfg.DatabaseURL = "mysql://x"
-		_, err := presentation.New(ctx, cfg, discardLogger())
-		var ce *presentation.ConfigError
+		_, err := wiring.New(ctx, cfg, discardLogger())
+		var ce *wiring.ConfigError
 		if !errors.As(err, &ce) || ce.Var != "DATABASE_URL" {
 			t.Errorf("New with mysql:// = %v, want a ConfigError for DATABASE_URL", err)
 		}
@@ -224,13 +224,13 @@ func TestNewRefusesWhatItCannotUse(t *testing.T) {
 			t.Fatal(err)
 		}
 		cfg.DataDir = filepath.Join(file, "data")
-		if _, err := presentation.New(ctx, cfg, discardLogger()); err == nil || !strings.Contains(err.Error(), "DATA_DIR") {
+		if _, err := wiring.New(ctx, cfg, discardLogger()); err == nil || !strings.Contains(err.Error(), "DATA_DIR") {
 			t.Errorf("New with an impossible DATA_DIR = %v", err)
 		}
-		if err := presentation.Migrate(ctx, cfg, discardLogger()); err == nil {
+		if err := wiring.Migrate(ctx, cfg, discardLogger()); err == nil {
 			t.Error("Migrate with an impossible DATA_DIR succeeded")
 		}
-		if _, err := presentation.AddUser(ctx, cfg, discardLogger(), "a@b.c", "12345678"); err == nil {
+		if _, err := wiring.AddUser(ctx, cfg, discardLogger(), "a@b.c", "12345678"); err == nil {
 			t.Error("AddUser with an impossible DATA_DIR succeeded")
 		}
 	})
@@ -242,7 +242,7 @@ func TestNewRefusesWhatItCannotUse(t *testing.T) {
 			t.Fatal(err)
 		}
 		cfg.DatabaseURL = "sqlite://" + filepath.Join(file, "sub", "db.sqlite")
-		if _, err := presentation.New(ctx, cfg, discardLogger()); err == nil || !strings.Contains(err.Error(), "open database") {
+		if _, err := wiring.New(ctx, cfg, discardLogger()); err == nil || !strings.Contains(err.Error(), "open database") {
 			t.Errorf("New with an impossible database path = %v", err)
 		}
 	})
@@ -253,7 +253,7 @@ func TestJWTSecretFromEnvironmentWritesNoFile(t *testing.T) {
 	secret := strings.Repeat("s", 40)
 	cfg, _ := testConfig(t, map[string]string{"JWT_SECRET": secret})
 	logs := &syncBuffer{}
-	app, err := presentation.New(context.Background(), cfg, slog.New(slog.NewTextHandler(logs, nil)))
+	app, err := wiring.New(context.Background(), cfg, slog.New(slog.NewTextHandler(logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +270,7 @@ func TestGeneratedSecretIsReused(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	cfg, _ := testConfig(t, nil)
-	first, err := presentation.New(ctx, cfg, discardLogger())
+	first, err := wiring.New(ctx, cfg, discardLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +286,7 @@ func TestGeneratedSecretIsReused(t *testing.T) {
 	}
 
 	// A restarted app accepts the token the first one issued.
-	second, err := presentation.New(ctx, cfg, discardLogger())
+	second, err := wiring.New(ctx, cfg, discardLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,10 +305,10 @@ func TestAppOnPostgres(t *testing.T) {
 	url := pgtest.NewDatabase(t)
 	cfg, _ := testConfig(t, map[string]string{"DATABASE_URL": url})
 	ctx := context.Background()
-	if err := presentation.Migrate(ctx, cfg, discardLogger()); err != nil {
+	if err := wiring.Migrate(ctx, cfg, discardLogger()); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
-	app, err := presentation.New(ctx, cfg, discardLogger())
+	app, err := wiring.New(ctx, cfg, discardLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,5 +321,16 @@ func TestAppOnPostgres(t *testing.T) {
 	}
 	if res := a.do(request{method: http.MethodGet, path: "/readyz"}); res.StatusCode != http.StatusOK {
 		t.Errorf("/readyz on PostgreSQL = %d", res.StatusCode)
+	}
+}
+
+func TestOutboxMetricsOnlyInOutboxMode(t *testing.T) {
+	t.Parallel()
+	for bus, want := range map[string]bool{"outbox": true, "channel": false} {
+		a := newTestApp(t, map[string]string{"EVENT_BUS": bus})
+		metrics := readBody(t, a.do(request{method: http.MethodGet, path: "/metrics"}))
+		if got := strings.Contains(metrics, "moviediary_outbox_pending 0"); got != want {
+			t.Errorf("EVENT_BUS=%s: moviediary_outbox_pending 0 exported = %v, want %v", bus, got, want)
+		}
 	}
 }

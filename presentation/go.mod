@@ -7,6 +7,7 @@ require (
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/moviediary/moviediary/adapters/auth v0.0.0
+	github.com/moviediary/moviediary/adapters/delivery v0.0.0
 	github.com/moviediary/moviediary/adapters/eventpublisher v0.0.0
 	github.com/moviediary/moviediary/adapters/html v0.0.0
 	github.com/moviediary/moviediary/adapters/nats v0.0.0
@@ -82,6 +83,7 @@ require (
 
 replace (
 	github.com/moviediary/moviediary/adapters/auth => ../adapters/auth
+	github.com/moviediary/moviediary/adapters/delivery => ../adapters/delivery
 	github.com/moviediary/moviediary/adapters/eventpublisher => ../adapters/eventpublisher
 	github.com/moviediary/moviediary/adapters/html => ../adapters/html
 	github.com/moviediary/moviediary/adapters/memory => ../adapters/memory

@@ -15,7 +15,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/moviediary/moviediary/presentation"
+	"github.com/moviediary/moviediary/presentation/wiring"
 )
 
 // syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
@@ -39,7 +39,7 @@ func (b *syncBuffer) String() string {
 // testApp is an App on a fresh SQLite file, driven through its handler.
 type testApp struct {
 	t    *testing.T
-	app  *presentation.App
+	app  *wiring.App
 	h    http.Handler
 	logs *syncBuffer
 }
@@ -56,15 +56,15 @@ func newTestApp(t *testing.T, env map[string]string) *testApp {
 	for k, v := range env {
 		full[k] = v
 	}
-	cfg, err := presentation.LoadConfig(func(k string) string { return full[k] })
+	cfg, err := wiring.LoadConfig(func(k string) string { return full[k] })
 	if err != nil {
 		t.Fatalf("LoadConfig: %v", err)
 	}
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	app, err := presentation.New(context.Background(), cfg, logger)
+	app, err := wiring.New(context.Background(), cfg, logger)
 	if err != nil {
-		t.Fatalf("presentation.New: %v", err)
+		t.Fatalf("wiring.New: %v", err)
 	}
 	t.Cleanup(func() {
 		if err := app.Close(); err != nil {
@@ -232,4 +232,8 @@ func wantProblem(t *testing.T, res *http.Response, status int) problem {
 		t.Errorf("problem = %+v, want status %d with type and title", p, status)
 	}
 	return p
+}
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
 }

@@ -146,3 +146,17 @@ func methodLabel(method string) string {
 	}
 	return "other"
 }
+
+// OpsHandler serves what a process without the API exposes for operators —
+// a `moviediary worker` on METRICS_ADDR: /metrics (m, in the Prometheus
+// text format) and /healthz (200 while the process runs); anything else is
+// 404.
+func OpsHandler(m *Metrics) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
+	})
+	return mux
+}

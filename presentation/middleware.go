@@ -41,7 +41,7 @@ func (s *server) requireBearer(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 			return newHTTPError(http.StatusUnauthorized, "a bearer token is required: Authorization: Bearer <token>")
 		}
-		user, err := s.authenticate.Handle(c.Request().Context(), strings.TrimSpace(token))
+		user, err := s.svc.Authenticate.Handle(c.Request().Context(), strings.TrimSpace(token))
 		if err != nil {
 			return err
 		}

@@ -22,7 +22,7 @@ func (s *server) poster(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	m, err := s.movies.MovieByID(ctx, id)
+	m, err := s.svc.Movies.MovieByID(ctx, id)
 	if err != nil {
 		if errors.Is(err, domain.ErrNotFound) {
 			return newHTTPError(http.StatusNotFound, "no movie with id %s", id)
@@ -32,7 +32,7 @@ func (s *server) poster(c echo.Context) error {
 	if !m.HasPoster() {
 		return newHTTPError(http.StatusNotFound, "no poster is stored for movie %s yet", id)
 	}
-	img, err := s.posters.LoadPoster(ctx, m.PosterPath)
+	img, err := s.svc.Posters.LoadPoster(ctx, m.PosterPath)
 	if err != nil {
 		if errors.Is(err, domain.ErrNotFound) {
 			return newHTTPError(http.StatusNotFound, "no poster is stored for movie %s yet", id)
@@ -63,7 +63,7 @@ func etagMatches(header, etag string) bool {
 // feed serves the latest entries as RSS 2.0.
 func (s *server) feed(c echo.Context) error {
 	limit := rss.FeedLimit
-	res, err := s.getDiary.Handle(c.Request().Context(), application.GetDiaryQuery{Limit: &limit})
+	res, err := s.svc.GetDiary.Handle(c.Request().Context(), application.GetDiaryQuery{Limit: &limit})
 	if err != nil {
 		return err
 	}

@@ -3,8 +3,11 @@ package presentation
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
@@ -16,24 +19,95 @@ import (
 	"github.com/moviediary/moviediary/domain"
 )
 
+// Config is what the HTTP layer needs to know of the deployment.
+type Config struct {
+	// BaseURL is the public URL: feed links, and Secure cookies when its
+	// scheme is https.
+	BaseURL *url.URL
+	// DiaryTitle titles the page and the feed.
+	DiaryTitle string
+	// Registration decides whether the sign-up form is offered.
+	Registration application.RegistrationPolicy
+	// TrustedProxies are the networks whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
+}
+
+// Services are the use cases and the few ports the handlers use; every
+// field is required.
+type Services struct {
+	// LogReview logs a viewing.
+	LogReview *application.LogReview
+	// GetDiary reads pages of the diary (API, HTML page, feed).
+	GetDiary *application.GetDiary
+	// History reads a film's viewings.
+	History *application.GetReviewHistory
+	// Register creates accounts.
+	Register *application.Register
+	// Login issues bearer tokens.
+	Login *application.Login
+	// Authenticate checks bearer tokens and sessions.
+	Authenticate *application.Authenticate
+	// SyncPoster fetches a film's poster on demand.
+	SyncPoster *application.SyncPoster
+	// Movies finds the movie whose poster is asked for.
+	Movies domain.MovieFinder
+	// Posters serves stored posters.
+	Posters domain.PosterStorage
+	// Ready reports whether the database answers (/readyz).
+	Ready func(ctx context.Context) error
+}
+
+// NewHandler returns the HTTP handler of every route: the JSON API, the
+// HTML pages and forms, the feed, posters and the machine endpoints.
+// metrics records every request and is served on /metrics; a nil logger
+// means slog.Default(), a nil now time.Now. A missing service is an error
+// wrapping domain.ErrValidation.
+func NewHandler(cfg Config, svc Services, metrics *Metrics, logger *slog.Logger, now func() time.Time) (http.Handler, error) {
+	var v domain.Validation
+	for name, missing := range map[string]bool{
+		"base_url": cfg.BaseURL == nil, "log_review": svc.LogReview == nil, "get_diary": svc.GetDiary == nil,
+		"history": svc.History == nil, "register": svc.Register == nil, "login": svc.Login == nil,
+		"authenticate": svc.Authenticate == nil, "sync_poster": svc.SyncPoster == nil, "movies": svc.Movies == nil,
+		"posters": svc.Posters == nil, "ready": svc.Ready == nil, "metrics": metrics == nil,
+	} {
+		if missing {
+			v.Add(name, "is required")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, fmt.Errorf("http handler: %w", err)
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	if now == nil {
+		now = time.Now
+	}
+	pages, err := html.New(html.Config{Title: cfg.DiaryTitle})
+	if err != nil {
+		return nil, err
+	}
+	s := &server{
+		cfg:      cfg,
+		svc:      svc,
+		logger:   logger,
+		now:      now,
+		metrics:  metrics,
+		limiter:  newIPLimiter(10, 10, now),
+		clientIP: clientIPs{trusted: cfg.TrustedProxies},
+		pages:    pages,
+		secure:   cfg.BaseURL.Scheme == "https",
+	}
+	return s.newEcho(), nil
+}
+
 // server holds what the HTTP handlers use: use cases, the few ports read
 // directly (posters), and the HTTP-only machinery.
 type server struct {
 	cfg    Config
+	svc    Services
 	logger *slog.Logger
 	now    func() time.Time
-
-	logReview    *application.LogReview
-	getDiary     *application.GetDiary
-	history      *application.GetReviewHistory
-	register     *application.Register
-	login        *application.Login
-	authenticate *application.Authenticate
-	syncPoster   *application.SyncPoster
-
-	movies  domain.MovieFinder
-	posters domain.PosterStorage
-	ready   func(context.Context) error
 
 	metrics  *Metrics
 	limiter  *ipLimiter
@@ -81,7 +155,7 @@ func (s *server) newEcho() *echo.Echo {
 func (s *server) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
-	if err := s.ready(ctx); err != nil {
+	if err := s.svc.Ready(ctx); err != nil {
 		s.logger.Warn("not ready", "error", err.Error())
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "the database is unreachable"})
 	}

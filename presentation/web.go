@@ -46,7 +46,7 @@ func (s *server) optionalSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ck, err := c.Cookie(sessionCookie)
 		if err == nil && ck.Value != "" {
-			user, err := s.authenticate.Handle(c.Request().Context(), ck.Value)
+			user, err := s.svc.Authenticate.Handle(c.Request().Context(), ck.Value)
 			if err == nil {
 				withUser(c, user)
 			} else if errors.Is(err, domain.ErrUnauthorized) {
@@ -126,7 +126,7 @@ func (s *server) showDiary(c echo.Context, status int, form html.LogForm, proble
 		return err
 	}
 	ctx := c.Request().Context()
-	res, err := s.getDiary.Handle(ctx, q)
+	res, err := s.svc.GetDiary.Handle(ctx, q)
 	if err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func (s *server) showDiary(c echo.Context, status int, form html.LogForm, proble
 	}
 	if q.MovieID != "" {
 		if id, err := domain.ParseMovieID(q.MovieID); err == nil {
-			if m, err := s.movies.MovieByID(ctx, id); err == nil {
+			if m, err := s.svc.Movies.MovieByID(ctx, id); err == nil {
 				view.FilterMovie = &m
 			}
 		}
@@ -201,7 +201,7 @@ func (s *server) authPage(c echo.Context, status int, page func(w io.Writer, v h
 
 func (s *server) loginSubmit(c echo.Context) error {
 	email, password := c.FormValue("email"), c.FormValue("password")
-	res, err := s.login.Handle(c.Request().Context(), application.LoginCommand{Email: email, Password: password})
+	res, err := s.svc.Login.Handle(c.Request().Context(), application.LoginCommand{Email: email, Password: password})
 	if err != nil {
 		if errors.Is(err, domain.ErrUnauthorized) || errors.Is(err, domain.ErrValidation) {
 			return s.authPage(c, http.StatusUnauthorized, s.pages.LoginPage, email, []string{"Invalid email or password."})
@@ -215,14 +215,14 @@ func (s *server) loginSubmit(c echo.Context) error {
 func (s *server) registerSubmit(c echo.Context) error {
 	email, password := c.FormValue("email"), c.FormValue("password")
 	ctx := c.Request().Context()
-	if _, err := s.register.Handle(ctx, application.RegisterCommand{Email: email, Password: password}); err != nil {
+	if _, err := s.svc.Register.Handle(ctx, application.RegisterCommand{Email: email, Password: password}); err != nil {
 		p := problemFor(registerError(err))
 		if p.Status >= 500 {
 			return err
 		}
 		return s.authPage(c, p.Status, s.pages.RegisterPage, email, problemMessages(p))
 	}
-	res, err := s.login.Handle(ctx, application.LoginCommand{Email: email, Password: password})
+	res, err := s.svc.Login.Handle(ctx, application.LoginCommand{Email: email, Password: password})
 	if err != nil {
 		return err
 	}
@@ -252,7 +252,7 @@ func (s *server) reviewSubmit(c echo.Context) error {
 	}
 	cmd, err := formCommand(user.ID, form)
 	if err == nil {
-		_, err = s.logReview.Handle(c.Request().Context(), cmd)
+		_, err = s.svc.LogReview.Handle(c.Request().Context(), cmd)
 	}
 	if err != nil {
 		p := problemFor(err)

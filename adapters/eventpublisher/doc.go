@@ -1,13 +1,17 @@
 // Package eventpublisher is moviediary's in-process event bus: a buffered
 // channel between the use cases that publish domain events and a single
-// worker that hands each event to every registered EventHandler in turn.
+// worker that hands each event to every registered delivery.Handler in
+// turn. Events are lost when the process dies; the outbox bus
+// (adapters/outbox) is the durable alternative.
 //
 // CreateEventChannel returns the two ends. ChannelPublisher implements
-// domain.EventPublisher; EventWorker.Run consumes events, logs each one
-// (top-level slog fields event, event_id, movie_id and, for review_logged,
-// review_id) and calls the handlers in registration order. A handler's
-// error or panic is logged at ERROR and neither stops the worker nor skips
-// the handlers after it.
+// domain.EventPublisher; EventWorker.Run consumes events and delivers each
+// through the shared delivery core (adapters/delivery): a delivery.Invoker
+// logs the event and calls the handlers in registration order — a
+// handler's error or panic is logged and neither stops the worker nor
+// skips the handlers after it — and Config.Retry, a delivery.RetryPolicy,
+// decides whether a failed event is tried again, after how long (the
+// worker waits in its own goroutine) or given up.
 //
 // # Shutdown protocol
 //
@@ -31,7 +35,4 @@
 //
 //	publisher.Close()
 //	<-runReturned // with its own shutdown deadline if it wants one
-//
-// Retry wraps a handler in an exponential-backoff retry decorator; it is
-// how the poster sync handler gets its 1s → 2s → 4s retries.
 package eventpublisher

@@ -2,8 +2,14 @@ module github.com/moviediary/moviediary/adapters/eventpublisher
 
 go 1.26
 
-require github.com/moviediary/moviediary/domain v0.0.0
+require (
+	github.com/moviediary/moviediary/adapters/delivery v0.0.0
+	github.com/moviediary/moviediary/domain v0.0.0
+)
 
 require github.com/google/uuid v1.6.0 // indirect
 
-replace github.com/moviediary/moviediary/domain => ../../domain
+replace (
+	github.com/moviediary/moviediary/adapters/delivery => ../delivery
+	github.com/moviediary/moviediary/domain => ../../domain
+)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/moviediary/moviediary/adapters/delivery"
 	"github.com/moviediary/moviediary/adapters/eventpublisher"
 	"github.com/moviediary/moviediary/domain"
 	"github.com/moviediary/moviediary/domain/porttest"
@@ -11,11 +12,11 @@ import (
 
 func TestChannelPublisher_PortContract(t *testing.T) {
 	porttest.TestEventPublisher(t, func(t *testing.T, deliver func(domain.Event)) domain.EventPublisher {
-		h := eventpublisher.HandlerFunc("deliver", func(_ context.Context, e domain.Event) error {
+		h := delivery.HandlerFunc("deliver", func(_ context.Context, e domain.Event) error {
 			deliver(e)
 			return nil
 		})
-		p, w := eventpublisher.CreateEventChannel(eventpublisher.DefaultConfig(), []eventpublisher.EventHandler{h},
+		p, w := eventpublisher.CreateEventChannel(eventpublisher.DefaultConfig(), []delivery.Handler{h},
 			eventpublisher.WithLogger(discardLogger()))
 		startWorker(t, context.Background(), p, w)
 		return p

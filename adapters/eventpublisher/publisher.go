@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/moviediary/moviediary/adapters/delivery"
 	"github.com/moviediary/moviediary/domain"
 )
 
@@ -35,26 +36,23 @@ var _ domain.EventPublisher = (*ChannelPublisher)(nil)
 
 // CreateEventChannel returns the two ends of a buffered channel of
 // cfg.ChannelBuffer events: the publisher the use cases get, and the worker
-// that calls handlers, in this order, for each event. Start the worker with
-// go worker.Run(ctx); see the package documentation for shutdown.
-func CreateEventChannel(cfg Config, handlers []EventHandler, opts ...Option) (*ChannelPublisher, *EventWorker) {
+// that calls handlers, in this order, for each event, retrying it by
+// cfg.Retry. Start the worker with go worker.Run(ctx); see the package
+// documentation for shutdown.
+func CreateEventChannel(cfg Config, handlers []delivery.Handler, opts ...Option) (*ChannelPublisher, *EventWorker) {
 	o := buildOptions(opts)
 	p := &ChannelPublisher{
 		ch:        make(chan domain.Event, cfg.buffer()),
 		done:      make(chan struct{}),
 		onPublish: o.onPublish,
 	}
-	hs := make([]EventHandler, 0, len(handlers))
-	for _, h := range handlers {
-		if h != nil {
-			hs = append(hs, h)
-		}
-	}
 	w := &EventWorker{
 		pub:          p,
-		handlers:     hs,
+		invoker:      delivery.NewInvoker(handlers, delivery.WithLogger(o.logger), delivery.WithHandledHook(o.onHandled)),
+		retry:        cfg.Retry,
 		logger:       o.logger,
-		onHandled:    o.onHandled,
+		onAttempt:    o.onAttempt,
+		sleep:        o.sleep,
 		drainTimeout: o.drainTimeout,
 	}
 	return p, w

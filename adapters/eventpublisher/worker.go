@@ -2,22 +2,25 @@ package eventpublisher
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"sync/atomic"
 	"time"
 
+	"github.com/moviediary/moviediary/adapters/delivery"
 	"github.com/moviediary/moviediary/domain"
 )
 
-// EventWorker is the consuming end of the channel: it logs each event and
-// calls every handler in registration order, one event at a time.
+// EventWorker is the consuming end of the channel: it delivers one event
+// at a time to every handler, through a delivery.Invoker, retrying each
+// event by its policy.
 type EventWorker struct {
 	pub          *ChannelPublisher
-	handlers     []EventHandler
+	invoker      *delivery.Invoker
+	retry        delivery.RetryPolicy
 	logger       *slog.Logger
-	onHandled    func(domain.EventName, string, error)
+	onAttempt    func(delivery.Attempt)
+	sleep        sleepFunc
 	drainTimeout time.Duration
 	running      atomic.Bool
 }
@@ -88,51 +91,24 @@ func (w *EventWorker) drain(ctx context.Context, first domain.Event) error {
 	}
 }
 
+// dispatch delivers e: attempts until the retry policy says success or
+// dead. Shutdown cancelling ctx during the wait before a retry gives the
+// event up (reason cancelled), logged once more at ERROR.
 func (w *EventWorker) dispatch(ctx context.Context, e domain.Event) {
-	name := e.EventName()
-	if w.logger.Enabled(ctx, slog.LevelInfo) {
-		w.logger.LogAttrs(ctx, slog.LevelInfo, "event", eventAttrs(e)...)
-	}
-	for _, h := range w.handlers {
-		err := callHandler(ctx, h, e)
-		if err != nil {
-			attrs := append(eventAttrs(e), slog.String("handler", h.Name()), slog.String("error", err.Error()))
-			var pe *PanicError
-			if errors.As(err, &pe) {
-				attrs = append(attrs, slog.String("stack", string(pe.Stack)))
-			}
-			w.logger.LogAttrs(ctx, slog.LevelError, "event handler failed", attrs...)
+	for n := 1; ; n++ {
+		a := w.retry.Decide(e, n, w.invoker.Invoke(ctx, e, n))
+		delivery.LogAttempt(ctx, w.logger, a)
+		if w.onAttempt != nil {
+			w.onAttempt(a)
 		}
-		if w.onHandled != nil {
-			w.onHandled(name, h.Name(), err)
+		if a.Outcome != delivery.OutcomeRetry {
+			return
+		}
+		if err := w.sleep(ctx, a.Delay); err != nil {
+			a.Outcome, a.Reason, a.Delay = delivery.OutcomeDead, delivery.ReasonCancelled, 0
+			a.Err = fmt.Errorf("%w (retry stopped: %w)", a.Err, err)
+			delivery.LogAttempt(ctx, w.logger, a)
+			return
 		}
 	}
-}
-
-// callHandler runs h, turning a panic into a *PanicError.
-func callHandler(ctx context.Context, h EventHandler, e domain.Event) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = &PanicError{Handler: h.Name(), Value: v, Stack: debug.Stack()}
-		}
-	}()
-	return h.Handle(ctx, e)
-}
-
-// eventAttrs returns the structured fields every event log line carries:
-// event, event_id, movie_id, and review_id for review_logged.
-func eventAttrs(e domain.Event) []slog.Attr {
-	attrs := make([]slog.Attr, 0, 7)
-	attrs = append(attrs,
-		slog.String("event", string(e.EventName())),
-		slog.String("event_id", e.EventID().String()),
-		slog.String("movie_id", e.MovieID().String()),
-	)
-	switch ev := e.(type) {
-	case domain.ReviewLogged:
-		attrs = append(attrs, slog.String("review_id", ev.ReviewID.String()))
-	case *domain.ReviewLogged:
-		attrs = append(attrs, slog.String("review_id", ev.ReviewID.String()))
-	}
-	return attrs
 }

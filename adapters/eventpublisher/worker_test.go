@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moviediary/moviediary/adapters/delivery"
 	"github.com/moviediary/moviediary/adapters/eventpublisher"
 	"github.com/moviediary/moviediary/domain"
 )
@@ -17,7 +18,7 @@ func TestWorker_SingleHandlerReceivesEvent(t *testing.T) {
 	t.Parallel()
 	h := newRecorder("one")
 	p, w := eventpublisher.CreateEventChannel(eventpublisher.Config{ChannelBuffer: 8},
-		[]eventpublisher.EventHandler{h}, eventpublisher.WithLogger(discardLogger()))
+		[]delivery.Handler{h}, eventpublisher.WithLogger(discardLogger()))
 	startWorker(t, context.Background(), p, w)
 
 	want := movieDiscovered(t)
@@ -37,8 +38,8 @@ func TestWorker_AllHandlersReceiveEachEventInRegistrationOrder(t *testing.T) {
 		order []string
 	)
 	seen := make(chan struct{}, 3)
-	mk := func(name string) eventpublisher.EventHandler {
-		return eventpublisher.HandlerFunc(name, func(context.Context, domain.Event) error {
+	mk := func(name string) delivery.Handler {
+		return delivery.HandlerFunc(name, func(context.Context, domain.Event) error {
 			mu.Lock()
 			order = append(order, name)
 			mu.Unlock()
@@ -47,7 +48,7 @@ func TestWorker_AllHandlersReceiveEachEventInRegistrationOrder(t *testing.T) {
 		})
 	}
 	p, w := eventpublisher.CreateEventChannel(eventpublisher.DefaultConfig(),
-		[]eventpublisher.EventHandler{mk("first"), mk("second"), nil, mk("third")},
+		[]delivery.Handler{mk("first"), mk("second"), nil, mk("third")},
 		eventpublisher.WithLogger(discardLogger()))
 	done := startWorker(t, context.Background(), p, w)
 
@@ -72,8 +73,8 @@ func TestWorker_FailingHandlerStopsNeitherWorkerNorLaterHandlers(t *testing.T) {
 	good := newRecorder("good")
 	var handled []string
 	var hmu sync.Mutex
-	p, w := eventpublisher.CreateEventChannel(eventpublisher.DefaultConfig(),
-		[]eventpublisher.EventHandler{failing, good},
+	p, w := eventpublisher.CreateEventChannel(eventpublisher.Config{Retry: delivery.RetryPolicy{MaxAttempts: 1}},
+		[]delivery.Handler{failing, good},
 		eventpublisher.WithLogger(discardLogger()),
 		eventpublisher.WithHandledHook(func(ev domain.EventName, handler string, err error) {
 			hmu.Lock()
@@ -103,9 +104,9 @@ func TestWorker_PanickingHandlerIsRecoveredAsError(t *testing.T) {
 	var logs logBuffer
 	after := newRecorder("after")
 	hookErr := make(chan error, 1)
-	p, w := eventpublisher.CreateEventChannel(eventpublisher.DefaultConfig(),
-		[]eventpublisher.EventHandler{
-			eventpublisher.HandlerFunc("panicky", func(context.Context, domain.Event) error { panic("kaboom") }),
+	p, w := eventpublisher.CreateEventChannel(eventpublisher.Config{Retry: delivery.RetryPolicy{MaxAttempts: 1}},
+		[]delivery.Handler{
+			delivery.HandlerFunc("panicky", func(context.Context, domain.Event) error { panic("kaboom") }),
 			after,
 		},
 		eventpublisher.WithLogger(jsonLogger(&logs)),
@@ -121,7 +122,7 @@ func TestWorker_PanickingHandlerIsRecoveredAsError(t *testing.T) {
 	}
 	after.waitFor(t, 1)
 	err := <-hookErr
-	var pe *eventpublisher.PanicError
+	var pe *delivery.PanicError
 	if !errors.As(err, &pe) || pe.Value != "kaboom" || pe.Handler != "panicky" || len(pe.Stack) == 0 {
 		t.Fatalf("handled hook got %#v, want a *PanicError for kaboom", err)
 	}
@@ -133,19 +134,19 @@ func TestWorker_PanickingHandlerIsRecoveredAsError(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 	failed := findRecords(logs.records(t), "event handler failed")
-	if len(failed) != 1 || failed[0]["level"] != "ERROR" || failed[0]["handler"] != "panicky" || failed[0]["stack"] == nil {
-		t.Fatalf("want one ERROR line for the panicky handler with its stack, got %v", failed)
+	if len(failed) != 1 || failed[0]["level"] != "WARN" || failed[0]["handler"] != "panicky" || failed[0]["stack"] == nil {
+		t.Fatalf("want one WARN line for the panicky handler with its stack, got %v", failed)
 	}
 }
 
 func TestPanicError_UnwrapsAnErrorValue(t *testing.T) {
 	t.Parallel()
 	cause := errors.New("cause")
-	pe := &eventpublisher.PanicError{Handler: "h", Value: cause}
+	pe := &delivery.PanicError{Handler: "h", Value: cause}
 	if !errors.Is(pe, cause) || !errors.Is(pe, domain.ErrInfrastructure) {
 		t.Fatalf("PanicError %v does not match its cause and ErrInfrastructure", pe)
 	}
-	if (&eventpublisher.PanicError{Value: 42}).Unwrap() != nil {
+	if (&delivery.PanicError{Value: 42}).Unwrap() != nil {
 		t.Fatal("a non-error panic value must unwrap to nil")
 	}
 }
@@ -153,11 +154,11 @@ func TestPanicError_UnwrapsAnErrorValue(t *testing.T) {
 func TestWorker_LogsEveryEventWithTopLevelFields(t *testing.T) {
 	t.Parallel()
 	var logs logBuffer
-	failing := eventpublisher.HandlerFunc("failing", func(context.Context, domain.Event) error {
+	failing := delivery.HandlerFunc("failing", func(context.Context, domain.Event) error {
 		return fmt.Errorf("no luck: %w", domain.ErrUnavailable)
 	})
-	p, w := eventpublisher.CreateEventChannel(eventpublisher.DefaultConfig(),
-		[]eventpublisher.EventHandler{failing}, eventpublisher.WithLogger(jsonLogger(&logs)))
+	p, w := eventpublisher.CreateEventChannel(eventpublisher.Config{Retry: delivery.RetryPolicy{MaxAttempts: 1}},
+		[]delivery.Handler{failing}, eventpublisher.WithLogger(jsonLogger(&logs)))
 	md, rl := movieDiscovered(t), reviewLogged(t)
 	for _, e := range []domain.Event{md, rl} {
 		if err := p.Publish(context.Background(), e); err != nil {
@@ -199,8 +200,8 @@ func TestWorker_LogsEveryEventWithTopLevelFields(t *testing.T) {
 		t.Fatalf("got %d failure lines, want 2", len(failed))
 	}
 	for _, f := range failed {
-		if f["level"] != "ERROR" || f["handler"] != "failing" || f["error"] != "no luck: upstream unavailable" {
-			t.Errorf("failure line %v lacks level ERROR, handler and error", f)
+		if f["level"] != "WARN" || f["handler"] != "failing" || f["error"] != "no luck: upstream unavailable" {
+			t.Errorf("failure line %v lacks level WARN, handler and error", f)
 		}
 	}
 }
@@ -209,7 +210,7 @@ func TestRun_PreservesPublicationOrder(t *testing.T) {
 	t.Parallel()
 	h := newRecorder("order")
 	p, w := eventpublisher.CreateEventChannel(eventpublisher.Config{ChannelBuffer: 4},
-		[]eventpublisher.EventHandler{h}, eventpublisher.WithLogger(discardLogger()))
+		[]delivery.Handler{h}, eventpublisher.WithLogger(discardLogger()))
 	startWorker(t, context.Background(), p, w)
 
 	const n = 200
@@ -233,7 +234,7 @@ func TestRun_DrainsBufferedEventsWhenPublisherCloses(t *testing.T) {
 	t.Parallel()
 	h := newRecorder("drain")
 	p, w := eventpublisher.CreateEventChannel(eventpublisher.Config{ChannelBuffer: 8},
-		[]eventpublisher.EventHandler{h}, eventpublisher.WithLogger(discardLogger()))
+		[]delivery.Handler{h}, eventpublisher.WithLogger(discardLogger()))
 	for range 5 {
 		if err := p.Publish(context.Background(), movieDiscovered(t)); err != nil {
 			t.Fatalf("Publish: %v", err)
@@ -266,13 +267,13 @@ func TestRun_CancelledContextDrainsWithUncancelledContext(t *testing.T) {
 			t.Parallel()
 			var deadlines []bool
 			h := newRecorder("drain")
-			deadline := eventpublisher.HandlerFunc("deadline", func(ctx context.Context, _ domain.Event) error {
+			deadline := delivery.HandlerFunc("deadline", func(ctx context.Context, _ domain.Event) error {
 				_, ok := ctx.Deadline()
 				deadlines = append(deadlines, ok)
 				return nil
 			})
 			p, w := eventpublisher.CreateEventChannel(eventpublisher.Config{ChannelBuffer: 8},
-				[]eventpublisher.EventHandler{h, deadline}, eventpublisher.WithLogger(discardLogger()),
+				[]delivery.Handler{h, deadline}, eventpublisher.WithLogger(discardLogger()),
 				eventpublisher.WithDrainTimeout(tt.drainTimeout))
 			for range 3 {
 				if err := p.Publish(context.Background(), movieDiscovered(t)); err != nil {
@@ -309,14 +310,14 @@ func TestRun_CancelWhileRunningStopsAndDrains(t *testing.T) {
 	release := make(chan struct{})
 	started := make(chan struct{}, 1)
 	var ctxErrs []error
-	blocking := eventpublisher.HandlerFunc("blocking", func(ctx context.Context, _ domain.Event) error {
+	blocking := delivery.HandlerFunc("blocking", func(ctx context.Context, _ domain.Event) error {
 		started <- struct{}{}
 		<-release
 		ctxErrs = append(ctxErrs, ctx.Err())
 		return nil
 	})
 	p, w := eventpublisher.CreateEventChannel(eventpublisher.Config{ChannelBuffer: 8},
-		[]eventpublisher.EventHandler{blocking}, eventpublisher.WithLogger(discardLogger()))
+		[]delivery.Handler{blocking}, eventpublisher.WithLogger(discardLogger()))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
@@ -383,12 +384,12 @@ func TestPublish_NilEventIsAValidationError(t *testing.T) {
 func TestPublish_ConcurrentWithCloseNeverPanicsOrLosesAcceptedEvents(t *testing.T) {
 	t.Parallel()
 	var handled atomic.Int64
-	counter := eventpublisher.HandlerFunc("count", func(context.Context, domain.Event) error {
+	counter := delivery.HandlerFunc("count", func(context.Context, domain.Event) error {
 		handled.Add(1)
 		return nil
 	})
 	p, w := eventpublisher.CreateEventChannel(eventpublisher.Config{ChannelBuffer: 2},
-		[]eventpublisher.EventHandler{counter}, eventpublisher.WithLogger(discardLogger()))
+		[]delivery.Handler{counter}, eventpublisher.WithLogger(discardLogger()))
 	done := make(chan error, 1)
 	go func() { done <- w.Run(context.Background()) }()
 
@@ -453,7 +454,7 @@ func TestPublish_BlockedPublishResumesWhenWorkerFreesSpace(t *testing.T) {
 	t.Parallel()
 	h := newRecorder("resume")
 	p, w := eventpublisher.CreateEventChannel(eventpublisher.Config{ChannelBuffer: 1},
-		[]eventpublisher.EventHandler{h}, eventpublisher.WithLogger(discardLogger()))
+		[]delivery.Handler{h}, eventpublisher.WithLogger(discardLogger()))
 	if err := p.Publish(context.Background(), movieDiscovered(t)); err != nil {
 		t.Fatalf("first Publish: %v", err)
 	}
@@ -470,7 +471,7 @@ func TestPublish_BlockedPublishFailsWhenPublisherCloses(t *testing.T) {
 	t.Parallel()
 	h := newRecorder("closed")
 	p, w := eventpublisher.CreateEventChannel(eventpublisher.Config{ChannelBuffer: 1},
-		[]eventpublisher.EventHandler{h}, eventpublisher.WithLogger(discardLogger()))
+		[]delivery.Handler{h}, eventpublisher.WithLogger(discardLogger()))
 	if err := p.Publish(context.Background(), movieDiscovered(t)); err != nil {
 		t.Fatalf("first Publish: %v", err)
 	}

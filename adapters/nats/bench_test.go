@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/moviediary/moviediary/adapters/eventpublisher"
+	"github.com/moviediary/moviediary/adapters/delivery"
 	"github.com/moviediary/moviediary/adapters/nats"
 	"github.com/moviediary/moviediary/domain"
 	"github.com/moviediary/moviediary/domain/porttest"
@@ -33,7 +33,7 @@ func BenchmarkNATSThroughput(b *testing.B) {
 			var handled atomic.Int64
 			done := make(chan struct{})
 			n := int64(b.N)
-			h := eventpublisher.HandlerFunc("noop", func(context.Context, domain.Event) error {
+			h := delivery.HandlerFunc("noop", func(context.Context, domain.Event) error {
 				if handled.Add(1) == n {
 					close(done)
 				}
@@ -46,7 +46,7 @@ func BenchmarkNATSThroughput(b *testing.B) {
 			for p := range publishers {
 				wg.Go(func() {
 					for i := p; i < len(events); i += publishers {
-						if err := sink.Deliver(context.Background(), events[i]); err != nil {
+						if err := sink.Deliver(context.Background(), events[i], 1); err != nil {
 							b.Error(err)
 							return
 						}
@@ -74,7 +74,7 @@ func BenchmarkNATSLatency(b *testing.B) {
 	bus := connect(b, cfg)
 	events := porttest.SampleEvents(b, b.N)
 	started := make(chan time.Time, 1)
-	h := eventpublisher.HandlerFunc("noop", func(context.Context, domain.Event) error {
+	h := delivery.HandlerFunc("noop", func(context.Context, domain.Event) error {
 		started <- time.Now()
 		return nil
 	})
@@ -84,7 +84,7 @@ func BenchmarkNATSLatency(b *testing.B) {
 	b.ResetTimer()
 	for _, e := range events {
 		t0 := time.Now()
-		if err := sink.Deliver(context.Background(), e); err != nil {
+		if err := sink.Deliver(context.Background(), e, 1); err != nil {
 			b.Fatal(err)
 		}
 		select {

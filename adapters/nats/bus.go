@@ -121,7 +121,7 @@ func (b *Bus) setup(ctx context.Context) error {
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 		FilterSubject: cfg.SubjectPrefix + ".>",
-		MaxDeliver:    cfg.MaxDeliver,
+		MaxDeliver:    cfg.Retry.Attempts(),
 		AckWait:       cfg.AckWait,
 		// No BackOff: see the package comment.
 	}

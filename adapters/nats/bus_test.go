@@ -10,7 +10,7 @@ import (
 	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/moviediary/moviediary/adapters/eventpublisher"
+	"github.com/moviediary/moviediary/adapters/delivery"
 	"github.com/moviediary/moviediary/adapters/nats"
 	"github.com/moviediary/moviediary/domain"
 	"github.com/moviediary/moviediary/domain/porttest"
@@ -19,7 +19,9 @@ import (
 // sinkPublisher publishes through a Sink, as an outbox relay would.
 type sinkPublisher struct{ s *nats.Sink }
 
-func (p sinkPublisher) Publish(ctx context.Context, e domain.Event) error { return p.s.Deliver(ctx, e) }
+func (p sinkPublisher) Publish(ctx context.Context, e domain.Event) error {
+	return p.s.Deliver(ctx, e, 1)
+}
 
 var _ domain.EventPublisher = sinkPublisher{}
 
@@ -31,7 +33,7 @@ func TestSinkAndConsumer_PortContract(t *testing.T) {
 	porttest.TestEventPublisher(t, func(t *testing.T, deliver func(domain.Event)) domain.EventPublisher {
 		cfg := testConfig(t, s.url(), 20*time.Millisecond, 4)
 		b := connect(t, cfg)
-		h := eventpublisher.HandlerFunc("deliver", func(_ context.Context, e domain.Event) error {
+		h := delivery.HandlerFunc("deliver", func(_ context.Context, e domain.Event) error {
 			deliver(e)
 			return nil
 		})
@@ -59,7 +61,7 @@ func TestOutage(t *testing.T) {
 	waitIdle(t, cfg)
 
 	s.stop()
-	err := b.Sink().Deliver(t.Context(), events[1])
+	err := b.Sink().Deliver(t.Context(), events[1], 1)
 	if !errors.Is(err, domain.ErrUnavailable) {
 		t.Fatalf("Deliver while NATS is down = %v, want ErrUnavailable", err)
 	}
@@ -67,7 +69,7 @@ func TestOutage(t *testing.T) {
 	s.start()
 	deadline := time.Now().Add(waitTimeout)
 	for {
-		err := b.Sink().Deliver(t.Context(), events[1])
+		err := b.Sink().Deliver(t.Context(), events[1], 1)
 		if err == nil {
 			break
 		}
@@ -112,8 +114,8 @@ func TestConnect(t *testing.T) {
 		for name, mutate := range map[string]func(*nats.Config){
 			"stream with a dot":     func(c *nats.Config) { c.Stream = "A.B" },
 			"wildcard prefix":       func(c *nats.Config) { c.SubjectPrefix = "moviediary.*" },
-			"negative max deliver":  func(c *nats.Config) { c.MaxDeliver = -1 },
-			"zero backoff entry":    func(c *nats.Config) { c.BackOff = []time.Duration{0} },
+			"negative max deliver":  func(c *nats.Config) { c.Retry.MaxAttempts = -1 },
+			"negative base delay":   func(c *nats.Config) { c.Retry.BaseDelay = -time.Second },
 			"ack wait under 1s":     func(c *nats.Config) { c.AckWait = time.Millisecond },
 			"empty subject segment": func(c *nats.Config) { c.DeadSubject = "a..b" },
 		} {
@@ -160,24 +162,4 @@ func TestConnect(t *testing.T) {
 			t.Fatal("Consume did not return after Close")
 		}
 	})
-}
-
-func TestBackOffSchedule(t *testing.T) {
-	t.Parallel()
-	got := nats.BackOffSchedule(time.Second, 4)
-	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}
-	if len(got) != len(want) {
-		t.Fatalf("BackOffSchedule(1s, 4) = %v, want %v", got, want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("BackOffSchedule(1s, 4) = %v, want %v", got, want)
-		}
-	}
-	if got := nats.BackOffSchedule(0, 4); got != nil {
-		t.Errorf("BackOffSchedule(0, 4) = %v, want nil", got)
-	}
-	if got := nats.BackOffSchedule(time.Second, 1); got != nil {
-		t.Errorf("BackOffSchedule(1s, 1) = %v, want nil", got)
-	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/moviediary/moviediary/adapters/delivery"
 	"github.com/moviediary/moviediary/domain"
 )
 
@@ -15,16 +16,14 @@ const (
 	DefaultSubjectPrefix   = "moviediary.events"
 	DefaultDurable         = "moviediary-handlers"
 	DefaultDeadSubject     = "moviediary.events.dead"
-	DefaultMaxDeliver      = 4
-	DefaultBaseDelay       = time.Second
-	DefaultAckWait         = 30 * time.Second
+	DefaultAckWait         = 6 * time.Second
 	DefaultDuplicateWindow = 2 * time.Minute
 	DefaultMaxAge          = 7 * 24 * time.Hour
 	DefaultPublishTimeout  = 5 * time.Second
 )
 
 // Config names the NATS server, stream and consumer and sets the retry
-// policy. Zero fields take the defaults above, except BackOff (see there).
+// policy. Zero fields take the defaults above, except Retry (see there).
 type Config struct {
 	// URL is the NATS server (default nats://127.0.0.1:4222); several
 	// comma-separated URLs name a cluster.
@@ -38,19 +37,17 @@ type Config struct {
 	// Durable is the name of the durable pull consumer that every consuming
 	// process shares (default moviediary-handlers).
 	Durable string
-	// MaxDeliver is how many times a message is delivered at most
-	// (default 4, that is 1 + POSTER_SYNC_MAX_RETRIES).
-	MaxDeliver int
-	// BackOff[n-1] is the wait after a failed delivery n before the next
-	// one (applied with NakWithDelay; see the package comment); the last
-	// entry serves for any later delivery. Build it with
-	// BackOffSchedule(base, MaxDeliver) for base·2^n. Empty means failed
-	// deliveries are redelivered at once (a base delay of 0). Every entry
-	// must be positive.
-	BackOff []time.Duration
+	// Retry is the one delivery policy every bus shares: the consumer's
+	// MaxDeliver is Retry.Attempts(), a failed delivery n is redelivered
+	// after Retry.Delay(n) (applied with NakWithDelay; see the package
+	// comment), and a permanent failure is given up at once. It is used
+	// as given; DefaultConfig sets delivery.DefaultRetryPolicy.
+	Retry delivery.RetryPolicy
 	// AckWait is how long a delivery may go unacknowledged before the
-	// server hands it out again (default 30s). Consume extends it while a
-	// handler runs, so it only matters when a consuming process dies.
+	// server hands it out again (default 6s). Consume extends it every
+	// third of it while a handler runs, so it only bounds how long the
+	// deliveries of a consuming process that died wait before another
+	// process gets them.
 	AckWait time.Duration
 	// DeadSubject receives a DeadAdvisory for every event given up
 	// (default moviediary.events.dead). Under SubjectPrefix, advisories are
@@ -67,16 +64,15 @@ type Config struct {
 	PublishTimeout time.Duration
 }
 
-// DefaultConfig returns the defaults with BackOffSchedule(1s, 4):
-// 1s, 2s, 4s — SPEC §5's poster sync policy.
+// DefaultConfig returns the defaults with delivery.DefaultRetryPolicy (4
+// deliveries, 1s, 2s and 4s apart): the poster sync's policy.
 func DefaultConfig() Config {
 	return Config{
 		URL:             DefaultURL,
 		Stream:          DefaultStream,
 		SubjectPrefix:   DefaultSubjectPrefix,
 		Durable:         DefaultDurable,
-		MaxDeliver:      DefaultMaxDeliver,
-		BackOff:         BackOffSchedule(DefaultBaseDelay, DefaultMaxDeliver),
+		Retry:           delivery.DefaultRetryPolicy(),
 		AckWait:         DefaultAckWait,
 		DeadSubject:     DefaultDeadSubject,
 		DuplicateWindow: DefaultDuplicateWindow,
@@ -85,18 +81,11 @@ func DefaultConfig() Config {
 	}
 }
 
-// BackOffSchedule returns base, 2·base, 4·base, … with maxDeliver−1
-// entries: the waits between maxDeliver deliveries. It returns nil when
-// base ≤ 0 or maxDeliver ≤ 1.
-func BackOffSchedule(base time.Duration, maxDeliver int) []time.Duration {
-	if base <= 0 || maxDeliver <= 1 {
-		return nil
-	}
-	out := make([]time.Duration, maxDeliver-1)
-	for i := range out {
-		out[i] = base << i
-	}
-	return out
+// Validate reports what Connect would refuse in cfg, defaults filled in:
+// an error wrapping domain.ErrValidation naming each bad field.
+func (c Config) Validate() error {
+	_, err := c.withDefaults()
+	return err
 }
 
 // withDefaults fills zero fields and validates the result; errors wrap
@@ -113,9 +102,6 @@ func (c Config) withDefaults() (Config, error) {
 	fill(&c.SubjectPrefix, def.SubjectPrefix)
 	fill(&c.Durable, def.Durable)
 	fill(&c.DeadSubject, def.DeadSubject)
-	if c.MaxDeliver == 0 {
-		c.MaxDeliver = def.MaxDeliver
-	}
 	if c.AckWait == 0 {
 		c.AckWait = def.AckWait
 	}
@@ -139,14 +125,8 @@ func (c Config) withDefaults() (Config, error) {
 			v.Add(field, fmt.Sprintf("must be a NATS subject without wildcards, got %q", s))
 		}
 	}
-	if c.MaxDeliver < 1 {
-		v.Add("max_deliver", fmt.Sprintf("must be 1 or more, got %d", c.MaxDeliver))
-	}
-	for _, d := range c.BackOff {
-		if d <= 0 {
-			v.Add("backoff", fmt.Sprintf("entries must be positive, got %v", d))
-			break
-		}
+	if err := c.Retry.Validate(); err != nil {
+		v.Add("retry", err.Error())
 	}
 	for field, d := range map[string]time.Duration{"duplicate_window": c.DuplicateWindow, "max_age": c.MaxAge, "publish_timeout": c.PublishTimeout} {
 		if d < 0 {
@@ -174,14 +154,6 @@ func validSubject(s string) bool {
 		}
 	}
 	return true
-}
-
-// retryDelay is the wait after failed delivery n (1-based).
-func (c Config) retryDelay(n int) time.Duration {
-	if len(c.BackOff) == 0 {
-		return 0
-	}
-	return c.BackOff[min(max(n-1, 0), len(c.BackOff)-1)]
 }
 
 // subject is where events called name are published.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -14,28 +13,13 @@ import (
 	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/moviediary/moviediary/adapters/eventpublisher"
+	"github.com/moviediary/moviediary/adapters/delivery"
 	"github.com/moviediary/moviediary/domain"
 )
 
 // DefaultConcurrency is how many messages Consume handles at once unless
 // WithConcurrency says otherwise.
 const DefaultConcurrency = 4
-
-// Outcome is how Consume settled one delivery.
-type Outcome string
-
-// Outcomes of a delivery.
-const (
-	// OutcomeAcked: every handler succeeded; the message is acknowledged.
-	OutcomeAcked Outcome = "acked"
-	// OutcomeRetry: a handler failed; the server redelivers after the
-	// backoff.
-	OutcomeRetry Outcome = "retry"
-	// OutcomeDead: the event was given up (permanent failure, last delivery
-	// failed, or undecodable) and a DeadAdvisory was published.
-	OutcomeDead Outcome = "dead"
-)
 
 // DeadAdvisory is the JSON published on Config.DeadSubject for every event
 // given up.
@@ -66,8 +50,7 @@ type ConsumeOption func(*consumeOptions)
 type consumeOptions struct {
 	concurrency  int
 	onHandled    func(domain.EventName, string, error)
-	onAttempt    func(domain.EventName, string, int, error)
-	onSettled    func(domain.EventName, int, Outcome)
+	onAttempt    func(delivery.Attempt)
 	drainTimeout time.Duration
 	pollWait     time.Duration
 }
@@ -81,26 +64,19 @@ func WithConcurrency(n int) ConsumeOption {
 }
 
 // WithHandledHook calls fn after each handler ran on a delivery, with its
-// error (nil on success; a recovered panic is an
-// *eventpublisher.PanicError) — the same signature as
-// eventpublisher.WithHandledHook. fn must be quick and safe for
-// concurrent use.
+// error (nil on success; a recovered panic is a *delivery.PanicError), as
+// on every bus. fn must be quick and safe for concurrent use.
 func WithHandledHook(fn func(event domain.EventName, handler string, err error)) ConsumeOption {
 	return func(o *consumeOptions) { o.onHandled = fn }
 }
 
-// WithAttemptHook calls fn after each handler ran on a delivery, with the
-// delivery's number (1-based, the server's count) and the handler's error —
-// the same signature as eventpublisher.WithAttemptHook, so a poster sync
-// attempt metric can hang on either bus.
-func WithAttemptHook(fn func(event domain.EventName, handler string, attempt int, err error)) ConsumeOption {
+// WithAttemptHook calls fn once per delivery with what Config.Retry made
+// of it (success: acknowledged; retry: redelivered after Attempt.Delay;
+// dead: terminated with an advisory), as the other buses report their
+// attempts, so the poster sync metrics hang on any bus alike. An event
+// that does not decode is reported dead with a nil Attempt.Event.
+func WithAttemptHook(fn func(delivery.Attempt)) ConsumeOption {
 	return func(o *consumeOptions) { o.onAttempt = fn }
-}
-
-// WithSettledHook calls fn once per delivery with the event's name, the
-// delivery's number and how it was settled.
-func WithSettledHook(fn func(event domain.EventName, attempt int, outcome Outcome)) ConsumeOption {
-	return func(o *consumeOptions) { o.onSettled = fn }
 }
 
 // WithDrainTimeout bounds the wait for in-flight handlers once Consume's
@@ -131,7 +107,7 @@ func WithDrainTimeout(d time.Duration) ConsumeOption {
 // Consume returns an error at once if handlers is empty or holds nil, and
 // an error wrapping domain.ErrUnavailable when the bus is closed under it.
 // Transient NATS errors are logged and retried.
-func (b *Bus) Consume(ctx context.Context, handlers []eventpublisher.EventHandler, opts ...ConsumeOption) error {
+func (b *Bus) Consume(ctx context.Context, handlers []delivery.Handler, opts ...ConsumeOption) error {
 	if len(handlers) == 0 {
 		return fmt.Errorf("nats: consume: %w", domain.FieldError{Field: "handlers", Rule: "at least one handler is required"})
 	}
@@ -146,6 +122,7 @@ func (b *Bus) Consume(ctx context.Context, handlers []eventpublisher.EventHandle
 			opt(&o)
 		}
 	}
+	inv := delivery.NewInvoker(handlers, delivery.WithLogger(b.logger), delivery.WithHandledHook(o.onHandled))
 	hctx, cancelHandlers := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelHandlers()
 	stopDrainTimer := context.AfterFunc(ctx, func() {
@@ -203,7 +180,7 @@ func (b *Bus) Consume(ctx context.Context, handlers []eventpublisher.EventHandle
 			got++
 			wg.Go(func() {
 				defer release(1)
-				b.handle(hctx, msg, handlers, &o)
+				b.handle(hctx, msg, inv, &o)
 			})
 		}
 		cancel()
@@ -226,7 +203,7 @@ func (b *Bus) fetchFailed(ctx context.Context, err error) (bool, error) {
 		return true, nil
 	}
 	b.logger.LogAttrs(ctx, slog.LevelWarn, "nats fetch failed", errAttr(err))
-	if eventpublisher.SleepContext(ctx, 250*time.Millisecond) != nil {
+	if delivery.Sleep(ctx, 250*time.Millisecond) != nil {
 		return true, nil
 	}
 	return false, nil
@@ -238,8 +215,9 @@ func benignFetchError(err error) bool {
 		errors.Is(err, context.Canceled) || errors.Is(err, natsgo.ErrTimeout)
 }
 
-// handle runs the handlers on one message and settles it.
-func (b *Bus) handle(ctx context.Context, msg jetstream.Msg, handlers []eventpublisher.EventHandler, o *consumeOptions) {
+// handle runs the handlers on one message and settles it as Config.Retry
+// decides.
+func (b *Bus) handle(ctx context.Context, msg jetstream.Msg, inv *delivery.Invoker, o *consumeOptions) {
 	md, err := msg.Metadata()
 	if err != nil {
 		b.logger.LogAttrs(ctx, slog.LevelError, "nats: message without JetStream metadata", slog.String("subject", msg.Subject()), errAttr(err))
@@ -250,75 +228,50 @@ func (b *Bus) handle(ctx context.Context, msg jetstream.Msg, handlers []eventpub
 		_ = msg.Ack()
 		return
 	}
-	attempt := int(md.NumDelivered)
+	n := int(md.NumDelivered)
 	name := domain.EventName(strings.TrimPrefix(msg.Subject(), b.cfg.SubjectPrefix+"."))
 	e, err := domain.UnmarshalEvent(name, msg.Data())
 	if err != nil {
 		adv := b.advisory(msg, md, err)
 		adv.Event, adv.EventID = string(name), msg.Headers().Get(jetstream.MsgIDHeader)
 		b.giveUp(ctx, msg, adv, nil)
-		if o.onSettled != nil {
-			o.onSettled(name, attempt, OutcomeDead)
+		if o.onAttempt != nil {
+			o.onAttempt(delivery.Attempt{Number: n, Err: err, Outcome: delivery.OutcomeDead, Reason: delivery.ReasonPermanent})
 		}
 		return
 	}
-	attrs := append(eventAttrs(e), slog.Int("attempt", attempt))
-	if b.logger.Enabled(ctx, slog.LevelInfo) {
-		b.logger.LogAttrs(ctx, slog.LevelInfo, "event", attrs...)
-	}
 
 	stopKeepAlive := keepAlive(msg, b.cfg.AckWait)
-	var failures []error
-	permanent := true
-	for _, h := range handlers {
-		err := callHandler(ctx, h, e)
-		if err != nil {
-			failures = append(failures, fmt.Errorf("%s: %w", h.Name(), err))
-			permanent = permanent && domain.IsPermanent(err)
-			la := append(attrs[:len(attrs):len(attrs)], slog.String("handler", h.Name()), errAttr(err))
-			var pe *eventpublisher.PanicError
-			if errors.As(err, &pe) {
-				la = append(la, slog.String("stack", string(pe.Stack)))
-			}
-			b.logger.LogAttrs(ctx, slog.LevelError, "event handler failed", la...)
-		}
-		if o.onHandled != nil {
-			o.onHandled(name, h.Name(), err)
-		}
-		if o.onAttempt != nil {
-			o.onAttempt(name, h.Name(), attempt, err)
-		}
-	}
+	a := b.cfg.Retry.Decide(e, n, inv.Invoke(ctx, e, n))
 	stopKeepAlive()
 
-	var outcome Outcome
-	switch {
-	case len(failures) == 0:
-		outcome = OutcomeAcked
+	streamSeq := slog.Uint64("stream_seq", md.Sequence.Stream)
+	switch a.Outcome {
+	case delivery.OutcomeSuccess:
 		if err := msg.Ack(); err != nil {
-			b.logger.LogAttrs(ctx, slog.LevelWarn, "nats ack failed; the event will be redelivered", append(attrs, errAttr(err))...)
+			b.logger.LogAttrs(ctx, slog.LevelWarn, "nats ack failed; the event will be redelivered",
+				append(delivery.EventAttrs(e), slog.Int("attempt", n), errAttr(err))...)
 		}
-	case permanent || attempt >= b.cfg.MaxDeliver:
-		outcome = OutcomeDead
-		adv := b.advisory(msg, md, errors.Join(failures...))
+	case delivery.OutcomeDead:
+		adv := b.advisory(msg, md, a.Err)
 		adv.Event, adv.EventID, adv.MovieID = string(name), e.EventID().String(), e.MovieID().String()
-		b.giveUp(ctx, msg, adv, attrs)
+		delivery.LogAttempt(ctx, b.logger, a, streamSeq, slog.String("dead_subject", b.cfg.DeadSubject))
+		b.giveUp(ctx, msg, adv, delivery.EventAttrs(e))
 	default:
-		outcome = OutcomeRetry
-		delay := b.cfg.retryDelay(attempt)
-		if delay > 0 {
-			err = msg.NakWithDelay(delay)
+		var settleErr error
+		if a.Delay > 0 {
+			settleErr = msg.NakWithDelay(a.Delay)
 		} else {
-			err = msg.Nak()
+			settleErr = msg.Nak()
 		}
-		la := append(attrs, slog.Duration("retry_in", delay))
-		if err != nil {
-			la = append(la, slog.String("settle_error", err.Error()))
+		extra := []slog.Attr{streamSeq}
+		if settleErr != nil {
+			extra = append(extra, slog.String("settle_error", settleErr.Error()))
 		}
-		b.logger.LogAttrs(ctx, slog.LevelWarn, "event will be redelivered", la...)
+		delivery.LogAttempt(ctx, b.logger, a, extra...)
 	}
-	if o.onSettled != nil {
-		o.onSettled(name, attempt, outcome)
+	if o.onAttempt != nil {
+		o.onAttempt(a)
 	}
 }
 
@@ -352,8 +305,10 @@ func (b *Bus) giveUp(ctx context.Context, msg jetstream.Msg, adv DeadAdvisory, a
 	}
 	if err != nil {
 		la = append(la, slog.String("advisory_error", err.Error()))
+		b.logger.LogAttrs(ctx, slog.LevelError, "event dead; publishing its advisory failed", la...)
+	} else {
+		b.logger.LogAttrs(ctx, slog.LevelInfo, "event dead: advisory published", la...)
 	}
-	b.logger.LogAttrs(ctx, slog.LevelError, "event dead", la...)
 	// A plain Term: servers before 2.10 do not understand a reason and
 	// would leave the message pending; the reason is in the advisory.
 	if err := msg.Term(); err != nil {
@@ -395,33 +350,4 @@ func keepAlive(msg jetstream.Msg, deadline time.Duration) func() {
 		close(done)
 		wg.Wait()
 	}
-}
-
-// callHandler runs h, turning a panic into an *eventpublisher.PanicError.
-func callHandler(ctx context.Context, h eventpublisher.EventHandler, e domain.Event) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = &eventpublisher.PanicError{Handler: h.Name(), Value: v, Stack: debug.Stack()}
-		}
-	}()
-	return h.Handle(ctx, e)
-}
-
-// eventAttrs returns the fields every event log line carries, as the
-// in-process EventWorker logs them: event, event_id, movie_id, and
-// review_id for review_logged.
-func eventAttrs(e domain.Event) []slog.Attr {
-	attrs := make([]slog.Attr, 0, 8)
-	attrs = append(attrs,
-		slog.String("event", string(e.EventName())),
-		slog.String("event_id", e.EventID().String()),
-		slog.String("movie_id", e.MovieID().String()),
-	)
-	switch ev := e.(type) {
-	case domain.ReviewLogged:
-		attrs = append(attrs, slog.String("review_id", ev.ReviewID.String()))
-	case *domain.ReviewLogged:
-		attrs = append(attrs, slog.String("review_id", ev.ReviewID.String()))
-	}
-	return attrs
 }

@@ -12,7 +12,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/moviediary/moviediary/adapters/eventpublisher"
+	"github.com/moviediary/moviediary/adapters/delivery"
 	"github.com/moviediary/moviediary/adapters/nats"
 	"github.com/moviediary/moviediary/domain"
 	natsgo "github.com/nats-io/nats.go"
@@ -58,7 +58,7 @@ func deliverySuite(t *testing.T, url string) {
 		deliver(t, b.Sink(), e)
 		got := first.waitCalls(t, 1)[0].event
 		second.waitCalls(t, 1)
-		if s := waitSettled(t, settled); s.outcome != nats.OutcomeAcked || s.attempt != 1 || s.event != e.EventName() {
+		if s := waitSettled(t, settled); s.outcome != delivery.OutcomeSuccess || s.attempt != 1 || s.event != e.EventName() {
 			t.Fatalf("settled %+v, want %s acked on attempt 1", s, e.EventName())
 		}
 		order = append(order, <-orderCh, <-orderCh)
@@ -110,7 +110,7 @@ func deliverySuite(t *testing.T, url string) {
 		e := sampleEvents(t, 1)[0]
 		deliver(t, b.Sink(), e)
 		calls := h.waitCalls(t, 3)
-		for i, want := range []nats.Outcome{nats.OutcomeRetry, nats.OutcomeRetry, nats.OutcomeAcked} {
+		for i, want := range []delivery.Outcome{delivery.OutcomeRetry, delivery.OutcomeRetry, delivery.OutcomeSuccess} {
 			if s := waitSettled(t, settled); s.attempt != i+1 || s.outcome != want {
 				t.Fatalf("delivery %d settled %+v, want attempt %d %s", i+1, s, i+1, want)
 			}
@@ -128,7 +128,7 @@ func deliverySuite(t *testing.T, url string) {
 			t.Errorf("unexpected dead advisory %s", m.Data)
 		}
 		// Timings are reported, never asserted.
-		t.Logf("gaps between deliveries: %v, %v (backoff %v)", calls[1].at.Sub(calls[0].at), calls[2].at.Sub(calls[1].at), cfg.BackOff)
+		t.Logf("gaps between deliveries: %v, %v (backoff %v)", calls[1].at.Sub(calls[0].at), calls[2].at.Sub(calls[1].at), cfg.Retry)
 	})
 
 	t.Run("always failing: MaxDeliver deliveries then a dead advisory", func(t *testing.T) {
@@ -149,7 +149,7 @@ func deliverySuite(t *testing.T, url string) {
 		if _, err := domain.UnmarshalEvent(domain.EventName(adv.Event), adv.Payload); err != nil {
 			t.Errorf("advisory payload does not decode: %v", err)
 		}
-		for i, want := range []nats.Outcome{nats.OutcomeRetry, nats.OutcomeRetry, nats.OutcomeDead} {
+		for i, want := range []delivery.Outcome{delivery.OutcomeRetry, delivery.OutcomeRetry, delivery.OutcomeDead} {
 			if s := waitSettled(t, settled); s.attempt != i+1 || s.outcome != want {
 				t.Fatalf("delivery %d settled %+v, want attempt %d %s", i+1, s, i+1, want)
 			}
@@ -176,7 +176,7 @@ func deliverySuite(t *testing.T, url string) {
 		if adv.EventID != e.EventID().String() || adv.Attempts != 1 || !strings.Contains(adv.Error, perm.Error()) {
 			t.Errorf("advisory %+v, want %v after 1 attempt with %q", adv, e.EventID(), perm)
 		}
-		if s := waitSettled(t, settled); s.outcome != nats.OutcomeDead || s.attempt != 1 {
+		if s := waitSettled(t, settled); s.outcome != delivery.OutcomeDead || s.attempt != 1 {
 			t.Errorf("settled %+v, want dead on attempt 1", s)
 		}
 		waitIdle(t, cfg)
@@ -189,7 +189,7 @@ func deliverySuite(t *testing.T, url string) {
 		t.Parallel()
 		cfg := testConfig(t, url, 20*time.Millisecond, 2)
 		b := connect(t, cfg)
-		h := eventpublisher.HandlerFunc("panicky", func(context.Context, domain.Event) error { panic("boom") })
+		h := delivery.HandlerFunc("panicky", func(context.Context, domain.Event) error { panic("boom") })
 		var handled []error
 		hook, settled := settledHook()
 		dead := subscribeDead(t, cfg)
@@ -205,7 +205,7 @@ func deliverySuite(t *testing.T, url string) {
 			handled = append(handled, <-handledCh)
 		}
 		for _, err := range handled {
-			var pe *eventpublisher.PanicError
+			var pe *delivery.PanicError
 			if !errors.As(err, &pe) || pe.Handler != "panicky" {
 				t.Errorf("handled hook got %v, want a PanicError of panicky", err)
 			}
@@ -257,11 +257,11 @@ func deliverySuite(t *testing.T, url string) {
 		if c := h.waitCalls(t, 1)[0]; c.event.EventID() != events[1].EventID() {
 			t.Fatalf("second call got %v, want the other event", c.event.EventID())
 		}
-		if s := waitSettled(t, settled); s.outcome != nats.OutcomeAcked || s.event != events[1].EventName() {
+		if s := waitSettled(t, settled); s.outcome != delivery.OutcomeSuccess || s.event != events[1].EventName() {
 			t.Fatalf("settled %+v while the first event hangs, want the second acked", s)
 		}
 		close(release)
-		if s := waitSettled(t, settled); s.outcome != nats.OutcomeAcked || s.event != events[0].EventName() {
+		if s := waitSettled(t, settled); s.outcome != delivery.OutcomeSuccess || s.event != events[0].EventName() {
 			t.Fatalf("settled %+v, want the released event acked", s)
 		}
 		waitIdle(t, cfg)
@@ -291,7 +291,7 @@ func deliverySuite(t *testing.T, url string) {
 		if adv.Event != "review_logged" || adv.EventID != "bad-1" || adv.Attempts != 1 || adv.Error == "" {
 			t.Errorf("advisory %+v, want review_logged bad-1 after 1 attempt with the decode error", adv)
 		}
-		if s := waitSettled(t, settled); s.outcome != nats.OutcomeDead {
+		if s := waitSettled(t, settled); s.outcome != delivery.OutcomeDead {
 			t.Errorf("settled %+v, want dead", s)
 		}
 		waitIdle(t, cfg)

@@ -16,17 +16,18 @@
 //
 //   - The consumer side, Bus.Consume, pulls from a durable consumer shared
 //     by every process that consumes, decodes each message, runs every
-//     handler in order and acknowledges the message only when all of them
-//     succeeded.
+//     handler in order through the shared delivery.Invoker and
+//     acknowledges the message only when all of them succeeded.
 //
 // # Retries
 //
-// The durable consumer has MaxDeliver (deliveries at most) and AckWait (how
-// long a delivery may go unacknowledged). A handler failure worth retrying
-// is answered with NakWithDelay(BackOff[n-1]), n being the delivery's
-// number from the message's metadata (NumDelivered), so the server
-// redelivers base, 2·base, 4·base, … after the failures with
-// BackOffSchedule.
+// Config.Retry, the delivery.RetryPolicy every bus shares, decides each
+// delivery's fate. The durable consumer has MaxDeliver =
+// Retry.Attempts() and AckWait (how long a delivery may go
+// unacknowledged). A failure the policy retries is answered with
+// NakWithDelay(Retry.Delay(n)), n being the delivery's number from the
+// message's metadata (NumDelivered), so the server redelivers base,
+// 2·base, 4·base, … after the failures.
 //
 // The schedule is deliberately not the consumer's own BackOff setting. In
 // nats-server that setting is the acknowledgement deadline of each delivery
@@ -39,10 +40,11 @@
 // whose handlers had succeeded. With a generous AckWait instead, and
 // InProgress every third of it while a handler runs, a slow handler is
 // never handed a duplicate, and a process that dies mid-delivery has its
-// message redelivered AckWait later.
+// message redelivered at most AckWait (6s by default) after its last
+// InProgress.
 //
-// A permanent failure (domain.IsPermanent on every failing handler's
-// error), a failure of the last permitted delivery, or a message that does
+// A permanent failure (on every failing handler's error), a failure of the
+// last permitted delivery, or a message that does
 // not decode is terminated (Term) and a DeadAdvisory is published on
 // Config.DeadSubject. Delivery is at-least-once: handlers must be
 // idempotent.

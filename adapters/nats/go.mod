@@ -3,7 +3,7 @@ module github.com/moviediary/moviediary/adapters/nats
 go 1.26.0
 
 require (
-	github.com/moviediary/moviediary/adapters/eventpublisher v0.0.0
+	github.com/moviediary/moviediary/adapters/delivery v0.0.0
 	github.com/moviediary/moviediary/domain v0.0.0
 	github.com/nats-io/nats-server/v2 v2.15.2
 	github.com/nats-io/nats.go v1.55.0
@@ -24,6 +24,6 @@ require (
 )
 
 replace (
-	github.com/moviediary/moviediary/adapters/eventpublisher => ../eventpublisher
+	github.com/moviediary/moviediary/adapters/delivery => ../delivery
 	github.com/moviediary/moviediary/domain => ../../domain
 )

@@ -17,7 +17,7 @@ import (
 	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/moviediary/moviediary/adapters/eventpublisher"
+	"github.com/moviediary/moviediary/adapters/delivery"
 	"github.com/moviediary/moviediary/adapters/nats"
 	"github.com/moviediary/moviediary/domain"
 	"github.com/moviediary/moviediary/domain/porttest"
@@ -118,8 +118,7 @@ func testConfig(t testing.TB, url string, base time.Duration, maxDeliver int) na
 		SubjectPrefix:  "mdtest." + tag,
 		Durable:        "handlers",
 		DeadSubject:    "mdtest." + tag + ".dead",
-		MaxDeliver:     maxDeliver,
-		BackOff:        nats.BackOffSchedule(base, maxDeliver),
+		Retry:          delivery.RetryPolicy{MaxAttempts: maxDeliver, BaseDelay: base},
 		PublishTimeout: 2 * time.Second,
 	}
 	t.Cleanup(func() {
@@ -153,7 +152,7 @@ func connect(t testing.TB, cfg nats.Config, opts ...nats.Option) *nats.Bus {
 }
 
 // consume runs b.Consume until cleanup, then waits for it to return.
-func consume(t testing.TB, b *nats.Bus, handlers []eventpublisher.EventHandler, opts ...nats.ConsumeOption) {
+func consume(t testing.TB, b *nats.Bus, handlers []delivery.Handler, opts ...nats.ConsumeOption) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -253,14 +252,18 @@ func (r *recorder) waitCalls(t *testing.T, n int) []call {
 type settlement struct {
 	event   domain.EventName
 	attempt int
-	outcome nats.Outcome
+	outcome delivery.Outcome
 }
 
-// settledHook returns a WithSettledHook option and the channel it feeds.
+// settledHook returns a WithAttemptHook option and the channel it feeds.
 func settledHook() (nats.ConsumeOption, <-chan settlement) {
 	ch := make(chan settlement, 1024)
-	return nats.WithSettledHook(func(e domain.EventName, attempt int, o nats.Outcome) {
-		ch <- settlement{e, attempt, o}
+	return nats.WithAttemptHook(func(a delivery.Attempt) {
+		var name domain.EventName
+		if a.Event != nil {
+			name = a.Event.EventName()
+		}
+		ch <- settlement{name, a.Number, a.Outcome}
 	}), ch
 }
 
@@ -351,9 +354,9 @@ func sampleEvents(t *testing.T, n int) []domain.Event { return porttest.SampleEv
 
 func deliver(t *testing.T, s *nats.Sink, e domain.Event) {
 	t.Helper()
-	if err := s.Deliver(t.Context(), e); err != nil {
+	if err := s.Deliver(t.Context(), e, 1); err != nil {
 		t.Fatalf("Deliver(%s %v): %v", e.EventName(), e.EventID(), err)
 	}
 }
 
-func handlers(hs ...eventpublisher.EventHandler) []eventpublisher.EventHandler { return hs }
+func handlers(hs ...delivery.Handler) []delivery.Handler { return hs }

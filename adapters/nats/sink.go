@@ -8,6 +8,7 @@ import (
 	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/moviediary/moviediary/adapters/delivery"
 	"github.com/moviediary/moviediary/domain"
 )
 
@@ -31,7 +32,9 @@ func (b *Bus) Sink() *Sink { return &Sink{b: b} }
 // without storing the event again. While NATS is unreachable, or when the
 // acknowledgement does not come, the error wraps domain.ErrUnavailable; an
 // event that cannot be encoded wraps domain.ErrInfrastructure.
-func (s *Sink) Deliver(ctx context.Context, e domain.Event) error {
+// The attempt number plays no part: every publication carries the same
+// message ID.
+func (s *Sink) Deliver(ctx context.Context, e domain.Event, _ int) error {
 	b := s.b
 	name := e.EventName()
 	payload, err := domain.MarshalEvent(e)
@@ -56,7 +59,7 @@ func (s *Sink) Deliver(ctx context.Context, e domain.Event) error {
 	}
 	if ack.Duplicate && b.logger.Enabled(ctx, slog.LevelDebug) {
 		b.logger.LogAttrs(ctx, slog.LevelDebug, "nats: duplicate event dropped by the stream",
-			append(eventAttrs(e), slog.Uint64("stream_seq", ack.Sequence))...)
+			append(delivery.EventAttrs(e), slog.Uint64("stream_seq", ack.Sequence))...)
 	}
 	return nil
 }

@@ -2,25 +2,24 @@ package outbox
 
 import (
 	"fmt"
-	"math"
 	"time"
 
+	"github.com/moviediary/moviediary/adapters/delivery"
 	"github.com/moviediary/moviediary/domain"
 )
 
 // Defaults of Config; a zero field means its default.
 const (
-	// DefaultMaxAttempts is the seed's poster sync policy: one attempt and
-	// three retries.
-	DefaultMaxAttempts = 4
-	// DefaultBaseDelay is the wait after the first failed attempt.
-	DefaultBaseDelay = time.Second
 	// DefaultConcurrency is how many events are handled at once.
 	DefaultConcurrency = 4
-	// DefaultLease is how long a claim holds an event. It must outlast a
-	// normal delivery: a poster sync is bounded by the OMDb timeout (10s)
-	// plus the poster download timeout (30s).
-	DefaultLease = time.Minute
+	// DefaultLease is how long a claim holds an event without renewal. The
+	// dispatcher renews the claims of its running deliveries every third
+	// of it, so it bounds how long the claims of a process that died keep
+	// their events from everyone else, not how long a delivery may run.
+	DefaultLease = 6 * time.Second
+	// DefaultDeliveryTimeout bounds one delivery: a poster sync is bounded
+	// by the OMDb timeout (10s) plus the poster download timeout (30s).
+	DefaultDeliveryTimeout = time.Minute
 	// DefaultPollInterval is the fallback wake-up when no Notify comes.
 	DefaultPollInterval = 500 * time.Millisecond
 	// DefaultShutdownTimeout bounds the wait for deliveries in flight when
@@ -30,26 +29,27 @@ const (
 
 // Config is the delivery policy of a Dispatcher.
 type Config struct {
-	// MaxAttempts is how many deliveries an event gets before it is parked
-	// as dead; zero means DefaultMaxAttempts.
-	MaxAttempts int
-	// BaseDelay is the wait after the first failed attempt; attempt k+1
-	// comes BaseDelay·2^(k-1) after attempt k failed. Zero means
-	// DefaultBaseDelay; a negative value means no wait at all.
-	BaseDelay time.Duration
-	// MaxDelay caps the wait between attempts, so an event retried many
-	// times (a relay to a message broker during its outage, with a large
-	// MaxAttempts) is tried again at least every MaxDelay. Zero means no
-	// cap.
-	MaxDelay time.Duration
+	// Retry decides, after each failed attempt, whether the event is due
+	// again (and when) or parked as dead. It is used as given: its zero
+	// value means delivery.DefaultMaxAttempts attempts with no wait;
+	// DefaultConfig sets delivery.DefaultRetryPolicy (1s → 2s → 4s).
+	Retry delivery.RetryPolicy
 	// Concurrency bounds the deliveries in flight; zero means
 	// DefaultConcurrency.
 	Concurrency int
 	// BatchSize bounds one claim; zero means Concurrency. A claim never
 	// asks for more than the free slots.
 	BatchSize int
-	// Lease is how long a claim holds an event; zero means DefaultLease.
+	// Lease is how long a claim holds an event unless renewed; zero means
+	// DefaultLease. The dispatcher renews its deliveries' claims every
+	// Lease/3, so a live process keeps its events however long they take,
+	// and the events of a process that died are claimable again at most
+	// Lease after its last renewal.
 	Lease time.Duration
+	// DeliveryTimeout bounds one delivery; a delivery that overruns is
+	// cancelled, and its attempt fails and is retried. Zero means
+	// DefaultDeliveryTimeout.
+	DeliveryTimeout time.Duration
 	// PollInterval is the longest sleep between claims; zero means
 	// DefaultPollInterval.
 	PollInterval time.Duration
@@ -63,15 +63,16 @@ type Config struct {
 	DrainOnStop bool
 }
 
-// DefaultConfig returns the defaults: 4 attempts 1s·2^n apart, 4 at once,
-// a 1-minute lease, a 500ms poll.
+// DefaultConfig returns the defaults: delivery.DefaultRetryPolicy, 4 at
+// once, a 6-second lease renewed every 2 seconds, deliveries bounded to a
+// minute, a 500ms poll.
 func DefaultConfig() Config {
 	return Config{
-		MaxAttempts:     DefaultMaxAttempts,
-		BaseDelay:       DefaultBaseDelay,
+		Retry:           delivery.DefaultRetryPolicy(),
 		Concurrency:     DefaultConcurrency,
 		BatchSize:       DefaultConcurrency,
 		Lease:           DefaultLease,
+		DeliveryTimeout: DefaultDeliveryTimeout,
 		PollInterval:    DefaultPollInterval,
 		ShutdownTimeout: DefaultShutdownTimeout,
 	}
@@ -80,38 +81,26 @@ func DefaultConfig() Config {
 // withDefaults fills zero fields and rejects negative ones.
 func (c Config) withDefaults() (Config, error) {
 	var v domain.Validation
-	if c.MaxAttempts < 0 {
-		v.Add("max_attempts", "must be 1 or more")
+	if err := c.Retry.Validate(); err != nil {
+		v.Add("retry", err.Error())
 	}
-	if c.MaxDelay < 0 {
-		v.Add("max_delay", "must not be negative")
-	}
-	if c.Concurrency < 0 {
-		v.Add("concurrency", "must be 1 or more")
-	}
-	if c.BatchSize < 0 {
-		v.Add("batch_size", "must be 1 or more")
-	}
-	if c.Lease < 0 {
-		v.Add("lease", "must be positive")
-	}
-	if c.PollInterval < 0 {
-		v.Add("poll_interval", "must be positive")
-	}
-	if c.ShutdownTimeout < 0 {
-		v.Add("shutdown_timeout", "must be positive")
+	for _, f := range []struct {
+		name string
+		bad  bool
+	}{
+		{"concurrency", c.Concurrency < 0},
+		{"batch_size", c.BatchSize < 0},
+		{"lease", c.Lease < 0 || c.Lease > 0 && c.Lease < 3*time.Millisecond},
+		{"delivery_timeout", c.DeliveryTimeout < 0},
+		{"poll_interval", c.PollInterval < 0},
+		{"shutdown_timeout", c.ShutdownTimeout < 0},
+	} {
+		if f.bad {
+			v.Add(f.name, "must be positive")
+		}
 	}
 	if err := v.Err(); err != nil {
 		return Config{}, fmt.Errorf("outbox: config: %w", err)
-	}
-	if c.MaxAttempts == 0 {
-		c.MaxAttempts = DefaultMaxAttempts
-	}
-	switch {
-	case c.BaseDelay == 0:
-		c.BaseDelay = DefaultBaseDelay
-	case c.BaseDelay < 0:
-		c.BaseDelay = 0
 	}
 	if c.Concurrency == 0 {
 		c.Concurrency = DefaultConcurrency
@@ -119,49 +108,18 @@ func (c Config) withDefaults() (Config, error) {
 	if c.BatchSize == 0 || c.BatchSize > c.Concurrency {
 		c.BatchSize = c.Concurrency
 	}
-	if c.Lease == 0 {
-		c.Lease = DefaultLease
+	fill := func(d *time.Duration, def time.Duration) {
+		if *d == 0 {
+			*d = def
+		}
 	}
-	if c.PollInterval == 0 {
-		c.PollInterval = DefaultPollInterval
-	}
-	if c.ShutdownTimeout == 0 {
-		c.ShutdownTimeout = DefaultShutdownTimeout
-	}
+	fill(&c.Lease, DefaultLease)
+	fill(&c.DeliveryTimeout, DefaultDeliveryTimeout)
+	fill(&c.PollInterval, DefaultPollInterval)
+	fill(&c.ShutdownTimeout, DefaultShutdownTimeout)
 	return c, nil
 }
 
-// HandlerTimeout is how long one delivery may run under this
-// configuration: the lease less a margin (a tenth of it, at most 5s), so a
-// delivery is cancelled before another dispatcher could claim its event.
-func (c Config) HandlerTimeout() time.Duration {
-	lease := c.Lease
-	if lease <= 0 {
-		lease = DefaultLease
-	}
-	margin := min(lease/10, 5*time.Second)
-	return lease - margin
-}
-
-// retryDelay is the wait after failed attempt k: Backoff, capped at
-// MaxDelay when one is set.
-func (c Config) retryDelay(attempt int) time.Duration {
-	d := Backoff(c.BaseDelay, attempt)
-	if c.MaxDelay > 0 {
-		d = min(d, c.MaxDelay)
-	}
-	return d
-}
-
-// Backoff returns the wait after failed attempt k (1-based): base·2^(k-1),
-// saturating instead of overflowing.
-func Backoff(base time.Duration, attempt int) time.Duration {
-	n := attempt - 1
-	if base <= 0 || n < 0 {
-		return max(base, 0)
-	}
-	if n >= 62 || base > time.Duration(math.MaxInt64>>uint(n)) {
-		return time.Duration(math.MaxInt64)
-	}
-	return base << uint(n)
-}
+// renewEvery is how often running deliveries' claims are renewed: a third
+// of the lease, so two renewals may fail before a lease lapses.
+func (c Config) renewEvery() time.Duration { return c.Lease / 3 }

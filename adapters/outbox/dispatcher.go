@@ -11,16 +11,17 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/moviediary/moviediary/adapters/eventpublisher"
+	"github.com/moviediary/moviediary/adapters/delivery"
 	"github.com/moviediary/moviediary/domain"
 )
 
-// Sink receives the events a Dispatcher delivers. Deliver returns nil once
-// the event was fully handled; an error makes the dispatcher retry it (or
-// park it as dead when the error is permanent). Deliver must be safe for
-// concurrent use and idempotent: an event may be delivered more than once.
+// Sink receives the events a Dispatcher delivers. Deliver makes attempt
+// number attempt (from 1) at e and returns nil once the event was fully
+// handled; an error makes the dispatcher retry it or park it as dead, as
+// its retry policy decides. Deliver must be safe for concurrent use and
+// idempotent: an event may be delivered more than once.
 type Sink interface {
-	Deliver(ctx context.Context, e domain.Event) error
+	Deliver(ctx context.Context, e domain.Event, attempt int) error
 }
 
 // ErrInterrupted is wrapped by the failure recorded for a delivery that
@@ -42,13 +43,13 @@ type Dispatcher struct {
 	notify  chan struct{}
 	running atomic.Bool
 
-	mu  sync.Mutex
-	due []time.Time // retry times this dispatcher scheduled, ascending
+	mu   sync.Mutex
+	due  []time.Time                 // retry times this dispatcher scheduled, ascending
+	held map[domain.EventID]struct{} // claims of the deliveries running now
 }
 
 // New returns a Dispatcher of store's events to sink; zero fields of cfg
-// take their defaults. Options: WithLogger, WithClock, WithAfter,
-// WithAttemptHook. A nil store or sink, or a negative field, is an error
+// take their defaults. Options: WithLogger, WithAttemptHook. A nil store or sink, or a negative field, is an error
 // wrapping domain.ErrValidation.
 func New(store domain.Outbox, sink Sink, cfg Config, opts ...Option) (*Dispatcher, error) {
 	if store == nil || sink == nil {
@@ -58,7 +59,14 @@ func New(store domain.Outbox, sink Sink, cfg Config, opts ...Option) (*Dispatche
 	if err != nil {
 		return nil, err
 	}
-	return &Dispatcher{store: store, sink: sink, cfg: cfg, o: buildOptions(opts), notify: make(chan struct{}, 1)}, nil
+	return &Dispatcher{
+		store:  store,
+		sink:   sink,
+		cfg:    cfg,
+		o:      buildOptions(opts),
+		notify: make(chan struct{}, 1),
+		held:   make(map[domain.EventID]struct{}),
+	}, nil
 }
 
 // Config returns the configuration in effect, defaults filled in.
@@ -95,12 +103,20 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		inflight atomic.Int64
 		stopping atomic.Bool
 	)
+	// The claims of running deliveries are renewed until the last one
+	// ended, shutdown included.
+	renewing, stopRenewing := context.WithCancel(context.WithoutCancel(ctx))
+	renewed := make(chan struct{})
+	go func() { defer close(renewed); d.renewClaims(renewing) }()
+	defer func() { stopRenewing(); <-renewed }()
 	start := func(ev domain.OutboxEvent) {
 		inflight.Add(1)
 		wg.Add(1)
+		d.hold(ev.Event.EventID(), true)
 		go func() {
 			defer wg.Done()
 			d.deliver(deliveries, ev, &stopping)
+			d.hold(ev.Event.EventID(), false)
 			inflight.Add(-1)
 			d.Notify() // a slot is free, and a retry time may have changed
 		}()
@@ -243,105 +259,111 @@ func (d *Dispatcher) forgetDue(now time.Time) {
 	d.due = d.due[i:]
 }
 
-// deliver makes one attempt at ev and records its outcome.
+// hold records that a claim is held by a running delivery (or no more).
+func (d *Dispatcher) hold(id domain.EventID, held bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if held {
+		d.held[id] = struct{}{}
+	} else {
+		delete(d.held, id)
+	}
+}
+
+// renewClaims renews the claims of the running deliveries every third of
+// the lease until ctx ends, so a live dispatcher keeps its events however
+// long a delivery takes while a dead one's lapse within a lease. A failed
+// renewal is logged once per failing streak; if renewals keep failing
+// until a lease lapses, another dispatcher may deliver that event too
+// (at-least-once).
+func (d *Dispatcher) renewClaims(ctx context.Context) {
+	t := time.NewTicker(d.cfg.renewEvery())
+	defer t.Stop()
+	failing := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		d.mu.Lock()
+		ids := make([]domain.EventID, 0, len(d.held))
+		for id := range d.held {
+			ids = append(ids, id)
+		}
+		d.mu.Unlock()
+		if len(ids) == 0 {
+			continue
+		}
+		rctx, cancel := context.WithTimeout(ctx, d.cfg.renewEvery())
+		err := d.store.ExtendClaims(rctx, ids, d.o.now(), d.cfg.Lease)
+		cancel()
+		switch {
+		case err != nil && ctx.Err() == nil && !failing:
+			failing = true
+			d.o.logger.LogAttrs(ctx, slog.LevelWarn, "renewing outbox claims failed; retrying",
+				slog.Int("events", len(ids)), slog.String("error", err.Error()))
+		case err == nil && failing:
+			failing = false
+			d.o.logger.LogAttrs(ctx, slog.LevelInfo, "renewing outbox claims works again")
+		}
+	}
+}
+
+// deliver makes one attempt at ev and records what the retry policy made
+// of it.
 func (d *Dispatcher) deliver(ctx context.Context, ev domain.OutboxEvent, stopping *atomic.Bool) {
-	attempt := ev.Attempts + 1
-	hctx, cancel := context.WithTimeout(ctx, d.cfg.HandlerTimeout())
-	err := d.callSink(hctx, ev.Event)
+	n := ev.Attempts + 1
+	hctx, cancel := context.WithTimeout(ctx, d.cfg.DeliveryTimeout)
+	err := d.callSink(hctx, ev.Event, n)
 	cancel()
 
-	a := Attempt{Event: ev.Event, Number: attempt, Err: err}
+	a := d.cfg.Retry.Decide(ev.Event, n, err)
+	if err != nil && stopping.Load() && ctx.Err() != nil {
+		// Shutdown cut the attempt short: not the handler's fault, so it
+		// never kills the event; it is due again at once.
+		a.Outcome, a.Reason, a.Delay = delivery.OutcomeRetry, delivery.ReasonInterrupted, 0
+		a.Err = fmt.Errorf("%w: %w", ErrInterrupted, err)
+	}
 	now := d.o.now()
 	sctx, cancelStore := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	defer cancelStore()
 	id := ev.Event.EventID()
 	var storeErr error
-	switch {
-	case err == nil:
-		a.Outcome = OutcomeSuccess
+	switch a.Outcome {
+	case delivery.OutcomeSuccess:
 		storeErr = d.store.CompleteEvent(sctx, id)
-	case stopping.Load() && ctx.Err() != nil:
-		// Shutdown cut the attempt short: not the handler's fault, so it
-		// never kills the event; it is due again at once.
-		a.Outcome, a.Next, a.Interrupted = OutcomeRetry, now, true
-		a.Err = fmt.Errorf("%w: %w", ErrInterrupted, err)
-		storeErr = d.store.FailEvent(sctx, id, a.Err.Error(), now, false)
-	case domain.IsPermanent(err), attempt >= d.cfg.MaxAttempts:
-		a.Outcome = OutcomeDead
-		storeErr = d.store.FailEvent(sctx, id, err.Error(), now, true)
+	case delivery.OutcomeDead:
+		storeErr = d.store.FailEvent(sctx, id, a.Err.Error(), now, true)
 	default:
-		a.Outcome = OutcomeRetry
-		a.Next = now.Add(d.cfg.retryDelay(attempt))
-		storeErr = d.store.FailEvent(sctx, id, err.Error(), a.Next, false)
-		if storeErr == nil {
-			d.rememberDue(a.Next)
+		next := now.Add(a.Delay)
+		storeErr = d.store.FailEvent(sctx, id, a.Err.Error(), next, false)
+		if storeErr == nil && a.Delay > 0 {
+			d.rememberDue(next)
 		}
 	}
-	d.logAttempt(sctx, a, storeErr)
+	if storeErr != nil {
+		// The event stays leased; it is delivered again once the lease
+		// runs out (at-least-once).
+		attrs := append(delivery.EventAttrs(a.Event),
+			slog.Int("attempt", a.Number),
+			slog.String("outcome", string(a.Outcome)),
+			slog.String("error", storeErr.Error()))
+		d.o.logger.LogAttrs(sctx, slog.LevelError, "recording an outbox delivery failed; the event will be delivered again after its lease", attrs...)
+	} else {
+		delivery.LogAttempt(sctx, d.o.logger, a)
+	}
 	if d.o.onAttempt != nil {
 		d.o.onAttempt(a)
 	}
 }
 
 // callSink runs the sink, turning a panic into an error.
-func (d *Dispatcher) callSink(ctx context.Context, e domain.Event) (err error) {
+func (d *Dispatcher) callSink(ctx context.Context, e domain.Event, n int) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			err = &eventpublisher.PanicError{Handler: "sink", Value: v, Stack: debug.Stack()}
+			err = &delivery.PanicError{Handler: "sink", Value: v, Stack: debug.Stack()}
 		}
 	}()
-	return d.sink.Deliver(ctx, e)
-}
-
-func (d *Dispatcher) logAttempt(ctx context.Context, a Attempt, storeErr error) {
-	log := d.o.logger
-	if storeErr != nil {
-		// The event stays leased; it is delivered again once the lease
-		// runs out (at-least-once).
-		attrs := append(eventAttrs(a.Event),
-			slog.Int("attempt", a.Number),
-			slog.String("outcome", string(a.Outcome)),
-			slog.String("error", storeErr.Error()))
-		log.LogAttrs(ctx, slog.LevelError, "recording an outbox delivery failed; the event will be delivered again after its lease", attrs...)
-		return
-	}
-	switch a.Outcome {
-	case OutcomeRetry:
-		if log.Enabled(ctx, slog.LevelWarn) {
-			attrs := append(eventAttrs(a.Event),
-				slog.Int("attempt", a.Number),
-				slog.Duration("retry_in", a.Next.Sub(d.o.now()).Round(time.Millisecond)),
-				slog.Bool("interrupted", a.Interrupted),
-				slog.String("error", a.Err.Error()))
-			log.LogAttrs(ctx, slog.LevelWarn, "event delivery failed, retrying", attrs...)
-		}
-	case OutcomeDead:
-		reason := "exhausted"
-		if domain.IsPermanent(a.Err) {
-			reason = "permanent"
-		}
-		attrs := append(eventAttrs(a.Event),
-			slog.Int("attempts", a.Number),
-			slog.String("reason", reason),
-			slog.String("error", a.Err.Error()))
-		log.LogAttrs(ctx, slog.LevelError, "event delivery gave up; the event is dead until requeued", attrs...)
-	}
-}
-
-// eventAttrs returns the structured fields every event log line carries:
-// event, event_id, movie_id, and review_id for review_logged.
-func eventAttrs(e domain.Event) []slog.Attr {
-	attrs := make([]slog.Attr, 0, 8)
-	attrs = append(attrs,
-		slog.String("event", string(e.EventName())),
-		slog.String("event_id", e.EventID().String()),
-		slog.String("movie_id", e.MovieID().String()),
-	)
-	switch ev := e.(type) {
-	case domain.ReviewLogged:
-		attrs = append(attrs, slog.String("review_id", ev.ReviewID.String()))
-	case *domain.ReviewLogged:
-		attrs = append(attrs, slog.String("review_id", ev.ReviewID.String()))
-	}
-	return attrs
+	return d.sink.Deliver(ctx, e, n)
 }

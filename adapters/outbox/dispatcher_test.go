@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moviediary/moviediary/adapters/delivery"
 	"github.com/moviediary/moviediary/adapters/outbox"
 	"github.com/moviediary/moviediary/domain"
 )
@@ -19,9 +21,9 @@ import (
 // newDispatcher builds a dispatcher on s with the fake clock and timers
 // that never fire, so only Notify wakes it; the attempts it records go to
 // the returned channel.
-func newDispatcher(t *testing.T, s *store, sink outbox.Sink, cfg outbox.Config, clock *fakeClock, opts ...outbox.Option) (*outbox.Dispatcher, <-chan outbox.Attempt, *after) {
+func newDispatcher(t *testing.T, s *store, sink outbox.Sink, cfg outbox.Config, clock *fakeClock, opts ...outbox.Option) (*outbox.Dispatcher, <-chan delivery.Attempt, *after) {
 	t.Helper()
-	attempts := make(chan outbox.Attempt, 100)
+	attempts := make(chan delivery.Attempt, 100)
 	a := &after{}
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = time.Hour
@@ -30,7 +32,7 @@ func newDispatcher(t *testing.T, s *store, sink outbox.Sink, cfg outbox.Config, 
 		outbox.WithLogger(discard()),
 		outbox.WithClock(clock.Now),
 		outbox.WithAfter(a.After),
-		outbox.WithAttemptHook(func(at outbox.Attempt) { attempts <- at }),
+		outbox.WithAttemptHook(func(at delivery.Attempt) { attempts <- at }),
 	}, opts...)
 	d, err := outbox.New(s.spy, sink, cfg, opts...)
 	if err != nil {
@@ -41,13 +43,13 @@ func newDispatcher(t *testing.T, s *store, sink outbox.Sink, cfg outbox.Config, 
 
 // receiveAttempts collects n attempts in the order of their numbers (the
 // hook of one attempt may run after the next attempt started).
-func receiveAttempts(t *testing.T, ch <-chan outbox.Attempt, n int) []outbox.Attempt {
+func receiveAttempts(t *testing.T, ch <-chan delivery.Attempt, n int) []delivery.Attempt {
 	t.Helper()
-	out := make([]outbox.Attempt, 0, n)
+	out := make([]delivery.Attempt, 0, n)
 	for range n {
 		out = append(out, receive(t, "attempt", ch))
 	}
-	slices.SortFunc(out, func(a, b outbox.Attempt) int { return a.Number - b.Number })
+	slices.SortFunc(out, func(a, b delivery.Attempt) int { return a.Number - b.Number })
 	return out
 }
 
@@ -66,7 +68,7 @@ func TestSuccessCompletesTheEvent(t *testing.T) {
 		t.Fatalf("completed %s, want %s", id, ids[0])
 	}
 	a := receive(t, "the attempt", attempts)
-	if a.Outcome != outbox.OutcomeSuccess || a.Number != 1 || a.Err != nil {
+	if a.Outcome != delivery.OutcomeSuccess || a.Number != 1 || a.Err != nil {
 		t.Errorf("attempt = %+v, want success #1", a)
 	}
 	if e, _ := got.Load().(domain.Event); e == nil || e.EventID() != ids[0] || e.EventName() != domain.EventReviewLogged {
@@ -90,7 +92,7 @@ func TestFailFailSucceedBacksOffExponentially(t *testing.T) {
 	})
 	clock := newClock(clockStart)
 	const base = 10 * time.Second
-	d, attempts, timers := newDispatcher(t, s, sink, outbox.Config{BaseDelay: base}, clock)
+	d, attempts, timers := newDispatcher(t, s, sink, outbox.Config{Retry: delivery.RetryPolicy{BaseDelay: base}}, clock)
 	start(t, d)
 
 	f1 := receive(t, "first failure", s.spy.fails)
@@ -135,7 +137,7 @@ func TestAlwaysFailingEventDiesAfterMaxAttempts(t *testing.T) {
 		return fmt.Errorf("boom %d: %w", calls.Add(1), domain.ErrUnavailable)
 	})
 	clock := newClock(clockStart)
-	d, attempts, _ := newDispatcher(t, s, sink, outbox.Config{MaxAttempts: 4, BaseDelay: time.Second}, clock)
+	d, attempts, _ := newDispatcher(t, s, sink, outbox.Config{Retry: delivery.RetryPolicy{MaxAttempts: 4, BaseDelay: time.Second}}, clock)
 	start(t, d)
 
 	wantNext := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}
@@ -154,9 +156,9 @@ func TestAlwaysFailingEventDiesAfterMaxAttempts(t *testing.T) {
 		}
 	}
 	for i, a := range receiveAttempts(t, attempts, 4) {
-		want := outbox.OutcomeRetry
+		want := delivery.OutcomeRetry
 		if i == 3 {
-			want = outbox.OutcomeDead
+			want = delivery.OutcomeDead
 		}
 		if a.Number != i+1 || a.Outcome != want {
 			t.Errorf("attempt %d = #%d %s, want %s", i+1, a.Number, a.Outcome, want)
@@ -189,7 +191,7 @@ func TestMaxDelayCapsTheBackoff(t *testing.T) {
 		return nil
 	})
 	clock := newClock(clockStart)
-	cfg := outbox.Config{MaxAttempts: 1000, BaseDelay: time.Second, MaxDelay: 3 * time.Second}
+	cfg := outbox.Config{Retry: delivery.RetryPolicy{MaxAttempts: 1000, BaseDelay: time.Second, MaxDelay: 3 * time.Second}}
 	d, attempts, _ := newDispatcher(t, s, sink, cfg, clock)
 	start(t, d)
 
@@ -204,7 +206,7 @@ func TestMaxDelayCapsTheBackoff(t *testing.T) {
 	}
 	receive(t, "CompleteEvent", s.spy.completes)
 	got := receiveAttempts(t, attempts, 6)
-	if last := got[5]; last.Number != 6 || last.Outcome != outbox.OutcomeSuccess {
+	if last := got[5]; last.Number != 6 || last.Outcome != delivery.OutcomeSuccess {
 		t.Errorf("last attempt = #%d %s, want #6 success", last.Number, last.Outcome)
 	}
 }
@@ -218,13 +220,13 @@ func TestPermanentErrorDiesAtOnce(t *testing.T) {
 		calls.Add(1)
 		return fmt.Errorf("poster host answered 404: %w", domain.ErrNotFound)
 	})
-	d, attempts, _ := newDispatcher(t, s, sink, outbox.Config{MaxAttempts: 4}, newClock(clockStart))
+	d, attempts, _ := newDispatcher(t, s, sink, outbox.Config{Retry: delivery.RetryPolicy{MaxAttempts: 4}}, newClock(clockStart))
 	start(t, d)
 	f := receive(t, "FailEvent", s.spy.fails)
 	if !f.Dead || !strings.Contains(f.Failure, "404") {
 		t.Fatalf("FailEvent = %+v, want dead with the 404", f)
 	}
-	if a := receive(t, "attempt", attempts); a.Number != 1 || a.Outcome != outbox.OutcomeDead || !errors.Is(a.Err, domain.ErrNotFound) {
+	if a := receive(t, "attempt", attempts); a.Number != 1 || a.Outcome != delivery.OutcomeDead || !errors.Is(a.Err, domain.ErrNotFound) {
 		t.Errorf("attempt = %+v, want #1 dead", a)
 	}
 	dead, err := s.spy.DeadEvents(context.Background(), 10)
@@ -375,7 +377,7 @@ func TestShutdownIsBounded(t *testing.T) {
 		return ctx.Err()
 	})
 	clock := newClock(clockStart)
-	d, attempts, _ := newDispatcher(t, s, sink, outbox.Config{ShutdownTimeout: 20 * time.Millisecond, MaxAttempts: 1}, clock)
+	d, attempts, _ := newDispatcher(t, s, sink, outbox.Config{ShutdownTimeout: 20 * time.Millisecond, Retry: delivery.RetryPolicy{MaxAttempts: 1}}, clock)
 	r := start(t, d)
 	receive(t, "the delivery to start", started)
 	r.stop(t)
@@ -383,7 +385,7 @@ func TestShutdownIsBounded(t *testing.T) {
 	if f.ID != ids[0] || f.Dead || !f.Next.Equal(clock.Now()) || !strings.Contains(f.Failure, outbox.ErrInterrupted.Error()) {
 		t.Errorf("FailEvent = %+v, want interrupted, due now, not dead even at MaxAttempts 1", f)
 	}
-	if a := receive(t, "attempt", attempts); !a.Interrupted || a.Outcome != outbox.OutcomeRetry {
+	if a := receive(t, "attempt", attempts); a.Reason != delivery.ReasonInterrupted || a.Outcome != delivery.OutcomeRetry {
 		t.Errorf("attempt = %+v, want an interrupted retry", a)
 	}
 	if n := s.pending(t); n != 1 {
@@ -421,7 +423,7 @@ func TestDrainOnStop(t *testing.T) {
 	}
 }
 
-func TestHandlerTimeoutBelowLease(t *testing.T) {
+func TestDeliveryTimeoutBoundsADelivery(t *testing.T) {
 	t.Parallel()
 	s := newStore()
 	s.logViewings(t, 1)
@@ -431,15 +433,52 @@ func TestHandlerTimeoutBelowLease(t *testing.T) {
 		deadline.Store(time.Until(dl))
 		return nil
 	})
-	d, _, _ := newDispatcher(t, s, sink, outbox.Config{Lease: time.Hour}, newClock(clockStart))
+	d, _, _ := newDispatcher(t, s, sink, outbox.Config{Lease: time.Second, DeliveryTimeout: time.Hour}, newClock(clockStart))
 	start(t, d)
 	receive(t, "CompleteEvent", s.spy.completes)
 	left, _ := deadline.Load().(time.Duration)
-	if left <= 0 || left > time.Hour-5*time.Second {
-		t.Errorf("delivery deadline %v away, want within the lease less its 5s margin", left)
+	if left <= time.Hour-time.Minute || left > time.Hour {
+		t.Errorf("delivery deadline %v away, want the delivery timeout (1h), not the lease", left)
 	}
-	if got := d.Config().HandlerTimeout(); got != time.Hour-5*time.Second {
-		t.Errorf("HandlerTimeout = %v", got)
+}
+
+// TestRunningDeliveriesKeepTheirClaims: a delivery that runs many leases
+// long keeps its event — the dispatcher renews the claim — so no other
+// claimer gets it meanwhile; once the delivery is over nothing renews it.
+func TestRunningDeliveriesKeepTheirClaims(t *testing.T) {
+	t.Parallel()
+	s := newStore()
+	s.logViewings(t, 1)
+	const lease = 60 * time.Millisecond
+	started, release := make(chan struct{}), make(chan struct{})
+	sink := sinkFunc(func(ctx context.Context, e domain.Event) error {
+		close(started)
+		<-release
+		return fmt.Errorf("still down: %w", domain.ErrUnavailable)
+	})
+	d, err := outbox.New(s.spy, sink, outbox.Config{Lease: lease, PollInterval: time.Hour,
+		Retry: delivery.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Hour}}, outbox.WithLogger(discard()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, d)
+	receive(t, "delivery start", started)
+	other := s.repo.Outbox()
+	for deadline := time.Now().Add(10 * lease); time.Now().Before(deadline); {
+		got, err := other.ClaimEvents(context.Background(), time.Now(), 10, lease)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 0 {
+			close(release)
+			t.Fatalf("another claimer got %d events while the delivery ran, %v after it began", len(got), time.Until(deadline)+10*lease)
+		}
+		time.Sleep(lease / 6) // polling another claimer, as a second process would
+	}
+	close(release)
+	receive(t, "FailEvent", s.spy.fails)
+	if n := s.pending(t); n != 1 {
+		t.Errorf("pending = %d, want the failed event still pending", n)
 	}
 }
 
@@ -483,38 +522,20 @@ func TestNewRefusesBadArguments(t *testing.T) {
 		"nil sink":         func() (*outbox.Dispatcher, error) { return outbox.New(s.spy, nil, outbox.Config{}) },
 		"negative lease":   func() (*outbox.Dispatcher, error) { return outbox.New(s.spy, sink, outbox.Config{Lease: -1}) },
 		"negative workers": func() (*outbox.Dispatcher, error) { return outbox.New(s.spy, sink, outbox.Config{Concurrency: -1}) },
-		"negative cap":     func() (*outbox.Dispatcher, error) { return outbox.New(s.spy, sink, outbox.Config{MaxDelay: -1}) },
+		"negative cap": func() (*outbox.Dispatcher, error) {
+			return outbox.New(s.spy, sink, outbox.Config{Retry: delivery.RetryPolicy{MaxDelay: -1}})
+		},
 	} {
 		if _, err := build(); !errors.Is(err, domain.ErrValidation) {
 			t.Errorf("%s: err = %v, want a validation error", name, err)
 		}
 	}
-	d, err := outbox.New(s.spy, sink, outbox.Config{})
+	d, err := outbox.New(s.spy, sink, outbox.Config{Retry: delivery.DefaultRetryPolicy()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := d.Config(), outbox.DefaultConfig(); got != want {
+	if got, want := d.Config(), outbox.DefaultConfig(); !reflect.DeepEqual(got, want) {
 		t.Errorf("defaults = %+v, want %+v", got, want)
-	}
-}
-
-func TestBackoff(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		base    time.Duration
-		attempt int
-		want    time.Duration
-	}{
-		{time.Second, 1, time.Second},
-		{time.Second, 2, 2 * time.Second},
-		{time.Second, 3, 4 * time.Second},
-		{10 * time.Millisecond, 4, 80 * time.Millisecond},
-		{0, 3, 0},
-		{time.Hour, 80, time.Duration(1<<63 - 1)},
-	} {
-		if got := outbox.Backoff(tc.base, tc.attempt); got != tc.want {
-			t.Errorf("Backoff(%v, %d) = %v, want %v", tc.base, tc.attempt, got, tc.want)
-		}
 	}
 }
 

@@ -8,27 +8,27 @@
 // Run claims up to Config.BatchSize due events at a time, never holding
 // more than Config.Concurrency at once, and handles each on its own
 // goroutine: a slow or hanging handler occupies one slot and never delays
-// the other events. For each delivery (attempt k, counted from 1):
+// the other events. After each delivery (attempt k, counted from 1) the
+// dispatcher asks Config.Retry — the one delivery.RetryPolicy every bus
+// shares — what became of it:
 //
 //   - success → CompleteEvent;
-//   - a permanent error (domain.IsPermanent) → the event is parked as dead
-//     at once;
-//   - another error with k < MaxAttempts → FailEvent, due again
-//     BaseDelay·2^(k-1) later (1s, 2s, 4s with the defaults), never
-//     more than Config.MaxDelay when one is set;
-//   - another error with k = MaxAttempts → dead, with that error.
+//   - retry → FailEvent, due again after the policy's delay (1s, 2s, 4s
+//     with the poster sync's policy; capped by its MaxDelay);
+//   - dead (a permanent error, or the last attempt failed) → FailEvent
+//     parks it until `moviediary events retry` requeues it.
 //
 // # Leases
 //
-// A claim leases the event for Config.Lease; while the lease holds no
-// other dispatcher (in this process or another) claims it. The port has no
-// way to renew a lease, so the dispatcher sizes it instead: each delivery
-// runs with a context that expires a margin before its lease does
-// (HandlerTimeout), so a handler that overruns is cancelled — its attempt
-// fails and is retried — rather than handled twice at once. Choose a Lease
-// longer than the slowest normal delivery. A dispatcher that crashes
-// leaves its claimed events leased: another claims them when the lease
-// runs out, which bounds the delay a crash adds.
+// A claim leases the event for Config.Lease (6s by default); while the
+// lease holds no other dispatcher, in this process or another, claims it.
+// The dispatcher renews the claims of its running deliveries every third
+// of the lease (domain.Outbox.ExtendClaims), so a live process keeps an
+// event however long its delivery takes — a 40-second poster download is
+// never taken over — while the events of a process that died are
+// claimable again at most one lease after its last renewal. Each delivery
+// is bounded by Config.DeliveryTimeout; one that overruns is cancelled and
+// its attempt fails.
 //
 // # Wake-ups
 //
@@ -49,8 +49,8 @@
 //
 // # Sinks
 //
-// LocalSink runs every eventpublisher.EventHandler in order, as the
-// channel bus's EventWorker does; other sinks (a message broker relay)
+// LocalSink runs every delivery.Handler in order through the shared
+// delivery.Invoker, as the channel bus and the NATS consumer do; other sinks (a message broker relay)
 // implement Sink. Notifier is the domain.EventPublisher use cases get in
 // outbox mode: the events are already stored with the data, so Publish
 // only wakes the dispatcher.

@@ -102,7 +102,7 @@ func (s *spyOutbox) FailEvent(ctx context.Context, id domain.EventID, failure st
 // sinkFunc adapts a function to outbox.Sink.
 type sinkFunc func(ctx context.Context, e domain.Event) error
 
-func (f sinkFunc) Deliver(ctx context.Context, e domain.Event) error { return f(ctx, e) }
+func (f sinkFunc) Deliver(ctx context.Context, e domain.Event, _ int) error { return f(ctx, e) }
 
 // store is an in-memory repository in outbox mode.
 type store struct {

@@ -4,38 +4,9 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/moviediary/moviediary/adapters/delivery"
 	"github.com/moviediary/moviediary/domain"
 )
-
-// Outcome is what became of one delivery attempt.
-type Outcome string
-
-// Outcomes of an attempt.
-const (
-	// OutcomeSuccess: the sink succeeded; the event is complete.
-	OutcomeSuccess Outcome = "success"
-	// OutcomeRetry: the attempt failed and the event is due again at
-	// Attempt.Next.
-	OutcomeRetry Outcome = "retry"
-	// OutcomeDead: the attempt failed and the event was parked as dead.
-	OutcomeDead Outcome = "dead"
-)
-
-// Attempt describes one finished delivery attempt, for metrics.
-type Attempt struct {
-	Event domain.Event
-	// Number counts this event's attempts from 1.
-	Number int
-	// Err is the sink's error, nil on success.
-	Err error
-	// Outcome is what the dispatcher recorded.
-	Outcome Outcome
-	// Next is when a retried event is due again.
-	Next time.Time
-	// Interrupted reports an attempt cut short by shutdown; it is due
-	// again at once and never made dead.
-	Interrupted bool
-}
 
 // Option adjusts New, LocalSink or NewNotifier; each option says which it
 // affects, and the others ignore it.
@@ -45,7 +16,7 @@ type options struct {
 	logger    *slog.Logger
 	now       func() time.Time
 	after     func(time.Duration) <-chan time.Time
-	onAttempt func(Attempt)
+	onAttempt func(delivery.Attempt)
 	onHandled func(event domain.EventName, handler string, err error)
 	onPublish func(event domain.EventName, err error)
 }
@@ -68,29 +39,20 @@ func buildOptions(opts []Option) options {
 
 // WithLogger sets the logger (New, LocalSink; default slog.Default()).
 // LocalSink logs each event at INFO and a handler's failure at WARN; the
-// dispatcher logs a scheduled retry at WARN and a dead event at ERROR with
-// a top-level attempts field.
+// dispatcher logs a scheduled retry at WARN and a dead event at ERROR (see
+// delivery.LogAttempt).
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
-// WithClock sets the clock the dispatcher claims and schedules retries by
-// (New; default time.Now).
-func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
-
-// WithAfter replaces time.After for the dispatcher's sleeps between claims
-// (New); tests use it to see how long the dispatcher means to sleep and to
-// end the sleep themselves.
-func WithAfter(after func(time.Duration) <-chan time.Time) Option {
-	return func(o *options) { o.after = after }
+// WithAttemptHook calls fn after each delivery attempt was recorded (New),
+// with what the retry policy made of it. It runs on the delivery's
+// goroutine and must be quick and safe for concurrent use.
+func WithAttemptHook(fn func(delivery.Attempt)) Option {
+	return func(o *options) { o.onAttempt = fn }
 }
 
-// WithAttemptHook calls fn after each delivery attempt was recorded (New).
-// It runs on the delivery's goroutine and must be quick and safe for
-// concurrent use.
-func WithAttemptHook(fn func(Attempt)) Option { return func(o *options) { o.onAttempt = fn } }
-
 // WithHandledHook calls fn after each handler ran on an event, with its
-// error (nil on success; a recovered panic is an
-// *eventpublisher.PanicError) (LocalSink).
+// error (nil on success; a recovered panic is a *delivery.PanicError)
+// (LocalSink).
 func WithHandledHook(fn func(event domain.EventName, handler string, err error)) Option {
 	return func(o *options) { o.onHandled = fn }
 }

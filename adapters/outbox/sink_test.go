@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/moviediary/moviediary/adapters/eventpublisher"
+	"github.com/moviediary/moviediary/adapters/delivery"
 	"github.com/moviediary/moviediary/adapters/outbox"
 	"github.com/moviediary/moviediary/domain"
 	"github.com/moviediary/moviediary/domain/porttest"
@@ -30,8 +30,8 @@ func TestLocalSinkRunsEveryHandlerInOrder(t *testing.T) {
 		err     error
 	}
 	var hooks []handled
-	h := func(name string, err error) eventpublisher.EventHandler {
-		return eventpublisher.HandlerFunc(name, func(ctx context.Context, got domain.Event) error {
+	h := func(name string, err error) delivery.Handler {
+		return delivery.HandlerFunc(name, func(ctx context.Context, got domain.Event) error {
 			if got.EventID() != e.EventID() {
 				t.Errorf("%s got event %s", name, got.EventID())
 			}
@@ -40,9 +40,9 @@ func TestLocalSinkRunsEveryHandlerInOrder(t *testing.T) {
 		})
 	}
 	logs := &syncBuffer{}
-	sink := outbox.LocalSink([]eventpublisher.EventHandler{
+	sink := outbox.LocalSink([]delivery.Handler{
 		h("first", nil),
-		eventpublisher.HandlerFunc("panics", func(context.Context, domain.Event) error {
+		delivery.HandlerFunc("panics", func(context.Context, domain.Event) error {
 			order = append(order, "panics")
 			panic("bug")
 		}),
@@ -53,8 +53,8 @@ func TestLocalSinkRunsEveryHandlerInOrder(t *testing.T) {
 		outbox.WithHandledHook(func(name domain.EventName, handler string, err error) {
 			hooks = append(hooks, handled{handler, err})
 		}))
-	err := sink.Deliver(context.Background(), e)
-	var pe *eventpublisher.PanicError
+	err := sink.Deliver(context.Background(), e, 1)
+	var pe *delivery.PanicError
 	if !errors.As(err, &pe) || pe.Handler != "panics" || domain.IsPermanent(err) {
 		t.Errorf("Deliver = %v, want the recovered panic, not permanent", err)
 	}
@@ -73,7 +73,7 @@ func TestLocalSinkRunsEveryHandlerInOrder(t *testing.T) {
 			t.Errorf("log lacks %s:\n%s", want, logs)
 		}
 	}
-	if err := outbox.LocalSink(nil, outbox.WithLogger(discard())).Deliver(context.Background(), e); err != nil {
+	if err := outbox.LocalSink(nil, outbox.WithLogger(discard())).Deliver(context.Background(), e, 1); err != nil {
 		t.Errorf("no handlers: %v", err)
 	}
 }
@@ -81,8 +81,8 @@ func TestLocalSinkRunsEveryHandlerInOrder(t *testing.T) {
 func TestLocalSinkPermanenceOfSeveralFailures(t *testing.T) {
 	t.Parallel()
 	e := reviewLogged(t)
-	fail := func(name string, err error) eventpublisher.EventHandler {
-		return eventpublisher.HandlerFunc(name, func(context.Context, domain.Event) error { return err })
+	fail := func(name string, err error) delivery.Handler {
+		return delivery.HandlerFunc(name, func(context.Context, domain.Event) error { return err })
 	}
 	notFound := fmt.Errorf("poster 404: %w", domain.ErrNotFound)
 	unavailable := fmt.Errorf("host down: %w", domain.ErrUnavailable)
@@ -97,11 +97,11 @@ func TestLocalSinkPermanenceOfSeveralFailures(t *testing.T) {
 		{"two permanent", []error{notFound, fmt.Errorf("bad: %w", domain.ErrValidation)}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var hs []eventpublisher.EventHandler
+			var hs []delivery.Handler
 			for i, err := range tc.errs {
 				hs = append(hs, fail(fmt.Sprintf("h%d", i), err))
 			}
-			err := outbox.LocalSink(hs, outbox.WithLogger(discard())).Deliver(context.Background(), e)
+			err := outbox.LocalSink(hs, outbox.WithLogger(discard())).Deliver(context.Background(), e, 1)
 			if err == nil || domain.IsPermanent(err) != tc.wantPermanent {
 				t.Errorf("Deliver = %v, permanent %v, want permanent %v", err, domain.IsPermanent(err), tc.wantPermanent)
 			}

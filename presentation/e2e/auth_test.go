@@ -12,7 +12,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/moviediary/moviediary/presentation"
+	"github.com/moviediary/moviediary/presentation/wiring"
 )
 
 // TestAuth_BearerTokens: POST /api/reviews refuses every token that is
@@ -122,7 +122,7 @@ func TestAuth_BearerTokens(t *testing.T) {
 }
 
 // TestAuth_Registration: ALLOW_REGISTRATION unset lets only the owner sign
-// up, false closes sign-up (accounts come from presentation.AddUser), true
+// up, false closes sign-up (accounts come from wiring.AddUser), true
 // opens it; a second account with the same email is a 409.
 func TestAuth_Registration(t *testing.T) {
 	t.Parallel()
@@ -143,7 +143,7 @@ func TestAuth_Registration(t *testing.T) {
 			t.Parallel()
 			s := startApp(t, db, withEnv("ALLOW_REGISTRATION", "false"))
 			expectProblem(t, s.postJSON(t, "/api/auth/register", creds("owner@example.com"), ""), http.StatusForbidden, "registration")
-			u, err := presentation.AddUser(context.Background(), s.cfg, s.logger, "Admin@Example.com", "correct horse battery")
+			u, err := wiring.AddUser(context.Background(), s.cfg, s.logger, "Admin@Example.com", "correct horse battery")
 			if err != nil {
 				t.Fatalf("AddUser with registration closed: %v", err)
 			}
@@ -151,7 +151,7 @@ func TestAuth_Registration(t *testing.T) {
 			if userID != u.ID.String() {
 				t.Errorf("login user = %s, want %s", userID, u.ID)
 			}
-			if _, err := presentation.AddUser(context.Background(), s.cfg, s.logger, "admin@example.com", "another password"); err == nil {
+			if _, err := wiring.AddUser(context.Background(), s.cfg, s.logger, "admin@example.com", "another password"); err == nil {
 				t.Error("AddUser accepted a duplicate email")
 			}
 		})

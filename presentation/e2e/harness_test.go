@@ -1,5 +1,5 @@
 // Package e2e_test runs moviediary end to end: the real App, wired by
-// presentation.New from a Config read through presentation.LoadConfig,
+// wiring.New from a Config read through wiring.LoadConfig,
 // serving on a real TCP port, on a real SQLite file and on a real
 // PostgreSQL database, with fake OMDb and poster hosts that are real HTTP
 // servers. Every /api exchange is validated against the served OpenAPI
@@ -30,7 +30,7 @@ import (
 	"time"
 
 	"github.com/moviediary/moviediary/adapters/postgres/pgtest"
-	"github.com/moviediary/moviediary/presentation"
+	"github.com/moviediary/moviediary/presentation/wiring"
 )
 
 // databases are the stores every scenario runs on.
@@ -263,8 +263,8 @@ type server struct {
 	t       *testing.T
 	db      string
 	base    string // http://127.0.0.1:port
-	app     *presentation.App
-	cfg     presentation.Config
+	app     *wiring.App
+	cfg     wiring.Config
 	logger  *slog.Logger
 	omdb    *fakeOMDb
 	posters *posterHost
@@ -337,18 +337,18 @@ func startApp(t *testing.T, db string, opts ...option) *server {
 	for k, v := range st.env {
 		env[k] = v
 	}
-	cfg, err := presentation.LoadConfig(func(k string) string { return env[k] })
+	cfg, err := wiring.LoadConfig(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatalf("LoadConfig: %v", err)
 	}
 	logs := &syncBuffer{}
-	logger := presentation.NewLogger(logs, cfg)
+	logger := wiring.NewLogger(logs, cfg)
 
 	ctx, cancel := context.WithCancel(context.Background())
-	app, err := presentation.New(ctx, cfg, logger)
+	app, err := wiring.New(ctx, cfg, logger)
 	if err != nil {
 		cancel()
-		t.Fatalf("presentation.New: %v", err)
+		t.Fatalf("wiring.New: %v", err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -28,7 +28,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/moviediary/moviediary/presentation"
+	"github.com/moviediary/moviediary/presentation/wiring"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -39,7 +39,7 @@ func main() {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if err := presentation.LoadDotEnv(".env"); err != nil {
+	if err := wiring.LoadDotEnv(".env"); err != nil {
 		fmt.Fprintln(stderr, "moviediary:", err)
 		return 2
 	}
@@ -55,24 +55,24 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	}
-	cfg, err := presentation.LoadConfig(os.Getenv)
+	cfg, err := wiring.LoadConfig(os.Getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, "moviediary:", err)
 		return 2
 	}
-	logger := presentation.NewLogger(stderr, cfg)
+	logger := wiring.NewLogger(stderr, cfg)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
 	switch cmd {
 	case "serve":
-		err = presentation.Serve(ctx, cfg, logger)
+		err = wiring.Serve(ctx, cfg, logger)
 	case "worker":
-		err = presentation.Work(ctx, cfg, logger)
+		err = wiring.Work(ctx, cfg, logger)
 	case "events":
 		err = eventsCommand(ctx, cfg, logger, args, stdout)
 	case "migrate":
-		err = presentation.Migrate(ctx, cfg, logger)
+		err = wiring.Migrate(ctx, cfg, logger)
 	case "user":
 		err = userCommand(ctx, cfg, logger, args, stdin, stdout)
 	default:
@@ -85,12 +85,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "moviediary: %s\n\n%s", ue, usage)
 			return 2
 		}
-		var ce *presentation.ConfigError
+		var ce *wiring.ConfigError
 		if errors.As(err, &ce) {
 			fmt.Fprintln(stderr, "moviediary:", ce)
 			return 2
 		}
-		if errors.Is(err, presentation.ErrUnknownEvent) {
+		if errors.Is(err, wiring.ErrUnknownEvent) {
 			fmt.Fprintln(stderr, "moviediary:", err)
 			return 1
 		}
@@ -114,7 +114,7 @@ const usage = `Usage:
   moviediary version              print the version
 `
 
-func userCommand(ctx context.Context, cfg presentation.Config, logger *slog.Logger, args []string, stdin io.Reader, stdout io.Writer) error {
+func userCommand(ctx context.Context, cfg wiring.Config, logger *slog.Logger, args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 || args[0] != "add" {
 		return usageError("user: the only subcommand is add")
 	}
@@ -132,7 +132,7 @@ func userCommand(ctx context.Context, cfg presentation.Config, logger *slog.Logg
 		return fmt.Errorf("read password from stdin: %w", err)
 	}
 	password := strings.TrimSuffix(strings.TrimSuffix(string(raw), "\n"), "\r")
-	user, err := presentation.AddUser(ctx, cfg, logger, *email, password)
+	user, err := wiring.AddUser(ctx, cfg, logger, *email, password)
 	if err != nil {
 		return err
 	}
@@ -140,7 +140,7 @@ func userCommand(ctx context.Context, cfg presentation.Config, logger *slog.Logg
 	return nil
 }
 
-func eventsCommand(ctx context.Context, cfg presentation.Config, logger *slog.Logger, args []string, stdout io.Writer) error {
+func eventsCommand(ctx context.Context, cfg wiring.Config, logger *slog.Logger, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
 		return usageError("events: the subcommands are list --dead and retry ID")
 	}
@@ -159,12 +159,12 @@ func eventsCommand(ctx context.Context, cfg presentation.Config, logger *slog.Lo
 		if *limit < 1 {
 			return usageError("events list: --limit must be 1 or more")
 		}
-		return presentation.ListDeadEvents(ctx, cfg, stdout, *limit)
+		return wiring.ListDeadEvents(ctx, cfg, stdout, *limit)
 	case "retry":
 		if len(args) != 2 {
 			return usageError("events retry: give exactly one event ID")
 		}
-		if err := presentation.RetryEvent(ctx, cfg, logger, args[1]); err != nil {
+		if err := wiring.RetryEvent(ctx, cfg, logger, args[1]); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "requeued event %s\n", args[1])

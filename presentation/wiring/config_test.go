@@ -1,4 +1,4 @@
-package presentation_test
+package wiring_test
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/moviediary/moviediary/application"
-	"github.com/moviediary/moviediary/presentation"
+	"github.com/moviediary/moviediary/presentation/wiring"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -22,7 +22,7 @@ func envOf(m map[string]string) func(string) string {
 
 func TestLoadConfigDefaults(t *testing.T) {
 	t.Parallel()
-	c, err := presentation.LoadConfig(envOf(nil))
+	c, err := wiring.LoadConfig(envOf(nil))
 	if err != nil {
 		t.Fatalf("LoadConfig with an empty environment: %v", err)
 	}
@@ -66,7 +66,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 
 func TestLoadConfigReadsValues(t *testing.T) {
 	t.Parallel()
-	c, err := presentation.LoadConfig(envOf(map[string]string{
+	c, err := wiring.LoadConfig(envOf(map[string]string{
 		"DATABASE_URL":                 "postgres://md@db:5432/diary?sslmode=disable",
 		"HOST":                         "::1",
 		"PORT":                         "8080",
@@ -136,7 +136,7 @@ func TestLoadConfigReadsValues(t *testing.T) {
 		}
 	}
 
-	closed, err := presentation.LoadConfig(envOf(map[string]string{"ALLOW_REGISTRATION": "false"}))
+	closed, err := wiring.LoadConfig(envOf(map[string]string{"ALLOW_REGISTRATION": "false"}))
 	if err != nil || closed.Registration != application.RegistrationClosed {
 		t.Errorf("ALLOW_REGISTRATION=false: %v, %v", closed.Registration, err)
 	}
@@ -185,8 +185,8 @@ func TestLoadConfigRejectsBadValues(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := presentation.LoadConfig(envOf(tt.env))
-			var ce *presentation.ConfigError
+			_, err := wiring.LoadConfig(envOf(tt.env))
+			var ce *wiring.ConfigError
 			if !errors.As(err, &ce) {
 				t.Fatalf("LoadConfig(%v) error = %v, want a *ConfigError", tt.env, err)
 			}
@@ -205,7 +205,7 @@ func TestLoadConfigRejectsBadValues(t *testing.T) {
 
 func TestLoadConfigErrorNeverEchoesTheSecret(t *testing.T) {
 	t.Parallel()
-	_, err := presentation.LoadConfig(envOf(map[string]string{"JWT_SECRET": "hunter2-but-short"}))
+	_, err := wiring.LoadConfig(envOf(map[string]string{"JWT_SECRET": "hunter2-but-short"}))
 	if err == nil {
 		t.Fatal("a 17-byte JWT_SECRET was accepted")
 	}
@@ -222,7 +222,7 @@ func TestConfigLogValueMasksSecrets(t *testing.T) {
 		omdbKey    = "omdb-key-5566"
 		s3Secret   = "minio-secret-7788"
 	)
-	c, err := presentation.LoadConfig(envOf(map[string]string{
+	c, err := wiring.LoadConfig(envOf(map[string]string{
 		"DATABASE_URL":            "postgres://diary:" + dbPassword + "@db.internal:5432/md",
 		"JWT_SECRET":              jwtSecret,
 		"OMDB_API_KEY":            omdbKey,
@@ -259,11 +259,11 @@ func TestConfigLogValueMasksSecrets(t *testing.T) {
 func TestNewLoggerFormat(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	cfg, err := presentation.LoadConfig(envOf(map[string]string{"LOG_FORMAT": "json", "LOG_LEVEL": "warn"}))
+	cfg, err := wiring.LoadConfig(envOf(map[string]string{"LOG_FORMAT": "json", "LOG_LEVEL": "warn"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	logger := presentation.NewLogger(&buf, cfg)
+	logger := wiring.NewLogger(&buf, cfg)
 	logger.Info("hidden below warn")
 	logger.Warn("shown", "k", "v")
 	var line map[string]any
@@ -275,8 +275,8 @@ func TestNewLoggerFormat(t *testing.T) {
 	}
 
 	buf.Reset()
-	text, _ := presentation.LoadConfig(envOf(nil))
-	presentation.NewLogger(&buf, text).Info("plain", "k", "v")
+	text, _ := wiring.LoadConfig(envOf(nil))
+	wiring.NewLogger(&buf, text).Info("plain", "k", "v")
 	if !strings.Contains(buf.String(), "msg=plain k=v") {
 		t.Errorf("text log = %q", buf.String())
 	}
@@ -307,7 +307,7 @@ func TestLoadDotEnv(t *testing.T) {
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := presentation.LoadDotEnv(path); err != nil {
+	if err := wiring.LoadDotEnv(path); err != nil {
 		t.Fatalf("LoadDotEnv: %v", err)
 	}
 	want := map[string]string{
@@ -325,7 +325,7 @@ func TestLoadDotEnv(t *testing.T) {
 		}
 	}
 
-	if err := presentation.LoadDotEnv(filepath.Join(t.TempDir(), "missing.env")); err != nil {
+	if err := wiring.LoadDotEnv(filepath.Join(t.TempDir(), "missing.env")); err != nil {
 		t.Errorf("a missing .env file is not an error, got %v", err)
 	}
 
@@ -333,11 +333,11 @@ func TestLoadDotEnv(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("OK=1\nthis line has no equals sign\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	err := presentation.LoadDotEnv(bad)
+	err := wiring.LoadDotEnv(bad)
 	if err == nil || !strings.Contains(err.Error(), ":2:") {
 		t.Errorf("LoadDotEnv(malformed) = %v, want an error naming line 2", err)
 	}
-	if err := presentation.LoadDotEnv(t.TempDir()); err == nil {
+	if err := wiring.LoadDotEnv(t.TempDir()); err == nil {
 		t.Error("LoadDotEnv(a directory) = nil, want an error")
 	}
 }

@@ -1,14 +1,16 @@
-package outbox_test
+package outboxbench_test
 
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/moviediary/moviediary/adapters/delivery"
 	"github.com/moviediary/moviediary/adapters/eventpublisher"
 	"github.com/moviediary/moviediary/adapters/memory"
 	"github.com/moviediary/moviediary/adapters/outbox"
@@ -62,7 +64,7 @@ func BenchmarkOutboxThroughput(b *testing.B) {
 		done := make(chan struct{})
 		n := int64(b.N)
 		pub, worker := eventpublisher.CreateEventChannel(eventpublisher.DefaultConfig(),
-			[]eventpublisher.EventHandler{eventpublisher.HandlerFunc("noop", func(context.Context, domain.Event) error {
+			[]delivery.Handler{delivery.HandlerFunc("noop", func(context.Context, domain.Event) error {
 				if handled.Add(1) == n {
 					close(done)
 				}
@@ -91,7 +93,7 @@ func BenchmarkOutboxThroughput(b *testing.B) {
 				var handled atomic.Int64
 				done := make(chan struct{})
 				n := int64(b.N)
-				sink := sinkFunc(func(context.Context, domain.Event) error { return nil })
+				sink := sinkFunc(func(context.Context, domain.Event, int) error { return nil })
 				d, err := outbox.New(countCompletions{Outbox: s.ob, n: n, count: &handled, done: done}, sink, outbox.Config{Concurrency: conc}, outbox.WithLogger(discard()))
 				if err != nil {
 					b.Fatal(err)
@@ -145,7 +147,7 @@ func BenchmarkCommitToHandler(b *testing.B) {
 	b.Run("channel", func(b *testing.B) {
 		started := make(chan time.Time, 1)
 		pub, worker := eventpublisher.CreateEventChannel(eventpublisher.DefaultConfig(),
-			[]eventpublisher.EventHandler{eventpublisher.HandlerFunc("noop", func(context.Context, domain.Event) error {
+			[]delivery.Handler{delivery.HandlerFunc("noop", func(context.Context, domain.Event) error {
 				started <- time.Now()
 				return nil
 			})}, eventpublisher.WithLogger(discard()))
@@ -170,7 +172,7 @@ func BenchmarkCommitToHandler(b *testing.B) {
 					b.Skip("this store has no listener")
 				}
 				started := make(chan time.Time, 1)
-				sink := sinkFunc(func(context.Context, domain.Event) error {
+				sink := sinkFunc(func(context.Context, domain.Event, int) error {
 					started <- time.Now()
 					return nil
 				})
@@ -221,3 +223,12 @@ func BenchmarkCommitToHandler(b *testing.B) {
 		}
 	}
 }
+
+// sinkFunc turns a function into an outbox.Sink.
+type sinkFunc func(ctx context.Context, e domain.Event, attempt int) error
+
+func (f sinkFunc) Deliver(ctx context.Context, e domain.Event, attempt int) error {
+	return f(ctx, e, attempt)
+}
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -1,4 +1,4 @@
-package presentation
+package wiring
 
 import (
 	"bufio"
@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/moviediary/moviediary/adapters/auth"
@@ -38,17 +39,11 @@ func Serve(ctx context.Context, cfg Config, logger *slog.Logger) error {
 
 // Migrate applies the database migrations and returns.
 func Migrate(ctx context.Context, cfg Config, logger *slog.Logger) error {
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		return fmt.Errorf("create DATA_DIR %s: %w", cfg.DataDir, err)
-	}
-	store, err := OpenStore(ctx, cfg.DatabaseURL)
+	store, err := OpenStore(ctx, cfg)
 	if err != nil {
-		return fmt.Errorf("open database: %w", err)
+		return err
 	}
 	defer store.Close()
-	if err := store.Migrate(ctx); err != nil {
-		return fmt.Errorf("migrate database: %w", err)
-	}
 	logger.Info("database migrated", "database", maskURL(cfg.DatabaseURL))
 	return nil
 }
@@ -56,17 +51,11 @@ func Migrate(ctx context.Context, cfg Config, logger *slog.Logger) error {
 // AddUser creates an account whatever ALLOW_REGISTRATION says: it is how
 // accounts are made on a server with registration closed.
 func AddUser(ctx context.Context, cfg Config, logger *slog.Logger, email, password string) (domain.User, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		return domain.User{}, fmt.Errorf("create DATA_DIR %s: %w", cfg.DataDir, err)
-	}
-	store, err := OpenStore(ctx, cfg.DatabaseURL)
+	store, err := OpenStore(ctx, cfg)
 	if err != nil {
-		return domain.User{}, fmt.Errorf("open database: %w", err)
+		return domain.User{}, err
 	}
 	defer store.Close()
-	if err := store.Migrate(ctx); err != nil {
-		return domain.User{}, fmt.Errorf("migrate database: %w", err)
-	}
 	hasher, err := auth.NewArgon2id(auth.Argon2Config{})
 	if err != nil {
 		return domain.User{}, err
@@ -88,6 +77,67 @@ func AddUser(ctx context.Context, cfg Config, logger *slog.Logger, email, passwo
 	}
 	logger.Info("user created", "user_id", user.ID.String())
 	return user, nil
+}
+
+// ListDeadEvents writes up to limit dead events to w as a table: ID,
+// event, movie, attempts, last error and creation time.
+func ListDeadEvents(ctx context.Context, cfg Config, w io.Writer, limit int) error {
+	store, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	dead, err := store.Outbox().DeadEvents(ctx, limit)
+	if err != nil {
+		return fmt.Errorf("list dead events: %w", err)
+	}
+	if len(dead) == 0 {
+		_, err := fmt.Fprintln(w, "no dead events")
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tEVENT\tMOVIE\tATTEMPTS\tLAST ERROR\tCREATED")
+	for _, e := range dead {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", e.Event.EventID(), e.Event.EventName(), e.Event.MovieID(),
+			e.Attempts, oneLine(e.LastError, 100), e.CreatedAt.UTC().Format(time.RFC3339))
+	}
+	return tw.Flush()
+}
+
+// oneLine squeezes s onto one line of at most n runes, keeping the end:
+// a wrapped error names its root cause last.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		s = "…" + string(r[len(r)-n+1:])
+	}
+	return s
+}
+
+// ErrUnknownEvent is returned by RetryEvent when no dead event has the ID.
+var ErrUnknownEvent = errors.New("no dead event has this ID")
+
+// RetryEvent makes the dead event id due again with its attempts reset; a
+// running dispatcher delivers it at its next poll. An ID that is malformed
+// or names no dead event is an error wrapping ErrUnknownEvent.
+func RetryEvent(ctx context.Context, cfg Config, logger *slog.Logger, id string) error {
+	eid, err := domain.ParseEventID(strings.TrimSpace(id))
+	if err != nil {
+		return fmt.Errorf("event %q: not an event ID: %w", id, ErrUnknownEvent)
+	}
+	store, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.Outbox().RequeueEvent(ctx, eid, time.Now()); err != nil {
+		if errors.Is(err, domain.ErrNotFound) {
+			return fmt.Errorf("event %s: %w (see moviediary events list --dead)", eid, ErrUnknownEvent)
+		}
+		return fmt.Errorf("requeue event %s: %w", eid, err)
+	}
+	logger.Info("event requeued", "event_id", eid.String())
+	return nil
 }
 
 // LoadDotEnv reads KEY=VALUE lines from path into the environment, without

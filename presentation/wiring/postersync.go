@@ -1,14 +1,10 @@
-// Package presentation is moviediary's outermost layer: the HTTP server and
-// the wiring that connects use cases to the outside world, such as the
-// event handler that syncs posters in the background.
-package presentation
+package wiring
 
 import (
 	"context"
 	"fmt"
-	"log/slog"
 
-	"github.com/moviediary/moviediary/adapters/eventpublisher"
+	"github.com/moviediary/moviediary/adapters/delivery"
 	"github.com/moviediary/moviediary/domain"
 )
 
@@ -23,13 +19,18 @@ type PosterSyncer interface {
 }
 
 // PosterSyncHandler runs the poster sync for every MovieDiscovered event
-// and ignores every other event. It makes one attempt; NewPosterSyncHandler
-// wraps it in the retry decorator.
+// and ignores every other event. It makes one attempt per delivery: the
+// bus retries it by the poster retry policy.
 type PosterSyncHandler struct {
 	syncer PosterSyncer
 }
 
-var _ eventpublisher.EventHandler = (*PosterSyncHandler)(nil)
+var _ delivery.Handler = (*PosterSyncHandler)(nil)
+
+// NewPosterSyncHandler returns the handler of syncer's poster syncs.
+func NewPosterSyncHandler(syncer PosterSyncer) *PosterSyncHandler {
+	return &PosterSyncHandler{syncer: syncer}
+}
 
 // Name returns PosterSyncHandlerName.
 func (h *PosterSyncHandler) Name() string { return PosterSyncHandlerName }
@@ -58,19 +59,4 @@ func (h *PosterSyncHandler) Handle(ctx context.Context, e domain.Event) error {
 		return fmt.Errorf("poster sync of movie %s: %w", id, err)
 	}
 	return nil
-}
-
-// NewPosterSyncHandler returns the poster sync handler wrapped in the retry
-// decorator: up to cfg.MaxRetries retries after the first attempt, waiting
-// cfg.BaseDelay·2^n before retry n+1 (eventpublisher.DefaultRetryConfig:
-// 1s, 2s, 4s), permanent errors not retried, the backoff stopped at once by
-// a cancelled context, and the give-up logged at ERROR with a top-level
-// attempts field. A nil logger means slog.Default(). Further options (an
-// attempt hook for metrics) are passed on to eventpublisher.Retry.
-func NewPosterSyncHandler(syncer PosterSyncer, cfg eventpublisher.RetryConfig, logger *slog.Logger, opts ...eventpublisher.Option) eventpublisher.EventHandler {
-	if logger == nil {
-		logger = slog.Default()
-	}
-	opts = append([]eventpublisher.Option{eventpublisher.WithLogger(logger)}, opts...)
-	return eventpublisher.Retry(cfg, &PosterSyncHandler{syncer: syncer}, opts...)
 }

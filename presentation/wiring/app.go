@@ -1,8 +1,7 @@
-package presentation
+package wiring
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -16,98 +15,36 @@ import (
 	"time"
 
 	"github.com/moviediary/moviediary/adapters/auth"
-	"github.com/moviediary/moviediary/adapters/html"
 	"github.com/moviediary/moviediary/adapters/omdb"
 	"github.com/moviediary/moviediary/adapters/posterfetcher"
 	"github.com/moviediary/moviediary/adapters/posterstorage"
-	"github.com/moviediary/moviediary/adapters/postgres"
-	"github.com/moviediary/moviediary/adapters/sqlite"
 	"github.com/moviediary/moviediary/application"
 	"github.com/moviediary/moviediary/domain"
+	"github.com/moviediary/moviediary/presentation"
 )
 
-// Store is a database that holds the diary: SQLite or PostgreSQL.
-type Store interface {
-	Movies() domain.MovieRepository
-	Users() domain.UserRepository
-	Migrate(ctx context.Context) error
-	Ping(ctx context.Context) error
-	Close() error
-}
-
-// OpenStore opens the database named by a DATABASE_URL (sqlite:// or
-// postgres://) without migrating it. Its repositories publish events
-// without storing them (the channel bus, and the events commands).
-func OpenStore(ctx context.Context, databaseURL string) (Store, error) {
-	return openStore(ctx, databaseURL, false)
-}
-
-// openStore is OpenStore with the transactional outbox on or off: on, a
-// saved viewing's events are stored in its transaction.
-func openStore(ctx context.Context, databaseURL string, withOutbox bool) (Store, error) {
-	switch {
-	case strings.HasPrefix(databaseURL, "sqlite://"):
-		cfg, err := sqlite.ParseURL(databaseURL)
-		if err != nil {
-			return nil, err
-		}
-		cfg.Outbox = withOutbox
-		if dir := filepath.Dir(cfg.Path); dir != "" {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return nil, fmt.Errorf("create database directory: %w", err)
-			}
-		}
-		db, err := sqlite.Open(ctx, cfg)
-		if err != nil {
-			return nil, err
-		}
-		return sqliteStore{db}, nil
-	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
-		db, err := postgres.Open(ctx, postgres.Config{URL: databaseURL, Outbox: withOutbox})
-		if err != nil {
-			return nil, err
-		}
-		return postgresStore{db}, nil
-	}
-	return nil, &ConfigError{Var: "DATABASE_URL", Reason: "must start with sqlite:// or postgres://"}
-}
-
-type sqliteStore struct{ *sqlite.DB }
-
-func (s sqliteStore) Movies() domain.MovieRepository { return s.DB.Movies() }
-func (s sqliteStore) Users() domain.UserRepository   { return s.DB.Users() }
-func (s sqliteStore) Outbox() domain.Outbox          { return s.DB.Outbox() }
-
-type postgresStore struct{ *postgres.DB }
-
-func (s postgresStore) Movies() domain.MovieRepository { return s.DB.Movies() }
-func (s postgresStore) Users() domain.UserRepository   { return s.DB.Users() }
-func (s postgresStore) Outbox() domain.Outbox          { return s.DB.Outbox() }
-
 // App is the whole server, wired from a Config: the database, the
-// adapters, the use cases, the event worker and the HTTP handler. The
-// binary runs it; end-to-end tests and embedders reuse the same wiring.
+// adapters, the use cases, the event bus and the HTTP handler. The binary
+// runs it; end-to-end tests and embedders reuse the same wiring.
 type App struct {
 	cfg     Config
 	logger  *slog.Logger
 	store   Store
 	handler http.Handler
-	metrics *Metrics
+	metrics *presentation.Metrics
 
 	bus *eventBus
 
 	closeOnce sync.Once
 }
 
-// New wires an App. It creates DATA_DIR (and the local poster directory),
-// opens and migrates the database, and loads or generates the JWT secret.
+// New wires an App: it opens and migrates the database (OpenStore), loads
+// or generates the JWT secret, and builds every adapter, use case, the
+// event bus and the HTTP handler.
 func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		return nil, fmt.Errorf("create DATA_DIR %s: %w", cfg.DataDir, err)
-	}
-	store, err := openStore(ctx, cfg.DatabaseURL, cfg.storesEvents())
+	store, err := OpenStore(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
+		return nil, err
 	}
 	app, err := build(ctx, cfg, logger, store)
 	if err != nil {
@@ -118,9 +55,6 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 }
 
 func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*App, error) {
-	if err := store.Migrate(ctx); err != nil {
-		return nil, fmt.Errorf("migrate database: %w", err)
-	}
 	secret, err := jwtSecret(cfg, logger)
 	if err != nil {
 		return nil, err
@@ -133,82 +67,56 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 	if err != nil {
 		return nil, err
 	}
-	posters, err := posterStorage(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	metadata, err := metadataClient(cfg, logger)
-	if err != nil {
-		return nil, err
-	}
-	fetcher, err := newPosterFetcher(cfg)
-	if err != nil {
-		return nil, err
-	}
-	pages, err := html.New(html.Config{Title: cfg.DiaryTitle})
-	if err != nil {
-		return nil, err
-	}
-
 	movies, users := store.Movies(), store.Users()
-	now := time.Now
-	metrics := NewMetrics()
-
-	syncPoster, err := application.NewSyncPoster(movies, metadata, fetcher, posters)
+	posters, err := newPosterSync(ctx, cfg, logger, movies)
 	if err != nil {
 		return nil, err
 	}
-	var bus *eventBus
-	switch cfg.EventBus {
-	case EventBusOutbox:
-		if bus, err = newOutboxBus(cfg, logger, metrics, store, syncPoster, cfg.EventDispatch); err != nil {
-			return nil, err
-		}
-	case EventBusNATS:
-		if bus, err = newNATSBus(cfg, logger, metrics, store, syncPoster, cfg.EventDispatch); err != nil {
-			return nil, err
-		}
-	default:
-		bus = newChannelBus(cfg, logger, metrics, syncPoster)
+	metrics := presentation.NewMetrics()
+	bus, err := newBus(cfg, logger, metrics, store, posters.sync, cfg.EventDispatch)
+	if err != nil {
+		return nil, err
 	}
 
-	s := &server{
-		cfg:      cfg,
-		logger:   logger,
-		now:      now,
-		movies:   movies,
-		posters:  posters,
-		ready:    store.Ping,
-		metrics:  metrics,
-		limiter:  newIPLimiter(10, 10, now),
-		clientIP: clientIPs{trusted: cfg.TrustedProxies},
-		pages:    pages,
-		secure:   cfg.BaseURL.Scheme == "https",
+	now := time.Now
+	svc := presentation.Services{
+		SyncPoster: posters.sync,
+		Movies:     movies,
+		Posters:    posters.storage,
+		Ready:      store.Ping,
 	}
-	s.syncPoster = syncPoster
-	if s.logReview, err = application.NewLogReview(movies, metadata, bus.publisher, logger, now); err != nil {
+	if svc.LogReview, err = application.NewLogReview(movies, posters.metadata, bus.publisher, logger, now); err != nil {
 		return nil, err
 	}
-	if s.getDiary, err = application.NewGetDiary(movies); err != nil {
+	if svc.GetDiary, err = application.NewGetDiary(movies); err != nil {
 		return nil, err
 	}
-	if s.history, err = application.NewGetReviewHistory(movies); err != nil {
+	if svc.History, err = application.NewGetReviewHistory(movies); err != nil {
 		return nil, err
 	}
-	if s.register, err = application.NewRegister(users, hasher, cfg.Registration, now); err != nil {
+	if svc.Register, err = application.NewRegister(users, hasher, cfg.Registration, now); err != nil {
 		return nil, err
 	}
-	if s.login, err = application.NewLogin(users, hasher, tokens); err != nil {
+	if svc.Login, err = application.NewLogin(users, hasher, tokens); err != nil {
 		return nil, err
 	}
-	if s.authenticate, err = application.NewAuthenticate(tokens, users); err != nil {
+	if svc.Authenticate, err = application.NewAuthenticate(tokens, users); err != nil {
+		return nil, err
+	}
+	handler, err := presentation.NewHandler(presentation.Config{
+		BaseURL:        cfg.BaseURL,
+		DiaryTitle:     cfg.DiaryTitle,
+		Registration:   cfg.Registration,
+		TrustedProxies: cfg.TrustedProxies,
+	}, svc, metrics, logger, now)
+	if err != nil {
 		return nil, err
 	}
 	return &App{
 		cfg:     cfg,
 		logger:  logger,
 		store:   store,
-		handler: s.newEcho(),
+		handler: handler,
 		metrics: metrics,
 		bus:     bus,
 	}, nil
@@ -305,7 +213,8 @@ func (a *App) Close() error {
 }
 
 // jwtSecret returns JWT_SECRET, or the secret persisted in
-// DATA_DIR/jwt_secret, generating that file (mode 0600) on first start.
+// DATA_DIR/jwt_secret, generating that file (mode 0600, the hex form of
+// auth.GenerateSecret) on first start.
 func jwtSecret(cfg Config, logger *slog.Logger) ([]byte, error) {
 	if len(cfg.JWTSecret) > 0 {
 		return cfg.JWTSecret, nil
@@ -313,15 +222,15 @@ func jwtSecret(cfg Config, logger *slog.Logger) ([]byte, error) {
 	path := filepath.Join(cfg.DataDir, "jwt_secret")
 	if b, err := os.ReadFile(path); err == nil {
 		secret := []byte(strings.TrimSpace(string(b)))
-		if len(secret) < 32 {
-			return nil, fmt.Errorf("%s holds a secret shorter than 32 bytes: delete it to generate a new one", path)
+		if len(secret) < auth.MinSecretBytes {
+			return nil, fmt.Errorf("%s holds a secret shorter than %d bytes: delete it to generate a new one", path, auth.MinSecretBytes)
 		}
 		return secret, nil
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
+	raw, err := auth.GenerateSecret()
+	if err != nil {
 		return nil, err
 	}
 	secret := []byte(hex.EncodeToString(raw))
@@ -343,17 +252,25 @@ func jwtSecret(cfg Config, logger *slog.Logger) ([]byte, error) {
 	return secret, nil
 }
 
-func newPosterFetcher(cfg Config) (*posterfetcher.Fetcher, error) {
-	return posterfetcher.New(posterfetcher.Config{
-		Timeout:      cfg.PosterFetchTimeout,
-		MaxBytes:     cfg.PosterMaxBytes,
-		AllowPrivate: cfg.PosterFetchAllowPrivate,
-	})
+// posterSync is the poster sync use case with the outside services it
+// reaches; LogReview shares the metadata client and the HTTP layer the
+// storage.
+type posterSync struct {
+	sync     *application.SyncPoster
+	metadata domain.MetadataClient
+	storage  domain.PosterStorage
 }
 
-func posterStorage(ctx context.Context, cfg Config) (domain.PosterStorage, error) {
+// newPosterSync is the one construction of the poster sync and its
+// adapters: OMDb (or the disabled client without OMDB_API_KEY), the poster
+// fetcher and the poster storage (local or S3).
+func newPosterSync(ctx context.Context, cfg Config, logger *slog.Logger, movies application.SyncPosterRepository) (posterSync, error) {
+	var (
+		p   posterSync
+		err error
+	)
 	if cfg.PosterStorage == "s3" {
-		return posterstorage.NewS3(ctx, posterstorage.S3Config{
+		p.storage, err = posterstorage.NewS3(ctx, posterstorage.S3Config{
 			Endpoint:        cfg.S3.Endpoint,
 			AccessKeyID:     cfg.S3.AccessKeyID,
 			SecretAccessKey: cfg.S3.SecretAccessKey,
@@ -362,14 +279,28 @@ func posterStorage(ctx context.Context, cfg Config) (domain.PosterStorage, error
 			UseSSL:          cfg.S3.UseSSL,
 			CreateBucket:    true,
 		})
+	} else {
+		p.storage, err = posterstorage.NewLocal(posterstorage.LocalConfig{Dir: cfg.PosterStorageDir})
 	}
-	return posterstorage.NewLocal(posterstorage.LocalConfig{Dir: cfg.PosterStorageDir})
-}
-
-func metadataClient(cfg Config, logger *slog.Logger) (domain.MetadataClient, error) {
+	if err != nil {
+		return posterSync{}, err
+	}
 	if cfg.OMDbAPIKey == "" {
 		logger.Warn("OMDB_API_KEY is not set: metadata lookups are off; log films by title and year")
-		return omdb.Disabled("OMDB_API_KEY is not set"), nil
+		p.metadata = omdb.Disabled("OMDB_API_KEY is not set")
+	} else if p.metadata, err = omdb.New(omdb.Config{APIKey: cfg.OMDbAPIKey, BaseURL: cfg.OMDbBaseURL, Timeout: cfg.OMDbTimeout}); err != nil {
+		return posterSync{}, err
 	}
-	return omdb.New(omdb.Config{APIKey: cfg.OMDbAPIKey, BaseURL: cfg.OMDbBaseURL, Timeout: cfg.OMDbTimeout})
+	fetcher, err := posterfetcher.New(posterfetcher.Config{
+		Timeout:      cfg.PosterFetchTimeout,
+		MaxBytes:     cfg.PosterMaxBytes,
+		AllowPrivate: cfg.PosterFetchAllowPrivate,
+	})
+	if err != nil {
+		return posterSync{}, err
+	}
+	if p.sync, err = application.NewSyncPoster(movies, p.metadata, fetcher, p.storage); err != nil {
+		return posterSync{}, err
+	}
+	return p, nil
 }

@@ -1,4 +1,4 @@
-package presentation
+package wiring
 
 import (
 	"context"
@@ -9,29 +9,30 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/moviediary/moviediary/adapters/eventpublisher"
+	"github.com/moviediary/moviediary/adapters/delivery"
 	natsadapter "github.com/moviediary/moviediary/adapters/nats"
 	"github.com/moviediary/moviediary/adapters/outbox"
 	"github.com/moviediary/moviediary/domain"
+	"github.com/moviediary/moviediary/presentation"
 )
 
-// The relay's retry policy: publishing to NATS is retried until it works,
-// base·2^n apart but never more than relayMaxDelay, so an outage of any
-// length parks no event as dead and the backlog is relayed within
-// relayMaxDelay of NATS coming back. Only a permanent error (an event that
-// cannot be encoded) kills an event in the relay.
-const (
-	relayBaseDelay   = 250 * time.Millisecond
-	relayMaxDelay    = 10 * time.Second
-	relayMaxAttempts = math.MaxInt32
-	// natsConnectMaxPause caps the pause between attempts to make the
-	// first connection.
-	natsConnectMaxPause = 5 * time.Second
-)
+// relayRetry is the relay's retry policy: publishing to NATS is retried
+// until it works, 250ms·2^n apart but never more than 10s, so an outage of
+// any length parks no event as dead and the backlog is relayed within 10s
+// of NATS coming back. Only a permanent error (an event that cannot be
+// encoded) kills an event in the relay.
+var relayRetry = delivery.RetryPolicy{
+	MaxAttempts: math.MaxInt32,
+	BaseDelay:   250 * time.Millisecond,
+	MaxDelay:    10 * time.Second,
+}
+
+// natsConnectMaxPause caps the pause between attempts to make the first
+// connection.
+const natsConnectMaxPause = 5 * time.Second
 
 // natsConfig is the adapter's configuration from ours: the poster retry
-// policy becomes the consumer's (1 + POSTER_SYNC_MAX_RETRIES deliveries,
-// POSTER_SYNC_BASE_DELAY·2^n apart) and EVENT_LEASE its AckWait.
+// policy becomes the consumer's and EVENT_LEASE its AckWait.
 func natsConfig(cfg Config) natsadapter.Config {
 	n := natsadapter.DefaultConfig()
 	n.URL = cfg.NATSURL
@@ -39,8 +40,7 @@ func natsConfig(cfg Config) natsadapter.Config {
 	n.SubjectPrefix = cfg.NATSSubjectPrefix
 	n.Durable = cfg.NATSDurable
 	n.DeadSubject = cfg.NATSSubjectPrefix + ".dead"
-	n.MaxDeliver = 1 + cfg.PosterSyncMaxRetries
-	n.BackOff = natsadapter.BackOffSchedule(cfg.PosterSyncBaseDelay, n.MaxDeliver)
+	n.Retry = cfg.PosterRetry()
 	n.AckWait = cfg.EventLease
 	return n
 }
@@ -59,12 +59,12 @@ var _ outbox.Sink = (*natsLink)(nil)
 
 // Deliver publishes e to the stream and waits for JetStream's
 // acknowledgement.
-func (l *natsLink) Deliver(ctx context.Context, e domain.Event) error {
+func (l *natsLink) Deliver(ctx context.Context, e domain.Event, attempt int) error {
 	b := l.bus.Load()
 	if b == nil {
 		return fmt.Errorf("nats: not connected to %s yet: %w", maskURLs(l.cfg.URL), domain.ErrUnavailable)
 	}
-	return b.Sink().Deliver(ctx, e)
+	return b.Sink().Deliver(ctx, e, attempt)
 }
 
 // connect makes the first connection, retrying with a growing pause until
@@ -104,67 +104,32 @@ func (l *natsLink) connect(ctx context.Context) {
 //
 // Connecting is not needed to start: run connects in the background,
 // retrying, while the relay keeps the events in the outbox.
-func newNATSBus(cfg Config, logger *slog.Logger, metrics *Metrics, store Store, syncPoster PosterSyncer, dispatch bool) (*eventBus, error) {
+func newNATSBus(cfg Config, logger *slog.Logger, metrics *presentation.Metrics, store Store, syncer PosterSyncer, dispatch bool) (*eventBus, error) {
 	if !dispatch {
-		return newOutboxBus(cfg, logger, metrics, store, syncPoster, false)
+		return newOutboxBus(cfg, logger, metrics, store, syncer, false)
 	}
-	ob, err := storeOutbox(store)
-	if err != nil {
-		return nil, err
-	}
-	metrics.WatchOutboxPending(func(ctx context.Context) (int, error) { return ob.PendingEvents(ctx) })
+	ob := store.Outbox()
+	metrics.WatchOutboxPending(ob.PendingEvents)
 	link := &natsLink{cfg: natsConfig(cfg), logger: logger, ready: make(chan struct{})}
-	dcfg := outbox.Config{
-		MaxAttempts:     relayMaxAttempts,
-		BaseDelay:       relayBaseDelay,
-		MaxDelay:        relayMaxDelay,
-		Concurrency:     cfg.EventConcurrency,
-		Lease:           cfg.EventLease,
-		PollInterval:    cfg.EventPollInterval,
-		ShutdownTimeout: cfg.ShutdownTimeout,
-		DrainOnStop:     true,
-	}
-	d, err := outbox.New(ob, link, dcfg,
-		outbox.WithLogger(logger),
-		outbox.WithAttemptHook(func(a outbox.Attempt) {
-			if a.Outcome == outbox.OutcomeDead {
+	// The relay's dead events are only those that cannot be encoded.
+	d, err := outbox.New(ob, link, dispatcherConfig(cfg, relayRetry), outbox.WithLogger(logger),
+		outbox.WithAttemptHook(func(a delivery.Attempt) {
+			if a.Outcome == delivery.OutcomeDead {
 				metrics.EventDead(a.Event.EventName())
 			}
-		}),
-	)
+		}))
 	if err != nil {
 		return nil, err
 	}
-	handlers := []eventpublisher.EventHandler{&PosterSyncHandler{syncer: syncPoster}}
 	consumeOpts := []natsadapter.ConsumeOption{
 		natsadapter.WithConcurrency(cfg.EventConcurrency),
 		natsadapter.WithDrainTimeout(cfg.ShutdownTimeout),
 		natsadapter.WithHandledHook(metrics.EventHandled),
-		natsadapter.WithSettledHook(func(name domain.EventName, _ int, outcome natsadapter.Outcome) {
-			if outcome == natsadapter.OutcomeDead {
-				metrics.EventDead(name)
-			}
-			if name != domain.EventMovieDiscovered {
-				return
-			}
-			switch outcome {
-			case natsadapter.OutcomeAcked:
-				metrics.PosterSyncAttempt("success")
-			case natsadapter.OutcomeRetry:
-				metrics.PosterSyncAttempt("retry")
-			case natsadapter.OutcomeDead:
-				metrics.PosterSyncAttempt("failure")
-			}
-		}),
+		natsadapter.WithAttemptHook(attemptMetrics(metrics)),
 	}
 	bus := &eventBus{
-		outbox:     ob,
-		dispatcher: d,
-		publisher: wakeOtherProcesses(store, outbox.NewNotifier(d, outbox.WithPublishHook(func(name domain.EventName, err error) {
-			if err == nil {
-				metrics.EventPublished(name)
-			}
-		})), logger),
+		outbox:    ob,
+		publisher: wakeOtherProcesses(store, outbox.NewNotifier(d, outbox.WithPublishHook(publishMetrics(metrics))), logger),
 		pending: func() string {
 			return "events not yet relayed stay in the outbox; unacknowledged ones are redelivered by NATS"
 		},
@@ -181,7 +146,7 @@ func newNATSBus(cfg Config, logger *slog.Logger, metrics *Metrics, store Store, 
 			case <-ctx.Done():
 				return
 			}
-			if err := link.bus.Load().Consume(ctx, handlers, consumeOpts...); err != nil {
+			if err := link.bus.Load().Consume(ctx, handlers(syncer), consumeOpts...); err != nil {
 				logger.Error("nats consumer stopped; events are no longer handled by this process", "error", err.Error())
 			}
 		})

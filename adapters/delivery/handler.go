@@ -1,4 +1,4 @@
-package eventpublisher
+package delivery
 
 import (
 	"context"
@@ -7,16 +7,18 @@ import (
 	"github.com/moviediary/moviediary/domain"
 )
 
-// EventHandler reacts to domain events. Name is stable (it labels logs and
-// metrics, e.g. "poster_sync"); Handle must be safe for concurrent use and
-// should return nil at once for events it does not care about.
-type EventHandler interface {
+// Handler reacts to domain events. Name is stable (it labels logs and
+// metrics, e.g. "poster_sync"); Handle must be safe for concurrent use,
+// idempotent (every bus delivers at least once) and should return nil at
+// once for events it does not care about.
+type Handler interface {
 	Name() string
 	Handle(ctx context.Context, e domain.Event) error
 }
 
-// HandlerFunc turns a function into an EventHandler called name.
-func HandlerFunc(name string, fn func(ctx context.Context, e domain.Event) error) EventHandler {
+// HandlerFunc turns a function into a Handler called name. A nil fn
+// handles every event by doing nothing.
+func HandlerFunc(name string, fn func(ctx context.Context, e domain.Event) error) Handler {
 	return funcHandler{name: name, fn: fn}
 }
 
@@ -35,7 +37,9 @@ func (h funcHandler) Handle(ctx context.Context, e domain.Event) error {
 }
 
 // PanicError is what a handler's recovered panic becomes. It matches
-// domain.ErrInfrastructure with errors.Is.
+// domain.ErrInfrastructure with errors.Is, so it is retried — unless the
+// handler panicked with an error of a permanent kind, which Unwrap
+// exposes.
 type PanicError struct {
 	// Handler is the name of the handler that panicked.
 	Handler string

@@ -1,4 +1,4 @@
-package outbox_test
+package outboxbench_test
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package presentation_test
+package wiring_test
 
 import (
 	"bytes"
@@ -15,20 +15,20 @@ import (
 
 	"github.com/moviediary/moviediary/domain"
 	"github.com/moviediary/moviediary/domain/porttest"
-	"github.com/moviediary/moviediary/presentation"
+	"github.com/moviediary/moviediary/presentation/wiring"
 )
 
 func TestEventBusConfig(t *testing.T) {
 	t.Parallel()
 	cfg, _ := testConfig(t, nil)
-	if cfg.EventBus != presentation.EventBusOutbox || cfg.EventConcurrency != 4 || cfg.EventLease != time.Minute ||
+	if cfg.EventBus != wiring.EventBusOutbox || cfg.EventConcurrency != 4 || cfg.EventLease != 6*time.Second ||
 		cfg.EventPollInterval != 500*time.Millisecond || !cfg.EventDispatch {
 		t.Errorf("defaults: bus %q, concurrency %d, lease %v, poll %v, dispatch %v",
 			cfg.EventBus, cfg.EventConcurrency, cfg.EventLease, cfg.EventPollInterval, cfg.EventDispatch)
 	}
 	cfg, _ = testConfig(t, map[string]string{"EVENT_BUS": "Channel", "EVENT_CONCURRENCY": "16", "EVENT_LEASE": "5m",
 		"EVENT_POLL_INTERVAL": "50ms", "EVENT_DISPATCH": "false"})
-	if cfg.EventBus != presentation.EventBusChannel || cfg.EventConcurrency != 16 || cfg.EventLease != 5*time.Minute ||
+	if cfg.EventBus != wiring.EventBusChannel || cfg.EventConcurrency != 16 || cfg.EventLease != 5*time.Minute ||
 		cfg.EventPollInterval != 50*time.Millisecond || cfg.EventDispatch {
 		t.Errorf("set: %+v", cfg)
 	}
@@ -41,26 +41,15 @@ func TestEventBusConfig(t *testing.T) {
 		{"EVENT_POLL_INTERVAL", "0s"},
 		{"EVENT_DISPATCH", "maybe"},
 	} {
-		_, err := presentation.LoadConfig(func(k string) string {
+		_, err := wiring.LoadConfig(func(k string) string {
 			if k == tc.name {
 				return tc.value
 			}
 			return ""
 		})
-		var ce *presentation.ConfigError
+		var ce *wiring.ConfigError
 		if !errors.As(err, &ce) || ce.Var != tc.name {
 			t.Errorf("%s=%s: err = %v, want a ConfigError naming it", tc.name, tc.value, err)
-		}
-	}
-}
-
-func TestOutboxMetricsOnlyInOutboxMode(t *testing.T) {
-	t.Parallel()
-	for bus, want := range map[string]bool{"outbox": true, "channel": false} {
-		a := newTestApp(t, map[string]string{"EVENT_BUS": bus})
-		metrics := readBody(t, a.do(request{method: http.MethodGet, path: "/metrics"}))
-		if got := strings.Contains(metrics, "moviediary_outbox_pending 0"); got != want {
-			t.Errorf("EVENT_BUS=%s: moviediary_outbox_pending 0 exported = %v, want %v", bus, got, want)
 		}
 	}
 }
@@ -87,10 +76,9 @@ func TestWorkBackfillsAndSyncsPosters(t *testing.T) {
 
 	// The old diary: saved without the outbox.
 	ctx := context.Background()
-	if err := presentation.Migrate(ctx, cfg, discardLogger()); err != nil {
-		t.Fatal(err)
-	}
-	store, err := presentation.OpenStore(ctx, cfg.DatabaseURL)
+	old := cfg
+	old.EventBus = wiring.EventBusChannel
+	store, err := wiring.OpenStore(ctx, old)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +94,7 @@ func TestWorkBackfillsAndSyncsPosters(t *testing.T) {
 	logs := &syncBuffer{}
 	workCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- presentation.Work(workCtx, cfg, presentation.NewLogger(logs, cfg)) }()
+	go func() { done <- wiring.Work(workCtx, cfg, wiring.NewLogger(logs, cfg)) }()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		m, err := store.Movies().MovieByID(ctx, movie.ID)
@@ -146,8 +134,8 @@ func TestWorkBackfillsAndSyncsPosters(t *testing.T) {
 func TestWorkNeedsTheOutbox(t *testing.T) {
 	t.Parallel()
 	cfg, _ := testConfig(t, map[string]string{"EVENT_BUS": "channel"})
-	var ce *presentation.ConfigError
-	if err := presentation.Work(context.Background(), cfg, discardLogger()); !errors.As(err, &ce) || ce.Var != "EVENT_BUS" {
+	var ce *wiring.ConfigError
+	if err := wiring.Work(context.Background(), cfg, discardLogger()); !errors.As(err, &ce) || ce.Var != "EVENT_BUS" {
 		t.Errorf("Work with EVENT_BUS=channel = %v, want a ConfigError naming EVENT_BUS", err)
 	}
 }
@@ -156,11 +144,11 @@ func TestEventsCommandsOnAnEmptyOutbox(t *testing.T) {
 	t.Parallel()
 	cfg, _ := testConfig(t, nil)
 	var out bytes.Buffer
-	if err := presentation.ListDeadEvents(context.Background(), cfg, &out, 10); err != nil || strings.TrimSpace(out.String()) != "no dead events" {
+	if err := wiring.ListDeadEvents(context.Background(), cfg, &out, 10); err != nil || strings.TrimSpace(out.String()) != "no dead events" {
 		t.Errorf("ListDeadEvents = %v, %q", err, out.String())
 	}
 	for _, id := range []string{"nonsense", domain.NewEventID().String()} {
-		if err := presentation.RetryEvent(context.Background(), cfg, discardLogger(), id); !errors.Is(err, presentation.ErrUnknownEvent) {
+		if err := wiring.RetryEvent(context.Background(), cfg, discardLogger(), id); !errors.Is(err, wiring.ErrUnknownEvent) {
 			t.Errorf("RetryEvent(%s) = %v, want ErrUnknownEvent", id, err)
 		}
 	}
@@ -175,12 +163,12 @@ func TestNATSConfig(t *testing.T) {
 	}
 	cfg, _ = testConfig(t, map[string]string{"EVENT_BUS": "NATS", "NATS_URL": "nats://u:secret@a:4222,nats://b:4222",
 		"NATS_STREAM": "DIARY", "NATS_SUBJECT_PREFIX": "diary.ev", "NATS_DURABLE": "workers"})
-	if cfg.EventBus != presentation.EventBusNATS || cfg.NATSURL != "nats://u:secret@a:4222,nats://b:4222" ||
+	if cfg.EventBus != wiring.EventBusNATS || cfg.NATSURL != "nats://u:secret@a:4222,nats://b:4222" ||
 		cfg.NATSStream != "DIARY" || cfg.NATSSubjectPrefix != "diary.ev" || cfg.NATSDurable != "workers" {
 		t.Errorf("set: %+v", cfg)
 	}
 	var logged bytes.Buffer
-	presentation.NewLogger(&logged, cfg).Info("start", "config", cfg)
+	wiring.NewLogger(&logged, cfg).Info("start", "config", cfg)
 	if strings.Contains(logged.String(), "secret") || !strings.Contains(logged.String(), "nats://b:4222") {
 		t.Errorf("start-up log shows the NATS password or lacks the URLs: %s", logged.String())
 	}
@@ -191,13 +179,13 @@ func TestNATSConfig(t *testing.T) {
 		{"NATS_SUBJECT_PREFIX", "a..b"},
 		{"NATS_SUBJECT_PREFIX", "a.*"},
 	} {
-		_, err := presentation.LoadConfig(func(k string) string {
+		_, err := wiring.LoadConfig(func(k string) string {
 			if k == tc.name {
 				return tc.value
 			}
 			return ""
 		})
-		var ce *presentation.ConfigError
+		var ce *wiring.ConfigError
 		if !errors.As(err, &ce) || ce.Var != tc.name {
 			t.Errorf("%s=%s: err = %v, want a ConfigError naming it", tc.name, tc.value, err)
 		}

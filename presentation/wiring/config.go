@@ -1,8 +1,10 @@
-package presentation
+package wiring
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
 	"net/url"
 	"path/filepath"
@@ -10,8 +12,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/moviediary/moviediary/adapters/delivery"
 	natsadapter "github.com/moviediary/moviediary/adapters/nats"
+	"github.com/moviediary/moviediary/adapters/outbox"
 	"github.com/moviediary/moviediary/application"
+	"github.com/moviediary/moviediary/domain"
 )
 
 // Config is everything the server reads from its environment, parsed and
@@ -56,8 +61,10 @@ type Config struct {
 	EventBus string
 	// EventConcurrency bounds the events the dispatcher handles at once.
 	EventConcurrency int
-	// EventLease is how long a dispatcher holds an event it claimed; a
-	// delivery is cancelled a margin before it ends.
+	// EventLease is how long the claim of a dispatcher (or, with nats, a
+	// consumer's unacknowledged delivery) outlives its process: running
+	// deliveries renew it every third of it, so it bounds how long the
+	// events of a process that died wait before another takes them.
 	EventLease time.Duration
 	// EventPollInterval is the dispatcher's fallback wake-up when no
 	// notification comes.
@@ -75,6 +82,10 @@ type Config struct {
 	NATSSubjectPrefix string
 	// NATSDurable is the durable consumer every consuming process shares.
 	NATSDurable string
+
+	// MetricsAddr is where `moviediary worker` serves /metrics and
+	// /healthz; empty means nowhere.
+	MetricsAddr string
 
 	TrustedProxies  []netip.Prefix
 	ShutdownTimeout time.Duration
@@ -148,13 +159,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		EventChannelBuffer:      p.intRange("EVENT_CHANNEL_BUFFER", 128, 1, 1<<20),
 		EventBus:                p.oneOf("EVENT_BUS", EventBusOutbox, EventBusOutbox, EventBusChannel, EventBusNATS),
 		EventConcurrency:        p.intRange("EVENT_CONCURRENCY", 4, 1, 1024),
-		EventLease:              p.duration("EVENT_LEASE", time.Minute),
+		EventLease:              p.duration("EVENT_LEASE", outbox.DefaultLease),
 		EventPollInterval:       p.duration("EVENT_POLL_INTERVAL", 500*time.Millisecond),
 		EventDispatch:           p.boolean("EVENT_DISPATCH", true),
 		NATSURL:                 p.str("NATS_URL", natsadapter.DefaultURL),
 		NATSStream:              p.str("NATS_STREAM", natsadapter.DefaultStream),
 		NATSSubjectPrefix:       p.str("NATS_SUBJECT_PREFIX", natsadapter.DefaultSubjectPrefix),
 		NATSDurable:             p.str("NATS_DURABLE", natsadapter.DefaultDurable),
+		MetricsAddr:             p.str("METRICS_ADDR", ""),
 		ShutdownTimeout:         p.duration("SHUTDOWN_TIMEOUT", 15*time.Second),
 		LogFormat:               p.oneOf("LOG_FORMAT", "text", "text", "json"),
 	}
@@ -180,6 +192,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if p.err == nil && c.EventPollInterval < time.Millisecond {
 		p.fail("EVENT_POLL_INTERVAL", fmt.Sprintf("must be at least 1ms, got %q", c.EventPollInterval.String()))
+	}
+	if p.err == nil && c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			p.fail("METRICS_ADDR", fmt.Sprintf("must be host:port such as 127.0.0.1:9100 or :9100, got %q", c.MetricsAddr))
+		}
 	}
 	if p.err == nil {
 		p.checkNATS(c)
@@ -217,6 +234,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("event_dispatch", c.EventDispatch),
 		slog.String("nats_url", maskURLs(c.NATSURL)),
 		slog.String("nats_stream", c.NATSStream),
+		slog.String("metrics_addr", c.MetricsAddr),
 		slog.Int("poster_sync_max_retries", c.PosterSyncMaxRetries),
 		slog.Duration("poster_sync_base_delay", c.PosterSyncBaseDelay),
 	)
@@ -248,6 +266,24 @@ func maskURLs(s string) string {
 		parts[i] = maskURL(strings.TrimSpace(part))
 	}
 	return strings.Join(parts, ",")
+}
+
+// PosterRetry is the one poster retry policy, from POSTER_SYNC_MAX_RETRIES
+// and POSTER_SYNC_BASE_DELAY: 1 + retries attempts, waits doubling from
+// the base delay. Every bus applies it.
+func (c Config) PosterRetry() delivery.RetryPolicy {
+	return delivery.RetryPolicy{
+		MaxAttempts: 1 + c.PosterSyncMaxRetries,
+		BaseDelay:   c.PosterSyncBaseDelay,
+		Multiplier:  delivery.DefaultMultiplier,
+	}
+}
+
+// deliveryTimeout bounds one delivery of an event: the slowest poster
+// sync (an OMDb lookup and a poster download at their timeouts) and a
+// margin for storing the image.
+func (c Config) deliveryTimeout() time.Duration {
+	return c.OMDbTimeout + c.PosterFetchTimeout + 20*time.Second
 }
 
 // storesEvents reports whether the repositories keep a transactional
@@ -384,7 +420,7 @@ func (p *envParser) prefixes(name string) []netip.Prefix {
 	return out
 }
 
-// checkNATS validates the NATS_* names NATS itself would refuse, so a
+// checkNATS refuses the NATS_* values the adapter would refuse, so a
 // typo stops start-up instead of a background connection retrying forever.
 func (p *envParser) checkNATS(c Config) {
 	for _, u := range strings.Split(c.NATSURL, ",") {
@@ -393,18 +429,16 @@ func (p *envParser) checkNATS(c Config) {
 			return
 		}
 	}
-	for _, name := range []struct{ env, value string }{{"NATS_STREAM", c.NATSStream}, {"NATS_DURABLE", c.NATSDurable}} {
-		if strings.ContainsAny(name.value, " \t.*>/\\") {
-			p.fail(name.env, fmt.Sprintf("must not contain spaces, '.', '*', '>' or slashes, got %q", name.value))
-			return
+	var ve *domain.ValidationError
+	if err := natsConfig(c).Validate(); errors.As(err, &ve) {
+		env := map[string]string{"stream": "NATS_STREAM", "durable": "NATS_DURABLE", "subject_prefix": "NATS_SUBJECT_PREFIX", "dead_subject": "NATS_SUBJECT_PREFIX"}
+		for _, f := range ve.Fields {
+			if name, ok := env[f.Field]; ok {
+				p.fail(name, f.Rule)
+				return
+			}
 		}
-	}
-	valid := !strings.ContainsAny(c.NATSSubjectPrefix, " \t*>")
-	for _, tok := range strings.Split(c.NATSSubjectPrefix, ".") {
-		valid = valid && tok != ""
-	}
-	if !valid {
-		p.fail("NATS_SUBJECT_PREFIX", fmt.Sprintf("must be a NATS subject without wildcards such as moviediary.events, got %q", c.NATSSubjectPrefix))
+		p.fail("NATS_*", ve.Error())
 	}
 }
 

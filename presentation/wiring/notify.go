@@ -1,4 +1,4 @@
-package presentation
+package wiring
 
 import (
 	"context"
@@ -8,12 +8,6 @@ import (
 
 	"github.com/moviediary/moviediary/domain"
 )
-
-// outboxNotifier is a Store that can wake the dispatchers of other
-// processes after a commit (PostgreSQL's NOTIFY).
-type outboxNotifier interface {
-	NotifyOutbox(ctx context.Context) error
-}
 
 // crossProcessWake wraps the publisher the use cases get in outbox mode:
 // after the local wake-up it also tells other processes (workers) that
