@@ -51,18 +51,21 @@ func (r *MovieRepository) QueryDiary(ctx context.Context, q domain.DiaryQuery) (
 	defer rows.Close()
 	page := domain.DiaryPage{Entries: make([]domain.DiaryEntry, 0, limit)}
 	total := int64(-1)
+	// One row for the whole page: Scan makes it escape, so a row per
+	// iteration would cost an allocation per entry.
+	var row entryRow
 	for rows.Next() {
 		if len(page.Entries) == limit {
 			page.HasMore = true
 			break
 		}
-		var row entryRow
+		row = entryRow{}
 		if err := row.scan(rows, &total); err != nil {
-			return domain.DiaryPage{}, corrupt(op, "a review", err)
+			return domain.DiaryPage{}, dbError(op, err)
 		}
-		e, err := row.toEntry()
+		e, err := row.toDomain()
 		if err != nil {
-			return domain.DiaryPage{}, corrupt(op, "review "+row.ID.String(), err)
+			return domain.DiaryPage{}, dbError(op, err)
 		}
 		page.Entries = append(page.Entries, e)
 	}
@@ -202,9 +205,9 @@ func (r *MovieRepository) ReviewHistory(ctx context.Context, id domain.MovieID) 
 	}
 	viewings := make([]domain.Review, 0, len(rows))
 	for _, row := range rows {
-		rv, err := row.toReview()
+		rv, err := row.toDomain()
 		if err != nil {
-			return domain.ReviewHistory{}, corrupt(op, "review "+row.ID.String(), err)
+			return domain.ReviewHistory{}, dbError(op, err)
 		}
 		viewings = append(viewings, rv)
 	}

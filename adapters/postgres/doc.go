@@ -21,6 +21,13 @@
 // LOCKED and a lease), and (*DB).ListenOutbox wakes a dispatcher on every
 // such commit.
 //
+// Rows are read back through adapters/sqlrows, which this package shares
+// with adapters/sqlite: the driver decodes uuid and timestamptz columns into
+// the shared row structs, whose converters re-validate every column; a
+// stored row that no longer passes the domain's rules is an
+// ErrInfrastructure failure naming every bad column. SaveViewing resolves
+// its movie with sqlrows.ResolveMovie, running this package's own SQL.
+//
 // Database failures are returned as *Error values that wrap a domain error
 // kind (ErrConflict, ErrNotFound, ErrUnavailable, ErrValidation,
 // ErrInfrastructure) and the driver's error: errors.Is classifies them,

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"syscall"
@@ -38,16 +37,49 @@ func (e *Error) Error() string {
 // Unwrap returns the kind and the driver's error.
 func (e *Error) Unwrap() []error { return []error{e.Kind, e.Err} }
 
-// dbError classifies err, which a database call returned during op.
+// dbError classifies err, which a database call returned during op. An
+// error the adapter already returned from dbError comes back unchanged; one
+// that already wraps a domain error kind (built by the adapter or by
+// sqlrows: a conflict, a missing event, a corrupt row) only gains op's name.
 func dbError(op string, err error) error {
 	if err == nil {
 		return nil
 	}
 	var own *Error
-	if errors.As(err, &own) {
+	var named *opError
+	if errors.As(err, &own) || errors.As(err, &named) {
 		return err
 	}
+	if hasDomainKind(err) {
+		return &opError{op: op, err: err}
+	}
 	return &Error{Op: op, Kind: errorKind(err), Err: err}
+}
+
+// opError is an error of the adapter's own that already wraps a domain
+// kind, named for the operation that returned it.
+type opError struct {
+	op  string
+	err error
+}
+
+// Error returns "postgres: op: message".
+func (e *opError) Error() string { return "postgres: " + e.op + ": " + e.err.Error() }
+
+// Unwrap returns the wrapped error.
+func (e *opError) Unwrap() error { return e.err }
+
+// hasDomainKind reports whether err already wraps a domain error kind.
+func hasDomainKind(err error) bool {
+	for _, kind := range []error{
+		domain.ErrValidation, domain.ErrNotFound, domain.ErrConflict, domain.ErrForbidden,
+		domain.ErrUnavailable, domain.ErrInfrastructure, domain.ErrMisconfigured,
+	} {
+		if errors.Is(err, kind) {
+			return true
+		}
+	}
+	return false
 }
 
 // errorKind maps a database error to a domain error kind.
@@ -87,10 +119,4 @@ func errorKind(err error) error {
 		return domain.ErrUnavailable
 	}
 	return domain.ErrInfrastructure
-}
-
-// corrupt reports a stored row that no longer passes the domain's rules:
-// the database holds something the application never writes.
-func corrupt(op, what string, err error) error {
-	return fmt.Errorf("postgres: %s: stored %s is invalid (%v): %w", op, what, err, domain.ErrInfrastructure)
 }

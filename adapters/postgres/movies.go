@@ -11,6 +11,7 @@ import (
 	"github.com/lib/pq"
 	"github.com/lib/pq/pqerror"
 
+	"github.com/moviediary/moviediary/adapters/sqlrows"
 	"github.com/moviediary/moviediary/domain"
 )
 
@@ -23,11 +24,6 @@ type MovieRepository struct {
 }
 
 var _ domain.MovieRepository = (*MovieRepository)(nil)
-
-// maxResolveAttempts bounds how often one transaction looks a movie up again
-// after losing a race to insert it. Each lost race means another transaction
-// committed the row, so the next look finds it; three is generous.
-const maxResolveAttempts = 3
 
 // MovieByExternalID returns the movie with that IMDb ID, or ErrNotFound.
 func (r *MovieRepository) MovieByExternalID(ctx context.Context, id domain.ExternalMetadataID) (domain.Movie, error) {
@@ -72,9 +68,9 @@ func (r *MovieRepository) MoviesByTitleYear(ctx context.Context, title domain.Mo
 	}
 	movies := make([]domain.Movie, 0, len(rows))
 	for _, row := range rows {
-		m, err := row.toMovie()
+		m, err := row.toDomain()
 		if err != nil {
-			return nil, corrupt(op, "movie "+row.ID.String(), err)
+			return nil, dbError(op, err)
 		}
 		if m.Title.EqualFold(title) {
 			movies = append(movies, m)
@@ -89,12 +85,12 @@ func (r *MovieRepository) MoviesByTitleYear(ctx context.Context, title domain.Mo
 // the insert is ON CONFLICT DO NOTHING, and a lost race looks again.
 func (r *MovieRepository) UpsertMovie(ctx context.Context, m domain.Movie) (domain.Movie, error) {
 	const op = "upsert movie"
-	if err := checkMovie(m); err != nil {
-		return domain.Movie{}, err
+	if err := sqlrows.CheckMovie(m); err != nil {
+		return domain.Movie{}, dbError(op, err)
 	}
 	var stored domain.Movie
 	err := inTx(ctx, r.db, op, func(tx *sqlx.Tx) error {
-		for range maxResolveAttempts {
+		for range sqlrows.MaxResolveAttempts {
 			if !m.ExternalID.IsZero() {
 				holder, ok, err := selectMovie(ctx, tx, op, sqlMovieByExternalID, m.ExternalID.String())
 				if err != nil {
@@ -161,23 +157,20 @@ func (r *MovieRepository) SetPosterPath(ctx context.Context, id domain.MovieID, 
 // returned events are inserted into outbox_events in that transaction too,
 // and OutboxChannel is notified when it commits.
 func (r *MovieRepository) SaveViewing(ctx context.Context, v domain.Viewing) (domain.SavedViewing, error) {
-	const op = "save viewing"
-	if err := checkMovie(v.Movie); err != nil {
-		return domain.SavedViewing{}, err
-	}
-	if v.Review.ID.IsZero() || v.Review.UserID.IsZero() || v.Review.WatchedAt.IsZero() || v.Review.CreatedAt.IsZero() {
-		return domain.SavedViewing{}, fmt.Errorf("postgres: %s: the review is incomplete: %w", op, domain.ErrValidation)
+	const op = opSaveViewing
+	if err := sqlrows.CheckViewing(v); err != nil {
+		return domain.SavedViewing{}, dbError(op, err)
 	}
 	var saved domain.SavedViewing
 	err := inTx(ctx, r.db, op, func(tx *sqlx.Tx) error {
-		movie, change, err := resolveMovie(ctx, tx, op, v.Movie)
+		movie, change, err := sqlrows.ResolveMovie(ctx, movieTx{tx}, v.Movie)
 		if err != nil {
-			return err
+			return dbError(op, err)
 		}
 		rv := v.Review
 		review, err := domain.RestoreReview(rv.ID, movie.ID, rv.UserID, rv.Rating, rv.Comment, rv.WatchedAt, rv.CreatedAt)
 		if err != nil {
-			return fmt.Errorf("postgres: %s: %w", op, err)
+			return dbError(op, err)
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO reviews (`+reviewColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 			review.ID.UUID(), review.MovieID.UUID(), review.UserID.UUID(), review.Rating.Int(),
@@ -202,52 +195,42 @@ func (r *MovieRepository) SaveViewing(ctx context.Context, v domain.Viewing) (do
 	return saved, nil
 }
 
-// resolveMovie finds or stores the movie a viewing is of, inside tx.
-func resolveMovie(ctx context.Context, tx *sqlx.Tx, op string, m domain.Movie) (domain.Movie, domain.MovieChange, error) {
-	for range maxResolveAttempts {
-		if !m.ExternalID.IsZero() {
-			holder, ok, err := selectMovie(ctx, tx, op, sqlMovieByExternalID, m.ExternalID.String())
-			if err != nil || ok {
-				return holder, domain.MovieUnchanged, err
-			}
-		}
-		// Lock the row: a concurrent save attaching an external ID to the
-		// same movie must see what this one did.
-		stored, ok, err := selectMovie(ctx, tx, op, sqlMovieByID+` FOR UPDATE`, m.ID.UUID())
-		if err != nil {
-			return domain.Movie{}, 0, err
-		}
-		if ok {
-			switch {
-			case m.ExternalID.IsZero() || stored.ExternalID == m.ExternalID:
-				return stored, domain.MovieUnchanged, nil
-			case !stored.ExternalID.IsZero():
-				return domain.Movie{}, 0, fmt.Errorf("postgres: %s: movie %s already has external ID %s, not %s: %w",
-					op, m.ID, stored.ExternalID, m.ExternalID, domain.ErrConflict)
-			}
-			// Another movie may take the external ID between our look-up
-			// and this update; then the savepoint undoes the failed update
-			// and the next round finds that movie.
-			identified, ok, err := withSavepoint(ctx, tx, op, func() (domain.Movie, bool, error) {
-				return selectMovie(ctx, tx, op, `UPDATE movies SET external_id = $2
-					WHERE id = $1 RETURNING `+movieColumns, m.ID.UUID(), m.ExternalID.String())
-			})
-			if err != nil {
-				return domain.Movie{}, 0, err
-			}
-			if ok {
-				return identified, domain.MovieIdentified, nil
-			}
-			continue
-		}
-		inserted, ok, err := insertMovie(ctx, tx, op, m)
-		if err != nil || ok {
-			return inserted, domain.MovieCreated, err
-		}
-		// Another transaction stored this movie ID or external ID first and
-		// has committed: look again.
-	}
-	return domain.Movie{}, 0, fmt.Errorf("postgres: %s: movie %s kept changing under concurrent writers: %w", op, m.ID, domain.ErrConflict)
+// opSaveViewing names SaveViewing and the statements of its movieTx.
+const opSaveViewing = "save viewing"
+
+// movieTx runs sqlrows.ResolveMovie's statements in SaveViewing's
+// transaction. Concurrent saves race: MovieByID locks the row it reads, and
+// the writes that may collide with another transaction's (attaching an
+// external ID, inserting) report a lost race as ok false, leaving the
+// transaction usable, so that ResolveMovie looks again.
+type movieTx struct{ tx *sqlx.Tx }
+
+var _ sqlrows.MovieTx = movieTx{}
+
+// MovieByExternalID reads the movie holding ext.
+func (t movieTx) MovieByExternalID(ctx context.Context, ext domain.ExternalMetadataID) (domain.Movie, bool, error) {
+	return selectMovie(ctx, t.tx, opSaveViewing, sqlMovieByExternalID, ext.String())
+}
+
+// MovieByID reads and locks the movie with id: a concurrent save attaching
+// an external ID to the same movie must see what this one did.
+func (t movieTx) MovieByID(ctx context.Context, id domain.MovieID) (domain.Movie, bool, error) {
+	return selectMovie(ctx, t.tx, opSaveViewing, sqlMovieByID+` FOR UPDATE`, id.UUID())
+}
+
+// AttachExternalID sets the external ID of the movie id. Another movie may
+// take the external ID between ResolveMovie's look-up and this update; then
+// the savepoint undoes the failed update and ok is false.
+func (t movieTx) AttachExternalID(ctx context.Context, id domain.MovieID, ext domain.ExternalMetadataID) (domain.Movie, bool, error) {
+	return withSavepoint(ctx, t.tx, opSaveViewing, func() (domain.Movie, bool, error) {
+		return selectMovie(ctx, t.tx, opSaveViewing, `UPDATE movies SET external_id = $2
+			WHERE id = $1 RETURNING `+movieColumns, id.UUID(), ext.String())
+	})
+}
+
+// InsertMovie inserts m unless a row with its ID or external ID exists.
+func (t movieTx) InsertMovie(ctx context.Context, m domain.Movie) (domain.Movie, bool, error) {
+	return insertMovie(ctx, t.tx, opSaveViewing, m)
 }
 
 // insertMovie inserts m unless a row with its ID or external ID exists (or
@@ -300,27 +283,11 @@ func selectMovie(ctx context.Context, q sqlx.QueryerContext, op, query string, a
 	if err != nil {
 		return domain.Movie{}, false, dbError(op, err)
 	}
-	m, err := row.toMovie()
+	m, err := row.toDomain()
 	if err != nil {
-		return domain.Movie{}, false, corrupt(op, "movie "+row.ID.String(), err)
+		return domain.Movie{}, false, dbError(op, err)
 	}
 	return m, true, nil
-}
-
-// checkMovie refuses a movie that was not built by the domain's
-// constructors.
-func checkMovie(m domain.Movie) error {
-	var v domain.Validation
-	if m.ID.IsZero() {
-		v.Add("movie_id", "must be set")
-	}
-	if m.Title.IsZero() {
-		v.Add("title", "must not be empty")
-	}
-	if m.ReleaseYear.IsZero() {
-		v.Add("release_year", "must be set")
-	}
-	return v.Err()
 }
 
 // inTx runs fn in a transaction and commits it, checking Commit's error.

@@ -3,16 +3,15 @@ package postgres
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/moviediary/moviediary/adapters/sqlrows"
 	"github.com/moviediary/moviediary/domain"
 )
 
@@ -47,22 +46,6 @@ var _ domain.Outbox = (*Outbox)(nil)
 // Outbox returns the outbox on this pool. It works whether or not the pool
 // was opened in outbox mode; only in that mode does SaveViewing fill it.
 func (db *DB) Outbox() *Outbox { return db.outbox }
-
-// outboxColumns lists outboxRow's columns.
-const outboxColumns = `seq, id, name, payload, created_at, next_attempt_at, attempts, last_error, dead`
-
-// outboxRow is a row of outbox_events.
-type outboxRow struct {
-	Seq           int64     `db:"seq"`
-	ID            uuid.UUID `db:"id"`
-	Name          string    `db:"name"`
-	Payload       string    `db:"payload"`
-	CreatedAt     time.Time `db:"created_at"`
-	NextAttemptAt time.Time `db:"next_attempt_at"`
-	Attempts      int       `db:"attempts"`
-	LastError     string    `db:"last_error"`
-	Dead          bool      `db:"dead"`
-}
 
 // insertEvents stores events, due at their occurrence, in tx, in order:
 // one round trip per maxEventsPerInsert events.
@@ -134,7 +117,8 @@ func (o *Outbox) ClaimEvents(ctx context.Context, now time.Time, limit int, leas
 	}
 	// RETURNING gives no order: restore the storage order.
 	slices.SortFunc(rows, func(a, b outboxRow) int { return cmp.Compare(a.Seq, b.Seq) })
-	return rowsToOutbox(op, rows)
+	events, err := outboxEvents(rows)
+	return events, dbError(op, err)
 }
 
 // CompleteEvent deletes the delivered event; an unknown ID is not an error.
@@ -189,7 +173,7 @@ func (o *Outbox) FailEvent(ctx context.Context, id domain.EventID, failure strin
 	res, err := o.db.ExecContext(ctx, `UPDATE outbox_events
 		SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3, dead = $4, locked_until = '-infinity'
 		WHERE id = $1`, id.UUID(), failure, next.UTC(), dead)
-	return oneEvent(op, id, res, err)
+	return dbError(op, sqlrows.OneEvent(res, err, id))
 }
 
 // sqlDead lists the oldest $1 dead events.
@@ -205,7 +189,8 @@ func (o *Outbox) DeadEvents(ctx context.Context, limit int) ([]domain.OutboxEven
 	if err := o.db.SelectContext(ctx, &rows, sqlDead, limit); err != nil {
 		return nil, dbError(op, err)
 	}
-	return rowsToOutbox(op, rows)
+	events, err := outboxEvents(rows)
+	return events, dbError(op, err)
 }
 
 // RequeueEvent makes a dead event due at now with no attempts; its last
@@ -217,8 +202,8 @@ func (o *Outbox) RequeueEvent(ctx context.Context, id domain.EventID, now time.T
 		res, err := tx.ExecContext(ctx, `UPDATE outbox_events
 			SET dead = false, attempts = 0, next_attempt_at = $2, locked_until = '-infinity'
 			WHERE id = $1 AND dead`, id.UUID(), now.UTC())
-		if err := oneEvent(op, id, res, err); err != nil {
-			return err
+		if err := sqlrows.OneEvent(res, err, id); err != nil {
+			return dbError(op, err)
 		}
 		_, err = tx.ExecContext(ctx, `SELECT pg_notify('`+OutboxChannel+`', '')`)
 		return dbError(op+": notify", err)
@@ -255,9 +240,9 @@ func (o *Outbox) BackfillPosterEvents(ctx context.Context, now time.Time) (int, 
 		}
 		events := make([]domain.Event, len(rows))
 		for i, row := range rows {
-			m, err := row.toMovie()
+			m, err := row.toDomain()
 			if err != nil {
-				return corrupt(op, "movie "+row.ID.String(), err)
+				return dbError(op, err)
 			}
 			events[i] = domain.NewMovieDiscovered(m, now)
 		}
@@ -275,51 +260,4 @@ func (o *Outbox) PendingEvents(ctx context.Context) (int, error) {
 	var n int
 	err := o.db.GetContext(ctx, &n, `SELECT count(*) FROM outbox_events WHERE NOT dead`)
 	return n, dbError("pending events", err)
-}
-
-func rowsToOutbox(op string, rows []outboxRow) ([]domain.OutboxEvent, error) {
-	out := make([]domain.OutboxEvent, len(rows))
-	for i, row := range rows {
-		e, err := row.toOutboxEvent()
-		if err != nil {
-			return nil, corrupt(op, "outbox event "+row.ID.String(), err)
-		}
-		out[i] = e
-	}
-	return out, nil
-}
-
-// toOutboxEvent decodes the row's payload, re-validating every field.
-func (r outboxRow) toOutboxEvent() (domain.OutboxEvent, error) {
-	e, err := domain.UnmarshalEvent(domain.EventName(r.Name), []byte(r.Payload))
-	if err != nil {
-		return domain.OutboxEvent{}, err
-	}
-	if e.EventID().UUID() != r.ID {
-		return domain.OutboxEvent{}, fmt.Errorf("its payload holds event ID %v", e.EventID())
-	}
-	return domain.OutboxEvent{
-		Event:         e,
-		Attempts:      r.Attempts,
-		NextAttemptAt: r.NextAttemptAt.UTC(),
-		LastError:     r.LastError,
-		Dead:          r.Dead,
-		CreatedAt:     r.CreatedAt.UTC(),
-	}, nil
-}
-
-// oneEvent turns an UPDATE of the event with that ID that matched no row
-// into domain.ErrNotFound.
-func oneEvent(op string, id domain.EventID, res sql.Result, err error) error {
-	if err != nil {
-		return dbError(op, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return dbError(op, err)
-	}
-	if n == 0 {
-		return fmt.Errorf("postgres: %s: event %v: %w", op, id, domain.ErrNotFound)
-	}
-	return nil
 }

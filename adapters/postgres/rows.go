@@ -2,181 +2,157 @@ package postgres
 
 import (
 	"database/sql"
-	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/moviediary/moviediary/adapters/sqlrows"
 	"github.com/moviediary/moviediary/domain"
 )
 
+// The row types are the shared sqlrows structs: the driver decodes uuid,
+// timestamptz and text columns into their Go values itself, so sqlx scans
+// straight into them and decode is a conversion. Reading back re-validates
+// every column and reports every one that fails; a row that fails is
+// corrupt storage.
+
 // movieRow is a row of movies.
-type movieRow struct {
-	ID          uuid.UUID      `db:"id"`
-	ExternalID  sql.NullString `db:"external_id"`
-	Title       string         `db:"title"`
-	ReleaseYear int            `db:"release_year"`
-	Director    sql.NullString `db:"director"`
-	PosterPath  sql.NullString `db:"poster_path"`
-}
+type movieRow sqlrows.Movie
 
 // movieColumns lists movieRow's columns in table order.
 const movieColumns = `id, external_id, title, release_year, director, poster_path`
 
 // reviewRow is a row of reviews.
-type reviewRow struct {
-	ID        uuid.UUID      `db:"id"`
-	MovieID   uuid.UUID      `db:"movie_id"`
-	UserID    uuid.UUID      `db:"user_id"`
-	Rating    int            `db:"rating"`
-	Comment   sql.NullString `db:"comment"`
-	WatchedAt time.Time      `db:"watched_at"`
-	CreatedAt time.Time      `db:"created_at"`
-}
+type reviewRow sqlrows.Review
 
 // reviewColumns lists reviewRow's columns in table order.
 const reviewColumns = `id, movie_id, user_id, rating, comment, watched_at, created_at`
 
 // entryRow is a review joined with its movie.
-type entryRow struct {
-	ID          uuid.UUID      `db:"id"`
-	MovieID     uuid.UUID      `db:"movie_id"`
-	UserID      uuid.UUID      `db:"user_id"`
-	Rating      int            `db:"rating"`
-	Comment     sql.NullString `db:"comment"`
-	WatchedAt   time.Time      `db:"watched_at"`
-	CreatedAt   time.Time      `db:"created_at"`
-	ExternalID  sql.NullString `db:"external_id"`
-	Title       string         `db:"title"`
-	ReleaseYear int            `db:"release_year"`
-	Director    sql.NullString `db:"director"`
-	PosterPath  sql.NullString `db:"poster_path"`
-}
+type entryRow sqlrows.Entry
 
-// entryColumns selects an entryRow from reviews r joined with movies m.
+// entryColumns selects an entryRow from reviews r joined with movies m; the
+// movie's ID is the review's movie_id.
 const entryColumns = `r.id, r.movie_id, r.user_id, r.rating, r.comment, r.watched_at, r.created_at,
 	m.external_id, m.title, m.release_year, m.director, m.poster_path`
+
+// userRow is a row of users.
+type userRow sqlrows.User
+
+// userColumns lists userRow's columns in table order.
+const userColumns = `id, email, password_hash, created_at`
+
+// outboxRow is a row of outbox_events.
+type outboxRow sqlrows.OutboxEvent
+
+// outboxColumns lists outboxRow's columns.
+const outboxColumns = `seq, id, name, payload, created_at, next_attempt_at, attempts, last_error, dead`
 
 // scan reads a row of entryColumns followed by one bigint (the diary's
 // total) into r and total, without reflection: small integers arrive as
 // int64 and UUIDs as text, which are converted here rather than by
-// database/sql's generic conversions.
+// database/sql's generic conversions. A UUID that does not parse is
+// recorded in r.Review.DecodeErrors, for toDomain to report with the rest.
 func (r *entryRow) scan(rows *sql.Rows, total *int64) error {
 	var (
 		id, movieID, userID sql.RawBytes
 		rating, year        int64
 	)
-	err := rows.Scan(&id, &movieID, &userID, &rating, &r.Comment, &r.WatchedAt, &r.CreatedAt,
-		&r.ExternalID, &r.Title, &year, &r.Director, &r.PosterPath, total)
+	rv, m := &r.Review, &r.Movie
+	err := rows.Scan(&id, &movieID, &userID, &rating, &rv.Comment, &rv.WatchedAt, &rv.CreatedAt,
+		&m.ExternalID, &m.Title, &year, &m.Director, &m.PosterPath, total)
 	if err != nil {
 		return err
 	}
-	if r.ID, err = uuid.ParseBytes(id); err != nil {
-		return fmt.Errorf("id: %w", err)
-	}
-	if r.MovieID, err = uuid.ParseBytes(movieID); err != nil {
-		return fmt.Errorf("review %s: movie_id: %w", r.ID, err)
-	}
-	if r.UserID, err = uuid.ParseBytes(userID); err != nil {
-		return fmt.Errorf("review %s: user_id: %w", r.ID, err)
-	}
-	r.Rating, r.ReleaseYear = int(rating), int(year)
+	rv.ID = textUUID(&rv.DecodeErrors, "id", id)
+	rv.MovieID = textUUID(&rv.DecodeErrors, "movie_id", movieID)
+	rv.UserID = textUUID(&rv.DecodeErrors, "user_id", userID)
+	rv.Rating, m.ReleaseYear = int(rating), int(year)
+	m.ID = rv.MovieID
 	return nil
 }
 
-// userRow is a row of users.
-type userRow struct {
-	ID           uuid.UUID `db:"id"`
-	Email        string    `db:"email"`
-	PasswordHash string    `db:"password_hash"`
-	CreatedAt    time.Time `db:"created_at"`
+// textUUID parses a uuid column read as text. Text that does not parse
+// gives the nil UUID and is recorded in bad under column.
+func textUUID(bad *[]domain.FieldError, column string, b []byte) uuid.UUID {
+	u, err := uuid.ParseBytes(b)
+	if err != nil {
+		*bad = append(*bad, domain.FieldError{Field: column, Rule: "must be a UUID"})
+	}
+	return u
 }
 
-// userColumns lists userRow's columns in table order.
-const userColumns = `id, email, password_hash, created_at`
+// decode returns the row's columns; the driver decoded them.
+func (r movieRow) decode() sqlrows.Movie { return sqlrows.Movie(r) }
+
+// toDomain rebuilds the movie.
+func (r movieRow) toDomain() (domain.Movie, error) {
+	m, err := r.decode().ToDomain()
+	if err != nil {
+		return domain.Movie{}, sqlrows.Corrupt("movie "+r.ID.String(), err)
+	}
+	return m, nil
+}
+
+// decode returns the row's columns; the driver decoded them.
+func (r reviewRow) decode() sqlrows.Review { return sqlrows.Review(r) }
+
+// toDomain rebuilds the review.
+func (r reviewRow) toDomain() (domain.Review, error) {
+	rv, err := r.decode().ToDomain()
+	if err != nil {
+		return domain.Review{}, sqlrows.Corrupt("review "+r.ID.String(), err)
+	}
+	return rv, nil
+}
+
+// toDomain rebuilds the diary entry.
+func (r *entryRow) toDomain() (domain.DiaryEntry, error) {
+	e, err := (*sqlrows.Entry)(r).ToDomain()
+	if err != nil {
+		return domain.DiaryEntry{}, sqlrows.Corrupt("review "+r.Review.ID.String(), err)
+	}
+	return e, nil
+}
+
+// decode returns the row's columns; the driver decoded them.
+func (r userRow) decode() sqlrows.User { return sqlrows.User(r) }
+
+// toDomain rebuilds the user.
+func (r userRow) toDomain() (domain.User, error) {
+	u, err := r.decode().ToDomain()
+	if err != nil {
+		return domain.User{}, sqlrows.Corrupt("user "+r.ID.String(), err)
+	}
+	return u, nil
+}
+
+// decode returns the row's columns; the driver decoded them.
+func (r outboxRow) decode() sqlrows.OutboxEvent { return sqlrows.OutboxEvent(r) }
+
+// toDomain rebuilds the outbox event.
+func (r outboxRow) toDomain() (domain.OutboxEvent, error) {
+	e, err := r.decode().ToDomain()
+	if err != nil {
+		return domain.OutboxEvent{}, sqlrows.Corrupt("outbox event "+r.ID.String(), err)
+	}
+	return e, nil
+}
+
+// outboxEvents rebuilds the outbox events of rows, in order.
+func outboxEvents(rows []outboxRow) ([]domain.OutboxEvent, error) {
+	out := make([]domain.OutboxEvent, len(rows))
+	for i, row := range rows {
+		e, err := row.toDomain()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = e
+	}
+	return out, nil
+}
 
 func nullString(s string) sql.NullString {
 	return sql.NullString{String: s, Valid: s != ""}
-}
-
-// toMovie rebuilds a movie, re-validating every stored value.
-func (r movieRow) toMovie() (domain.Movie, error) {
-	var v domain.Validation
-	id, err := domain.MovieIDFromUUID(r.ID)
-	v.Check("id", err)
-	var ext domain.ExternalMetadataID
-	if r.ExternalID.Valid {
-		ext, err = domain.ParseExternalMetadataID(r.ExternalID.String)
-		v.Check("external_id", err)
-	}
-	title, err := domain.NewMovieTitle(r.Title)
-	v.Check("title", err)
-	year, err := domain.NewReleaseYear(r.ReleaseYear)
-	v.Check("release_year", err)
-	director, err := domain.NewDirector(r.Director.String)
-	v.Check("director", err)
-	var poster domain.PosterPath
-	if r.PosterPath.Valid {
-		poster, err = domain.NewPosterPath(r.PosterPath.String)
-		v.Check("poster_path", err)
-	}
-	if err := v.Err(); err != nil {
-		return domain.Movie{}, err
-	}
-	return domain.RestoreMovie(id, ext, title, year, director, poster)
-}
-
-// toReview rebuilds a review, re-validating every stored value.
-func (r reviewRow) toReview() (domain.Review, error) {
-	var v domain.Validation
-	id, err := domain.ReviewIDFromUUID(r.ID)
-	v.Check("id", err)
-	movieID, err := domain.MovieIDFromUUID(r.MovieID)
-	v.Check("movie_id", err)
-	userID, err := domain.UserIDFromUUID(r.UserID)
-	v.Check("user_id", err)
-	rating, err := domain.NewRating(r.Rating)
-	v.Check("rating", err)
-	comment, err := domain.NewComment(r.Comment.String)
-	v.Check("comment", err)
-	if err := v.Err(); err != nil {
-		return domain.Review{}, err
-	}
-	return domain.RestoreReview(id, movieID, userID, rating, comment, r.WatchedAt, r.CreatedAt)
-}
-
-// toEntry rebuilds a diary entry.
-func (r entryRow) toEntry() (domain.DiaryEntry, error) {
-	m, err := movieRow{
-		ID: r.MovieID, ExternalID: r.ExternalID, Title: r.Title, ReleaseYear: r.ReleaseYear,
-		Director: r.Director, PosterPath: r.PosterPath,
-	}.toMovie()
-	if err != nil {
-		return domain.DiaryEntry{}, err
-	}
-	rev, err := reviewRow{
-		ID: r.ID, MovieID: r.MovieID, UserID: r.UserID, Rating: r.Rating, Comment: r.Comment,
-		WatchedAt: r.WatchedAt, CreatedAt: r.CreatedAt,
-	}.toReview()
-	if err != nil {
-		return domain.DiaryEntry{}, err
-	}
-	return domain.DiaryEntry{Movie: m, Review: rev}, nil
-}
-
-// toUser rebuilds a user, re-validating every stored value.
-func (r userRow) toUser() (domain.User, error) {
-	var v domain.Validation
-	id, err := domain.UserIDFromUUID(r.ID)
-	v.Check("id", err)
-	email, err := domain.ParseEmail(r.Email)
-	v.Check("email", err)
-	hash, err := domain.NewPasswordHash(r.PasswordHash)
-	v.Check("password_hash", err)
-	if err := v.Err(); err != nil {
-		return domain.User{}, err
-	}
-	return domain.RestoreUser(id, email, hash, r.CreatedAt)
 }
 
 func movieArgs(m domain.Movie) []any {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/moviediary/moviediary/adapters/sqlrows"
 	"github.com/moviediary/moviediary/domain"
 )
 
@@ -45,9 +46,9 @@ func (r *UserRepository) user(ctx context.Context, op, query string, arg any) (d
 	if err != nil {
 		return domain.User{}, dbError(op, err)
 	}
-	u, err := row.toUser()
+	u, err := row.toDomain()
 	if err != nil {
-		return domain.User{}, corrupt(op, "user "+row.ID.String(), err)
+		return domain.User{}, dbError(op, err)
 	}
 	return u, nil
 }
@@ -56,8 +57,8 @@ func (r *UserRepository) user(ctx context.Context, op, query string, arg any) (d
 // any case) or the ID is taken.
 func (r *UserRepository) SaveUser(ctx context.Context, u domain.User) error {
 	const op = "save user"
-	if err := checkUser(u); err != nil {
-		return err
+	if err := sqlrows.CheckUser(u); err != nil {
+		return dbError(op, err)
 	}
 	return insertUser(ctx, r.db, op, u)
 }
@@ -68,8 +69,8 @@ func (r *UserRepository) SaveUser(ctx context.Context, u domain.User) error {
 // exactly one owner.
 func (r *UserRepository) SaveFirstUser(ctx context.Context, u domain.User) error {
 	const op = "save first user"
-	if err := checkUser(u); err != nil {
-		return err
+	if err := sqlrows.CheckUser(u); err != nil {
+		return dbError(op, err)
 	}
 	return inTx(ctx, r.db, op, func(tx *sqlx.Tx) error {
 		// SHARE ROW EXCLUSIVE conflicts with itself and with the ROW
@@ -92,21 +93,4 @@ func insertUser(ctx context.Context, db sqlx.ExecerContext, op string, u domain.
 	_, err := db.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4)`,
 		u.ID.UUID(), u.Email.String(), u.PasswordHash.PHC(), u.CreatedAt)
 	return dbError(op, err)
-}
-
-func checkUser(u domain.User) error {
-	var v domain.Validation
-	if u.ID.IsZero() {
-		v.Add("user_id", "must be set")
-	}
-	if u.Email.IsZero() {
-		v.Add("email", "must not be empty")
-	}
-	if u.PasswordHash.IsZero() {
-		v.Add("password_hash", "must not be empty")
-	}
-	if u.CreatedAt.IsZero() {
-		v.Add("created_at", "is required")
-	}
-	return v.Err()
 }

@@ -227,7 +227,7 @@ func (r *MovieRepository) ReviewHistory(ctx context.Context, id domain.MovieID) 
 	)
 	err := r.db.read(ctx, op, func(tx *sqlx.Tx) error {
 		var err error
-		if movie, err = movieBy(ctx, tx, "id", idArg(id.UUID())); err != nil {
+		if movie, err = movieByID(ctx, tx, id); err != nil {
 			return err
 		}
 		return tx.SelectContext(ctx, &rows,

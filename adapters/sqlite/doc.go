@@ -22,6 +22,14 @@
 // lease events in one IMMEDIATE transaction, so claimers in several
 // processes sharing the file never take one event twice.
 //
+// Rows are read back through adapters/sqlrows, which this package shares
+// with adapters/postgres: each row decodes its SQLite encodings (16-byte
+// blob IDs, integer times) into the shared row struct, whose converter
+// re-validates every column; a stored row that no longer passes the
+// domain's rules is an ErrInfrastructure failure naming every bad column.
+// SaveViewing resolves its movie with sqlrows.ResolveMovie, running this
+// package's own SQL.
+//
 // Errors wrap a domain error kind (domain.ErrNotFound, ErrConflict,
 // ErrUnavailable, ErrInfrastructure, …) together with the driver's error, so
 // callers classify them with errors.Is while logs keep the driver's text.

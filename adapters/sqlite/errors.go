@@ -102,10 +102,3 @@ func kindOfCode(code int) error {
 	}
 	return domain.ErrInfrastructure
 }
-
-// corrupt reports a stored row that no longer passes domain validation. It
-// is an infrastructure failure, never a client's validation error, so the
-// validation error is kept as text only.
-func corrupt(what string, err error) error {
-	return fmt.Errorf("%w: stored %s is invalid: %v", domain.ErrInfrastructure, what, err)
-}

@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/google/uuid v1.6.0
 	github.com/jmoiron/sqlx v1.4.0
+	github.com/moviediary/moviediary/adapters/sqlrows v0.0.0
 	github.com/moviediary/moviediary/domain v0.0.0
 	modernc.org/sqlite v1.62.0
 )
@@ -20,4 +21,7 @@ require (
 	modernc.org/memory v1.12.1 // indirect
 )
 
-replace github.com/moviediary/moviediary/domain => ../../domain
+replace (
+	github.com/moviediary/moviediary/adapters/sqlrows => ../sqlrows
+	github.com/moviediary/moviediary/domain => ../../domain
+)

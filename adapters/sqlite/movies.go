@@ -8,6 +8,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/moviediary/moviediary/adapters/sqlrows"
 	"github.com/moviediary/moviediary/domain"
 )
 
@@ -30,8 +31,18 @@ func (r *MovieRepository) MovieByExternalID(ctx context.Context, id domain.Exter
 	if r.db.closed.Load() {
 		return domain.Movie{}, &dbError{op: op, kind: domain.ErrUnavailable, err: errClosed}
 	}
-	m, err := movieBy(ctx, r.db.r, "external_id", id.String())
+	m, err := movieByExternalID(ctx, r.db.r, id)
 	return m, r.db.wrap(op, err)
+}
+
+// movieByExternalID reads the movie holding that IMDb ID, or returns an
+// error wrapping domain.ErrNotFound.
+func movieByExternalID(ctx context.Context, q sqlx.QueryerContext, id domain.ExternalMetadataID) (domain.Movie, error) {
+	m, ok, err := selectMovie(ctx, q, sqlMovieByExternalID, id.String())
+	if err == nil && !ok {
+		err = fmt.Errorf("no movie has external ID %s: %w", id, domain.ErrNotFound)
+	}
+	return m, err
 }
 
 // MovieByID returns the movie, or an error wrapping domain.ErrNotFound.
@@ -40,8 +51,18 @@ func (r *MovieRepository) MovieByID(ctx context.Context, id domain.MovieID) (dom
 	if r.db.closed.Load() {
 		return domain.Movie{}, &dbError{op: op, kind: domain.ErrUnavailable, err: errClosed}
 	}
-	m, err := movieBy(ctx, r.db.r, "id", idArg(id.UUID()))
+	m, err := movieByID(ctx, r.db.r, id)
 	return m, r.db.wrap(op, err)
+}
+
+// movieByID reads the movie with that ID, or returns an error wrapping
+// domain.ErrNotFound.
+func movieByID(ctx context.Context, q sqlx.QueryerContext, id domain.MovieID) (domain.Movie, error) {
+	m, ok, err := selectMovie(ctx, q, sqlMovieByID, idArg(id.UUID()))
+	if err == nil && !ok {
+		err = fmt.Errorf("movie %s: %w", id, domain.ErrNotFound)
+	}
+	return m, err
 }
 
 // MoviesByTitleYear returns the movies whose title equals title ignoring
@@ -54,7 +75,7 @@ func (r *MovieRepository) MoviesByTitleYear(ctx context.Context, title domain.Mo
 	}
 	var rows []movieRow
 	err := r.db.r.SelectContext(ctx, &rows,
-		`SELECT `+movieColumns+` FROM movies WHERE title_key = ? AND release_year = ? ORDER BY id`,
+		selectMovies+`WHERE title_key = ? AND release_year = ? ORDER BY id`,
 		titleKey(title), year.Int())
 	if err != nil {
 		return nil, r.db.wrap(op, err)
@@ -80,19 +101,19 @@ func (r *MovieRepository) MoviesByTitleYear(ctx context.Context, title domain.Mo
 // returned instead.
 func (r *MovieRepository) UpsertMovie(ctx context.Context, m domain.Movie) (domain.Movie, error) {
 	const op = "upsert movie"
-	if _, err := domain.RestoreMovie(m.ID, m.ExternalID, m.Title, m.ReleaseYear, m.Director, m.PosterPath); err != nil {
+	if err := sqlrows.CheckMovie(m); err != nil {
 		return domain.Movie{}, r.db.wrap(op, err)
 	}
 	var stored domain.Movie
 	err := r.db.write(ctx, op, func(tx *sqlx.Tx) error {
 		if !m.ExternalID.IsZero() {
-			holder, err := movieBy(ctx, tx, "external_id", m.ExternalID.String())
-			switch {
-			case err == nil && holder.ID != m.ID:
+			holder, ok, err := selectMovie(ctx, tx, sqlMovieByExternalID, m.ExternalID.String())
+			if err != nil {
+				return err
+			}
+			if ok && holder.ID != m.ID {
 				stored = holder
 				return nil
-			case err != nil && !errors.Is(err, sql.ErrNoRows):
-				return err
 			}
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE movies
@@ -106,17 +127,17 @@ func (r *MovieRepository) UpsertMovie(ctx context.Context, m domain.Movie) (doma
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			if _, err := insertMovie(ctx, tx, m); err != nil {
+			if _, _, err := insertMovie(ctx, tx, m); err != nil {
 				return err
 			}
 		}
 		// Read the canonical row back: after a lost insert race it is the
 		// other movie holding the external ID.
 		if !m.ExternalID.IsZero() {
-			stored, err = movieBy(ctx, tx, "external_id", m.ExternalID.String())
-		} else {
-			stored, err = movieBy(ctx, tx, "id", idArg(m.ID.UUID()))
+			stored, err = movieByExternalID(ctx, tx, m.ExternalID)
+			return err
 		}
+		stored, err = movieByID(ctx, tx, m.ID)
 		return err
 	})
 	return stored, err
@@ -157,20 +178,16 @@ func (r *MovieRepository) SetPosterPath(ctx context.Context, id domain.MovieID, 
 // outbox_events in the same transaction.
 func (r *MovieRepository) SaveViewing(ctx context.Context, v domain.Viewing) (domain.SavedViewing, error) {
 	const op = "save viewing"
-	m := v.Movie
-	if _, err := domain.RestoreMovie(m.ID, m.ExternalID, m.Title, m.ReleaseYear, m.Director, m.PosterPath); err != nil {
-		return domain.SavedViewing{}, r.db.wrap(op, err)
-	}
-	rv := v.Review
-	if _, err := domain.RestoreReview(rv.ID, m.ID, rv.UserID, rv.Rating, rv.Comment, rv.WatchedAt, rv.CreatedAt); err != nil {
+	if err := sqlrows.CheckViewing(v); err != nil {
 		return domain.SavedViewing{}, r.db.wrap(op, err)
 	}
 	var saved domain.SavedViewing
 	err := r.db.write(ctx, op, func(tx *sqlx.Tx) error {
-		movie, change, err := resolveMovie(ctx, tx, m)
+		movie, change, err := sqlrows.ResolveMovie(ctx, movieTx{tx}, v.Movie)
 		if err != nil {
 			return err
 		}
+		rv := v.Review
 		review, err := domain.RestoreReview(rv.ID, movie.ID, rv.UserID, rv.Rating, rv.Comment, rv.WatchedAt, rv.CreatedAt)
 		if err != nil {
 			return err
@@ -195,52 +212,39 @@ func (r *MovieRepository) SaveViewing(ctx context.Context, v domain.Viewing) (do
 	return saved, nil
 }
 
-// resolveMovie finds or stores the movie a viewing is of, inside the
-// viewing's transaction.
-func resolveMovie(ctx context.Context, tx *sqlx.Tx, m domain.Movie) (domain.Movie, domain.MovieChange, error) {
-	if !m.ExternalID.IsZero() {
-		holder, err := movieBy(ctx, tx, "external_id", m.ExternalID.String())
-		if err == nil {
-			return holder, domain.MovieUnchanged, nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return domain.Movie{}, 0, err
-		}
-	}
-	stored, err := movieBy(ctx, tx, "id", idArg(m.ID.UUID()))
-	switch {
-	case err == nil:
-		switch {
-		case m.ExternalID.IsZero() || stored.ExternalID == m.ExternalID:
-			return stored, domain.MovieUnchanged, nil
-		case !stored.ExternalID.IsZero():
-			return domain.Movie{}, 0, fmt.Errorf("%w: movie %s already has external ID %s, not %s",
-				domain.ErrConflict, m.ID, stored.ExternalID, m.ExternalID)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE movies SET external_id = ? WHERE id = ?`,
-			m.ExternalID.String(), idArg(m.ID.UUID())); err != nil {
-			return domain.Movie{}, 0, err
-		}
-		stored.ExternalID = m.ExternalID
-		return stored, domain.MovieIdentified, nil
-	case !errors.Is(err, sql.ErrNoRows):
-		return domain.Movie{}, 0, err
-	}
-	inserted, err := insertMovie(ctx, tx, m)
-	if err != nil {
-		return domain.Movie{}, 0, err
-	}
-	if inserted {
-		return m, domain.MovieCreated, nil
-	}
-	// Another writer stored the external ID first: use its movie.
-	holder, err := movieBy(ctx, tx, "external_id", m.ExternalID.String())
-	return holder, domain.MovieUnchanged, err
+// movieTx runs sqlrows.ResolveMovie's statements in a write transaction.
+// Writes are serialised (one writer connection, IMMEDIATE transactions,
+// across processes too), so no other writer stores a movie between a
+// look-up and the write that follows it: AttachExternalID and InsertMovie
+// never lose a race, and MovieByID needs no row lock.
+type movieTx struct{ tx *sqlx.Tx }
+
+var _ sqlrows.MovieTx = movieTx{}
+
+// MovieByExternalID reads the movie holding ext.
+func (t movieTx) MovieByExternalID(ctx context.Context, ext domain.ExternalMetadataID) (domain.Movie, bool, error) {
+	return selectMovie(ctx, t.tx, sqlMovieByExternalID, ext.String())
 }
 
-// insertMovie inserts m unless a movie already holds its external ID, and
-// reports whether it did.
-func insertMovie(ctx context.Context, tx *sqlx.Tx, m domain.Movie) (bool, error) {
+// MovieByID reads the movie with id.
+func (t movieTx) MovieByID(ctx context.Context, id domain.MovieID) (domain.Movie, bool, error) {
+	return selectMovie(ctx, t.tx, sqlMovieByID, idArg(id.UUID()))
+}
+
+// AttachExternalID sets the external ID of the movie id.
+func (t movieTx) AttachExternalID(ctx context.Context, id domain.MovieID, ext domain.ExternalMetadataID) (domain.Movie, bool, error) {
+	return selectMovie(ctx, t.tx, `UPDATE movies SET external_id = ? WHERE id = ? RETURNING `+movieColumns,
+		ext.String(), idArg(id.UUID()))
+}
+
+// InsertMovie inserts m unless a movie holds its external ID.
+func (t movieTx) InsertMovie(ctx context.Context, m domain.Movie) (domain.Movie, bool, error) {
+	return insertMovie(ctx, t.tx, m)
+}
+
+// insertMovie inserts m unless a movie already holds its external ID; ok
+// reports whether it did, and the stored movie is m.
+func insertMovie(ctx context.Context, tx *sqlx.Tx, m domain.Movie) (domain.Movie, bool, error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO movies
 		(id, external_id, title, title_key, release_year, director, poster_path)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -248,10 +252,13 @@ func insertMovie(ctx context.Context, tx *sqlx.Tx, m domain.Movie) (bool, error)
 		idArg(m.ID.UUID()), nullString(m.ExternalID.String()), m.Title.String(), titleKey(m.Title),
 		m.ReleaseYear.Int(), nullString(m.Director.String()), nullString(m.PosterPath.String()))
 	if err != nil {
-		return false, err
+		return domain.Movie{}, false, err
 	}
 	n, err := res.RowsAffected()
-	return n == 1, err
+	if err != nil || n != 1 {
+		return domain.Movie{}, false, err
+	}
+	return m, true, nil
 }
 
 // insertReview appends a review; the triggers bump the diary counters in
@@ -263,12 +270,27 @@ func insertReview(ctx context.Context, tx *sqlx.Tx, rv domain.Review) error {
 	return err
 }
 
-// movieBy reads the movie whose column equals arg; column is one of the
-// constants "id" or "external_id".
-func movieBy(ctx context.Context, q sqlx.QueryerContext, column string, arg any) (domain.Movie, error) {
+// Movie look-ups.
+const (
+	selectMovies         = `SELECT ` + movieColumns + ` FROM movies `
+	sqlMovieByID         = selectMovies + `WHERE id = ?`
+	sqlMovieByExternalID = selectMovies + `WHERE external_id = ?`
+)
+
+// selectMovie runs a query that yields at most one movie row, a SELECT or a
+// statement with RETURNING; ok is false when there is no row.
+func selectMovie(ctx context.Context, q sqlx.QueryerContext, query string, args ...any) (domain.Movie, bool, error) {
 	var row movieRow
-	if err := sqlx.GetContext(ctx, q, &row, `SELECT `+movieColumns+` FROM movies WHERE `+column+` = ?`, arg); err != nil {
-		return domain.Movie{}, err
+	err := sqlx.GetContext(ctx, q, &row, query, args...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return domain.Movie{}, false, nil
 	}
-	return row.toDomain()
+	if err != nil {
+		return domain.Movie{}, false, err
+	}
+	m, err := row.toDomain()
+	if err != nil {
+		return domain.Movie{}, false, err
+	}
+	return m, true, nil
 }

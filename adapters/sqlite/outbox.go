@@ -3,16 +3,13 @@ package sqlite
 import (
 	"cmp"
 	"context"
-	"database/sql"
-	"encoding/hex"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/moviediary/moviediary/adapters/sqlrows"
 	"github.com/moviediary/moviediary/domain"
 )
 
@@ -33,22 +30,6 @@ var _ domain.Outbox = (*Outbox)(nil)
 // Outbox returns the outbox of db. It works whether or not db was opened
 // in outbox mode; only in that mode does SaveViewing fill it.
 func (db *DB) Outbox() *Outbox { return db.outbox }
-
-// outboxColumns lists outboxRow's columns.
-const outboxColumns = `seq, id, name, payload, created_at, next_attempt_at, attempts, last_error, dead`
-
-// outboxRow is a row of outbox_events.
-type outboxRow struct {
-	Seq           int64  `db:"seq"`
-	ID            []byte `db:"id"`
-	Name          string `db:"name"`
-	Payload       string `db:"payload"`
-	CreatedAt     int64  `db:"created_at"`
-	NextAttemptAt int64  `db:"next_attempt_at"`
-	Attempts      int    `db:"attempts"`
-	LastError     string `db:"last_error"`
-	Dead          bool   `db:"dead"`
-}
 
 // insertEvents stores events, due at their occurrence, in tx, in order.
 func insertEvents(ctx context.Context, tx *sqlx.Tx, events []domain.Event) error {
@@ -93,7 +74,8 @@ func (o *Outbox) ClaimEvents(ctx context.Context, now time.Time, limit int, leas
 	}
 	// RETURNING gives no order: restore the storage order.
 	slices.SortFunc(rows, func(a, b outboxRow) int { return cmp.Compare(a.Seq, b.Seq) })
-	return o.toDomain(op, rows)
+	events, err := outboxEvents(rows)
+	return events, o.db.wrap(op, err)
 }
 
 // ExtendClaims leases the listed events that are leased at now until
@@ -134,7 +116,7 @@ func (o *Outbox) FailEvent(ctx context.Context, id domain.EventID, failure strin
 		res, err := tx.ExecContext(ctx, `UPDATE outbox_events
 			SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, dead = ?, locked_until = 0
 			WHERE id = ?`, failure, createdArg(next), dead, idArg(id.UUID()))
-		return oneRow(res, err, id)
+		return sqlrows.OneEvent(res, err, id)
 	})
 }
 
@@ -154,7 +136,8 @@ func (o *Outbox) DeadEvents(ctx context.Context, limit int) ([]domain.OutboxEven
 	if err != nil {
 		return nil, err
 	}
-	return o.toDomain(op, rows)
+	events, err := outboxEvents(rows)
+	return events, o.db.wrap(op, err)
 }
 
 // RequeueEvent makes a dead event due at now with no attempts; its last
@@ -165,7 +148,7 @@ func (o *Outbox) RequeueEvent(ctx context.Context, id domain.EventID, now time.T
 		res, err := tx.ExecContext(ctx, `UPDATE outbox_events
 			SET dead = 0, attempts = 0, next_attempt_at = ?, locked_until = 0
 			WHERE id = ? AND dead = 1`, createdArg(now), idArg(id.UUID()))
-		return oneRow(res, err, id)
+		return sqlrows.OneEvent(res, err, id)
 	})
 }
 
@@ -216,51 +199,4 @@ func (o *Outbox) PendingEvents(ctx context.Context) (int, error) {
 		return tx.GetContext(ctx, &n, `SELECT count(*) FROM outbox_events WHERE dead = 0`)
 	})
 	return n, err
-}
-
-// toDomain decodes rows; a row that does not decode is corrupt storage.
-func (o *Outbox) toDomain(op string, rows []outboxRow) ([]domain.OutboxEvent, error) {
-	out := make([]domain.OutboxEvent, len(rows))
-	for i, row := range rows {
-		e, err := row.toDomain()
-		if err != nil {
-			return nil, o.db.wrap(op, err)
-		}
-		out[i] = e
-	}
-	return out, nil
-}
-
-func (r outboxRow) toDomain() (domain.OutboxEvent, error) {
-	e, err := domain.UnmarshalEvent(domain.EventName(r.Name), []byte(r.Payload))
-	if err != nil {
-		return domain.OutboxEvent{}, corrupt("outbox event "+hex.EncodeToString(r.ID), err)
-	}
-	if id, err := uuid.FromBytes(r.ID); err != nil || id != e.EventID().UUID() {
-		return domain.OutboxEvent{}, corrupt("outbox event "+hex.EncodeToString(r.ID), fmt.Errorf("its payload holds event ID %v", e.EventID()))
-	}
-	return domain.OutboxEvent{
-		Event:         e,
-		Attempts:      r.Attempts,
-		NextAttemptAt: time.UnixMicro(r.NextAttemptAt).UTC(),
-		LastError:     r.LastError,
-		Dead:          r.Dead,
-		CreatedAt:     time.UnixMicro(r.CreatedAt).UTC(),
-	}, nil
-}
-
-// oneRow turns an UPDATE of the event with that ID that matched no row into
-// domain.ErrNotFound.
-func oneRow(res sql.Result, err error, id domain.EventID) error {
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return fmt.Errorf("event %v: %w", id, domain.ErrNotFound)
-	}
-	return nil
 }

@@ -3,11 +3,13 @@ package sqlite
 import (
 	"database/sql"
 	"encoding/hex"
+	"strconv"
 	"time"
 	"unicode"
 
 	"github.com/google/uuid"
 
+	"github.com/moviediary/moviediary/adapters/sqlrows"
 	"github.com/moviediary/moviediary/domain"
 )
 
@@ -53,6 +55,22 @@ type userRow struct {
 	CreatedAt    int64  `db:"created_at"`
 }
 
+// outboxColumns lists outboxRow's columns.
+const outboxColumns = `seq, id, name, payload, created_at, next_attempt_at, attempts, last_error, dead`
+
+// outboxRow is a row of outbox_events.
+type outboxRow struct {
+	Seq           int64  `db:"seq"`
+	ID            []byte `db:"id"`
+	Name          string `db:"name"`
+	Payload       []byte `db:"payload"`
+	CreatedAt     int64  `db:"created_at"`
+	NextAttemptAt int64  `db:"next_attempt_at"`
+	Attempts      int    `db:"attempts"`
+	LastError     string `db:"last_error"`
+	Dead          bool   `db:"dead"`
+}
+
 // Argument converters: what the domain values look like in the database.
 
 func idArg(u uuid.UUID) []byte { return u[:] }
@@ -81,129 +99,133 @@ func titleKey(t domain.MovieTitle) string {
 	return string(out)
 }
 
-// Row converters: reading back re-validates through the domain's
-// constructors; a row that fails is reported as corrupt storage.
+// Row converters: each row decodes its SQLite encodings into the shared
+// sqlrows struct (blobs to UUIDs, integers to times; a column that does
+// not decode is recorded, not fatal) and converts that, re-validating every
+// column and reporting every one that fails. A row that fails is corrupt
+// storage.
 
+// decode decodes the row's columns.
+func (r movieRow) decode() sqlrows.Movie {
+	m := sqlrows.Movie{
+		ExternalID:  r.ExternalID,
+		Title:       r.Title,
+		ReleaseYear: r.ReleaseYear,
+		Director:    r.Director,
+		PosterPath:  r.PosterPath,
+	}
+	m.ID = blobUUID(&m.DecodeErrors, "id", r.ID)
+	return m
+}
+
+// toDomain rebuilds the movie.
 func (r movieRow) toDomain() (domain.Movie, error) {
-	m, err := r.convert()
+	m, err := r.decode().ToDomain()
 	if err != nil {
-		return domain.Movie{}, corrupt("movie "+hex.EncodeToString(r.ID), err)
+		return domain.Movie{}, sqlrows.Corrupt("movie "+hex.EncodeToString(r.ID), err)
 	}
 	return m, nil
 }
 
-func (r movieRow) convert() (domain.Movie, error) {
-	u, err := uuid.FromBytes(r.ID)
-	if err != nil {
-		return domain.Movie{}, err
+// decode decodes the row's columns.
+func (r reviewRow) decode() sqlrows.Review {
+	rv := sqlrows.Review{
+		Rating:    r.Rating,
+		Comment:   r.Comment,
+		WatchedAt: watchedTime(r.WatchedAt),
+		CreatedAt: createdTime(r.CreatedAt),
 	}
-	id, err := domain.MovieIDFromUUID(u)
-	if err != nil {
-		return domain.Movie{}, err
-	}
-	var ext domain.ExternalMetadataID
-	if r.ExternalID.Valid {
-		if ext, err = domain.ParseExternalMetadataID(r.ExternalID.String); err != nil {
-			return domain.Movie{}, err
-		}
-	}
-	title, err := domain.NewMovieTitle(r.Title)
-	if err != nil {
-		return domain.Movie{}, err
-	}
-	year, err := domain.NewReleaseYear(r.ReleaseYear)
-	if err != nil {
-		return domain.Movie{}, err
-	}
-	director, err := domain.NewDirector(r.Director.String)
-	if err != nil {
-		return domain.Movie{}, err
-	}
-	var poster domain.PosterPath
-	if r.PosterPath.Valid {
-		if poster, err = domain.NewPosterPath(r.PosterPath.String); err != nil {
-			return domain.Movie{}, err
-		}
-	}
-	return domain.RestoreMovie(id, ext, title, year, director, poster)
+	rv.ID = blobUUID(&rv.DecodeErrors, "id", r.ID)
+	rv.MovieID = blobUUID(&rv.DecodeErrors, "movie_id", r.MovieID)
+	rv.UserID = blobUUID(&rv.DecodeErrors, "user_id", r.UserID)
+	return rv
 }
 
+// toDomain rebuilds the review.
 func (r reviewRow) toDomain() (domain.Review, error) {
-	rv, err := r.convert()
+	rv, err := r.decode().ToDomain()
 	if err != nil {
-		return domain.Review{}, corrupt("review "+hex.EncodeToString(r.ID), err)
+		return domain.Review{}, sqlrows.Corrupt("review "+hex.EncodeToString(r.ID), err)
 	}
 	return rv, nil
 }
 
-func (r reviewRow) convert() (domain.Review, error) {
-	var u [3]uuid.UUID
-	for i, b := range [][]byte{r.ID, r.MovieID, r.UserID} {
-		var err error
-		if u[i], err = uuid.FromBytes(b); err != nil {
-			return domain.Review{}, err
-		}
-	}
-	id, err := domain.ReviewIDFromUUID(u[0])
-	if err != nil {
-		return domain.Review{}, err
-	}
-	movieID, err := domain.MovieIDFromUUID(u[1])
-	if err != nil {
-		return domain.Review{}, err
-	}
-	userID, err := domain.UserIDFromUUID(u[2])
-	if err != nil {
-		return domain.Review{}, err
-	}
-	rating, err := domain.NewRating(r.Rating)
-	if err != nil {
-		return domain.Review{}, err
-	}
-	comment, err := domain.NewComment(r.Comment.String)
-	if err != nil {
-		return domain.Review{}, err
-	}
-	return domain.RestoreReview(id, movieID, userID, rating, comment,
-		time.Unix(r.WatchedAt, 0).UTC(), time.UnixMicro(r.CreatedAt).UTC())
-}
-
+// toDomain rebuilds the diary entry.
 func (r entryRow) toDomain() (domain.DiaryEntry, error) {
-	m, err := r.Movie.toDomain()
+	e, err := sqlrows.Entry{Movie: r.Movie.decode(), Review: r.Review.decode()}.ToDomain()
 	if err != nil {
-		return domain.DiaryEntry{}, err
+		return domain.DiaryEntry{}, sqlrows.Corrupt("review "+hex.EncodeToString(r.Review.ID), err)
 	}
-	rv, err := r.Review.toDomain()
-	if err != nil {
-		return domain.DiaryEntry{}, err
-	}
-	return domain.DiaryEntry{Movie: m, Review: rv}, nil
+	return e, nil
 }
 
+// decode decodes the row's columns.
+func (r userRow) decode() sqlrows.User {
+	u := sqlrows.User{Email: r.Email, PasswordHash: r.PasswordHash, CreatedAt: createdTime(r.CreatedAt)}
+	u.ID = blobUUID(&u.DecodeErrors, "id", r.ID)
+	return u
+}
+
+// toDomain rebuilds the user.
 func (r userRow) toDomain() (domain.User, error) {
-	u, err := r.convert()
+	u, err := r.decode().ToDomain()
 	if err != nil {
-		return domain.User{}, corrupt("user "+hex.EncodeToString(r.ID), err)
+		return domain.User{}, sqlrows.Corrupt("user "+hex.EncodeToString(r.ID), err)
 	}
 	return u, nil
 }
 
-func (r userRow) convert() (domain.User, error) {
-	u, err := uuid.FromBytes(r.ID)
-	if err != nil {
-		return domain.User{}, err
+// decode decodes the row's columns.
+func (r outboxRow) decode() sqlrows.OutboxEvent {
+	e := sqlrows.OutboxEvent{
+		Seq:           r.Seq,
+		Name:          r.Name,
+		Payload:       r.Payload,
+		CreatedAt:     createdTime(r.CreatedAt),
+		NextAttemptAt: createdTime(r.NextAttemptAt),
+		Attempts:      r.Attempts,
+		LastError:     r.LastError,
+		Dead:          r.Dead,
 	}
-	id, err := domain.UserIDFromUUID(u)
-	if err != nil {
-		return domain.User{}, err
-	}
-	email, err := domain.ParseEmail(r.Email)
-	if err != nil {
-		return domain.User{}, err
-	}
-	hash, err := domain.NewPasswordHash(r.PasswordHash)
-	if err != nil {
-		return domain.User{}, err
-	}
-	return domain.RestoreUser(id, email, hash, time.UnixMicro(r.CreatedAt).UTC())
+	e.ID = blobUUID(&e.DecodeErrors, "id", r.ID)
+	return e
 }
+
+// toDomain rebuilds the outbox event.
+func (r outboxRow) toDomain() (domain.OutboxEvent, error) {
+	e, err := r.decode().ToDomain()
+	if err != nil {
+		return domain.OutboxEvent{}, sqlrows.Corrupt("outbox event "+hex.EncodeToString(r.ID), err)
+	}
+	return e, nil
+}
+
+// outboxEvents rebuilds the outbox events of rows, in order.
+func outboxEvents(rows []outboxRow) ([]domain.OutboxEvent, error) {
+	out := make([]domain.OutboxEvent, len(rows))
+	for i, row := range rows {
+		e, err := row.toDomain()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = e
+	}
+	return out, nil
+}
+
+// blobUUID decodes a 16-byte ID column. A blob of another length gives the
+// nil UUID and is recorded in bad under column.
+func blobUUID(bad *[]domain.FieldError, column string, b []byte) uuid.UUID {
+	u, err := uuid.FromBytes(b)
+	if err != nil {
+		*bad = append(*bad, domain.FieldError{Field: column, Rule: "must be a 16-byte UUID, not " + strconv.Itoa(len(b)) + " bytes"})
+	}
+	return u
+}
+
+// watchedTime decodes watched_at, in Unix seconds.
+func watchedTime(sec int64) time.Time { return time.Unix(sec, 0).UTC() }
+
+// createdTime decodes created_at and the outbox's times, in Unix
+// microseconds.
+func createdTime(usec int64) time.Time { return time.UnixMicro(usec).UTC() }

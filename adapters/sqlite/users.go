@@ -6,6 +6,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/moviediary/moviediary/adapters/sqlrows"
 	"github.com/moviediary/moviediary/domain"
 )
 
@@ -48,7 +49,7 @@ func (r *UserRepository) userBy(ctx context.Context, op, column string, arg any)
 // domain.ErrConflict when the email (or the ID) is taken.
 func (r *UserRepository) SaveUser(ctx context.Context, u domain.User) error {
 	const op = "save user"
-	if err := validUser(u); err != nil {
+	if err := sqlrows.CheckUser(u); err != nil {
 		return r.db.wrap(op, err)
 	}
 	return r.db.write(ctx, op, func(tx *sqlx.Tx) error {
@@ -63,7 +64,7 @@ func (r *UserRepository) SaveUser(ctx context.Context, u domain.User) error {
 // an error wrapping domain.ErrForbidden.
 func (r *UserRepository) SaveFirstUser(ctx context.Context, u domain.User) error {
 	const op = "save first user"
-	if err := validUser(u); err != nil {
+	if err := sqlrows.CheckUser(u); err != nil {
 		return r.db.wrap(op, err)
 	}
 	return r.db.write(ctx, op, func(tx *sqlx.Tx) error {
@@ -82,9 +83,4 @@ func (r *UserRepository) SaveFirstUser(ctx context.Context, u domain.User) error
 		}
 		return nil
 	})
-}
-
-func validUser(u domain.User) error {
-	_, err := domain.RestoreUser(u.ID, u.Email, u.PasswordHash, u.CreatedAt)
-	return err
 }

@@ -1,0 +1,63 @@
+package sqlrows
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/moviediary/moviediary/domain"
+)
+
+// CheckMovie refuses a movie that a store is asked to save but that was not
+// built by the domain's constructors: it returns a *domain.ValidationError
+// listing every missing part, or nil.
+func CheckMovie(m domain.Movie) error {
+	_, err := domain.RestoreMovie(m.ID, m.ExternalID, m.Title, m.ReleaseYear, m.Director, m.PosterPath)
+	return err
+}
+
+// CheckViewing refuses a viewing whose movie or review was not built by the
+// domain's constructors: it returns one *domain.ValidationError listing
+// every missing part of both, or nil. The review is checked as it will be
+// stored, under its movie's ID.
+func CheckViewing(v domain.Viewing) error {
+	var val domain.Validation
+	m, rv := v.Movie, v.Review
+	if err := CheckMovie(m); err != nil {
+		addFields(&val, "", err)
+	}
+	_, err := domain.RestoreReview(rv.ID, m.ID, rv.UserID, rv.Rating, rv.Comment, rv.WatchedAt, rv.CreatedAt)
+	var ve *domain.ValidationError
+	if errors.As(err, &ve) {
+		for _, f := range ve.Fields {
+			if !val.Has(f.Field) { // the movie's ID, already reported
+				val.Add(f.Field, f.Rule)
+			}
+		}
+	} else if err != nil {
+		addFields(&val, "", err)
+	}
+	return val.Err()
+}
+
+// CheckUser refuses a user that a store is asked to save but that was not
+// built by the domain's constructors: it returns a *domain.ValidationError
+// listing every missing part, creation time included, or nil.
+func CheckUser(u domain.User) error {
+	var val domain.Validation
+	if _, err := domain.RestoreUser(u.ID, u.Email, u.PasswordHash, u.CreatedAt); err != nil {
+		addFields(&val, "", err)
+	}
+	if u.CreatedAt.IsZero() {
+		val.Add("created_at", ruleRequired)
+	}
+	return val.Err()
+}
+
+// Corrupt reports a stored row that no longer passes the domain's rules:
+// the database holds something the application never writes. It is an
+// infrastructure failure, never a client's validation error, so err (the
+// converter's *domain.ValidationError) is kept as text only. what names the
+// row, e.g. "movie 0191…".
+func Corrupt(what string, err error) error {
+	return fmt.Errorf("%w: stored %s is invalid: %v", domain.ErrInfrastructure, what, err)
+}

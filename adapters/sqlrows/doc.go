@@ -1,0 +1,27 @@
+// Package sqlrows holds what moviediary's SQL stores (adapters/sqlite and
+// adapters/postgres) share and what does not depend on the SQL dialect:
+//
+//   - row structs (Movie, Review, Entry, User, OutboxEvent) holding a row's
+//     columns as decoded Go values — uuid.UUID, time.Time, sql.NullString —
+//     and their converters back to domain values. A converter re-validates
+//     every column through the domain's constructors and reports every
+//     column that fails at once, as a *domain.ValidationError whose fields
+//     are named for the columns; Corrupt turns that into the infrastructure
+//     failure a store returns;
+//   - ResolveMovie, the decision SaveViewing makes about the movie a viewing
+//     is of, behind MovieTx, the seam through which each store runs its own
+//     SQL;
+//   - the checks of what a store is asked to save (CheckMovie, CheckViewing,
+//     CheckUser) and the outbox's OneEvent.
+//
+// Each store keeps its own SQL and its own column encodings: SQLite stores
+// UUIDs as 16-byte blobs and times as integers, PostgreSQL uses uuid and
+// timestamptz. A store decodes its encodings into these structs, recording
+// a column it cannot decode in the struct's DecodeErrors, and then calls the
+// shared converter. The structs carry db tags for the columns both schemas
+// name alike, so a store whose driver decodes the columns itself can scan
+// into them directly.
+//
+// The converters allocate nothing for a valid row beyond what the domain's
+// constructors do, so the diary's page path stays as fast as before.
+package sqlrows

@@ -1,0 +1,91 @@
+package sqlrows
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/moviediary/moviediary/domain"
+)
+
+// OutboxEvent is a row of outbox_events, decoded.
+type OutboxEvent struct {
+	Seq           int64     `db:"seq"`
+	ID            uuid.UUID `db:"id"`
+	Name          string    `db:"name"`
+	Payload       []byte    `db:"payload"`
+	CreatedAt     time.Time `db:"created_at"`
+	NextAttemptAt time.Time `db:"next_attempt_at"`
+	Attempts      int       `db:"attempts"`
+	LastError     string    `db:"last_error"`
+	Dead          bool      `db:"dead"`
+	// DecodeErrors lists the columns the store could not decode, as
+	// Movie.DecodeErrors does.
+	DecodeErrors []domain.FieldError `db:"-"`
+}
+
+// ToDomain decodes the stored event with domain.UnmarshalEvent, which
+// re-validates every field of the payload, and checks that the row's ID is
+// the payload's event ID. When anything fails it returns a
+// *domain.ValidationError listing every failure: "name" for an unknown
+// event name, "payload" for a payload that is not the event's JSON,
+// "payload.<field>" for a field of the payload, "id" for the row's ID.
+// Times are returned in UTC.
+func (r OutboxEvent) ToDomain() (domain.OutboxEvent, error) {
+	var c checker
+	c.row("", r.DecodeErrors)
+	e, err := domain.UnmarshalEvent(domain.EventName(r.Name), r.Payload)
+	if err != nil {
+		c.failed = true
+		var ve *domain.ValidationError
+		if errors.As(err, &ve) {
+			for _, f := range ve.Fields {
+				field := "payload"
+				if f.Field != field {
+					field += "." + f.Field
+				}
+				c.v.Add(field, f.Rule)
+			}
+		} else {
+			c.check("name", err)
+		}
+	}
+	switch {
+	case r.ID == uuid.Nil:
+		c.check("id", errors.New("must not be the nil UUID"))
+	case e != nil && e.EventID().UUID() != r.ID:
+		c.check("id", fmt.Errorf("does not match the payload's event_id %v", e.EventID()))
+	}
+	if c.failed {
+		return domain.OutboxEvent{}, c.v.Err()
+	}
+	return domain.OutboxEvent{
+		Event:         e,
+		Attempts:      r.Attempts,
+		NextAttemptAt: r.NextAttemptAt.UTC(),
+		LastError:     r.LastError,
+		Dead:          r.Dead,
+		CreatedAt:     r.CreatedAt.UTC(),
+	}, nil
+}
+
+// OneEvent checks the outcome of a statement meant to change the outbox
+// event id: err, the statement's error, or an error from RowsAffected is
+// returned as it is, for the store to classify; a statement that changed no
+// row gives an error wrapping domain.ErrNotFound.
+func OneEvent(res sql.Result, err error, id domain.EventID) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("event %v: %w", id, domain.ErrNotFound)
+	}
+	return nil
+}

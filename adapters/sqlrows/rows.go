@@ -1,0 +1,251 @@
+package sqlrows
+
+import (
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/moviediary/moviediary/domain"
+)
+
+// Movie is a row of movies, decoded.
+type Movie struct {
+	ID          uuid.UUID      `db:"id"`
+	ExternalID  sql.NullString `db:"external_id"`
+	Title       string         `db:"title"`
+	ReleaseYear int            `db:"release_year"`
+	Director    sql.NullString `db:"director"`
+	PosterPath  sql.NullString `db:"poster_path"`
+	// DecodeErrors lists the columns the store could not decode from its
+	// own encoding, named for the column, with the rule they broke. They are
+	// reported with the other failures, and not checked again.
+	DecodeErrors []domain.FieldError `db:"-"`
+}
+
+// ToDomain rebuilds the movie, re-validating every column through the
+// domain's constructors. When columns fail it returns a
+// *domain.ValidationError listing every one of them, named for the column
+// ("id", "title", …).
+func (r Movie) ToDomain() (domain.Movie, error) {
+	var c checker
+	m := r.restore(&c, "")
+	if err := c.v.Err(); err != nil {
+		return domain.Movie{}, err
+	}
+	return m, nil
+}
+
+// restore rebuilds the movie, filing its failed columns in c under prefix.
+func (r *Movie) restore(c *checker, prefix string) domain.Movie {
+	c.row(prefix, r.DecodeErrors)
+	id, err := domain.MovieIDFromUUID(r.ID)
+	c.check("id", err)
+	var ext domain.ExternalMetadataID
+	if r.ExternalID.Valid {
+		ext, err = domain.ParseExternalMetadataID(r.ExternalID.String)
+		c.check("external_id", err)
+	}
+	title, err := domain.NewMovieTitle(r.Title)
+	c.check("title", err)
+	year, err := domain.NewReleaseYear(r.ReleaseYear)
+	c.check("release_year", err)
+	director, err := domain.NewDirector(r.Director.String)
+	c.check("director", err)
+	var poster domain.PosterPath
+	if r.PosterPath.Valid {
+		poster, err = domain.NewPosterPath(r.PosterPath.String)
+		c.check("poster_path", err)
+	}
+	if c.failed {
+		return domain.Movie{}
+	}
+	m, err := domain.RestoreMovie(id, ext, title, year, director, poster)
+	c.fields(err)
+	return m
+}
+
+// Review is a row of reviews, decoded.
+type Review struct {
+	ID        uuid.UUID      `db:"id"`
+	MovieID   uuid.UUID      `db:"movie_id"`
+	UserID    uuid.UUID      `db:"user_id"`
+	Rating    int            `db:"rating"`
+	Comment   sql.NullString `db:"comment"`
+	WatchedAt time.Time      `db:"watched_at"`
+	CreatedAt time.Time      `db:"created_at"`
+	// DecodeErrors lists the columns the store could not decode, as
+	// Movie.DecodeErrors does.
+	DecodeErrors []domain.FieldError `db:"-"`
+}
+
+// ToDomain rebuilds the review, re-validating every column. When columns
+// fail it returns a *domain.ValidationError listing every one of them,
+// named for the column.
+func (r Review) ToDomain() (domain.Review, error) {
+	var c checker
+	rv := r.restore(&c, "")
+	if err := c.v.Err(); err != nil {
+		return domain.Review{}, err
+	}
+	return rv, nil
+}
+
+// restore rebuilds the review, filing its failed columns in c under prefix.
+func (r *Review) restore(c *checker, prefix string) domain.Review {
+	c.row(prefix, r.DecodeErrors)
+	id, err := domain.ReviewIDFromUUID(r.ID)
+	c.check("id", err)
+	movieID, err := domain.MovieIDFromUUID(r.MovieID)
+	c.check("movie_id", err)
+	userID, err := domain.UserIDFromUUID(r.UserID)
+	c.check("user_id", err)
+	rating, err := domain.NewRating(r.Rating)
+	c.check("rating", err)
+	comment, err := domain.NewComment(r.Comment.String)
+	c.check("comment", err)
+	if r.WatchedAt.IsZero() {
+		c.add("watched_at", ruleRequired)
+	}
+	if r.CreatedAt.IsZero() {
+		c.add("created_at", ruleRequired)
+	}
+	if c.failed {
+		return domain.Review{}
+	}
+	rv, err := domain.RestoreReview(id, movieID, userID, rating, comment, r.WatchedAt, r.CreatedAt)
+	c.fields(err)
+	return rv
+}
+
+// Entry is a diary entry: a review and its movie, read with a join.
+type Entry struct {
+	Movie  Movie
+	Review Review
+}
+
+// ToDomain rebuilds the entry. When columns fail it returns one
+// *domain.ValidationError listing every failed column of the movie and of
+// the review, named "movie.<column>" and "review.<column>".
+func (r Entry) ToDomain() (domain.DiaryEntry, error) {
+	var c checker
+	m := r.Movie.restore(&c, "movie.")
+	rv := r.Review.restore(&c, "review.")
+	if err := c.v.Err(); err != nil {
+		return domain.DiaryEntry{}, err
+	}
+	return domain.DiaryEntry{Movie: m, Review: rv}, nil
+}
+
+// User is a row of users, decoded.
+type User struct {
+	ID           uuid.UUID `db:"id"`
+	Email        string    `db:"email"`
+	PasswordHash string    `db:"password_hash"`
+	CreatedAt    time.Time `db:"created_at"`
+	// DecodeErrors lists the columns the store could not decode, as
+	// Movie.DecodeErrors does.
+	DecodeErrors []domain.FieldError `db:"-"`
+}
+
+// ToDomain rebuilds the user, re-validating every column. When columns
+// fail it returns a *domain.ValidationError listing every one of them,
+// named for the column.
+func (r User) ToDomain() (domain.User, error) {
+	var c checker
+	c.row("", r.DecodeErrors)
+	id, err := domain.UserIDFromUUID(r.ID)
+	c.check("id", err)
+	email, err := domain.ParseEmail(r.Email)
+	c.check("email", err)
+	hash, err := domain.NewPasswordHash(r.PasswordHash)
+	c.check("password_hash", err)
+	if !c.failed {
+		u, err := domain.RestoreUser(id, email, hash, r.CreatedAt)
+		if err == nil {
+			return u, nil
+		}
+		c.fields(err)
+	}
+	return domain.User{}, c.v.Err()
+}
+
+// ruleRequired is the rule a missing required column breaks.
+const ruleRequired = "is required"
+
+// checker collects the failed columns of the rows of one result (a movie,
+// or a movie and its review) in v, each named prefix + column. It
+// allocates nothing while no column fails. It holds v by value: escape
+// analysis sees a struct as one, so a pointer kept beside prefix, which
+// leaks into v's fields, would move the caller's Validation to the heap.
+type checker struct {
+	v domain.Validation
+	// The row being checked:
+	prefix string
+	// undecoded are the columns the store could not decode: reported once,
+	// as the store described them, and not checked again.
+	undecoded []domain.FieldError
+	failed    bool // a column of the row failed
+}
+
+// row starts checking a row whose columns are named prefix + column and
+// records the columns the store could not decode.
+func (c *checker) row(prefix string, undecoded []domain.FieldError) {
+	c.prefix, c.undecoded, c.failed = prefix, undecoded, false
+	for _, f := range undecoded {
+		c.add(f.Field, f.Rule)
+	}
+}
+
+// add records that column broke rule.
+func (c *checker) add(column, rule string) {
+	c.failed = true
+	c.v.Add(c.prefix+column, rule)
+}
+
+// check records err, when not nil, under column, unless the column is one
+// the store could not decode.
+func (c *checker) check(column string, err error) {
+	if err == nil {
+		return
+	}
+	for _, f := range c.undecoded {
+		if f.Field == column {
+			return
+		}
+	}
+	c.failed = true
+	c.v.Check(c.prefix+column, err)
+}
+
+// fields records the fields of err, a failure of a domain Restore…
+// constructor, under prefix + their own names.
+func (c *checker) fields(err error) {
+	if err != nil {
+		c.failed = true
+		addFields(&c.v, c.prefix, err)
+	}
+}
+
+// addFields records every field of a *domain.ValidationError or a
+// domain.FieldError in err under prefix + the field's name; any other error
+// under prefix alone (trimmed of its final dot).
+func addFields(v *domain.Validation, prefix string, err error) {
+	var ve *domain.ValidationError
+	var fe domain.FieldError
+	switch {
+	case errors.As(err, &ve):
+		for _, f := range ve.Fields {
+			v.Add(prefix+f.Field, f.Rule)
+		}
+	case errors.As(err, &fe):
+		v.Add(prefix+fe.Field, fe.Rule)
+	default:
+		field := prefix
+		if n := len(field); n > 0 && field[n-1] == '.' {
+			field = field[:n-1]
+		}
+		v.Add(field, err.Error())
+	}
+}
