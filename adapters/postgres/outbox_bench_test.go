@@ -79,8 +79,10 @@ func BenchmarkOutbox(b *testing.B) {
 }
 
 // saveLoop saves viewings of new movies with an IMDb ID. With woke set it
-// waits for the wake-up after each save and reports the median and p99 of
-// the time from SaveViewing's return (just after commit) to the wake-up.
+// then notifies the listeners, as the server does after each save
+// (SaveViewing itself sends no NOTIFY, see insertEvents), waits for the
+// wake-up and reports the median and p99 of the time from SaveViewing's
+// return (just after commit) to the wake-up, the notification included.
 func saveLoop(b *testing.B, db *postgres.DB, woke <-chan time.Time) {
 	var lat []time.Duration
 	for b.Loop() {
@@ -93,6 +95,9 @@ func saveLoop(b *testing.B, db *postgres.DB, woke <-chan time.Time) {
 		}
 		if woke != nil {
 			committed := time.Now()
+			if err := db.NotifyOutbox(b.Context()); err != nil {
+				b.Fatal(err)
+			}
 			select {
 			case at := <-woke:
 				lat = append(lat, max(at.Sub(committed), 0))
