@@ -207,3 +207,65 @@ func TestOpenAPIDocument(t *testing.T) {
 		t.Errorf("documented operations = %q, want %q", ops, want)
 	}
 }
+
+// TestOpenAPISecurity checks that every operation says whether it needs a
+// token, so that API tooling (and @redocly/cli's security-defined rule) does
+// not have to guess: the routes behind requireBearer must ask for exactly
+// the bearer scheme, and every other operation must declare "security": []
+// (public). An operation without a security field fails, as does one whose
+// requirement does not match the server.
+func TestOpenAPISecurity(t *testing.T) {
+	t.Parallel()
+	doc, _, err := loadSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Security) != 0 {
+		t.Errorf("document-level security = %v, want none (each operation declares its own)", doc.Security)
+	}
+	scheme := doc.Components.SecuritySchemes["bearer"]
+	if scheme == nil || scheme.Value == nil || scheme.Value.Type != "http" || !strings.EqualFold(scheme.Value.Scheme, "bearer") {
+		t.Fatalf("components.securitySchemes.bearer = %+v, want an http bearer scheme", scheme)
+	}
+	// The routes registered with s.requireBearer (presentation/api.go).
+	protected := map[string]bool{
+		"POST /api/reviews":                 true,
+		"POST /api/movies/{id}/sync-poster": true,
+	}
+	seen := map[string]bool{}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			key := method + " " + path
+			seen[key] = true
+			if op.Security == nil {
+				t.Errorf("%s declares no security; want %s", key, wantSecurity(protected[key]))
+				continue
+			}
+			reqs := *op.Security
+			if !protected[key] {
+				if len(reqs) != 0 {
+					t.Errorf("%s security = %v, want [] (public)", key, reqs)
+				}
+				continue
+			}
+			if len(reqs) != 1 || len(reqs[0]) != 1 || reqs[0]["bearer"] == nil || len(reqs[0]["bearer"]) != 0 {
+				t.Errorf("%s security = %v, want %s", key, reqs, wantSecurity(true))
+			}
+			if op.Responses.Value("401") == nil {
+				t.Errorf("%s requires a bearer token but does not document 401", key)
+			}
+		}
+	}
+	for key := range protected {
+		if !seen[key] {
+			t.Errorf("%s needs a bearer token but is not in the document", key)
+		}
+	}
+}
+
+func wantSecurity(protected bool) string {
+	if protected {
+		return `[{"bearer": []}] (a bearer token is required)`
+	}
+	return `[] (public)`
+}
