@@ -8,11 +8,13 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/moviediary/moviediary/adapters/auth"
+	natsadapter "github.com/moviediary/moviediary/adapters/nats"
 	"github.com/moviediary/moviediary/application"
 	"github.com/moviediary/moviediary/domain"
 )
@@ -80,7 +82,10 @@ func AddUser(ctx context.Context, cfg Config, logger *slog.Logger, email, passwo
 }
 
 // ListDeadEvents writes up to limit dead events to w as a table: ID,
-// event, movie, attempts, last error and creation time.
+// event, movie, attempts, last error and creation time. They are the
+// outbox's (given up by its dispatcher, or by the relay to NATS) and, with
+// EVENT_BUS=nats, those the NATS consumer gave up (their dead advisories),
+// oldest first.
 func ListDeadEvents(ctx context.Context, cfg Config, w io.Writer, limit int) error {
 	store, err := OpenStore(ctx, cfg)
 	if err != nil {
@@ -90,6 +95,20 @@ func ListDeadEvents(ctx context.Context, cfg Config, w io.Writer, limit int) err
 	dead, err := store.Outbox().DeadEvents(ctx, limit)
 	if err != nil {
 		return fmt.Errorf("list dead events: %w", err)
+	}
+	if cfg.EventBus == EventBusNATS {
+		bus, err := natsadapter.Connect(ctx, natsConfig(cfg), natsadapter.WithLogger(slog.New(slog.DiscardHandler)))
+		if err != nil {
+			return fmt.Errorf("list dead events in nats: %w", err)
+		}
+		defer bus.Close()
+		more, err := bus.DeadEvents(ctx, limit)
+		if err != nil {
+			return fmt.Errorf("list dead events in nats: %w", err)
+		}
+		dead = append(dead, more...)
+		slices.SortStableFunc(dead, func(a, b domain.OutboxEvent) int { return a.CreatedAt.Compare(b.CreatedAt) })
+		dead = dead[:min(len(dead), limit)]
 	}
 	if len(dead) == 0 {
 		_, err := fmt.Fprintln(w, "no dead events")
@@ -117,9 +136,11 @@ func oneLine(s string, n int) string {
 // ErrUnknownEvent is returned by RetryEvent when no dead event has the ID.
 var ErrUnknownEvent = errors.New("no dead event has this ID")
 
-// RetryEvent makes the dead event id due again with its attempts reset; a
-// running dispatcher delivers it at its next poll. An ID that is malformed
-// or names no dead event is an error wrapping ErrUnknownEvent.
+// RetryEvent makes the dead event id due again with its attempts reset: a
+// running dispatcher delivers it at its next poll, or, for an event the
+// NATS consumer gave up (EVENT_BUS=nats), it is republished to the stream
+// and consumed again. An ID that is malformed or names no dead event is an
+// error wrapping ErrUnknownEvent.
 func RetryEvent(ctx context.Context, cfg Config, logger *slog.Logger, id string) error {
 	eid, err := domain.ParseEventID(strings.TrimSpace(id))
 	if err != nil {
@@ -130,7 +151,16 @@ func RetryEvent(ctx context.Context, cfg Config, logger *slog.Logger, id string)
 		return err
 	}
 	defer store.Close()
-	if err := store.Outbox().RequeueEvent(ctx, eid, time.Now()); err != nil {
+	err = store.Outbox().RequeueEvent(ctx, eid, time.Now())
+	if errors.Is(err, domain.ErrNotFound) && cfg.EventBus == EventBusNATS {
+		bus, cerr := natsadapter.Connect(ctx, natsConfig(cfg), natsadapter.WithLogger(logger))
+		if cerr != nil {
+			return fmt.Errorf("requeue event %s in nats: %w", eid, cerr)
+		}
+		defer bus.Close()
+		err = bus.RequeueEvent(ctx, eid)
+	}
+	if err != nil {
 		if errors.Is(err, domain.ErrNotFound) {
 			return fmt.Errorf("event %s: %w (see moviediary events list --dead)", eid, ErrUnknownEvent)
 		}

@@ -159,7 +159,6 @@ func newDeployment(t *testing.T, db string, extra ...string) *deployment {
 		"POSTER_FETCH_ALLOW_PRIVATE=true",
 		"POSTER_FETCH_TIMEOUT_SECONDS=5",
 		"OMDB_TIMEOUT_SECONDS=5",
-		"EVENT_LEASE=3s",
 		"EVENT_POLL_INTERVAL=100ms",
 		"LOG_FORMAT=json",
 		"HOST=127.0.0.1",
@@ -286,7 +285,10 @@ func waitForPoster(t *testing.T, base, movieID, posterPath string, p *proc) {
 
 // TestKilledServerLosesNoPosterSync: the server answers 201 for a film,
 // starts fetching its poster from a slow host, and is killed with SIGKILL
-// in the middle; after a restart the poster is stored.
+// in the middle of the download; restarted at once, with the default
+// EVENT_LEASE, it stores the poster within 10s of the restart — the dead
+// process's claim lapses within a lease, not a minute — and the host saw
+// at most two downloads.
 func TestKilledServerLosesNoPosterSync(t *testing.T) {
 	t.Parallel()
 	for _, db := range []string{"sqlite", "postgres"} {
@@ -310,14 +312,60 @@ func TestKilledServerLosesNoPosterSync(t *testing.T) {
 				t.Fatal(err)
 			}
 			p.wait(10 * time.Second)
-			if path := "/" + film + ".png"; d.posters.requests(path) != 1 {
-				t.Fatalf("poster requests before the kill = %d, want 1", d.posters.requests(path))
+			path := "/" + film + ".png"
+			if n := d.posters.requests(path); n != 1 {
+				t.Fatalf("poster requests before the kill = %d, want 1", n)
 			}
 			d.posters.unblock()
 
+			restarted := time.Now()
 			p2, base2 := d.serve()
-			waitForPoster(t, base2, movieID, "/"+film+".png", p2)
+			waitForPoster(t, base2, movieID, path, p2)
+			took := time.Since(restarted)
+			t.Logf("poster stored %v after the restart", took.Round(time.Millisecond))
+			if took > 10*time.Second {
+				t.Errorf("poster stored %v after the restart, want within 10s", took)
+			}
+			if n := d.posters.requests(path); n > 2 {
+				t.Errorf("the poster host saw %d downloads, want at most 2", n)
+			}
 			p2.stop(syscall.SIGTERM)
+		})
+	}
+}
+
+// TestSlowDownloadIsNotTakenOver: while one process downloads a poster for
+// many leases, a second process on the same database never takes the
+// event over — the first renews its claim — so the host sees one download.
+func TestSlowDownloadIsNotTakenOver(t *testing.T) {
+	t.Parallel()
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			t.Parallel()
+			d := newDeployment(t, db, "EVENT_LEASE=1s")
+			d.posters.blockAll()
+			api, base := d.serve()
+			worker := start(t, d.dir, d.env, "", "worker")
+			waitLog(t, worker, "moviediary worker running")
+			token := signIn(t, base)
+			const film = "tt0062622"
+			movieID := logFilm(t, base, token, film)
+			select {
+			case <-d.posters.inFlight:
+			case <-time.After(eventDeadline):
+				t.Fatalf("the poster host saw no request; log:\n%s", api.stderr.String())
+			}
+			// Four leases long: the other process polls every 100ms meanwhile.
+			time.Sleep(4 * time.Second)
+			d.posters.unblock()
+			path := "/" + film + ".png"
+			waitForPoster(t, base, movieID, path, api)
+			if n := d.posters.requests(path); n != 1 {
+				t.Errorf("the poster host saw %d downloads of a slow poster, want 1; serve log:\n%s\nworker log:\n%s",
+					n, api.stderr.String(), worker.stderr.String())
+			}
+			worker.stop(syscall.SIGTERM)
+			api.stop(syscall.SIGTERM)
 		})
 	}
 }
@@ -512,4 +560,45 @@ func TestWorkerRefusesTheChannelBus(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr, "EVENT_BUS") {
 		t.Errorf("EVENT_BUS=kafka: exit %d, stderr %q", code, stderr)
 	}
+}
+
+// TestWorkerServesMetricsAndHealth: `moviediary worker` with METRICS_ADDR
+// serves /healthz and /metrics (its outbox and poster sync counters) there,
+// and nothing else; without METRICS_ADDR it listens nowhere.
+func TestWorkerServesMetricsAndHealth(t *testing.T) {
+	t.Parallel()
+	d := newDeployment(t, "sqlite")
+	api, base := d.serve("EVENT_DISPATCH=false")
+	port := freePort(t)
+	ops := fmt.Sprintf("http://127.0.0.1:%d", port)
+	w := start(t, d.dir, append(d.env, fmt.Sprintf("METRICS_ADDR=127.0.0.1:%d", port)), "", "worker")
+	waitLog(t, w, "moviediary worker running")
+
+	res, err := client.Get(ops + "/healthz")
+	if err != nil {
+		t.Fatalf("GET /healthz: %v", err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `"ok"`) {
+		t.Errorf("GET /healthz = %d %q", res.StatusCode, body)
+	}
+	token := signIn(t, base)
+	movieID := logFilm(t, base, token, "tt0081505")
+	waitForPoster(t, base, movieID, "/tt0081505.png", api)
+	waitMetric(t, ops, `moviediary_poster_sync_attempts_total{result="success"} 1`)
+	waitMetric(t, ops, `moviediary_outbox_pending 0`)
+	res, err = client.Get(ops + "/api/diary")
+	if err != nil {
+		t.Fatalf("GET /api/diary on METRICS_ADDR: %v", err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /api/diary on METRICS_ADDR = %d, want 404", res.StatusCode)
+	}
+	w.stop(syscall.SIGTERM)
+	if code, _, errOut := run(t, d.dir, append(d.env, "METRICS_ADDR=localhost"), "", "worker"); code != 2 || !strings.Contains(errOut, "METRICS_ADDR") {
+		t.Errorf("worker with METRICS_ADDR=localhost = %d, %q, want 2 naming METRICS_ADDR", code, errOut)
+	}
+	api.stop(syscall.SIGTERM)
 }

@@ -325,6 +325,28 @@ func TestNATSDeadEventAdvised(t *testing.T) {
 	if subjects := ns.streamMessages(t); subjects["moviediary.events.dead"] != 1 {
 		t.Errorf("stream subjects = %v, want one dead advisory", subjects)
 	}
+
+	// The dead event is listed by the events command, and retrying it once
+	// the host works again stores the poster.
+	ids := slices.Compact(discoveredIDs(p.stderr.String()))
+	if len(ids) != 1 {
+		t.Fatalf("movie_discovered events logged: %v, want one", ids)
+	}
+	code, out, errOut := d.run("events", "list", "--dead")
+	if code != 0 || !strings.Contains(out, ids[0]) || !strings.Contains(out, "movie_discovered") || !strings.Contains(out, "status 500") {
+		t.Fatalf("events list --dead = %d, %q (stderr %q), want the dead movie_discovered %s", code, out, errOut, ids[0])
+	}
+	d.posters.failing.Store(false)
+	if code, out, errOut := d.run("events", "retry", ids[0]); code != 0 || !strings.Contains(out, "requeued event "+ids[0]) {
+		t.Fatalf("events retry = %d, %q (stderr %q)", code, out, errOut)
+	}
+	waitMetric(t, base, `moviediary_poster_sync_attempts_total{result="success"} 1`)
+	if code, out, _ := d.run("events", "list", "--dead"); code != 0 || !strings.Contains(out, "no dead events") {
+		t.Errorf("events list --dead after the retry = %d, %q, want none", code, out)
+	}
+	if code, _, errOut := d.run("events", "retry", ids[0]); code != 1 || !strings.Contains(errOut, "no dead event") {
+		t.Errorf("a second events retry = %d, %q, want 1 and no dead event", code, errOut)
+	}
 	p.stop(syscall.SIGTERM)
 }
 
@@ -357,18 +379,25 @@ func TestNATSKilledServerLosesNoPosterSync(t *testing.T) {
 			p.wait(10 * time.Second)
 			d.posters.unblock()
 
+			restarted := time.Now()
 			p2, base2 := d.serve()
 			waitForPoster(t, base2, movieID, "/"+film+".png", p2)
 			if when == "mid download" {
 				// The restart's backfill may have healed the film first;
 				// JetStream must still redeliver the message the killed
-				// process never acknowledged, once its AckWait
-				// (EVENT_LEASE) ran out.
+				// process never acknowledged, once its AckWait (the
+				// default EVENT_LEASE, 6s after the last in-progress ack)
+				// ran out: within 10s of the restart.
 				ids := discoveredIDs(p.stderr.String())
 				if len(ids) != 1 {
 					t.Fatalf("the killed server logged movie_discovered events %v, want one", ids)
 				}
 				waitLog(t, p2, `"event_id":"`+ids[0]+`","movie_id":"`+movieID+`","attempt":2`)
+				took := time.Since(restarted)
+				t.Logf("redelivered %v after the restart", took.Round(time.Millisecond))
+				if took > 10*time.Second {
+					t.Errorf("the killed process's delivery came back %v after the restart, want within 10s", took)
+				}
 			}
 			p2.stop(syscall.SIGTERM)
 		})
