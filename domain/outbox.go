@@ -7,6 +7,7 @@ import (
 
 // OutboxEvent is an event stored for delivery, with its delivery state.
 type OutboxEvent struct {
+	// Event is the stored event, decoded.
 	Event Event
 	// Attempts counts the deliveries tried so far.
 	Attempts int

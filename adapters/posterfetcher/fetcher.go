@@ -1,6 +1,6 @@
 // Package posterfetcher downloads moviediary's poster images over HTTP.
 //
-// The Fetcher keeps the rules of SPEC §9: only http and https, at most a
+// The Fetcher keeps the rules of docs/security.md: only http and https, at most a
 // few redirects (each re-checked), a size cap, a timeout, a body that must
 // sniff as JPEG, PNG, GIF or WebP, and no connections to loopback, private,
 // link-local and other non-public addresses unless allowed. The address
@@ -33,7 +33,7 @@ const (
 	DefaultUserAgent    = "moviediary-posterfetcher/1"
 )
 
-// Config configures a Fetcher. The zero value gives the SPEC defaults with
+// Config configures a Fetcher. The zero value gives the documented defaults with
 // private addresses refused.
 type Config struct {
 	// Timeout bounds one whole download, redirects and body included;

@@ -108,7 +108,7 @@ const (
 	// EventBusOutbox stores events in the database with the data that
 	// caused them and delivers them from there (the default).
 	EventBusOutbox = "outbox"
-	// EventBusChannel is the seed's in-process channel.
+	// EventBusChannel is the in-process channel: fast, lost on a crash.
 	EventBusChannel = "channel"
 	// EventBusNATS stores events with the data like EventBusOutbox, relays
 	// them to a NATS JetStream stream and consumes them from there.
