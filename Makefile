@@ -14,7 +14,7 @@ MODULES = $(shell $(GO) list -m -f '{{.Path}}/...')
 MODULE_DIRS = $(shell $(GO) list -m -f '{{.Dir}}')
 
 .PHONY: all build run test test-race test-postgres test-browser cover generate check-generate \
-        fmt lint layers bench bench-http clean
+        fmt lint layers deadcode bench bench-http clean
 
 all: lint test build
 
@@ -54,7 +54,7 @@ check-generate: generate
 fmt:
 	gofmt -w $(MODULE_DIRS)
 
-lint: layers
+lint: layers deadcode
 	$(GO) vet $(MODULES)
 	@out=$$(gofmt -l $(MODULE_DIRS)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	@if $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 -version >/dev/null 2>&1; then \
@@ -64,6 +64,26 @@ lint: layers
 # The inward-only dependency rule, checked on the real import graph.
 layers:
 	@./scripts/check-layers.sh
+
+# Functions nothing reaches, found by golang.org/x/tools/cmd/deadcode. First
+# every package of every module, with the binary, the tests and the examples
+# as roots (library API that only a test or example calls is live); then the
+# packages only the binary uses (presentation, wiring, the command), with the
+# binary alone as root. Fails on any finding not in scripts/deadcode-allow.txt,
+# and on an entry there that is no longer found.
+REPO := github.com/moviediary/moviediary
+DEADCODE = $(GO) run golang.org/x/tools/cmd/deadcode@v0.52.0 -f '{{range .Funcs}}{{$$.Path}} {{.Name}}{{"\n"}}{{end}}'
+
+deadcode:
+	@found=$$($(DEADCODE) -test -filter '^$(REPO)/' $(MODULES)) || exit 1; \
+	bin=$$($(DEADCODE) -filter '^$(REPO)/presentation(/wiring|/cmd/.+)?$$' $(REPO)/presentation/cmd/...) || exit 1; \
+	found=$$(printf '%s\n%s\n' "$$found" "$$bin" | sed -n 's|^$(REPO)/||p' | sort -u); \
+	allowed=$$(sed -e 's/[[:space:]]*#.*//' -e '/^$$/d' scripts/deadcode-allow.txt | sort -u); \
+	dead=$$(comm -23 <(echo "$$found") <(echo "$$allowed")); \
+	stale=$$(comm -13 <(echo "$$found") <(echo "$$allowed")); \
+	if [ -n "$$dead" ]; then echo "deadcode: unreachable (delete it, or allow it with a reason in scripts/deadcode-allow.txt):" >&2; echo "$$dead" | sed 's/^/  /' >&2; fi; \
+	if [ -n "$$stale" ]; then echo "deadcode: scripts/deadcode-allow.txt lists what is no longer found (delete the line):" >&2; echo "$$stale" | sed 's/^/  /' >&2; fi; \
+	[ -z "$$dead$$stale" ] && echo "deadcode: ok"
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 $(MODULES)

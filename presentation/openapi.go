@@ -7,6 +7,3 @@ import _ "embed"
 //
 //go:embed openapi.json
 var openAPIDocument []byte
-
-// OpenAPIDocument returns the OpenAPI 3.1 document of the JSON API.
-func OpenAPIDocument() []byte { return append([]byte(nil), openAPIDocument...) }

@@ -137,8 +137,8 @@ func (s *server) newEcho() *echo.Echo {
 	s.registerAPI(e)
 	s.registerWeb(e)
 
-	e.GET("/posters/:id", s.poster)
-	e.GET("/feed.rss", s.feed)
+	e.GET(html.PostersPath+":id", s.poster)
+	e.GET(html.FeedPath, s.feed)
 	// Browsers ask for an icon on every page; there is none, and saying so
 	// with 204 keeps 404 pages out of the log.
 	e.GET("/favicon.ico", func(c echo.Context) error {

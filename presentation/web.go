@@ -20,24 +20,25 @@ import (
 	"github.com/moviediary/moviediary/domain"
 )
 
-// Cookie names of the HTML interface.
+// Cookie names of the HTML interface. The CSRF token is posted in the
+// form field html.CSRFField.
 const (
 	sessionCookie = "moviediary_session"
 	csrfCookie    = "moviediary_csrf"
-	csrfField     = "csrf_token"
 )
 
-// registerWeb mounts the no-JavaScript HTML interface.
+// registerWeb mounts the no-JavaScript HTML interface at the paths its
+// pages link and post to (html.DiaryPath, …).
 func (s *server) registerWeb(e *echo.Echo) {
-	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/diary") })
+	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, html.DiaryPath) })
 	web := e.Group("", s.optionalSession)
-	web.GET("/diary", s.diaryPage)
-	web.GET("/login", s.loginPage)
-	web.POST("/login", s.loginSubmit, s.requireCSRF, s.loginRateLimit)
-	web.GET("/register", s.registerPage)
-	web.POST("/register", s.registerSubmit, s.requireCSRF)
-	web.POST("/logout", s.logoutSubmit, s.requireCSRF)
-	web.POST("/reviews", s.reviewSubmit, s.requireCSRF)
+	web.GET(html.DiaryPath, s.diaryPage)
+	web.GET(html.LoginPath, s.loginPage)
+	web.POST(html.LoginPath, s.loginSubmit, s.requireCSRF, s.loginRateLimit)
+	web.GET(html.RegisterPath, s.registerPage)
+	web.POST(html.RegisterPath, s.registerSubmit, s.requireCSRF)
+	web.POST(html.LogoutPath, s.logoutSubmit, s.requireCSRF)
+	web.POST(html.ReviewsPath, s.reviewSubmit, s.requireCSRF)
 }
 
 // optionalSession signs the request in when it carries a valid session
@@ -91,7 +92,7 @@ func (s *server) csrfToken(c echo.Context) string {
 func (s *server) requireCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ck, err := c.Cookie(csrfCookie)
-		form := c.FormValue(csrfField)
+		form := c.FormValue(html.CSRFField)
 		if err != nil || ck.Value == "" || subtle.ConstantTimeCompare([]byte(ck.Value), []byte(form)) != 1 {
 			return newHTTPError(http.StatusForbidden, "the form has expired or did not come from this site; reload the page and try again")
 		}
@@ -149,12 +150,12 @@ func (s *server) showDiary(c echo.Context, status int, form html.LogForm, proble
 		}
 	}
 	if q.Cursor != "" || (q.Offset != nil && *q.Offset > 0) {
-		view.NewestURL = "/diary" + encodeQuery(keep)
+		view.NewestURL = html.DiaryPath + encodeQuery(keep)
 	}
 	if res.NextCursor != "" {
 		next := cloneValues(keep)
 		next.Set("cursor", res.NextCursor)
-		view.NextURL = "/diary" + encodeQuery(next)
+		view.NextURL = html.DiaryPath + encodeQuery(next)
 	}
 	if q.MovieID != "" {
 		if id, err := domain.ParseMovieID(q.MovieID); err == nil {
@@ -209,7 +210,7 @@ func (s *server) loginSubmit(c echo.Context) error {
 		return err
 	}
 	s.setCookie(c, sessionCookie, res.Token.Value, res.Token.ExpiresAt)
-	return c.Redirect(http.StatusSeeOther, "/diary")
+	return c.Redirect(http.StatusSeeOther, html.DiaryPath)
 }
 
 func (s *server) registerSubmit(c echo.Context) error {
@@ -227,19 +228,19 @@ func (s *server) registerSubmit(c echo.Context) error {
 		return err
 	}
 	s.setCookie(c, sessionCookie, res.Token.Value, res.Token.ExpiresAt)
-	return c.Redirect(http.StatusSeeOther, "/diary")
+	return c.Redirect(http.StatusSeeOther, html.DiaryPath)
 }
 
 func (s *server) logoutSubmit(c echo.Context) error {
 	s.setCookie(c, sessionCookie, "", time.Time{})
-	return c.Redirect(http.StatusSeeOther, "/diary")
+	return c.Redirect(http.StatusSeeOther, html.DiaryPath)
 }
 
 // reviewSubmit logs a viewing from the diary page's form.
 func (s *server) reviewSubmit(c echo.Context) error {
 	user := currentUser(c)
 	if user.ID.IsZero() {
-		return c.Redirect(http.StatusSeeOther, "/login")
+		return c.Redirect(http.StatusSeeOther, html.LoginPath)
 	}
 	form := html.LogForm{
 		ExternalMetadataID: c.FormValue("external_metadata_id"),
@@ -261,7 +262,7 @@ func (s *server) reviewSubmit(c echo.Context) error {
 		}
 		return s.showDiary(c, p.Status, form, problemMessages(p))
 	}
-	return c.Redirect(http.StatusSeeOther, "/diary")
+	return c.Redirect(http.StatusSeeOther, html.DiaryPath)
 }
 
 // formCommand reads the log form, reporting every field that does not

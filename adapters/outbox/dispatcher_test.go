@@ -16,12 +16,13 @@ import (
 	"github.com/moviediary/moviediary/adapters/delivery"
 	"github.com/moviediary/moviediary/adapters/outbox"
 	"github.com/moviediary/moviediary/domain"
+	"github.com/moviediary/moviediary/domain/porttest"
 )
 
 // newDispatcher builds a dispatcher on s with the fake clock and timers
 // that never fire, so only Notify wakes it; the attempts it records go to
 // the returned channel.
-func newDispatcher(t *testing.T, s *store, sink outbox.Sink, cfg outbox.Config, clock *fakeClock, opts ...outbox.Option) (*outbox.Dispatcher, <-chan delivery.Attempt, *after) {
+func newDispatcher(t *testing.T, s *store, sink outbox.Sink, cfg outbox.Config, clock *porttest.Clock, opts ...outbox.Option) (*outbox.Dispatcher, <-chan delivery.Attempt, *after) {
 	t.Helper()
 	attempts := make(chan delivery.Attempt, 100)
 	a := &after{}
@@ -61,7 +62,7 @@ func TestSuccessCompletesTheEvent(t *testing.T) {
 	d, attempts, _ := newDispatcher(t, s, sinkFunc(func(_ context.Context, e domain.Event) error {
 		got.Store(e)
 		return nil
-	}), outbox.Config{}, newClock(clockStart))
+	}), outbox.Config{}, porttest.NewClock(clockStart))
 	start(t, d)
 
 	if id := receive(t, "CompleteEvent", s.spy.completes); id != ids[0] {
@@ -90,7 +91,7 @@ func TestFailFailSucceedBacksOffExponentially(t *testing.T) {
 		}
 		return nil
 	})
-	clock := newClock(clockStart)
+	clock := porttest.NewClock(clockStart)
 	const base = 10 * time.Second
 	d, attempts, timers := newDispatcher(t, s, sink, outbox.Config{Retry: delivery.RetryPolicy{BaseDelay: base}}, clock)
 	start(t, d)
@@ -136,7 +137,7 @@ func TestAlwaysFailingEventDiesAfterMaxAttempts(t *testing.T) {
 	sink := sinkFunc(func(context.Context, domain.Event) error {
 		return fmt.Errorf("boom %d: %w", calls.Add(1), domain.ErrUnavailable)
 	})
-	clock := newClock(clockStart)
+	clock := porttest.NewClock(clockStart)
 	d, attempts, _ := newDispatcher(t, s, sink, outbox.Config{Retry: delivery.RetryPolicy{MaxAttempts: 4, BaseDelay: time.Second}}, clock)
 	start(t, d)
 
@@ -190,7 +191,7 @@ func TestMaxDelayCapsTheBackoff(t *testing.T) {
 		}
 		return nil
 	})
-	clock := newClock(clockStart)
+	clock := porttest.NewClock(clockStart)
 	cfg := outbox.Config{Retry: delivery.RetryPolicy{MaxAttempts: 1000, BaseDelay: time.Second, MaxDelay: 3 * time.Second}}
 	d, attempts, _ := newDispatcher(t, s, sink, cfg, clock)
 	start(t, d)
@@ -220,7 +221,7 @@ func TestPermanentErrorDiesAtOnce(t *testing.T) {
 		calls.Add(1)
 		return fmt.Errorf("poster host answered 404: %w", domain.ErrNotFound)
 	})
-	d, attempts, _ := newDispatcher(t, s, sink, outbox.Config{Retry: delivery.RetryPolicy{MaxAttempts: 4}}, newClock(clockStart))
+	d, attempts, _ := newDispatcher(t, s, sink, outbox.Config{Retry: delivery.RetryPolicy{MaxAttempts: 4}}, porttest.NewClock(clockStart))
 	start(t, d)
 	f := receive(t, "FailEvent", s.spy.fails)
 	if !f.Dead || !strings.Contains(f.Failure, "404") {
@@ -240,7 +241,7 @@ func TestPanickingSinkIsAFailedAttempt(t *testing.T) {
 	s := newStore()
 	s.logViewings(t, 1)
 	sink := sinkFunc(func(context.Context, domain.Event) error { panic("handler bug") })
-	d, _, _ := newDispatcher(t, s, sink, outbox.Config{}, newClock(clockStart))
+	d, _, _ := newDispatcher(t, s, sink, outbox.Config{}, porttest.NewClock(clockStart))
 	start(t, d)
 	f := receive(t, "FailEvent", s.spy.fails)
 	if f.Dead || !strings.Contains(f.Failure, "handler bug") {
@@ -266,7 +267,7 @@ func TestHangingEventDoesNotDelayOthers(t *testing.T) {
 		}
 		return nil
 	})
-	d, _, _ := newDispatcher(t, s, sink, outbox.Config{Concurrency: 4}, newClock(clockStart))
+	d, _, _ := newDispatcher(t, s, sink, outbox.Config{Concurrency: 4}, porttest.NewClock(clockStart))
 	start(t, d)
 
 	receive(t, "A to start", aStarted)
@@ -303,7 +304,7 @@ func TestConcurrencyBound(t *testing.T) {
 		cur.Add(-1)
 		return nil
 	})
-	d, _, _ := newDispatcher(t, s, sink, outbox.Config{Concurrency: limit, BatchSize: 10}, newClock(clockStart))
+	d, _, _ := newDispatcher(t, s, sink, outbox.Config{Concurrency: limit, BatchSize: 10}, porttest.NewClock(clockStart))
 	start(t, d)
 	for i := range limit {
 		receive(t, fmt.Sprintf("delivery %d to start", i+1), started)
@@ -339,7 +340,7 @@ func TestShutdownWaitsForDeliveriesInFlight(t *testing.T) {
 		ctxErr.Store(fmt.Sprint(ctx.Err()))
 		return nil
 	})
-	d, _, _ := newDispatcher(t, s, sink, outbox.Config{ShutdownTimeout: time.Hour}, newClock(clockStart))
+	d, _, _ := newDispatcher(t, s, sink, outbox.Config{ShutdownTimeout: time.Hour}, porttest.NewClock(clockStart))
 	r := start(t, d)
 	receive(t, "the delivery to start", started)
 	r.cancel()
@@ -376,7 +377,7 @@ func TestShutdownIsBounded(t *testing.T) {
 		<-ctx.Done()
 		return ctx.Err()
 	})
-	clock := newClock(clockStart)
+	clock := porttest.NewClock(clockStart)
 	d, attempts, _ := newDispatcher(t, s, sink, outbox.Config{ShutdownTimeout: 20 * time.Millisecond, Retry: delivery.RetryPolicy{MaxAttempts: 1}}, clock)
 	r := start(t, d)
 	receive(t, "the delivery to start", started)
@@ -403,7 +404,7 @@ func TestDrainOnStop(t *testing.T) {
 			var delivered atomic.Int32
 			sink := sinkFunc(func(context.Context, domain.Event) error { delivered.Add(1); return nil })
 			// Nothing is due when Run starts: the clock is before the events.
-			clock := newClock(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
+			clock := porttest.NewClock(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
 			d, _, timers := newDispatcher(t, s, sink, outbox.Config{Concurrency: 2, DrainOnStop: drain}, clock)
 			r := start(t, d)
 			eventually(t, "the first sleep", func() bool { return timers.Asked(time.Hour) })
@@ -433,7 +434,7 @@ func TestDeliveryTimeoutBoundsADelivery(t *testing.T) {
 		deadline.Store(time.Until(dl))
 		return nil
 	})
-	d, _, _ := newDispatcher(t, s, sink, outbox.Config{Lease: time.Second, DeliveryTimeout: time.Hour}, newClock(clockStart))
+	d, _, _ := newDispatcher(t, s, sink, outbox.Config{Lease: time.Second, DeliveryTimeout: time.Hour}, porttest.NewClock(clockStart))
 	start(t, d)
 	receive(t, "CompleteEvent", s.spy.completes)
 	left, _ := deadline.Load().(time.Duration)
@@ -487,7 +488,7 @@ func TestNotifierWakesTheDispatcher(t *testing.T) {
 	s := newStore()
 	var published []domain.EventName
 	var mu sync.Mutex
-	d, _, timers := newDispatcher(t, s, sinkFunc(func(context.Context, domain.Event) error { return nil }), outbox.Config{}, newClock(clockStart))
+	d, _, timers := newDispatcher(t, s, sinkFunc(func(context.Context, domain.Event) error { return nil }), outbox.Config{}, porttest.NewClock(clockStart))
 	n := outbox.NewNotifier(d, outbox.WithPublishHook(func(name domain.EventName, err error) {
 		mu.Lock()
 		defer mu.Unlock()

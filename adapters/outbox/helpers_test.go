@@ -44,28 +44,8 @@ func receive[T any](t *testing.T, what string, ch <-chan T) T {
 	}
 }
 
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
 // clockStart is after every fixture event's occurrence.
 var clockStart = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-
-func newClock(at time.Time) *fakeClock { return &fakeClock{now: at} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
 
 // failCall is one recorded FailEvent.
 type failCall struct {
