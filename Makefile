@@ -40,8 +40,11 @@ test-postgres:
 test-browser:
 	MOVIEDIARY_BROWSER_TESTS=1 $(GO) test -count=1 -v ./browsertest/...
 
+# domain's own tests, and application's, which live in application/usecasetest.
 cover:
-	$(GO) test -count=1 -coverprofile=coverage.out github.com/moviediary/moviediary/domain github.com/moviediary/moviediary/application
+	$(GO) test -count=1 -coverprofile=coverage.out \
+		-coverpkg=github.com/moviediary/moviediary/domain,github.com/moviediary/moviediary/application \
+		github.com/moviediary/moviediary/domain github.com/moviediary/moviediary/application/usecasetest
 	$(GO) tool cover -func=coverage.out | tail -1
 
 generate:
