@@ -118,7 +118,7 @@ func (s *movieStore) SaveViewing(_ context.Context, v domain.Viewing) (domain.Sa
 		Movie:  v.Movie,
 		Change: change,
 		Review: v.Review,
-		Events: domain.LogEvents(v.Movie, change, v.Review, v.Review.CreatedAt),
+		Events: domain.LogEvents(v.Movie, change, v.Review, v.PosterURL, v.Review.CreatedAt),
 	}, nil
 }
 

@@ -130,7 +130,7 @@ func (uc *LogReview) Handle(ctx context.Context, cmd LogReviewCommand) (domain.D
 	if err != nil {
 		return domain.DiaryEntry{}, err
 	}
-	movie, err := uc.resolveMovie(ctx, in)
+	movie, posterURL, err := uc.resolveMovie(ctx, in)
 	if err != nil {
 		return domain.DiaryEntry{}, fmt.Errorf("log review: %w", err)
 	}
@@ -138,7 +138,7 @@ func (uc *LogReview) Handle(ctx context.Context, cmd LogReviewCommand) (domain.D
 	if err != nil {
 		return domain.DiaryEntry{}, fmt.Errorf("log review: %w", err)
 	}
-	saved, err := uc.movies.SaveViewing(ctx, domain.Viewing{Movie: movie, Review: review})
+	saved, err := uc.movies.SaveViewing(ctx, domain.Viewing{Movie: movie, Review: review, PosterURL: posterURL})
 	if err != nil {
 		return domain.DiaryEntry{}, fmt.Errorf("log review: save viewing: %w", err)
 	}
@@ -191,7 +191,10 @@ func validateLogReview(cmd LogReviewCommand, now time.Time) (logReviewInput, err
 }
 
 // resolveMovie finds or creates the movie the viewing is of.
-func (uc *LogReview) resolveMovie(ctx context.Context, in logReviewInput) (domain.Movie, error) {
+// resolveMovie also returns the poster URL the metadata source gave for a
+// film it was asked about (the zero PosterURL otherwise), which the
+// MovieDiscovered event carries to the poster sync.
+func (uc *LogReview) resolveMovie(ctx context.Context, in logReviewInput) (domain.Movie, domain.PosterURL, error) {
 	metadataDown := false
 	needs := needsNoExternalID
 
@@ -199,14 +202,14 @@ func (uc *LogReview) resolveMovie(ctx context.Context, in logReviewInput) (domai
 		needs = needsIDLookup
 		m, found, err := uc.storedByExternalID(ctx, in.externalID)
 		if err != nil || found {
-			return m, err
+			return m, domain.PosterURL{}, err
 		}
 		md, err := uc.metadata.MetadataByExternalID(ctx, in.externalID)
 		if err == nil {
 			m, err = movieFromMetadata(md, in.externalID)
 		}
 		if err == nil {
-			return m, nil
+			return m, md.PosterURL, nil
 		}
 		metadataDown = uc.warnLookup(ctx, "metadata lookup by external ID failed; falling back to the title",
 			err, slog.String("external_metadata_id", in.externalID.String()))
@@ -220,14 +223,15 @@ func (uc *LogReview) resolveMovie(ctx context.Context, in logReviewInput) (domai
 			uc.logger.WarnContext(ctx, "metadata source unavailable; skipping the title search",
 				slog.String("title", in.title.String()))
 		} else {
-			m, found, err := uc.searchByTitle(ctx, in)
+			m, poster, found, err := uc.searchByTitle(ctx, in)
 			if err != nil || found {
-				return m, err
+				return m, poster, err
 			}
 		}
 	}
 
-	return uc.manualMovie(ctx, in, needs)
+	m, err := uc.manualMovie(ctx, in, needs)
+	return m, domain.PosterURL{}, err
 }
 
 // storedByExternalID returns the stored movie holding id; found is false
@@ -244,9 +248,10 @@ func (uc *LogReview) storedByExternalID(ctx context.Context, id domain.ExternalM
 }
 
 // searchByTitle asks the metadata source for the described film and reuses
-// the stored movie holding the external ID found. found is false when the
-// search did not resolve a movie (the failure is logged).
-func (uc *LogReview) searchByTitle(ctx context.Context, in logReviewInput) (domain.Movie, bool, error) {
+// the stored movie holding the external ID found; a new movie comes with
+// the poster URL found. found is false when the search did not resolve a
+// movie (the failure is logged).
+func (uc *LogReview) searchByTitle(ctx context.Context, in logReviewInput) (domain.Movie, domain.PosterURL, bool, error) {
 	md, err := uc.metadata.SearchMetadata(ctx, in.title, in.year)
 	if err == nil && md.ExternalID.IsZero() {
 		err = fmt.Errorf("%w: the search result has no external ID", domain.ErrNotFound)
@@ -260,19 +265,19 @@ func (uc *LogReview) searchByTitle(ctx context.Context, in logReviewInput) (doma
 		}
 		uc.logLookup(ctx, level, "metadata search by title failed; falling back to the manual description",
 			err, slog.String("title", in.title.String()))
-		return domain.Movie{}, false, nil
+		return domain.Movie{}, domain.PosterURL{}, false, nil
 	}
 	m, found, err := uc.storedByExternalID(ctx, md.ExternalID)
 	if err != nil || found {
-		return m, found, err
+		return m, domain.PosterURL{}, found, err
 	}
 	m, err = movieFromMetadata(md, md.ExternalID)
 	if err != nil {
 		uc.warnLookup(ctx, "metadata search by title gave an unusable film; falling back to the manual description",
 			err, slog.String("title", in.title.String()))
-		return domain.Movie{}, false, nil
+		return domain.Movie{}, domain.PosterURL{}, false, nil
 	}
-	return m, true, nil
+	return m, md.PosterURL, true, nil
 }
 
 // manualMovie resolves the movie from the manual description: a stored

@@ -65,15 +65,39 @@ func (uc *SyncPoster) Handle(ctx context.Context, movieID domain.MovieID) error 
 	if url.IsZero() {
 		return nil
 	}
+	return uc.store(ctx, movie.ID, url)
+}
+
+// HandleDiscovered synchronises the poster of a discovered movie from what
+// the event carries: when it holds the poster URL the metadata source gave
+// as the film was logged, the poster is downloaded from there without
+// reading the movie or asking the source again; otherwise (an event
+// backfilled for an older movie) it is Handle of the event's movie. Errors
+// are Handle's; a movie deleted meanwhile is domain.ErrNotFound.
+func (uc *SyncPoster) HandleDiscovered(ctx context.Context, e domain.MovieDiscovered) error {
+	if e.PosterURL.IsZero() {
+		return uc.Handle(ctx, e.Movie)
+	}
+	if e.Movie.IsZero() {
+		var v domain.Validation
+		v.Add("movie_id", "must be set")
+		return v.Err()
+	}
+	return uc.store(ctx, e.Movie, e.PosterURL)
+}
+
+// store downloads the poster at url, stores it as the movie's and records
+// where.
+func (uc *SyncPoster) store(ctx context.Context, movieID domain.MovieID, url domain.PosterURL) error {
 	image, err := uc.fetcher.FetchPoster(ctx, url)
 	if err != nil {
 		return fmt.Errorf("sync poster of movie %s: fetch %s: %w", movieID, url, err)
 	}
-	path, err := uc.storage.StorePoster(ctx, movie.ID, image)
+	path, err := uc.storage.StorePoster(ctx, movieID, image)
 	if err != nil {
 		return fmt.Errorf("sync poster of movie %s: store: %w", movieID, err)
 	}
-	if err := uc.movies.SetPosterPath(ctx, movie.ID, path); err != nil {
+	if err := uc.movies.SetPosterPath(ctx, movieID, path); err != nil {
 		return fmt.Errorf("sync poster of movie %s: set poster path: %w", movieID, err)
 	}
 	return nil

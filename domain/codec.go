@@ -30,6 +30,7 @@ type wireMovieDiscovered struct {
 	wireMeta
 	MovieID            uuid.UUID `json:"movie_id"`
 	ExternalMetadataID string    `json:"external_metadata_id"`
+	PosterURL          string    `json:"poster_url,omitempty"`
 }
 
 // MarshalEvent encodes e in its wire form. Events of other types, a nil
@@ -44,7 +45,7 @@ func MarshalEvent(e Event) ([]byte, error) {
 			return MarshalEvent(*ev)
 		}
 	case MovieDiscovered:
-		return json.Marshal(wireMovieDiscovered{metaToWire(ev.EventMeta), ev.Movie.UUID(), ev.ExternalMetadataID.String()})
+		return json.Marshal(wireMovieDiscovered{metaToWire(ev.EventMeta), ev.Movie.UUID(), ev.ExternalMetadataID.String(), ev.PosterURL.String()})
 	case *MovieDiscovered:
 		if ev != nil {
 			return MarshalEvent(*ev)
@@ -100,10 +101,15 @@ func UnmarshalEvent(name EventName, payload []byte) (Event, error) {
 		v.Check("movie_id", err)
 		ext, err := ParseExternalMetadataID(w.ExternalMetadataID)
 		v.Check("external_metadata_id", err)
+		var poster PosterURL
+		if w.PosterURL != "" { // absent in events stored before it was carried
+			poster, err = ParsePosterURL(w.PosterURL)
+			v.Check("poster_url", err)
+		}
 		if err := v.Err(); err != nil {
 			return nil, fmt.Errorf("decode %s event: %w", name, err)
 		}
-		return MovieDiscovered{EventMeta: meta, Movie: movie, ExternalMetadataID: ext}, nil
+		return MovieDiscovered{EventMeta: meta, Movie: movie, ExternalMetadataID: ext, PosterURL: poster}, nil
 	}
 	return nil, fmt.Errorf("decode event: %w", FieldError{Field: "event", Rule: fmt.Sprintf("unknown event name %q", name)})
 }

@@ -56,6 +56,12 @@ func codecMovieDiscovered(t *testing.T) domain.MovieDiscovered {
 	}
 }
 
+// withPoster is md carrying a poster URL.
+func withPoster(md domain.MovieDiscovered) domain.MovieDiscovered {
+	md.PosterURL = domain.MustParsePosterURL("https://img.example/p.jpg")
+	return md
+}
+
 // sameEvent compares two events field by field; times must be equal
 // instants and the decoded one in UTC.
 func sameEvent(t *testing.T, got, want domain.Event) {
@@ -73,7 +79,7 @@ func sameEvent(t *testing.T, got, want domain.Event) {
 		}
 	case domain.MovieDiscovered:
 		g, ok := got.(domain.MovieDiscovered)
-		if !ok || g.ExternalMetadataID != w.ExternalMetadataID {
+		if !ok || g.ExternalMetadataID != w.ExternalMetadataID || g.PosterURL != w.PosterURL {
 			t.Fatalf("decoded %#v, want %#v", got, want)
 		}
 	default:
@@ -94,7 +100,8 @@ func TestEventCodec_RoundTripsEveryKind(t *testing.T) {
 		{"MovieDiscovered", md, md},
 		{"*MovieDiscovered", &md, md},
 		{"ReviewLogged of a real review", domain.NewReviewLogged(mustReview(t), now), nil},
-		{"MovieDiscovered of a real movie", domain.NewMovieDiscovered(mustMovieWithExternalID(t), now), nil},
+		{"MovieDiscovered of a real movie", domain.NewMovieDiscovered(mustMovieWithExternalID(t), domain.PosterURL{}, now), nil},
+		{"MovieDiscovered with its poster URL", withPoster(md), withPoster(md)},
 	}
 	kinds := map[domain.EventName]bool{}
 	for _, tt := range tests {
@@ -140,6 +147,8 @@ func TestEventCodec_WireFormIsStable(t *testing.T) {
 			`"rating":4,"watched_at":"2024-03-01T18:00:00Z"}`},
 		{codecMovieDiscovered(t), `{"event_id":"` + codecEventID + `","occurred_at":"2024-03-01T20:30:15.123456Z",` +
 			`"movie_id":"` + codecMovieID + `","external_metadata_id":"tt0111161"}`},
+		{withPoster(codecMovieDiscovered(t)), `{"event_id":"` + codecEventID + `","occurred_at":"2024-03-01T20:30:15.123456Z",` +
+			`"movie_id":"` + codecMovieID + `","external_metadata_id":"tt0111161","poster_url":"https://img.example/p.jpg"}`},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.event.EventName()), func(t *testing.T) {
@@ -301,6 +310,7 @@ func TestUnmarshalEvent_RejectsMissingAndInvalidFields(t *testing.T) {
 		{"movie_discovered without movie_id", md, without("movie_id"), []string{"movie_id"}},
 		{"movie_discovered without external_metadata_id", md, without("external_metadata_id"), []string{"external_metadata_id"}},
 		{"movie_discovered with a name ID", md, set("external_metadata_id", "nm0000151"), []string{"external_metadata_id"}},
+		{"movie_discovered with a poster URL that is not http(s)", md, set("poster_url", "file:///etc/passwd"), []string{"poster_url"}},
 		{"movie_discovered as an empty object", md, without("event_id", "occurred_at", "movie_id", "external_metadata_id"),
 			[]string{"event_id", "occurred_at", "movie_id", "external_metadata_id"}},
 	}

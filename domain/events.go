@@ -85,6 +85,10 @@ type MovieDiscovered struct {
 	// ExternalMetadataID is the movie's IMDb ID, never zero: what the poster
 	// is looked up by.
 	ExternalMetadataID ExternalMetadataID
+	// PosterURL is where the metadata source said the poster is, when the
+	// film was looked up as it was logged; the zero PosterURL when that is
+	// not known (a backfilled event), and the poster sync asks again.
+	PosterURL PosterURL
 }
 
 // EventName returns EventMovieDiscovered.
@@ -94,9 +98,10 @@ func (MovieDiscovered) EventName() EventName { return EventMovieDiscovered }
 func (e MovieDiscovered) MovieID() MovieID { return e.Movie }
 
 // NewMovieDiscovered describes the discovery of m, which must have an
-// external ID.
-func NewMovieDiscovered(m Movie, now time.Time) MovieDiscovered {
-	return MovieDiscovered{EventMeta: NewEventMeta(now), Movie: m.ID, ExternalMetadataID: m.ExternalID}
+// external ID; poster is the poster URL already known, or the zero
+// PosterURL.
+func NewMovieDiscovered(m Movie, poster PosterURL, now time.Time) MovieDiscovered {
+	return MovieDiscovered{EventMeta: NewEventMeta(now), Movie: m.ID, ExternalMetadataID: m.ExternalID, PosterURL: poster}
 }
 
 // MovieChange says what saving a viewing did to its movie.
@@ -113,14 +118,15 @@ const (
 )
 
 // LogEvents returns the events that saving review of movie produces, in
-// publication order: MovieDiscovered when the movie is new or was just
-// given an external ID, has one, and has no poster yet; then ReviewLogged.
+// publication order: MovieDiscovered (carrying poster, the poster URL the
+// metadata lookup returned, if any) when the movie is new or was just given
+// an external ID, has one, and has no poster yet; then ReviewLogged.
 // Repositories call it inside the transaction that saves the viewing, so a
 // durable outbox can store the events with the data.
-func LogEvents(movie Movie, change MovieChange, review Review, now time.Time) []Event {
+func LogEvents(movie Movie, change MovieChange, review Review, poster PosterURL, now time.Time) []Event {
 	events := make([]Event, 0, 2)
 	if change != MovieUnchanged && !movie.ExternalID.IsZero() && !movie.HasPoster() {
-		events = append(events, NewMovieDiscovered(movie, now))
+		events = append(events, NewMovieDiscovered(movie, poster, now))
 	}
 	return append(events, NewReviewLogged(review, now))
 }

@@ -20,7 +20,7 @@ func TestEvents_CarryIDTimeNameAndMovie(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	md := domain.NewMovieDiscovered(m, at)
+	md := domain.NewMovieDiscovered(m, domain.PosterURL{}, at)
 	rl := domain.NewReviewLogged(r, at)
 
 	if md.EventName() != domain.EventMovieDiscovered || md.EventName() != "movie_discovered" ||
@@ -85,7 +85,8 @@ func TestLogEvents(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			events := domain.LogEvents(tt.movie, tt.change, r, now)
+			posterURL := domain.MustParsePosterURL("https://img.example/wings.jpg")
+			events := domain.LogEvents(tt.movie, tt.change, r, posterURL, now)
 			want := 1
 			if tt.wantDisc {
 				want = 2
@@ -95,7 +96,7 @@ func TestLogEvents(t *testing.T) {
 			}
 			if tt.wantDisc {
 				md, ok := events[0].(domain.MovieDiscovered)
-				if !ok || md.Movie != tt.movie.ID || md.ExternalMetadataID != ext || !md.OccurredAt().Equal(now) {
+				if !ok || md.Movie != tt.movie.ID || md.ExternalMetadataID != ext || !md.OccurredAt().Equal(now) || md.PosterURL != posterURL {
 					t.Fatalf("first event = %#v, want MovieDiscovered of the movie", events[0])
 				}
 			}

@@ -35,6 +35,10 @@ type Viewing struct {
 	Movie Movie
 	// Review is the new review of Movie.
 	Review Review
+	// PosterURL is the poster URL the metadata source returned when the
+	// film was looked up, or the zero PosterURL; it travels on the
+	// MovieDiscovered event so the poster sync need not ask again.
+	PosterURL PosterURL
 }
 
 // SavedViewing is what SaveViewing stored.
@@ -46,7 +50,8 @@ type SavedViewing struct {
 	Change MovieChange
 	// Review is the stored review; its MovieID is Movie.ID.
 	Review Review
-	// Events are LogEvents(Movie, Change, Review, Review.CreatedAt): what the
+	// Events are LogEvents(Movie, Change, Review, the viewing's PosterURL,
+	// Review.CreatedAt): what the
 	// caller publishes once the transaction committed.
 	Events []Event
 }

@@ -25,7 +25,7 @@ func ExampleRetryPolicy() {
 		fmt.Println(err)
 		return
 	}
-	e := domain.NewMovieDiscovered(movie, time.Now())
+	e := domain.NewMovieDiscovered(movie, domain.PosterURL{}, time.Now())
 
 	outage := fmt.Errorf("poster host: %w", domain.ErrUnavailable)
 	for n := 1; n <= p.Attempts(); n++ {

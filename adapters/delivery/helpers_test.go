@@ -32,7 +32,7 @@ func MustMovie(tb testing.TB) domain.Movie {
 // MustMovieDiscovered returns a MovieDiscovered event of a fresh movie.
 func MustMovieDiscovered(tb testing.TB) domain.MovieDiscovered {
 	tb.Helper()
-	return domain.NewMovieDiscovered(MustMovie(tb), now)
+	return domain.NewMovieDiscovered(MustMovie(tb), domain.PosterURL{}, now)
 }
 
 // MustReviewLogged returns a ReviewLogged event of a fresh review.

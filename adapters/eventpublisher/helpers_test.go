@@ -22,7 +22,7 @@ func movieDiscovered(t testing.TB) domain.MovieDiscovered {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return domain.NewMovieDiscovered(m, fixedNow)
+	return domain.NewMovieDiscovered(m, domain.PosterURL{}, fixedNow)
 }
 
 func reviewLogged(t testing.TB) domain.ReviewLogged {

@@ -16,7 +16,7 @@ func ExampleEventRecorder() {
 	movie, _ := domain.NewMovie(domain.MustParseExternalMetadataID("tt0211915"), domain.MustNewMovieTitle("Amélie"),
 		domain.MustNewReleaseYear(2001), domain.Director{})
 	review, _ := domain.NewReview(movie.ID, domain.NewUserID(), domain.MustNewRating(4), domain.Comment{}, at.Add(-time.Hour), at)
-	for _, e := range domain.LogEvents(movie, domain.MovieCreated, review, at) {
+	for _, e := range domain.LogEvents(movie, domain.MovieCreated, review, domain.PosterURL{}, at) {
 		_ = events.Publish(context.Background(), e)
 	}
 

@@ -175,7 +175,7 @@ func (r *MovieRepository) SaveViewing(_ context.Context, v domain.Viewing) (doma
 	if err != nil {
 		return domain.SavedViewing{}, fmt.Errorf("save viewing: %w", err)
 	}
-	events := domain.LogEvents(movie, change, review, review.CreatedAt)
+	events := domain.LogEvents(movie, change, review, v.PosterURL, review.CreatedAt)
 	var stored []*storedEvent
 	if r.outboxMode {
 		// Encode before changing anything, so a failure stores nothing.

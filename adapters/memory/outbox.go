@@ -204,7 +204,7 @@ func (o *Outbox) BackfillPosterEvents(_ context.Context, now time.Time) (int, er
 	var events []domain.Event
 	for _, m := range o.r.movies {
 		if !m.ExternalID.IsZero() && !m.HasPoster() && !covered[m.ID] {
-			events = append(events, domain.NewMovieDiscovered(m, now))
+			events = append(events, domain.NewMovieDiscovered(m, domain.PosterURL{}, now))
 		}
 	}
 	// Map order is random: store in movie order, so runs are repeatable.

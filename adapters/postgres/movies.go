@@ -182,7 +182,7 @@ func (r *MovieRepository) SaveViewing(ctx context.Context, v domain.Viewing) (do
 			Movie:  movie,
 			Change: change,
 			Review: review,
-			Events: domain.LogEvents(movie, change, review, review.CreatedAt),
+			Events: domain.LogEvents(movie, change, review, v.PosterURL, review.CreatedAt),
 		}
 		if r.outbox {
 			return insertEvents(ctx, tx, op, saved.Events)

@@ -244,7 +244,7 @@ func (o *Outbox) BackfillPosterEvents(ctx context.Context, now time.Time) (int, 
 			if err != nil {
 				return dbError(op, err)
 			}
-			events[i] = domain.NewMovieDiscovered(m, now)
+			events[i] = domain.NewMovieDiscovered(m, domain.PosterURL{}, now)
 		}
 		n = len(events)
 		return insertEvents(ctx, tx, op, events)

@@ -199,7 +199,7 @@ func (r *MovieRepository) SaveViewing(ctx context.Context, v domain.Viewing) (do
 			Movie:  movie,
 			Change: change,
 			Review: review,
-			Events: domain.LogEvents(movie, change, review, review.CreatedAt),
+			Events: domain.LogEvents(movie, change, review, v.PosterURL, review.CreatedAt),
 		}
 		if r.db.outboxMode {
 			return insertEvents(ctx, tx, saved.Events)

@@ -53,7 +53,7 @@ func (h *logReviewHarness) expectSave(change domain.MovieChange) {
 				Movie:  v.Movie,
 				Change: change,
 				Review: v.Review,
-				Events: domain.LogEvents(v.Movie, change, v.Review, v.Review.CreatedAt),
+				Events: domain.LogEvents(v.Movie, change, v.Review, v.PosterURL, v.Review.CreatedAt),
 			}, nil
 		})
 }
@@ -699,7 +699,7 @@ func TestLogReviewPublishesEvenWhenTheCallerHasGone(t *testing.T) {
 		func(_ context.Context, v domain.Viewing) (domain.SavedViewing, error) {
 			cancel() // the client hangs up right after the commit
 			return domain.SavedViewing{Movie: v.Movie, Review: v.Review,
-				Events: domain.LogEvents(v.Movie, domain.MovieUnchanged, v.Review, fixedNow)}, nil
+				Events: domain.LogEvents(v.Movie, domain.MovieUnchanged, v.Review, v.PosterURL, fixedNow)}, nil
 		})
 	h.publisher.EXPECT().Publish(gomock.Any(), gomock.Any()).DoAndReturn(
 		func(ctx context.Context, e domain.Event) error {
@@ -734,7 +734,7 @@ func TestLogReviewReturnsTheCanonicalMovie(t *testing.T) {
 			r := v.Review
 			r.MovieID = canonical.ID
 			return domain.SavedViewing{Movie: canonical, Change: domain.MovieUnchanged, Review: r,
-				Events: domain.LogEvents(canonical, domain.MovieUnchanged, r, r.CreatedAt)}, nil
+				Events: domain.LogEvents(canonical, domain.MovieUnchanged, r, domain.PosterURL{}, r.CreatedAt)}, nil
 		})
 	h.expectPublish(1, nil)
 

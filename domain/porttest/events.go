@@ -89,7 +89,7 @@ func SampleEvents(t testing.TB, n int) []domain.Event {
 	for i := range events {
 		now := base.Add(time.Duration(i) * time.Second)
 		if i%2 == 0 {
-			events[i] = domain.NewMovieDiscovered(movie, now)
+			events[i] = domain.NewMovieDiscovered(movie, domain.PosterURL{}, now)
 			continue
 		}
 		r := NewReview(t, movie.ID, domain.NewUserID(), i%6, now.Add(-time.Hour))

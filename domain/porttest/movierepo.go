@@ -316,9 +316,13 @@ func testSaveViewingBranches(t *testing.T, repo domain.MovieRepository) {
 		t.Run(tc.name, func(t *testing.T) {
 			given, want := tc.setup(t)
 			review := NewReviewWithComment(t, given.ID, domain.NewUserID(), 4, "seen again", watched)
-			saved, err := repo.SaveViewing(ctx, domain.Viewing{Movie: given, Review: review})
+			posterURL := domain.MustParsePosterURL("https://img.example/" + given.ID.String() + ".jpg")
+			saved, err := repo.SaveViewing(ctx, domain.Viewing{Movie: given, Review: review, PosterURL: posterURL})
 			if err != nil {
 				t.Fatalf("SaveViewing: %v", err)
+			}
+			if md, ok := firstEvent(saved).(domain.MovieDiscovered); ok && md.PosterURL != posterURL {
+				t.Errorf("MovieDiscovered.PosterURL = %q, want the viewing's %q", md.PosterURL, posterURL)
 			}
 			checkMovie(t, "SavedViewing.Movie", saved.Movie, want)
 			if saved.Change != tc.wantChange {
@@ -1003,4 +1007,12 @@ func checkLogEvents(t *testing.T, saved domain.SavedViewing, discovered bool) {
 			t.Errorf("event %s occurred at %v, want the review's created_at %v", e.EventName(), e.OccurredAt(), saved.Review.CreatedAt)
 		}
 	}
+}
+
+// firstEvent is the first of saved's events, or nil.
+func firstEvent(saved domain.SavedViewing) domain.Event {
+	if len(saved.Events) == 0 {
+		return nil
+	}
+	return saved.Events[0]
 }

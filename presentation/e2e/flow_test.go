@@ -21,6 +21,7 @@ func TestLogReview_WholeFlow(t *testing.T) {
 		shawshank := filmByID(t, "tt0111161")
 
 		before := time.Now().UTC().Add(-time.Second)
+		omdbBefore := s.omdb.requests.Load()
 		e := s.logReview(t, token, map[string]any{
 			"external_metadata_id": "tt0111161",
 			"rating":               5,
@@ -70,6 +71,11 @@ func TestLogReview_WholeFlow(t *testing.T) {
 
 		if n := s.posters.requests(shawshank.PosterPath); n != 1 {
 			t.Errorf("poster host saw %d requests, want 1", n)
+		}
+		// The poster URL OMDb gave with the film's metadata travels on the
+		// event: the background sync does not ask OMDb again.
+		if n := s.omdb.requests.Load() - omdbBefore; n != 1 {
+			t.Errorf("logging a film and syncing its poster asked OMDb %d times, want once", n)
 		}
 		s.waitMetric(t, "moviediary_events_published_total", `event="movie_discovered"`, 1)
 		s.waitMetric(t, "moviediary_events_published_total", `event="review_logged"`, 1)

@@ -12,14 +12,15 @@ import (
 // logs and metrics.
 const PosterSyncHandlerName = "poster_sync"
 
-// PosterSyncer fetches and stores a movie's poster; application.SyncPoster
+// PosterSyncer fetches and stores a discovered movie's poster, from the
+// poster URL the event carries when it has one; application.SyncPoster
 // satisfies it.
 type PosterSyncer interface {
-	Handle(ctx context.Context, id domain.MovieID) error
+	HandleDiscovered(ctx context.Context, e domain.MovieDiscovered) error
 }
 
-// PosterSyncHandler runs the poster sync for every MovieDiscovered event
-// and ignores every other event. It makes one attempt per delivery: the
+// PosterSyncHandler runs the poster sync for every MovieDiscovered event,
+// passing on what the event carries, and ignores every other event. It makes one attempt per delivery: the
 // bus retries it by the poster retry policy.
 type PosterSyncHandler struct {
 	syncer PosterSyncer
@@ -40,23 +41,23 @@ func (h *PosterSyncHandler) Name() string { return PosterSyncHandlerName }
 // MovieDiscovered with an error wrapping domain.ErrMisconfigured (permanent,
 // so it is not retried).
 func (h *PosterSyncHandler) Handle(ctx context.Context, e domain.Event) error {
-	var id domain.MovieID
+	var md domain.MovieDiscovered
 	switch ev := e.(type) {
 	case domain.MovieDiscovered:
-		id = ev.Movie
+		md = ev
 	case *domain.MovieDiscovered:
 		if ev == nil {
 			return nil
 		}
-		id = ev.Movie
+		md = *ev
 	default:
 		return nil
 	}
 	if h.syncer == nil {
-		return fmt.Errorf("poster sync of movie %s: no poster syncer configured: %w", id, domain.ErrMisconfigured)
+		return fmt.Errorf("poster sync of movie %s: no poster syncer configured: %w", md.Movie, domain.ErrMisconfigured)
 	}
-	if err := h.syncer.Handle(ctx, id); err != nil {
-		return fmt.Errorf("poster sync of movie %s: %w", id, err)
+	if err := h.syncer.HandleDiscovered(ctx, md); err != nil {
+		return fmt.Errorf("poster sync of movie %s: %w", md.Movie, err)
 	}
 	return nil
 }

@@ -30,10 +30,10 @@ type recordingSyncer struct {
 	calls []domain.MovieID
 }
 
-func (s *recordingSyncer) Handle(_ context.Context, id domain.MovieID) error {
+func (s *recordingSyncer) HandleDiscovered(_ context.Context, e domain.MovieDiscovered) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.calls = append(s.calls, id)
+	s.calls = append(s.calls, e.Movie)
 	n := len(s.calls)
 	switch {
 	case n <= len(s.results):
@@ -57,7 +57,7 @@ func discovered(t *testing.T) domain.MovieDiscovered {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return domain.NewMovieDiscovered(m, syncNow)
+	return domain.NewMovieDiscovered(m, domain.PosterURL{}, syncNow)
 }
 
 func logged(t *testing.T) domain.ReviewLogged {
