@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"database/sql"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -9,25 +10,42 @@ import (
 	"github.com/moviediary/moviediary/domain"
 )
 
-// The row types are the shared sqlrows structs: the driver decodes uuid,
-// timestamptz and text columns into their Go values itself, so sqlx scans
-// straight into them and decode is a conversion. Reading back re-validates
-// every column and reports every one that fails; a row that fails is
-// corrupt storage.
+// Row converters: the driver decodes uuid, timestamptz and text columns
+// into their Go values itself, so a row's decode only copies them into the
+// shared sqlrows struct, whose converter re-validates every column and
+// reports every one that fails. A row that fails is corrupt storage. The
+// rows that sqlx scans by reflection are this package's own structs, with
+// no room for decoding failures, which keeps them as small as the columns.
 
 // movieRow is a row of movies.
-type movieRow sqlrows.Movie
+type movieRow struct {
+	ID          uuid.UUID      `db:"id"`
+	ExternalID  sql.NullString `db:"external_id"`
+	Title       string         `db:"title"`
+	ReleaseYear int            `db:"release_year"`
+	Director    sql.NullString `db:"director"`
+	PosterPath  sql.NullString `db:"poster_path"`
+}
 
 // movieColumns lists movieRow's columns in table order.
 const movieColumns = `id, external_id, title, release_year, director, poster_path`
 
 // reviewRow is a row of reviews.
-type reviewRow sqlrows.Review
+type reviewRow struct {
+	ID        uuid.UUID      `db:"id"`
+	MovieID   uuid.UUID      `db:"movie_id"`
+	UserID    uuid.UUID      `db:"user_id"`
+	Rating    int            `db:"rating"`
+	Comment   sql.NullString `db:"comment"`
+	WatchedAt time.Time      `db:"watched_at"`
+	CreatedAt time.Time      `db:"created_at"`
+}
 
 // reviewColumns lists reviewRow's columns in table order.
 const reviewColumns = `id, movie_id, user_id, rating, comment, watched_at, created_at`
 
-// entryRow is a review joined with its movie.
+// entryRow is a review joined with its movie, scanned without reflection
+// (see scan) straight into the shared struct.
 type entryRow sqlrows.Entry
 
 // entryColumns selects an entryRow from reviews r joined with movies m; the
@@ -36,13 +54,28 @@ const entryColumns = `r.id, r.movie_id, r.user_id, r.rating, r.comment, r.watche
 	m.external_id, m.title, m.release_year, m.director, m.poster_path`
 
 // userRow is a row of users.
-type userRow sqlrows.User
+type userRow struct {
+	ID           uuid.UUID `db:"id"`
+	Email        string    `db:"email"`
+	PasswordHash string    `db:"password_hash"`
+	CreatedAt    time.Time `db:"created_at"`
+}
 
 // userColumns lists userRow's columns in table order.
 const userColumns = `id, email, password_hash, created_at`
 
 // outboxRow is a row of outbox_events.
-type outboxRow sqlrows.OutboxEvent
+type outboxRow struct {
+	Seq           int64     `db:"seq"`
+	ID            uuid.UUID `db:"id"`
+	Name          string    `db:"name"`
+	Payload       []byte    `db:"payload"`
+	CreatedAt     time.Time `db:"created_at"`
+	NextAttemptAt time.Time `db:"next_attempt_at"`
+	Attempts      int       `db:"attempts"`
+	LastError     string    `db:"last_error"`
+	Dead          bool      `db:"dead"`
+}
 
 // outboxColumns lists outboxRow's columns.
 const outboxColumns = `seq, id, name, payload, created_at, next_attempt_at, attempts, last_error, dead`
@@ -82,7 +115,12 @@ func textUUID(bad *[]domain.FieldError, column string, b []byte) uuid.UUID {
 }
 
 // decode returns the row's columns; the driver decoded them.
-func (r movieRow) decode() sqlrows.Movie { return sqlrows.Movie(r) }
+func (r movieRow) decode() sqlrows.Movie {
+	return sqlrows.Movie{
+		ID: r.ID, ExternalID: r.ExternalID, Title: r.Title, ReleaseYear: r.ReleaseYear,
+		Director: r.Director, PosterPath: r.PosterPath,
+	}
+}
 
 // toDomain rebuilds the movie.
 func (r movieRow) toDomain() (domain.Movie, error) {
@@ -94,7 +132,12 @@ func (r movieRow) toDomain() (domain.Movie, error) {
 }
 
 // decode returns the row's columns; the driver decoded them.
-func (r reviewRow) decode() sqlrows.Review { return sqlrows.Review(r) }
+func (r reviewRow) decode() sqlrows.Review {
+	return sqlrows.Review{
+		ID: r.ID, MovieID: r.MovieID, UserID: r.UserID, Rating: r.Rating, Comment: r.Comment,
+		WatchedAt: r.WatchedAt, CreatedAt: r.CreatedAt,
+	}
+}
 
 // toDomain rebuilds the review.
 func (r reviewRow) toDomain() (domain.Review, error) {
@@ -115,7 +158,9 @@ func (r *entryRow) toDomain() (domain.DiaryEntry, error) {
 }
 
 // decode returns the row's columns; the driver decoded them.
-func (r userRow) decode() sqlrows.User { return sqlrows.User(r) }
+func (r userRow) decode() sqlrows.User {
+	return sqlrows.User{ID: r.ID, Email: r.Email, PasswordHash: r.PasswordHash, CreatedAt: r.CreatedAt}
+}
 
 // toDomain rebuilds the user.
 func (r userRow) toDomain() (domain.User, error) {
@@ -127,7 +172,12 @@ func (r userRow) toDomain() (domain.User, error) {
 }
 
 // decode returns the row's columns; the driver decoded them.
-func (r outboxRow) decode() sqlrows.OutboxEvent { return sqlrows.OutboxEvent(r) }
+func (r outboxRow) decode() sqlrows.OutboxEvent {
+	return sqlrows.OutboxEvent{
+		ID: r.ID, Name: r.Name, Payload: r.Payload, CreatedAt: r.CreatedAt, NextAttemptAt: r.NextAttemptAt,
+		Attempts: r.Attempts, LastError: r.LastError, Dead: r.Dead,
+	}
+}
 
 // toDomain rebuilds the outbox event.
 func (r outboxRow) toDomain() (domain.OutboxEvent, error) {

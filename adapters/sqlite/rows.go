@@ -178,7 +178,6 @@ func (r userRow) toDomain() (domain.User, error) {
 // decode decodes the row's columns.
 func (r outboxRow) decode() sqlrows.OutboxEvent {
 	e := sqlrows.OutboxEvent{
-		Seq:           r.Seq,
 		Name:          r.Name,
 		Payload:       r.Payload,
 		CreatedAt:     createdTime(r.CreatedAt),

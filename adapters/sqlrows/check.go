@@ -25,18 +25,26 @@ func CheckViewing(v domain.Viewing) error {
 	if err := CheckMovie(m); err != nil {
 		addFields(&val, "", err)
 	}
-	_, err := domain.RestoreReview(rv.ID, m.ID, rv.UserID, rv.Rating, rv.Comment, rv.WatchedAt, rv.CreatedAt)
-	var ve *domain.ValidationError
-	if errors.As(err, &ve) {
-		for _, f := range ve.Fields {
-			if !val.Has(f.Field) { // the movie's ID, already reported
-				val.Add(f.Field, f.Rule)
-			}
-		}
-	} else if err != nil {
-		addFields(&val, "", err)
+	if _, err := domain.RestoreReview(rv.ID, m.ID, rv.UserID, rv.Rating, rv.Comment, rv.WatchedAt, rv.CreatedAt); err != nil {
+		addNewFields(&val, err)
 	}
 	return val.Err()
+}
+
+// addNewFields records the fields of err that val does not hold yet (the
+// movie's ID, reported once). It is apart from CheckViewing so that a valid
+// viewing costs no allocation: errors.As's target escapes.
+func addNewFields(val *domain.Validation, err error) {
+	var ve *domain.ValidationError
+	if !errors.As(err, &ve) {
+		addFields(val, "", err)
+		return
+	}
+	for _, f := range ve.Fields {
+		if !val.Has(f.Field) {
+			val.Add(f.Field, f.Rule)
+		}
+	}
 }
 
 // CheckUser refuses a user that a store is asked to save but that was not

@@ -80,3 +80,20 @@ func TestCheckUser(t *testing.T) {
 		t.Errorf("CheckUser(zero) reports %q, want %q", got, want)
 	}
 }
+
+// TestChecksOfValidValuesAllocateNothing guards every save's path. Not
+// parallel: AllocsPerRun counts every goroutine.
+func TestChecksOfValidValuesAllocateNothing(t *testing.T) {
+	v := domain.Viewing{Movie: wantMovie(t), Review: wantReview(t)}
+	allocs := testing.AllocsPerRun(100, func() {
+		if err := sqlrows.CheckViewing(v); err != nil {
+			t.Fatal(err)
+		}
+		if err := sqlrows.CheckMovie(v.Movie); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("CheckViewing and CheckMovie allocate %v times, want 0", allocs)
+	}
+}

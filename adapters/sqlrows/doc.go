@@ -14,13 +14,11 @@
 //   - the checks of what a store is asked to save (CheckMovie, CheckViewing,
 //     CheckUser) and the outbox's OneEvent.
 //
-// Each store keeps its own SQL and its own column encodings: SQLite stores
-// UUIDs as 16-byte blobs and times as integers, PostgreSQL uses uuid and
-// timestamptz. A store decodes its encodings into these structs, recording
-// a column it cannot decode in the struct's DecodeErrors, and then calls the
-// shared converter. The structs carry db tags for the columns both schemas
-// name alike, so a store whose driver decodes the columns itself can scan
-// into them directly.
+// Each store keeps its own SQL, its own row structs to scan into and its
+// own column encodings: SQLite stores UUIDs as 16-byte blobs and times as
+// integers, PostgreSQL uses uuid and timestamptz, which its driver decodes.
+// A store decodes its row into these structs, recording a column it cannot
+// decode in the struct's DecodeErrors, and then calls the shared converter.
 //
 // The converters allocate nothing for a valid row beyond what the domain's
 // constructors do, so the diary's page path stays as fast as before.

@@ -11,20 +11,28 @@ import (
 	"github.com/moviediary/moviediary/domain"
 )
 
-// OutboxEvent is a row of outbox_events, decoded.
+// OutboxEvent is a row of outbox_events, decoded; the store's sequence
+// number, which only orders the rows, is left out.
 type OutboxEvent struct {
-	Seq           int64     `db:"seq"`
-	ID            uuid.UUID `db:"id"`
-	Name          string    `db:"name"`
-	Payload       []byte    `db:"payload"`
-	CreatedAt     time.Time `db:"created_at"`
-	NextAttemptAt time.Time `db:"next_attempt_at"`
-	Attempts      int       `db:"attempts"`
-	LastError     string    `db:"last_error"`
-	Dead          bool      `db:"dead"`
+	// ID is the event's ID, which its payload holds too.
+	ID uuid.UUID
+	// Name is the event's name, which selects the payload's form.
+	Name string
+	// Payload is the event in its wire form (domain.MarshalEvent).
+	Payload []byte
+	// CreatedAt is when the event was stored.
+	CreatedAt time.Time
+	// NextAttemptAt is when the event is next due.
+	NextAttemptAt time.Time
+	// Attempts counts the deliveries tried so far.
+	Attempts int
+	// LastError is the failure of the latest attempt, "" when none failed.
+	LastError string
+	// Dead reports that delivery was given up.
+	Dead bool
 	// DecodeErrors lists the columns the store could not decode, as
 	// Movie.DecodeErrors does.
-	DecodeErrors []domain.FieldError `db:"-"`
+	DecodeErrors []domain.FieldError
 }
 
 // ToDomain decodes the stored event with domain.UnmarshalEvent, which

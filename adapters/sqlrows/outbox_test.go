@@ -23,7 +23,7 @@ func storedEvent(t *testing.T) (domain.Event, sqlrows.OutboxEvent) {
 		t.Fatalf("MarshalEvent: %v", err)
 	}
 	return e, sqlrows.OutboxEvent{
-		Seq: 7, ID: e.EventID().UUID(), Name: string(e.EventName()), Payload: payload,
+		ID: e.EventID().UUID(), Name: string(e.EventName()), Payload: payload,
 		CreatedAt: created.In(time.FixedZone("CET", 3600)), NextAttemptAt: created.Add(time.Minute),
 		Attempts: 2, LastError: "poster host unavailable", Dead: false,
 	}

@@ -12,16 +12,22 @@ import (
 
 // Movie is a row of movies, decoded.
 type Movie struct {
-	ID          uuid.UUID      `db:"id"`
-	ExternalID  sql.NullString `db:"external_id"`
-	Title       string         `db:"title"`
-	ReleaseYear int            `db:"release_year"`
-	Director    sql.NullString `db:"director"`
-	PosterPath  sql.NullString `db:"poster_path"`
+	// ID is the movie's ID.
+	ID uuid.UUID
+	// ExternalID is the IMDb ID, NULL when unknown.
+	ExternalID sql.NullString
+	// Title is the title as stored.
+	Title string
+	// ReleaseYear is the release year.
+	ReleaseYear int
+	// Director is the director's name, NULL when unknown.
+	Director sql.NullString
+	// PosterPath is the poster's storage key, NULL when none is stored.
+	PosterPath sql.NullString
 	// DecodeErrors lists the columns the store could not decode from its
 	// own encoding, named for the column, with the rule they broke. They are
 	// reported with the other failures, and not checked again.
-	DecodeErrors []domain.FieldError `db:"-"`
+	DecodeErrors []domain.FieldError
 }
 
 // ToDomain rebuilds the movie, re-validating every column through the
@@ -68,16 +74,23 @@ func (r *Movie) restore(c *checker, prefix string) domain.Movie {
 
 // Review is a row of reviews, decoded.
 type Review struct {
-	ID        uuid.UUID      `db:"id"`
-	MovieID   uuid.UUID      `db:"movie_id"`
-	UserID    uuid.UUID      `db:"user_id"`
-	Rating    int            `db:"rating"`
-	Comment   sql.NullString `db:"comment"`
-	WatchedAt time.Time      `db:"watched_at"`
-	CreatedAt time.Time      `db:"created_at"`
+	// ID is the review's ID.
+	ID uuid.UUID
+	// MovieID is the ID of the movie watched.
+	MovieID uuid.UUID
+	// UserID is the ID of the user who watched it.
+	UserID uuid.UUID
+	// Rating is the number of stars.
+	Rating int
+	// Comment is the note, NULL when there is none.
+	Comment sql.NullString
+	// WatchedAt is when the movie was watched.
+	WatchedAt time.Time
+	// CreatedAt is when the review was logged.
+	CreatedAt time.Time
 	// DecodeErrors lists the columns the store could not decode, as
 	// Movie.DecodeErrors does.
-	DecodeErrors []domain.FieldError `db:"-"`
+	DecodeErrors []domain.FieldError
 }
 
 // ToDomain rebuilds the review, re-validating every column. When columns
@@ -121,7 +134,9 @@ func (r *Review) restore(c *checker, prefix string) domain.Review {
 
 // Entry is a diary entry: a review and its movie, read with a join.
 type Entry struct {
-	Movie  Movie
+	// Movie is the movie's columns.
+	Movie Movie
+	// Review is the review's columns.
 	Review Review
 }
 
@@ -140,13 +155,17 @@ func (r Entry) ToDomain() (domain.DiaryEntry, error) {
 
 // User is a row of users, decoded.
 type User struct {
-	ID           uuid.UUID `db:"id"`
-	Email        string    `db:"email"`
-	PasswordHash string    `db:"password_hash"`
-	CreatedAt    time.Time `db:"created_at"`
+	// ID is the user's ID.
+	ID uuid.UUID
+	// Email is the address as stored.
+	Email string
+	// PasswordHash is the PHC string of the password's hash.
+	PasswordHash string
+	// CreatedAt is when the account was created.
+	CreatedAt time.Time
 	// DecodeErrors lists the columns the store could not decode, as
 	// Movie.DecodeErrors does.
-	DecodeErrors []domain.FieldError `db:"-"`
+	DecodeErrors []domain.FieldError
 }
 
 // ToDomain rebuilds the user, re-validating every column. When columns
