@@ -84,10 +84,12 @@ func MustParseExternalMetadataID(s string) ExternalMetadataID {
 // MaxTitleRunes is the longest title accepted, counted in characters.
 const MaxTitleRunes = 255
 
-// MovieTitle is a trimmed, non-empty title of at most 255 characters.
+// MovieTitle is a trimmed, non-empty, single-line title of at most 255
+// characters without control characters.
 type MovieTitle struct{ v string }
 
-// NewMovieTitle validates and trims a title.
+// NewMovieTitle validates and trims a title. It refuses every control
+// character (see ruleSingleLine), tab and line breaks included.
 func NewMovieTitle(s string) (MovieTitle, error) {
 	s = strings.TrimSpace(s)
 	switch {
@@ -95,6 +97,8 @@ func NewMovieTitle(s string) (MovieTitle, error) {
 		return MovieTitle{}, fieldErr("title", "must not be empty")
 	case !utf8.ValidString(s):
 		return MovieTitle{}, fieldErr("title", "must be valid UTF-8")
+	case hasControl(s, false):
+		return MovieTitle{}, fieldErr("title", ruleSingleLine)
 	case utf8.RuneCountInString(s) > MaxTitleRunes:
 		return MovieTitle{}, fieldErr("title", "must be at most 255 characters")
 	}
@@ -113,17 +117,20 @@ func (t MovieTitle) EqualFold(o MovieTitle) bool { return strings.EqualFold(t.v,
 // MustNewMovieTitle panics on an invalid title; for tests only.
 func MustNewMovieTitle(s string) MovieTitle { return mustParse(NewMovieTitle(s)) }
 
-// Director is a film's director: trimmed, at most 255 characters; the zero
-// value means unknown.
+// Director is a film's director: trimmed, a single line of at most 255
+// characters without control characters; the zero value means unknown.
 type Director struct{ v string }
 
 // NewDirector validates and trims a director's name. An empty name gives the
-// zero Director (unknown).
+// zero Director (unknown). Control characters are refused as in
+// NewMovieTitle.
 func NewDirector(s string) (Director, error) {
 	s = strings.TrimSpace(s)
 	switch {
 	case !utf8.ValidString(s):
 		return Director{}, fieldErr("director", "must be valid UTF-8")
+	case hasControl(s, false):
+		return Director{}, fieldErr("director", ruleSingleLine)
 	case utf8.RuneCountInString(s) > MaxTitleRunes:
 		return Director{}, fieldErr("director", "must be at most 255 characters")
 	}
@@ -139,17 +146,23 @@ func (d Director) IsZero() bool { return d.v == "" }
 // MaxCommentRunes is the longest comment accepted, counted in characters.
 const MaxCommentRunes = 10000
 
-// Comment is a trimmed note of at most 10,000 characters. The zero value
-// means no comment.
+// Comment is a trimmed note of at most 10,000 characters. It may span
+// lines: its only control characters are tab and LF. The zero value means
+// no comment.
 type Comment struct{ v string }
 
 // NewComment validates and trims a comment. Whitespace only gives the zero
-// Comment (no comment).
+// Comment (no comment). Line breaks are normalised first: CRLF (what an
+// HTML textarea posts) and a lone CR become LF. Tab and LF are kept; every
+// other control character is refused (see ruleMultiLine).
 func NewComment(s string) (Comment, error) {
+	s = normaliseLineBreaks(s)
 	s = strings.TrimSpace(s)
 	switch {
 	case !utf8.ValidString(s):
 		return Comment{}, fieldErr("comment", "must be valid UTF-8")
+	case hasControl(s, true):
+		return Comment{}, fieldErr("comment", ruleMultiLine)
 	case utf8.RuneCountInString(s) > MaxCommentRunes:
 		return Comment{}, fieldErr("comment", "must be at most 10000 characters")
 	}
@@ -161,6 +174,39 @@ func (c Comment) String() string { return c.v }
 
 // IsZero reports whether there is no comment.
 func (c Comment) IsZero() bool { return c.v == "" }
+
+// Rules for text that holds control characters. Control characters are
+// the C0 controls U+0000–U+001F, DEL U+007F and the C1 controls
+// U+0080–U+009F (Unicode's Cc category): NUL, which PostgreSQL cannot store
+// in text, terminal escapes, and invisible characters nobody types.
+const (
+	ruleSingleLine = "must be a single line without control characters (U+0000–U+001F, U+007F–U+009F)"
+	ruleMultiLine  = "must not contain control characters (U+0000–U+001F, U+007F–U+009F) other than tab and line breaks"
+	ruleNoControl  = "must not contain control characters (U+0000–U+001F, U+007F–U+009F)"
+)
+
+// hasControl reports whether s holds a control character (Unicode Cc);
+// with multiLine, tab and LF are allowed. s must be valid UTF-8.
+func hasControl(s string, multiLine bool) bool {
+	for _, r := range s {
+		if !unicode.IsControl(r) {
+			continue
+		}
+		if multiLine && (r == '\t' || r == '\n') {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+// normaliseLineBreaks turns CRLF and lone CR into LF.
+func normaliseLineBreaks(s string) string {
+	if !strings.Contains(s, "\r") {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+}
 
 // Rating is a whole number of stars from 0 to 5.
 type Rating struct{ v int }
@@ -230,6 +276,10 @@ func ParseEmail(s string) (Email, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return Email{}, fieldErr("email", "must not be empty")
+	}
+	if hasControl(s, false) {
+		// net/mail lets tab and C1 controls through in quoted local parts.
+		return Email{}, fieldErr("email", ruleNoControl)
 	}
 	if len(s) > maxEmailBytes {
 		return Email{}, fieldErr("email", "must be at most 254 bytes")
@@ -326,7 +376,8 @@ func ParsePosterURL(s string) (PosterURL, error) {
 		return PosterURL{}, fieldErr("poster_url", "must be at most 2048 bytes")
 	}
 	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+	// url.Parse refuses C0 controls and DEL but lets C1 controls through.
+	if err != nil || hasControl(s, false) || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 		return PosterURL{}, fieldErr("poster_url", "must be an absolute http or https URL")
 	}
 	return PosterURL{u.String()}, nil
