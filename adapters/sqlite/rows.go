@@ -63,7 +63,7 @@ type outboxRow struct {
 	Seq           int64  `db:"seq"`
 	ID            []byte `db:"id"`
 	Name          string `db:"name"`
-	Payload       []byte `db:"payload"`
+	Payload       string `db:"payload"`
 	CreatedAt     int64  `db:"created_at"`
 	NextAttemptAt int64  `db:"next_attempt_at"`
 	Attempts      int    `db:"attempts"`
@@ -179,7 +179,7 @@ func (r userRow) toDomain() (domain.User, error) {
 func (r outboxRow) decode() sqlrows.OutboxEvent {
 	e := sqlrows.OutboxEvent{
 		Name:          r.Name,
-		Payload:       r.Payload,
+		Payload:       []byte(r.Payload),
 		CreatedAt:     createdTime(r.CreatedAt),
 		NextAttemptAt: createdTime(r.NextAttemptAt),
 		Attempts:      r.Attempts,
