@@ -1,10 +1,13 @@
 package application
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/moviediary/moviediary/domain"
 )
@@ -45,24 +48,66 @@ type DiaryResult struct {
 
 // GetDiary reads one page of the diary, by offset or by keyset cursor.
 type GetDiary struct {
-	reader domain.DiaryReader
+	reader  domain.DiaryReader
+	cursors cursorCodec
 }
 
-// NewGetDiary returns the GetDiary use case; reader must not be nil.
-func NewGetDiary(reader domain.DiaryReader) (*GetDiary, error) {
+// GetDiaryOption configures NewGetDiary.
+type GetDiaryOption func(*getDiaryConfig)
+
+type getDiaryConfig struct {
+	key    []byte
+	keySet bool
+	now    func() time.Time
+}
+
+// WithCursorKey makes GetDiary sign its cursors with key, and accept only
+// cursors signed with it: at least MinCursorKeyBytes of secret, the same
+// across restarts (and across instances behind one load balancer) for
+// cursors to survive them. The key is copied. Without this option each
+// GetDiary signs with a random key of its own, so its cursors die with it.
+func WithCursorKey(key []byte) GetDiaryOption {
+	return func(c *getDiaryConfig) { c.key, c.keySet = bytes.Clone(key), true }
+}
+
+// WithDiaryClock sets the clock a cursor's watched_at is bounded by (it may
+// not lie beyond now + domain.ClockSkew); the default is time.Now.
+func WithDiaryClock(now func() time.Time) GetDiaryOption {
+	return func(c *getDiaryConfig) { c.now = now }
+}
+
+// NewGetDiary returns the GetDiary use case. reader must not be nil
+// (ErrMissingDependency); a key given WithCursorKey that is shorter than
+// MinCursorKeyBytes is domain.ErrMisconfigured.
+func NewGetDiary(reader domain.DiaryReader, opts ...GetDiaryOption) (*GetDiary, error) {
 	if err := checkDependencies("GetDiary", dependency{"reader", reader}); err != nil {
 		return nil, err
 	}
-	return &GetDiary{reader: reader}, nil
+	var cfg getDiaryConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if !cfg.keySet {
+		cfg.key = make([]byte, MinCursorKeyBytes)
+		_, _ = rand.Read(cfg.key) // never fails: crypto/rand crashes the program instead
+	} else if len(cfg.key) < MinCursorKeyBytes {
+		return nil, fmt.Errorf("get diary: the cursor key is %d bytes, at least %d are required: %w", len(cfg.key), MinCursorKeyBytes, domain.ErrMisconfigured)
+	}
+	if cfg.now == nil {
+		cfg.now = time.Now
+	}
+	return &GetDiary{reader: reader, cursors: cursorCodec{key: cfg.key, now: cfg.now}}, nil
 }
 
 // Handle validates q and returns the page it asks for. Every malformed
 // parameter is reported at once in a *domain.ValidationError (fields
 // movie_id, user_id, sort_by, limit, offset, cursor) before the reader is
-// called. A cursor combined with an offset, a malformed cursor and a cursor
-// made for other filters or another sort are validation errors of cursor.
+// called. A cursor combined with an offset, a malformed cursor, a cursor
+// this use case's key did not sign (forged or altered), one whose position
+// lies outside what the domain allows and one made for other filters or
+// another sort are validation errors of cursor.
 func (uc *GetDiary) Handle(ctx context.Context, q GetDiaryQuery) (DiaryResult, error) {
-	query, err := validateDiaryQuery(q)
+	query, err := uc.validate(q)
 	if err != nil {
 		return DiaryResult{}, err
 	}
@@ -80,13 +125,13 @@ func (uc *GetDiary) Handle(ctx context.Context, q GetDiaryQuery) (DiaryResult, e
 		res.Offset = &offset
 	}
 	if page.HasMore && len(page.Entries) > 0 {
-		res.NextCursor = encodeCursor(domain.PositionOf(page.Entries[len(page.Entries)-1]), query.Filter)
+		res.NextCursor = uc.cursors.encode(domain.PositionOf(page.Entries[len(page.Entries)-1]), query.Filter)
 	}
 	return res, nil
 }
 
-// validateDiaryQuery turns q into a domain query, reporting every problem.
-func validateDiaryQuery(q GetDiaryQuery) (domain.DiaryQuery, error) {
+// validate turns q into a domain query, reporting every problem.
+func (uc *GetDiary) validate(q GetDiaryQuery) (domain.DiaryQuery, error) {
 	var (
 		v     domain.Validation
 		query domain.DiaryQuery
@@ -126,7 +171,7 @@ func validateDiaryQuery(q GetDiaryQuery) (domain.DiaryQuery, error) {
 		if q.Offset != nil {
 			v.Add("cursor", ruleCursorAndOffset)
 		}
-		pos, rule := decodeCursor(q.Cursor, query.Filter)
+		pos, rule := uc.cursors.decode(q.Cursor, query.Filter)
 		if rule != "" {
 			v.Add("cursor", rule)
 		} else {

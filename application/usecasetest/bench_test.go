@@ -23,7 +23,7 @@ func (r fixedPageReader) ReviewHistory(context.Context, domain.MovieID) (domain.
 func BenchmarkGetDiary(b *testing.B) {
 	f := newDiaryFixture()
 	reader := fixedPageReader{page: domain.DiaryPage{Entries: f.entries, TotalCount: 1_000_000, HasMore: true}}
-	uc := must(application.NewGetDiary(reader))
+	uc := must(application.NewGetDiary(reader, application.WithCursorKey(cursorKey)))
 	ctx := context.Background()
 	first := must(uc.Handle(ctx, application.GetDiaryQuery{UserID: f.users[0].String()}))
 

@@ -1,8 +1,13 @@
 package application_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -66,10 +71,41 @@ func (f diaryFixture) serve(_ context.Context, q domain.DiaryQuery) (domain.Diar
 	return domain.DiaryPage{Entries: matching[start:end], TotalCount: len(matching), HasMore: end < len(matching)}, nil
 }
 
+// cursorKey signs the cursors of the GetDiary under test; otherCursorKey
+// is another server's.
+var (
+	cursorKey      = []byte("cursor-key-0123456789abcdef012345")
+	otherCursorKey = []byte("other-key-0123456789abcdef0123456")
+)
+
 func newGetDiary(t *testing.T) (*application.GetDiary, *mock.MockDiaryReader) {
 	t.Helper()
 	reader := mock.NewMockDiaryReader(gomock.NewController(t))
-	return must(application.NewGetDiary(reader)), reader
+	return must(application.NewGetDiary(reader, application.WithCursorKey(cursorKey), application.WithDiaryClock(clock))), reader
+}
+
+// signCursor builds a cursor in the documented layout (application's
+// cursor.go) and signs it with key: version 2, watched_at as a signed
+// varint of seconds and an unsigned varint of nanoseconds, the review ID,
+// the filter hash, and the first 16 bytes of HMAC-SHA256 over all that.
+func signCursor(key []byte, secs int64, nanos uint64, id [16]byte, f domain.DiaryFilter) string {
+	b := []byte{2}
+	b = binary.AppendVarint(b, secs)
+	b = binary.AppendUvarint(b, nanos)
+	b = append(b, id[:]...)
+	var movie, user string
+	if !f.MovieID.IsZero() {
+		movie = f.MovieID.String()
+	}
+	if !f.UserID.IsZero() {
+		user = f.UserID.String()
+	}
+	sum := sha256.Sum256([]byte("diary|movie=" + movie + "|user=" + user + "|sort=" + f.Sort.String()))
+	b = append(b, sum[:6]...)
+	mac := hmac.New(sha256.New, key)
+	mac.Write(b)
+	b = append(b, mac.Sum(nil)[:16]...)
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 func TestGetDiaryTranslatesTheQuery(t *testing.T) {
@@ -150,7 +186,17 @@ func TestGetDiaryRejectsBadParameters(t *testing.T) {
 	raw := must(base64.RawURLEncoding.DecodeString(someCursor))
 	reencode := func(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 	flipped := slices.Clone(raw)
-	flipped[len(flipped)-1] ^= 0xff // the filter hash no longer matches
+	flipped[len(flipped)-1] ^= 0xff // the tag no longer matches
+	hashFlipped := slices.Clone(raw)
+	hashFlipped[len(hashFlipped)-17] ^= 0xff // the filter hash, under the old tag
+	timeMoved := slices.Clone(raw)
+	timeMoved[1] ^= 0x02 // the seconds move by one, under the old tag
+	idChanged := slices.Clone(raw)
+	idChanged[len(idChanged)-23] ^= 0x01 // the review ID's last byte, under the old tag
+	// What a client could make of an unsigned version 1 cursor.
+	v1 := append([]byte{1}, raw[1:len(raw)-16]...)
+	desc := domain.DiaryFilter{Sort: domain.SortDesc}
+	someID := domain.NewReviewID().UUID()
 
 	tests := []struct {
 		name       string
@@ -167,14 +213,19 @@ func TestGetDiaryRejectsBadParameters(t *testing.T) {
 		}, []string{"movie_id", "user_id", "sort_by", "limit", "offset"}, ""},
 		{"cursor with an offset", application.GetDiaryQuery{Cursor: someCursor, Offset: ptr(0), Limit: ptr(2)}, []string{"cursor"}, "offset"},
 		{"cursor that is not base64url", application.GetDiaryQuery{Cursor: "%%%", Limit: ptr(2)}, []string{"cursor"}, "malformed"},
-		{"cursor cut short", application.GetDiaryQuery{Cursor: reencode(raw[:len(raw)-3]), Limit: ptr(2)}, []string{"cursor"}, "malformed"},
-		{"cursor with trailing bytes", application.GetDiaryQuery{Cursor: reencode(append(slices.Clone(raw), 0)), Limit: ptr(2)}, []string{"cursor"}, "malformed"},
+		{"cursor cut short", application.GetDiaryQuery{Cursor: reencode(raw[:len(raw)-3]), Limit: ptr(2)}, []string{"cursor"}, "next_cursor of a previous page"},
+		{"cursor with trailing bytes", application.GetDiaryQuery{Cursor: reencode(append(slices.Clone(raw), 0)), Limit: ptr(2)}, []string{"cursor"}, "next_cursor of a previous page"},
 		{"cursor of another version", application.GetDiaryQuery{Cursor: reencode(append([]byte{9}, raw[1:]...)), Limit: ptr(2)}, []string{"cursor"}, "malformed"},
 		{"empty cursor payload", application.GetDiaryQuery{Cursor: reencode([]byte{1}), Limit: ptr(2)}, []string{"cursor"}, "malformed"},
-		{"cursor with a broken time", application.GetDiaryQuery{Cursor: reencode([]byte{1, 0x80}), Limit: ptr(2)}, []string{"cursor"}, "malformed"},
-		{"cursor with too many nanoseconds", application.GetDiaryQuery{Cursor: reencode([]byte{1, 2, 0xff, 0xff, 0xff, 0xff, 0x0f}), Limit: ptr(2)}, []string{"cursor"}, "malformed"},
-		{"cursor with a nil review ID", application.GetDiaryQuery{Cursor: reencode(append([]byte{1, 2, 0}, make([]byte, 22)...)), Limit: ptr(2)}, []string{"cursor"}, "malformed"},
-		{"tampered cursor", application.GetDiaryQuery{Cursor: reencode(flipped), Limit: ptr(2)}, []string{"cursor"}, "other filters"},
+		{"cursor with a broken time", application.GetDiaryQuery{Cursor: reencode([]byte{2, 0x80}), Limit: ptr(2)}, []string{"cursor"}, "malformed"},
+		{"cursor with its tag changed", application.GetDiaryQuery{Cursor: reencode(flipped), Limit: ptr(2)}, []string{"cursor"}, "not issued by this server or was altered"},
+		{"cursor with its filter hash changed", application.GetDiaryQuery{Cursor: reencode(hashFlipped), Limit: ptr(2)}, []string{"cursor"}, "not issued by this server or was altered"},
+		{"cursor with its time moved", application.GetDiaryQuery{Cursor: reencode(timeMoved), Limit: ptr(2)}, []string{"cursor"}, "not issued by this server or was altered"},
+		{"cursor with its review ID changed", application.GetDiaryQuery{Cursor: reencode(idChanged), Limit: ptr(2)}, []string{"cursor"}, "not issued by this server or was altered"},
+		{"cursor with its tag stripped", application.GetDiaryQuery{Cursor: reencode(raw[:len(raw)-16]), Limit: ptr(2)}, []string{"cursor"}, ""},
+		{"unsigned version 1 cursor", application.GetDiaryQuery{Cursor: reencode(v1), Limit: ptr(2)}, []string{"cursor"}, "malformed"},
+		{"cursor signed with another key", application.GetDiaryQuery{Cursor: signCursor(otherCursorKey, 1704110400, 0, someID, desc), Limit: ptr(2)}, []string{"cursor"}, "not issued by this server"},
+		{"cursor far longer than any cursor", application.GetDiaryQuery{Cursor: strings.Repeat("A", 4096), Limit: ptr(2)}, []string{"cursor"}, "malformed"},
 		{"cursor used with another sort", application.GetDiaryQuery{Cursor: someCursor, SortBy: "asc", Limit: ptr(2)}, []string{"cursor"}, "other filters or another sort"},
 		{"cursor used with a movie filter", application.GetDiaryQuery{Cursor: someCursor, MovieID: domain.NewMovieID().String(), Limit: ptr(2)}, []string{"cursor"}, "other filters"},
 		{"cursor used with a user filter", application.GetDiaryQuery{Cursor: someCursor, UserID: domain.NewUserID().String(), Limit: ptr(2)}, []string{"cursor"}, "other filters"},
@@ -191,6 +242,107 @@ func TestGetDiaryRejectsBadParameters(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A cursor this server signed is still checked field by field: were the
+// key to leak, a time the database cannot hold (PostgreSQL refuses
+// seconds near ±2^63) or one the domain does not allow never reaches the
+// reader.
+func TestGetDiaryBoundsEverySignedCursorField(t *testing.T) {
+	t.Parallel()
+	desc := domain.DiaryFilter{Sort: domain.SortDesc}
+	id := domain.NewReviewID().UUID()
+	first1888 := time.Date(domain.FirstFilmYear, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	latest := fixedNow.Add(domain.ClockSkew).Unix()
+	tests := []struct {
+		name   string
+		cursor string
+		rule   string // "" means accepted
+	}{
+		{"seconds 2^63-1", signCursor(cursorKey, math.MaxInt64, 0, id, desc), "outside the diary"},
+		{"seconds -2^63", signCursor(cursorKey, math.MinInt64, 0, id, desc), "outside the diary"},
+		{"year 1", signCursor(cursorKey, time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).Unix(), 0, id, desc), "outside the diary"},
+		{"a second before 1888", signCursor(cursorKey, first1888-1, 0, id, desc), "outside the diary"},
+		{"the first second of 1888", signCursor(cursorKey, first1888, 0, id, desc), ""},
+		{"now plus the clock skew", signCursor(cursorKey, latest, 0, id, desc), ""},
+		{"a second after now plus the clock skew", signCursor(cursorKey, latest+1, 0, id, desc), "outside the diary"},
+		{"a nanosecond after now plus the clock skew", signCursor(cursorKey, latest, 1, id, desc), "outside the diary"},
+		{"year 10000", signCursor(cursorKey, time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC).Unix(), 0, id, desc), "outside the diary"},
+		{"a billion nanoseconds", signCursor(cursorKey, 1704110400, uint64(time.Second), id, desc), "malformed"},
+		{"2^64-1 nanoseconds", signCursor(cursorKey, 1704110400, math.MaxUint64, id, desc), "malformed"},
+		{"the nil review ID", signCursor(cursorKey, 1704110400, 0, [16]byte{}, desc), "malformed"},
+		{"another sort", signCursor(cursorKey, 1704110400, 0, id, domain.DiaryFilter{Sort: domain.SortAsc}), "other filters or another sort"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			uc, reader := newGetDiary(t)
+			if tt.rule == "" {
+				reader.EXPECT().QueryDiary(gomock.Any(), gomock.Any()).DoAndReturn(
+					func(_ context.Context, q domain.DiaryQuery) (domain.DiaryPage, error) {
+						if q.After == nil || q.After.ReviewID.UUID() != id {
+							t.Errorf("position = %+v, want the cursor's", q.After)
+						}
+						return domain.DiaryPage{}, nil
+					})
+				if _, err := uc.Handle(t.Context(), application.GetDiaryQuery{Cursor: tt.cursor}); err != nil {
+					t.Fatalf("Handle: %v", err)
+				}
+				return
+			}
+			// No expectations: the reader is never asked.
+			_, err := uc.Handle(t.Context(), application.GetDiaryQuery{Cursor: tt.cursor})
+			rules := requireFields(t, err, "cursor")
+			if got := strings.Join(rules["cursor"], "; "); !strings.Contains(got, tt.rule) {
+				t.Errorf("rule = %q, want it to mention %q", got, tt.rule)
+			}
+		})
+	}
+}
+
+// Cursors are signed with the key the use case was built with: another
+// instance with the same key (a restart with the same secret) accepts them,
+// one with another key refuses them.
+func TestGetDiaryCursorsAreBoundToTheKey(t *testing.T) {
+	t.Parallel()
+	f := newDiaryFixture()
+	build := func(key []byte) *application.GetDiary {
+		reader := mock.NewMockDiaryReader(gomock.NewController(t))
+		reader.EXPECT().QueryDiary(gomock.Any(), gomock.Any()).DoAndReturn(f.serve).AnyTimes()
+		return must(application.NewGetDiary(reader, application.WithCursorKey(key), application.WithDiaryClock(clock)))
+	}
+	first := must(build(cursorKey).Handle(t.Context(), application.GetDiaryQuery{Limit: ptr(2)}))
+	if first.NextCursor == "" {
+		t.Fatal("no next cursor")
+	}
+	next := application.GetDiaryQuery{Limit: ptr(2), Cursor: first.NextCursor}
+	again := must(build(bytes.Clone(cursorKey)).Handle(t.Context(), next))
+	if len(again.Entries) != 2 || again.Entries[0].Review.ID == first.Entries[1].Review.ID {
+		t.Errorf("page 2 from a second instance with the same key = %d entries", len(again.Entries))
+	}
+	_, err := build(otherCursorKey).Handle(t.Context(), next)
+	rules := requireFields(t, err, "cursor")
+	if got := strings.Join(rules["cursor"], "; "); !strings.Contains(got, "not issued by this server") {
+		t.Errorf("rule = %q", got)
+	}
+	if strings.ContainsAny(first.NextCursor, "+/=") {
+		t.Errorf("cursor %q is not unpadded base64url", first.NextCursor)
+	}
+}
+
+// The key is copied: changing the caller's slice later changes nothing.
+func TestNewGetDiaryCopiesTheCursorKey(t *testing.T) {
+	t.Parallel()
+	f := newDiaryFixture()
+	key := bytes.Clone(cursorKey)
+	reader := mock.NewMockDiaryReader(gomock.NewController(t))
+	reader.EXPECT().QueryDiary(gomock.Any(), gomock.Any()).DoAndReturn(f.serve).AnyTimes()
+	uc := must(application.NewGetDiary(reader, application.WithCursorKey(key), application.WithDiaryClock(clock)))
+	first := must(uc.Handle(t.Context(), application.GetDiaryQuery{Limit: ptr(2)}))
+	key[0] ^= 0xff
+	if _, err := uc.Handle(t.Context(), application.GetDiaryQuery{Limit: ptr(2), Cursor: first.NextCursor}); err != nil {
+		t.Errorf("changing the caller's slice changed the key: %v", err)
 	}
 }
 
@@ -279,6 +431,38 @@ func TestGetDiaryGivesNoCursorForAnEmptyPage(t *testing.T) {
 
 func TestNewGetDiaryRejectsANilReader(t *testing.T) {
 	t.Parallel()
-	_, err := application.NewGetDiary(nil)
+	_, err := application.NewGetDiary(nil, application.WithCursorKey(cursorKey))
 	requireKind(t, err, application.ErrMissingDependency)
+}
+
+func TestNewGetDiaryRejectsAShortCursorKey(t *testing.T) {
+	t.Parallel()
+	reader := mock.NewMockDiaryReader(gomock.NewController(t))
+	for _, key := range [][]byte{nil, {}, cursorKey[:application.MinCursorKeyBytes-1]} {
+		_, err := application.NewGetDiary(reader, application.WithCursorKey(key))
+		requireKind(t, err, domain.ErrMisconfigured)
+	}
+	if _, err := application.NewGetDiary(reader, application.WithCursorKey(cursorKey[:application.MinCursorKeyBytes])); err != nil {
+		t.Errorf("a %d-byte key: %v", application.MinCursorKeyBytes, err)
+	}
+}
+
+// Without WithCursorKey every GetDiary signs with a random key of its own:
+// its cursors work with it and with nothing else.
+func TestGetDiaryWithoutAKeySignsWithARandomOne(t *testing.T) {
+	t.Parallel()
+	f := newDiaryFixture()
+	build := func() *application.GetDiary {
+		reader := mock.NewMockDiaryReader(gomock.NewController(t))
+		reader.EXPECT().QueryDiary(gomock.Any(), gomock.Any()).DoAndReturn(f.serve).AnyTimes()
+		return must(application.NewGetDiary(reader))
+	}
+	uc := build()
+	first := must(uc.Handle(t.Context(), application.GetDiaryQuery{Limit: ptr(2)}))
+	next := application.GetDiaryQuery{Limit: ptr(2), Cursor: first.NextCursor}
+	if _, err := uc.Handle(t.Context(), next); err != nil {
+		t.Errorf("its own cursor: %v", err)
+	}
+	_, err := build().Handle(t.Context(), next)
+	requireFields(t, err, "cursor")
 }

@@ -2,6 +2,8 @@ package wiring
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -88,7 +90,7 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 	if svc.LogReview, err = application.NewLogReview(movies, posters.metadata, bus.publisher, logger, now); err != nil {
 		return nil, err
 	}
-	if svc.GetDiary, err = application.NewGetDiary(movies); err != nil {
+	if svc.GetDiary, err = application.NewGetDiary(movies, application.WithCursorKey(cursorKey(secret)), application.WithDiaryClock(now)); err != nil {
 		return nil, err
 	}
 	if svc.History, err = application.NewGetReviewHistory(movies); err != nil {
@@ -250,6 +252,17 @@ func jwtSecret(cfg Config, logger *slog.Logger) ([]byte, error) {
 	}
 	logger.Info("generated a JWT signing secret; set JWT_SECRET to manage it yourself", "path", path)
 	return secret, nil
+}
+
+// cursorKey derives the key that signs diary cursors from the JWT secret:
+// HMAC-SHA256(secret, "moviediary cursor v1"). A restart with the same
+// secret accepts the cursors handed out before; a new secret refuses them.
+// The derivation keeps the two uses apart: a cursor tag is never a token
+// signature.
+func cursorKey(jwtSecret []byte) []byte {
+	mac := hmac.New(sha256.New, jwtSecret)
+	mac.Write([]byte("moviediary cursor v1"))
+	return mac.Sum(nil)
 }
 
 // posterSync is the poster sync use case with the outside services it
