@@ -1,10 +1,13 @@
 package auth
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -110,7 +113,8 @@ func (j *JWT) IssueToken(_ context.Context, user domain.UserID) (domain.Token, e
 // ValidateToken returns the user a token was issued to. Every refusal wraps
 // domain.ErrUnauthorized (and, where the JWT library gave one, its error, for
 // logs): a token that is not HS256, forged, signed with another key,
-// expired, issued in the future, missing exp, iat or sub, from another
+// expired, issued in the future, missing exp, iat or sub, whose exp, iat or
+// nbf is not a JSON number (a numeric string included), from another
 // issuer, whose sub is not a canonical UUID, or that is not a JWT at all.
 func (j *JWT) ValidateToken(_ context.Context, token string) (domain.UserID, error) {
 	if token == "" {
@@ -119,7 +123,7 @@ func (j *JWT) ValidateToken(_ context.Context, token string) (domain.UserID, err
 	if len(token) > MaxTokenBytes {
 		return domain.UserID{}, refused(fmt.Sprintf("token is longer than %d bytes", MaxTokenBytes), nil)
 	}
-	var claims jwt.RegisteredClaims
+	var claims strictClaims
 	_, err := j.parser.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
 		// WithValidMethods has already refused every other algorithm; this
 		// second check keeps the key from ever meeting a non-HMAC method.
@@ -139,6 +143,41 @@ func (j *JWT) ValidateToken(_ context.Context, token string) (domain.UserID, err
 		return domain.UserID{}, refused("token sub is not a canonical user UUID", nil)
 	}
 	return id, nil
+}
+
+// timeClaims are the claims RFC 7519 makes NumericDates.
+var timeClaims = [...]string{"exp", "iat", "nbf"}
+
+// strictClaims are the registered claims with exp, iat and nbf held to
+// JSON numbers, as RFC 7519 (§2, NumericDate) wants them: the library's
+// NumericDate also takes a string holding a number ("exp":"9999999999")
+// and treats null as absent. encoding/json matches keys without regard to
+// case, so "EXP" is held to the same rule.
+type strictClaims struct {
+	jwt.RegisteredClaims
+}
+
+// UnmarshalJSON refuses a payload whose time claims are not numbers, then
+// decodes the registered claims.
+func (c *strictClaims) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	for name, v := range raw {
+		for _, tc := range timeClaims {
+			if strings.EqualFold(name, tc) && !isJSONNumber(v) {
+				return fmt.Errorf("claim %s is not a number", tc)
+			}
+		}
+	}
+	return json.Unmarshal(b, &c.RegisteredClaims)
+}
+
+// isJSONNumber reports whether v, a valid JSON value, is a number.
+func isJSONNumber(v json.RawMessage) bool {
+	v = bytes.TrimSpace(v)
+	return len(v) > 0 && (v[0] == '-' || ('0' <= v[0] && v[0] <= '9'))
 }
 
 // GenerateSecret returns MinSecretBytes random bytes from crypto/rand, fit to

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"hash"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -133,6 +134,33 @@ func TestJWTHandCraftedGoodTokenIsAccepted(t *testing.T) {
 	}
 }
 
+// Time claims that are numbers, as RFC 7519 has them, are accepted in
+// every JSON number form: an nbf in the past, a fraction, an exponent.
+func TestJWTAcceptsTimeClaimsThatAreNumbers(t *testing.T) {
+	t.Parallel()
+	j := mustJWT(t, testSecret, fixed(t0))
+	tests := []struct {
+		name   string
+		claims map[string]any
+	}{
+		{"nbf in the past", with(func(c map[string]any) { c["nbf"] = t0.Add(-time.Minute).Unix() })},
+		{"nbf now", with(func(c map[string]any) { c["nbf"] = t0.Unix() })},
+		{"exp with a fraction", with(func(c map[string]any) { c["exp"] = float64(t0.Add(time.Hour).Unix()) + 0.5 })},
+		{"exp with an exponent", with(func(c map[string]any) {
+			c["exp"] = json.RawMessage(strconv.FormatInt(t0.Add(time.Hour).Unix()/10, 10) + "e1")
+		})},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := j.ValidateToken(context.Background(), craft(hs256, tt.claims, sha256.New, testSecret))
+			if err != nil || got != alice {
+				t.Fatalf("ValidateToken = %v, %v; want %v", got, err, alice)
+			}
+		})
+	}
+}
+
 func TestJWTRefusesEveryBadToken(t *testing.T) {
 	t.Parallel()
 	issued, err := mustJWT(t, testSecret, fixed(t0)).IssueToken(context.Background(), alice)
@@ -171,6 +199,18 @@ func TestJWTRefusesEveryBadToken(t *testing.T) {
 		{"EdDSA label", craft(map[string]any{"alg": "EdDSA"}, goodClaims(), sha256.New, testSecret)},
 		{"missing exp", craft(hs256, with(func(c map[string]any) { delete(c, "exp") }), sha256.New, testSecret)},
 		{"exp not a number", craft(hs256, with(func(c map[string]any) { c["exp"] = "tomorrow" }), sha256.New, testSecret)},
+		{"exp a numeric string", craft(hs256, with(func(c map[string]any) { c["exp"] = "9999999999" }), sha256.New, testSecret)},
+		{"exp a numeric string within the TTL", craft(hs256, with(func(c map[string]any) { c["exp"] = strconv.FormatInt(t0.Add(time.Hour).Unix(), 10) }), sha256.New, testSecret)},
+		{"exp a numeric string with spaces", craft(hs256, with(func(c map[string]any) { c["exp"] = " 9999999999 " }), sha256.New, testSecret)},
+		{"exp null", craft(hs256, with(func(c map[string]any) { c["exp"] = nil }), sha256.New, testSecret)},
+		{"exp true", craft(hs256, with(func(c map[string]any) { c["exp"] = true }), sha256.New, testSecret)},
+		{"exp an array", craft(hs256, with(func(c map[string]any) { c["exp"] = []int64{t0.Add(time.Hour).Unix()} }), sha256.New, testSecret)},
+		{"EXP in capitals a numeric string", craft(hs256, with(func(c map[string]any) { c["EXP"] = "9999999999" }), sha256.New, testSecret)},
+		{"iat a numeric string", craft(hs256, with(func(c map[string]any) { c["iat"] = strconv.FormatInt(t0.Unix(), 10) }), sha256.New, testSecret)},
+		{"iat null", craft(hs256, with(func(c map[string]any) { c["iat"] = nil }), sha256.New, testSecret)},
+		{"nbf a numeric string", craft(hs256, with(func(c map[string]any) { c["nbf"] = strconv.FormatInt(t0.Add(-time.Minute).Unix(), 10) }), sha256.New, testSecret)},
+		{"nbf null", craft(hs256, with(func(c map[string]any) { c["nbf"] = nil }), sha256.New, testSecret)},
+		{"Nbf in mixed case an object", craft(hs256, with(func(c map[string]any) { c["Nbf"] = map[string]any{"t": 1} }), sha256.New, testSecret)},
 		{"missing iat", craft(hs256, with(func(c map[string]any) { delete(c, "iat") }), sha256.New, testSecret)},
 		{"iat in the future", craft(hs256, with(func(c map[string]any) { c["iat"] = t0.Add(time.Minute).Unix() }), sha256.New, testSecret)},
 		{"nbf in the future", craft(hs256, with(func(c map[string]any) { c["nbf"] = t0.Add(time.Minute).Unix() }), sha256.New, testSecret)},
