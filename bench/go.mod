@@ -3,6 +3,7 @@ module github.com/moviediary/moviediary/bench
 go 1.26.0
 
 require (
+	github.com/moviediary/moviediary/adapters/sqlrows v0.0.0 // indirect
 	github.com/google/uuid v1.6.0
 	github.com/lib/pq v1.12.3
 	github.com/moviediary/moviediary/adapters/delivery v0.0.0
@@ -28,6 +29,7 @@ require (
 )
 
 replace (
+	github.com/moviediary/moviediary/adapters/sqlrows => ../adapters/sqlrows
 	github.com/moviediary/moviediary/adapters/delivery => ../adapters/delivery
 	github.com/moviediary/moviediary/adapters/eventpublisher => ../adapters/eventpublisher
 	github.com/moviediary/moviediary/adapters/memory => ../adapters/memory

@@ -3,6 +3,10 @@ module github.com/moviediary/moviediary/browsertest
 go 1.26.0
 
 require (
+	github.com/moviediary/moviediary/adapters/sqlrows v0.0.0 // indirect
+	github.com/moviediary/moviediary/adapters/outbox v0.0.0 // indirect
+	github.com/moviediary/moviediary/adapters/nats v0.0.0 // indirect
+	github.com/moviediary/moviediary/adapters/delivery v0.0.0 // indirect
 	github.com/chromedp/chromedp v0.23.0
 	github.com/moviediary/moviediary/presentation v0.0.0
 )
@@ -67,6 +71,10 @@ require (
 )
 
 replace (
+	github.com/moviediary/moviediary/adapters/sqlrows => ../adapters/sqlrows
+	github.com/moviediary/moviediary/adapters/outbox => ../adapters/outbox
+	github.com/moviediary/moviediary/adapters/nats => ../adapters/nats
+	github.com/moviediary/moviediary/adapters/delivery => ../adapters/delivery
 	github.com/moviediary/moviediary/adapters/auth => ../adapters/auth
 	github.com/moviediary/moviediary/adapters/eventpublisher => ../adapters/eventpublisher
 	github.com/moviediary/moviediary/adapters/html => ../adapters/html

@@ -3,9 +3,12 @@ module github.com/moviediary/moviediary/presentation
 go 1.26.0
 
 require (
+	github.com/moviediary/moviediary/adapters/sqlrows v0.0.0 // indirect
+	github.com/PuerkitoBio/goquery v1.8.0
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/labstack/echo/v4 v4.16.0
+	github.com/mmcdole/gofeed v1.3.0
 	github.com/moviediary/moviediary/adapters/auth v0.0.0
 	github.com/moviediary/moviediary/adapters/delivery v0.0.0
 	github.com/moviediary/moviediary/adapters/eventpublisher v0.0.0
@@ -26,9 +29,14 @@ require (
 )
 
 require (
+	github.com/andybalholm/cascadia v1.3.1 // indirect
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
 	github.com/google/go-tpm v0.9.8 // indirect
+	github.com/json-iterator/go v1.1.12 // indirect
 	github.com/minio/highwayhash v1.0.4 // indirect
+	github.com/mmcdole/goxpp v1.1.1-0.20240225020742-a0c311522b23 // indirect
+	github.com/modern-go/concurrent v0.0.0-20180306012644-bacd9c7ef1dd // indirect
+	github.com/modern-go/reflect2 v1.0.2 // indirect
 	github.com/nats-io/jwt/v2 v2.8.2 // indirect
 	github.com/nats-io/nkeys v0.4.16 // indirect
 	github.com/nats-io/nuid v1.0.1 // indirect
@@ -82,6 +90,7 @@ require (
 )
 
 replace (
+	github.com/moviediary/moviediary/adapters/sqlrows => ../adapters/sqlrows
 	github.com/moviediary/moviediary/adapters/auth => ../adapters/auth
 	github.com/moviediary/moviediary/adapters/delivery => ../adapters/delivery
 	github.com/moviediary/moviediary/adapters/eventpublisher => ../adapters/eventpublisher

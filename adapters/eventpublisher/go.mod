@@ -1,6 +1,6 @@
 module github.com/moviediary/moviediary/adapters/eventpublisher
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/moviediary/moviediary/adapters/delivery v0.0.0

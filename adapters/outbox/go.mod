@@ -8,6 +8,8 @@ require (
 	github.com/moviediary/moviediary/domain v0.0.0
 )
 
+require github.com/google/uuid v1.6.0 // indirect
+
 replace (
 	github.com/moviediary/moviediary/adapters/delivery => ../delivery
 	github.com/moviediary/moviediary/adapters/memory => ../memory
