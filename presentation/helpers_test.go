@@ -137,24 +137,31 @@ func (a *testApp) register(email, password string) {
 	}
 }
 
-// csrf fetches /login and returns the CSRF cookie it set.
-func (a *testApp) csrf() *http.Cookie {
+// loginForm fetches /login and returns the pre-session cookie it set and
+// the CSRF token of its form, which is bound to that cookie.
+func (a *testApp) loginForm() (*http.Cookie, string) {
 	a.t.Helper()
 	res := a.get("/login")
 	ck := cookieNamed(res, "moviediary_csrf")
 	if ck == nil {
 		a.t.Fatalf("GET /login set no moviediary_csrf cookie; Set-Cookie: %q", res.Header.Values("Set-Cookie"))
 	}
-	return ck
+	return ck, formToken(a.t, readBody(a.t, res))
 }
 
-// signIn logs in through the HTML form and returns the session and CSRF
-// cookies.
-func (a *testApp) signIn(email, password string) (session, csrf *http.Cookie) {
+// diaryToken returns the CSRF token of the diary page served with cookies.
+func (a *testApp) diaryToken(cookies ...*http.Cookie) string {
 	a.t.Helper()
-	csrf = a.csrf()
-	res := a.do(request{method: http.MethodPost, path: "/login", cookies: []*http.Cookie{csrf},
-		form: url.Values{"csrf_token": {csrf.Value}, "email": {email}, "password": {password}}})
+	return formToken(a.t, readBody(a.t, a.get("/diary", cookies...)))
+}
+
+// signIn logs in through the HTML form and returns the session cookie and
+// the CSRF token the signed-in diary page carries for it.
+func (a *testApp) signIn(email, password string) (session *http.Cookie, token string) {
+	a.t.Helper()
+	pre, preToken := a.loginForm()
+	res := a.do(request{method: http.MethodPost, path: "/login", cookies: []*http.Cookie{pre},
+		form: url.Values{"csrf_token": {preToken}, "email": {email}, "password": {password}}})
 	if res.StatusCode != http.StatusSeeOther {
 		a.t.Fatalf("POST /login: status %d: %s", res.StatusCode, readBody(a.t, res))
 	}
@@ -162,7 +169,7 @@ func (a *testApp) signIn(email, password string) (session, csrf *http.Cookie) {
 	if session == nil || session.Value == "" {
 		a.t.Fatalf("POST /login set no session cookie; Set-Cookie: %q", res.Header.Values("Set-Cookie"))
 	}
-	return session, csrf
+	return session, a.diaryToken(session)
 }
 
 func readBody(t *testing.T, res *http.Response) string {

@@ -72,9 +72,9 @@ func TestLoginRateLimit(t *testing.T) {
 	}
 	wantLimited(t, login())
 	// The HTML form shares the budget, and its 429 is a page.
-	ck := a.csrf()
+	ck, token := a.loginForm()
 	res := a.do(request{method: http.MethodPost, path: "/login", remoteAddr: peer, cookies: []*http.Cookie{ck},
-		form:   map[string][]string{"csrf_token": {ck.Value}, "email": {ownerEmail}, "password": {ownerPassword}},
+		form:   map[string][]string{"csrf_token": {token}, "email": {ownerEmail}, "password": {ownerPassword}},
 		header: http.Header{"Accept": {"text/html"}}})
 	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" ||
 		!strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {

@@ -30,6 +30,11 @@ type Config struct {
 	Registration application.RegistrationPolicy
 	// TrustedProxies are the networks whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
+	// CSRFKey is the HMAC key that binds the forms' CSRF tokens to the
+	// session or pre-session cookie, at least 32 bytes; a secret, shared by
+	// every process of a deployment (the composition root derives it from
+	// the JWT secret).
+	CSRFKey []byte
 }
 
 // Services are the use cases and the few ports the handlers use; every
@@ -69,6 +74,7 @@ func NewHandler(cfg Config, svc Services, metrics *Metrics, logger *slog.Logger,
 		"history": svc.History == nil, "register": svc.Register == nil, "login": svc.Login == nil,
 		"authenticate": svc.Authenticate == nil, "sync_poster": svc.SyncPoster == nil, "movies": svc.Movies == nil,
 		"posters": svc.Posters == nil, "ready": svc.Ready == nil, "metrics": metrics == nil,
+		"csrf_key": len(cfg.CSRFKey) < minCSRFKeyBytes,
 	} {
 		if missing {
 			v.Add(name, "is required")

@@ -2,7 +2,9 @@ package presentation
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
@@ -20,12 +22,26 @@ import (
 	"github.com/moviediary/moviediary/domain"
 )
 
-// Cookie names of the HTML interface. The CSRF token is posted in the
-// form field html.CSRFField.
+// Cookie names of the HTML interface. With an https BASE_URL both carry
+// the __Host- prefix (cookieName), so that only this host, over TLS, can
+// set them.
 const (
+	// sessionCookie holds the session: the signed-in user's bearer token.
 	sessionCookie = "moviediary_session"
-	csrfCookie    = "moviediary_csrf"
+	// csrfCookie holds the pre-session ID, a random value that the CSRF
+	// token of a signed-out browser's forms is bound to. It is not the
+	// token itself.
+	csrfCookie = "moviediary_csrf"
+	// hostPrefix is the cookie name prefix browsers accept only with
+	// Secure, Path=/ and no Domain.
+	hostPrefix = "__Host-"
 )
+
+// preSessionBytes is the length of the random pre-session ID.
+const preSessionBytes = 32
+
+// minCSRFKeyBytes is the shortest Config.CSRFKey NewHandler accepts.
+const minCSRFKeyBytes = 32
 
 // registerWeb mounts the no-JavaScript HTML interface at the paths its
 // pages link and post to (html.DiaryPath, …).
@@ -41,13 +57,31 @@ func (s *server) registerWeb(e *echo.Echo) {
 	web.POST(html.ReviewsPath, s.reviewSubmit, s.requireCSRF)
 }
 
+// cookieName is the name the cookie base goes by: __Host-base when
+// BASE_URL is https, base otherwise.
+func (s *server) cookieName(base string) string {
+	if s.secure {
+		return hostPrefix + base
+	}
+	return base
+}
+
+// cookieValue returns the value of the cookie base (by its cookieName), or
+// "".
+func (s *server) cookieValue(c echo.Context, base string) string {
+	ck, err := c.Cookie(s.cookieName(base))
+	if err != nil {
+		return ""
+	}
+	return ck.Value
+}
+
 // optionalSession signs the request in when it carries a valid session
 // cookie; a stale cookie is cleared and the request goes on signed out.
 func (s *server) optionalSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		ck, err := c.Cookie(sessionCookie)
-		if err == nil && ck.Value != "" {
-			user, err := s.svc.Authenticate.Handle(c.Request().Context(), ck.Value)
+		if token := s.cookieValue(c, sessionCookie); token != "" {
+			user, err := s.svc.Authenticate.Handle(c.Request().Context(), token)
 			if err == nil {
 				withUser(c, user)
 			} else if errors.Is(err, domain.ErrUnauthorized) {
@@ -58,9 +92,12 @@ func (s *server) optionalSession(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-func (s *server) setCookie(c echo.Context, name, value string, expires time.Time) {
+// setCookie sets the cookie base (under its cookieName): HttpOnly,
+// SameSite=Lax, Path=/, no Domain, Secure with an https BASE_URL. An empty
+// value deletes it.
+func (s *server) setCookie(c echo.Context, base, value string, expires time.Time) {
 	ck := &http.Cookie{
-		Name:     name,
+		Name:     s.cookieName(base),
 		Value:    value,
 		Path:     "/",
 		HttpOnly: true,
@@ -75,25 +112,76 @@ func (s *server) setCookie(c echo.Context, name, value string, expires time.Time
 	c.SetCookie(ck)
 }
 
-// csrfToken returns the request's CSRF token, issuing a cookie with a fresh
-// one when it has none (double-submit cookie pattern).
-func (s *server) csrfToken(c echo.Context) string {
-	if ck, err := c.Cookie(csrfCookie); err == nil && len(ck.Value) >= 32 {
-		return ck.Value
-	}
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	token := base64.RawURLEncoding.EncodeToString(b)
-	s.setCookie(c, csrfCookie, token, time.Time{})
-	return token
+// CSRF tokens are bound to the browser a form is served to, so that a
+// token from one browser is worthless in another and a client cannot make
+// up a pair that agrees:
+//
+//   - signed in, the token is HMAC-SHA256(CSRFKey, "session" ‖ the session
+//     cookie's value);
+//   - signed out (login and sign-up forms), it is HMAC-SHA256(CSRFKey,
+//     "pre-session" ‖ the pre-session cookie's value), a random ID the
+//     server issues.
+//
+// The key is the server's (derived from the JWT secret by the composition
+// root), so only the server can compute a token. Posts are checked against
+// the binding the request has: a signed-in post needs its session's token.
+// The token is read from the form body only, never from the query string.
+const (
+	csrfPurposeSession    = "session"
+	csrfPurposePreSession = "pre-session"
+)
+
+// csrfMAC returns the token binding value for purpose.
+func (s *server) csrfMAC(purpose, value string) string {
+	m := hmac.New(sha256.New, s.cfg.CSRFKey)
+	m.Write([]byte(purpose))
+	m.Write([]byte{0})
+	m.Write([]byte(value))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// requireCSRF refuses form posts whose csrf_token does not match the cookie.
+// expectedCSRF returns the token a post of this request must carry, or ""
+// when the request has nothing a token could be bound to (signed out and
+// without a well-formed pre-session cookie).
+func (s *server) expectedCSRF(c echo.Context) string {
+	if !currentUser(c).ID.IsZero() {
+		// Only a valid session cookie signs a web request in.
+		return s.csrfMAC(csrfPurposeSession, s.cookieValue(c, sessionCookie))
+	}
+	if pre := s.cookieValue(c, csrfCookie); validPreSession(pre) {
+		return s.csrfMAC(csrfPurposePreSession, pre)
+	}
+	return ""
+}
+
+// validPreSession reports whether v has the shape of a pre-session ID the
+// server issues.
+func validPreSession(v string) bool {
+	b, err := base64.RawURLEncoding.DecodeString(v)
+	return err == nil && len(b) == preSessionBytes
+}
+
+// csrfToken returns the CSRF token for the forms of the page being
+// rendered, issuing a pre-session cookie to a signed-out browser that has
+// none.
+func (s *server) csrfToken(c echo.Context) string {
+	if token := s.expectedCSRF(c); token != "" {
+		return token
+	}
+	b := make([]byte, preSessionBytes)
+	_, _ = rand.Read(b)
+	pre := base64.RawURLEncoding.EncodeToString(b)
+	s.setCookie(c, csrfCookie, pre, time.Time{})
+	return s.csrfMAC(csrfPurposePreSession, pre)
+}
+
+// requireCSRF refuses form posts whose body's csrf_token is not the token
+// bound to this browser (expectedCSRF), compared in constant time.
 func (s *server) requireCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		ck, err := c.Cookie(csrfCookie)
-		form := c.FormValue(html.CSRFField)
-		if err != nil || ck.Value == "" || subtle.ConstantTimeCompare([]byte(ck.Value), []byte(form)) != 1 {
+		want := s.expectedCSRF(c)
+		got := c.Request().PostFormValue(html.CSRFField)
+		if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
 			return newHTTPError(http.StatusForbidden, "the form has expired or did not come from this site; reload the page and try again")
 		}
 		return next(c)

@@ -14,7 +14,7 @@ const (
 	ownerPassword = "correct horse battery"
 )
 
-func TestLoginPageSetsCSRFCookieMatchingTheForm(t *testing.T) {
+func TestLoginPageSetsCSRFCookieAndBoundToken(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t, nil)
 	res := a.get("/login")
@@ -26,26 +26,35 @@ func TestLoginPageSetsCSRFCookieMatchingTheForm(t *testing.T) {
 	}
 	ck := cookieNamed(res, "moviediary_csrf")
 	if ck == nil || len(ck.Value) < 32 {
-		t.Fatalf("csrf cookie = %+v, want a token of at least 32 characters", ck)
+		t.Fatalf("csrf cookie = %+v, want a random pre-session ID of at least 32 characters", ck)
 	}
 	if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" {
 		t.Errorf("csrf cookie = %+v, want HttpOnly, SameSite=Lax, Path=/", ck)
 	}
 	page := readBody(t, res)
-	if got := formToken(t, page); got != ck.Value {
-		t.Errorf("form token %q differs from cookie %q", got, ck.Value)
+	token := formToken(t, page)
+	if len(token) < 32 || token == ck.Value {
+		t.Errorf("form token %q: want a token of at least 32 characters derived from, not equal to, the cookie %q", token, ck.Value)
 	}
 	if !strings.Contains(page, `action="/login"`) || !strings.Contains(page, `name="email"`) || !strings.Contains(page, `name="password"`) {
 		t.Errorf("login page lacks the form:\n%s", page)
 	}
 
-	// A request that already carries the cookie keeps its token.
+	// A request that already carries the cookie keeps it and its token.
 	again := a.get("/login", ck)
 	if c := cookieNamed(again, "moviediary_csrf"); c != nil {
 		t.Errorf("a second GET re-issued the csrf cookie: %+v", c)
 	}
-	if got := formToken(t, readBody(t, again)); got != ck.Value {
-		t.Errorf("second form token %q, want the cookie's %q", got, ck.Value)
+	if got := formToken(t, readBody(t, again)); got != token {
+		t.Errorf("second form token %q, want the first one %q", got, token)
+	}
+	// Another browser gets another cookie and another token.
+	other := a.get("/login")
+	if c := cookieNamed(other, "moviediary_csrf"); c == nil || c.Value == ck.Value {
+		t.Errorf("a second browser got the cookie %+v, want a fresh one", c)
+	}
+	if got := formToken(t, readBody(t, other)); got == token {
+		t.Errorf("a second browser got the same token %q", got)
 	}
 }
 
@@ -53,7 +62,7 @@ func TestLoginFormCSRF(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t, nil)
 	a.register(ownerEmail, ownerPassword)
-	csrf := a.csrf()
+	csrf, token := a.loginForm()
 	creds := url.Values{"email": {ownerEmail}, "password": {ownerPassword}}
 
 	tests := []struct {
@@ -63,8 +72,9 @@ func TestLoginFormCSRF(t *testing.T) {
 	}{
 		{"no token, no cookie", nil, ""},
 		{"cookie but no token", []*http.Cookie{csrf}, ""},
-		{"wrong token", []*http.Cookie{csrf}, strings.Repeat("x", len(csrf.Value))},
-		{"token but no cookie", nil, csrf.Value},
+		{"wrong token", []*http.Cookie{csrf}, strings.Repeat("x", len(token))},
+		{"the cookie's value as the token", []*http.Cookie{csrf}, csrf.Value},
+		{"token but no cookie", nil, token},
 	}
 	for _, tt := range tests {
 		form := url.Values{"email": creds["email"], "password": creds["password"]}
@@ -89,7 +99,7 @@ func TestLoginFormCSRF(t *testing.T) {
 
 	// Wrong password with a good token: the form again, 401, no cookie.
 	res := a.do(request{method: http.MethodPost, path: "/login", cookies: []*http.Cookie{csrf},
-		form: url.Values{"csrf_token": {csrf.Value}, "email": {ownerEmail}, "password": {"not the password"}}})
+		form: url.Values{"csrf_token": {token}, "email": {ownerEmail}, "password": {"not the password"}}})
 	if res.StatusCode != http.StatusUnauthorized || cookieNamed(res, "moviediary_session") != nil {
 		t.Errorf("wrong password: status %d, cookies %q", res.StatusCode, res.Header.Values("Set-Cookie"))
 	}
@@ -104,24 +114,30 @@ func TestLoginSessionCookie(t *testing.T) {
 	for _, tt := range []struct {
 		baseURL    string
 		wantSecure bool
+		prefix     string // of the cookie names
 	}{
-		{"http://localhost:3000", false},
-		{"https://diary.example.org", true},
+		{"http://localhost:3000", false, ""},
+		{"https://diary.example.org", true, "__Host-"},
 	} {
 		t.Run(tt.baseURL, func(t *testing.T) {
 			t.Parallel()
 			a := newTestApp(t, map[string]string{"BASE_URL": tt.baseURL})
 			a.register(ownerEmail, ownerPassword)
-			csrf := a.csrf()
+			form := a.get("/login")
+			csrf := cookieNamed(form, tt.prefix+"moviediary_csrf")
+			if csrf == nil {
+				t.Fatalf("no %smoviediary_csrf cookie: %q", tt.prefix, form.Header.Values("Set-Cookie"))
+			}
+			token := formToken(t, readBody(t, form))
 			if csrf.Secure != tt.wantSecure {
 				t.Errorf("csrf cookie Secure = %v, want %v", csrf.Secure, tt.wantSecure)
 			}
 			res := a.do(request{method: http.MethodPost, path: "/login", cookies: []*http.Cookie{csrf},
-				form: url.Values{"csrf_token": {csrf.Value}, "email": {"  OWNER@example.com "}, "password": {ownerPassword}}})
+				form: url.Values{"csrf_token": {token}, "email": {"  OWNER@example.com "}, "password": {ownerPassword}}})
 			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/diary" {
 				t.Fatalf("POST /login = %d → %q, want 303 → /diary", res.StatusCode, res.Header.Get("Location"))
 			}
-			ck := cookieNamed(res, "moviediary_session")
+			ck := cookieNamed(res, tt.prefix+"moviediary_session")
 			if ck == nil || ck.Value == "" {
 				t.Fatalf("no session cookie: %q", res.Header.Values("Set-Cookie"))
 			}
@@ -145,11 +161,11 @@ func TestReviewFormLogsAViewing(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t, nil)
 	a.register(ownerEmail, ownerPassword)
-	session, csrf := a.signIn(ownerEmail, ownerPassword)
-	cookies := []*http.Cookie{session, csrf}
+	session, token := a.signIn(ownerEmail, ownerPassword)
+	cookies := []*http.Cookie{session}
 
 	res := a.do(request{method: http.MethodPost, path: "/reviews", cookies: cookies, form: url.Values{
-		"csrf_token":          {csrf.Value},
+		"csrf_token":          {token},
 		"manual_title":        {"The Third Man"},
 		"manual_release_year": {"1949"},
 		"manual_director":     {"Carol Reed"},
@@ -191,8 +207,8 @@ func TestReviewFormRejectsInvalidInput(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t, nil)
 	a.register(ownerEmail, ownerPassword)
-	session, csrf := a.signIn(ownerEmail, ownerPassword)
-	cookies := []*http.Cookie{session, csrf}
+	session, token := a.signIn(ownerEmail, ownerPassword)
+	cookies := []*http.Cookie{session}
 	future := time.Now().UTC().AddDate(0, 0, 3).Format("2006-01-02T15:04")
 
 	tests := []struct {
@@ -233,7 +249,7 @@ func TestReviewFormRejectsInvalidInput(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		tt.form.Set("csrf_token", csrf.Value)
+		tt.form.Set("csrf_token", token)
 		res := a.do(request{method: http.MethodPost, path: "/reviews", cookies: cookies, form: tt.form})
 		body := readBody(t, res)
 		if res.StatusCode != http.StatusBadRequest {
@@ -271,16 +287,18 @@ func TestReviewFormNeedsSessionAndCSRF(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t, nil)
 	a.register(ownerEmail, ownerPassword)
-	session, csrf := a.signIn(ownerEmail, ownerPassword)
+	session, _ := a.signIn(ownerEmail, ownerPassword)
 	form := url.Values{"manual_title": {"Vertigo"}, "manual_release_year": {"1958"}, "rating": {"4"}, "watched_at": {"2024-01-01"}}
 
 	// Signed in, but without the token: 403.
-	res := a.do(request{method: http.MethodPost, path: "/reviews", cookies: []*http.Cookie{session, csrf}, form: form})
+	res := a.do(request{method: http.MethodPost, path: "/reviews", cookies: []*http.Cookie{session}, form: form})
 	if res.StatusCode != http.StatusForbidden {
 		t.Errorf("without csrf_token: status %d, want 403", res.StatusCode)
 	}
-	// With the token but signed out: sent to the login page.
-	form.Set("csrf_token", csrf.Value)
+	// With a signed-out browser's token but signed out: sent to the login
+	// page.
+	csrf, token := a.loginForm()
+	form.Set("csrf_token", token)
 	res = a.do(request{method: http.MethodPost, path: "/reviews", cookies: []*http.Cookie{csrf}, form: form})
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
 		t.Errorf("signed out: %d → %q, want 303 → /login", res.StatusCode, res.Header.Get("Location"))
@@ -308,15 +326,15 @@ func TestLogoutAndSignedOutDiary(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t, nil)
 	a.register(ownerEmail, ownerPassword)
-	session, csrf := a.signIn(ownerEmail, ownerPassword)
+	session, _ := a.signIn(ownerEmail, ownerPassword)
 
-	signedIn := readBody(t, a.get("/diary", session, csrf))
+	signedIn := readBody(t, a.get("/diary", session))
 	token := formToken(t, signedIn)
 	if !strings.Contains(signedIn, `action="/logout"`) {
 		t.Fatalf("signed-in page has no sign-out form:\n%s", signedIn)
 	}
 
-	res := a.do(request{method: http.MethodPost, path: "/logout", cookies: []*http.Cookie{session, csrf},
+	res := a.do(request{method: http.MethodPost, path: "/logout", cookies: []*http.Cookie{session},
 		form: url.Values{"csrf_token": {token}}})
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/diary" {
 		t.Fatalf("POST /logout = %d → %q", res.StatusCode, res.Header.Get("Location"))
@@ -327,7 +345,7 @@ func TestLogoutAndSignedOutDiary(t *testing.T) {
 	}
 
 	// Signed out (the browser dropped the cookie): a sign-in link, no log form.
-	page := readBody(t, a.get("/diary", csrf))
+	page := readBody(t, a.get("/diary"))
 	if !strings.Contains(page, `<a href="/login">Sign in</a>`) {
 		t.Errorf("signed-out diary has no sign-in link:\n%s", page)
 	}
@@ -336,7 +354,7 @@ func TestLogoutAndSignedOutDiary(t *testing.T) {
 	}
 
 	// Logout needs the token too.
-	res = a.do(request{method: http.MethodPost, path: "/logout", cookies: []*http.Cookie{session, csrf}, form: url.Values{}})
+	res = a.do(request{method: http.MethodPost, path: "/logout", cookies: []*http.Cookie{session}, form: url.Values{}})
 	if res.StatusCode != http.StatusForbidden {
 		t.Errorf("logout without csrf_token: %d, want 403", res.StatusCode)
 	}
@@ -357,12 +375,13 @@ func TestRegisterForm(t *testing.T) {
 	res := a.get("/register")
 	ck := cookieNamed(res, "moviediary_csrf")
 	page := readBody(t, res)
-	if res.StatusCode != http.StatusOK || ck == nil || formToken(t, page) != ck.Value {
+	if res.StatusCode != http.StatusOK || ck == nil {
 		t.Fatalf("GET /register = %d, cookie %v", res.StatusCode, ck)
 	}
+	token := formToken(t, page)
 	post := func(email, password string) *http.Response {
 		return a.do(request{method: http.MethodPost, path: "/register", cookies: []*http.Cookie{ck},
-			form: url.Values{"csrf_token": {ck.Value}, "email": {email}, "password": {password}}})
+			form: url.Values{"csrf_token": {token}, "email": {email}, "password": {password}}})
 	}
 
 	res = post("new@example.com", "short")
@@ -387,9 +406,9 @@ func TestRegisterFormConflictWhenOpen(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t, map[string]string{"ALLOW_REGISTRATION": "true"})
 	a.register(ownerEmail, ownerPassword)
-	ck := a.csrf()
+	ck, token := a.loginForm()
 	res := a.do(request{method: http.MethodPost, path: "/register", cookies: []*http.Cookie{ck},
-		form: url.Values{"csrf_token": {ck.Value}, "email": {ownerEmail}, "password": {"another password"}}})
+		form: url.Values{"csrf_token": {token}, "email": {ownerEmail}, "password": {"another password"}}})
 	body := readBody(t, res)
 	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "already exists") {
 		t.Errorf("duplicate email: %d\n%s", res.StatusCode, body)
@@ -403,9 +422,9 @@ func TestRegisterPageWhenClosed(t *testing.T) {
 	if strings.Contains(login, `href="/register"`) {
 		t.Errorf("login page offers registration while it is closed:\n%s", login)
 	}
-	ck := a.csrf()
+	ck, token := a.loginForm()
 	res := a.do(request{method: http.MethodPost, path: "/register", cookies: []*http.Cookie{ck},
-		form: url.Values{"csrf_token": {ck.Value}, "email": {ownerEmail}, "password": {ownerPassword}}})
+		form: url.Values{"csrf_token": {token}, "email": {ownerEmail}, "password": {ownerPassword}}})
 	if res.StatusCode != http.StatusForbidden {
 		t.Errorf("register while closed: %d, want 403", res.StatusCode)
 	}
@@ -415,10 +434,10 @@ func TestDiaryPageFilterAndPaging(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t, nil)
 	a.register(ownerEmail, ownerPassword)
-	session, csrf := a.signIn(ownerEmail, ownerPassword)
+	session, token := a.signIn(ownerEmail, ownerPassword)
 	for _, title := range []string{"Alpha", "Beta", "Gamma"} {
-		res := a.do(request{method: http.MethodPost, path: "/reviews", cookies: []*http.Cookie{session, csrf}, form: url.Values{
-			"csrf_token": {csrf.Value}, "manual_title": {title}, "manual_release_year": {"2001"}, "rating": {"3"}, "watched_at": {"2024-01-02"},
+		res := a.do(request{method: http.MethodPost, path: "/reviews", cookies: []*http.Cookie{session}, form: url.Values{
+			"csrf_token": {token}, "manual_title": {title}, "manual_release_year": {"2001"}, "rating": {"3"}, "watched_at": {"2024-01-02"},
 		}})
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("log %s: %d %s", title, res.StatusCode, readBody(t, res))

@@ -173,13 +173,15 @@ func deref(s *string) string {
 }
 
 // webSession is a browser signed in through the HTML login form: its
-// cookies (CSRF and session) and the CSRF token its forms carry.
+// cookies (pre-session and session) and the CSRF token its forms carry.
 type webSession struct {
 	cookies []*http.Cookie
 	csrf    string
 }
 
-// webSession signs email in through GET and POST /login.
+// webSession signs email in through GET and POST /login. The CSRF token is
+// bound to the browser's cookies, so it is read from the pages: the login
+// form's before, the diary's after signing in.
 func (s *server) webSession(t *testing.T, email, password string) *webSession {
 	t.Helper()
 	page := s.get(t, "/login")
@@ -188,19 +190,35 @@ func (s *server) webSession(t *testing.T, email, password string) *webSession {
 	}
 	w := &webSession{}
 	w.keep(page)
-	for _, c := range w.cookies {
-		if c.Name == "moviediary_csrf" {
-			w.csrf = c.Value
-		}
-	}
-	if w.csrf == "" {
-		t.Fatalf("GET /login set no CSRF cookie: %v", page.Header)
-	}
+	w.csrf = pageCSRFToken(t, page)
 	r := w.post(t, s, "/login", url.Values{"email": {email}, "password": {password}})
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("POST /login = %s, want 303", r)
 	}
+	diary := s.do(t, req{method: http.MethodGet, path: "/diary", header: map[string]string{"Cookie": w.cookieHeader()}})
+	w.keep(diary)
+	w.csrf = pageCSRFToken(t, diary)
 	return w
+}
+
+// pageCSRFToken returns the value of the page's first csrf_token field.
+func pageCSRFToken(t *testing.T, page response) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(string(page.Body), `name="csrf_token" value="`)
+	token, _, closed := strings.Cut(rest, `"`)
+	if !ok || !closed || token == "" {
+		t.Fatalf("page has no csrf_token field: %s", page)
+	}
+	return token
+}
+
+// cookieHeader is the Cookie header of the session's cookies.
+func (w *webSession) cookieHeader() string {
+	var cookie []string
+	for _, c := range w.cookies {
+		cookie = append(cookie, c.Name+"="+c.Value)
+	}
+	return strings.Join(cookie, "; ")
 }
 
 // keep remembers the cookies r sets.
@@ -223,13 +241,9 @@ func (w *webSession) keep(r response) {
 func (w *webSession) post(t *testing.T, s *server, path string, form url.Values) response {
 	t.Helper()
 	form.Set("csrf_token", w.csrf)
-	var cookie []string
-	for _, c := range w.cookies {
-		cookie = append(cookie, c.Name+"="+c.Value)
-	}
 	r := s.do(t, req{method: http.MethodPost, path: path, body: []byte(form.Encode()), header: map[string]string{
 		"Content-Type": "application/x-www-form-urlencoded",
-		"Cookie":       strings.Join(cookie, "; "),
+		"Cookie":       w.cookieHeader(),
 	}})
 	w.keep(r)
 	return r

@@ -110,6 +110,7 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 		DiaryTitle:     cfg.DiaryTitle,
 		Registration:   cfg.Registration,
 		TrustedProxies: cfg.TrustedProxies,
+		CSRFKey:        csrfKey(secret),
 	}, svc, metrics, logger, now)
 	if err != nil {
 		return nil, err
@@ -262,6 +263,16 @@ func jwtSecret(cfg Config, logger *slog.Logger) ([]byte, error) {
 func cursorKey(jwtSecret []byte) []byte {
 	mac := hmac.New(sha256.New, jwtSecret)
 	mac.Write([]byte("moviediary cursor v1"))
+	return mac.Sum(nil)
+}
+
+// csrfKey derives the key that binds the HTML forms' CSRF tokens to their
+// session from the JWT secret: HMAC-SHA256(secret, "moviediary csrf v1").
+// Every process that shares the secret derives the same key; the label
+// keeps it apart from the token signatures and the cursor key.
+func csrfKey(jwtSecret []byte) []byte {
+	mac := hmac.New(sha256.New, jwtSecret)
+	mac.Write([]byte("moviediary csrf v1"))
 	return mac.Sum(nil)
 }
 
