@@ -6,6 +6,13 @@
 // when the film was watched and its guid is the review ID. Every text is
 // escaped by encoding/xml, so titles and comments may hold any character.
 //
+// RSS readers render a <description> as HTML. Descriptions (the items' and
+// the channel's) are therefore HTML-escaped before encoding/xml escapes
+// them again: a comment "<b>hi</b> & co" travels as
+// "&amp;lt;b&amp;gt;hi…", the reader's XML parser gives back
+// "&lt;b&gt;hi&lt;/b&gt; &amp; co", and its HTML renderer shows the
+// comment as it was typed, markup and all, never as bold text or a script.
+//
 // Render writes what it is given; the caller fetches the FeedLimit latest
 // entries by watched_at, newest first.
 package rss
@@ -14,6 +21,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"html"
 	"io"
 	"net/url"
 	"strings"
@@ -46,8 +54,8 @@ type Feed struct {
 	// with or without a trailing slash. It is the channel link and the
 	// prefix of every item link.
 	BaseURL string
-	// Description is the channel description; a sentence naming the title
-	// when empty.
+	// Description is the channel description, plain text (Render
+	// HTML-escapes it); a sentence naming the title when empty.
 	Description string
 	// Entries are the viewings to list, in the order given (newest first).
 	Entries []domain.DiaryEntry
@@ -133,7 +141,7 @@ func build(feed Feed, base string) rssDoc {
 	ch := rssChannel{
 		Title:       title,
 		Link:        base + "/",
-		Description: desc,
+		Description: html.EscapeString(desc),
 		Generator:   "moviediary",
 		Self:        atomLink{Href: base + FeedPath, Rel: "self", Type: "application/rss+xml"},
 		Items:       make([]rssItem, 0, len(feed.Entries)),
@@ -157,7 +165,7 @@ func item(e domain.DiaryEntry, base string) rssItem {
 	return rssItem{
 		Title:       ItemTitle(e.Movie),
 		Link:        base + "/diary?movie_id=" + url.QueryEscape(e.Movie.ID.String()),
-		Description: ItemDescription(e.Review),
+		Description: html.EscapeString(ItemDescription(e.Review)),
 		PubDate:     e.Review.WatchedAt.UTC().Format(time.RFC1123Z),
 		GUID:        rssGUID{IsPermaLink: "false", Value: e.Review.ID.String()},
 	}
@@ -168,8 +176,9 @@ func ItemTitle(m domain.Movie) string {
 	return m.Title.String() + " (" + m.ReleaseYear.String() + ")"
 }
 
-// ItemDescription returns an item's description: "N/5", or "N/5 — comment"
-// when the review has a comment.
+// ItemDescription returns the text an item's description shows: "N/5", or
+// "N/5 — comment" when the review has a comment. Render HTML-escapes it
+// into the <description> element, which readers take as HTML.
 func ItemDescription(r domain.Review) string {
 	d := r.Rating.String() + "/5"
 	if !r.Comment.IsZero() {

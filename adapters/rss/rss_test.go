@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"html"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/mmcdole/gofeed"
 
 	"github.com/moviediary/moviediary/adapters/rss"
 	"github.com/moviediary/moviediary/domain"
@@ -131,8 +135,14 @@ func TestRenderItemsCarryEveryFieldEscapedAndParseBack(t *testing.T) {
 			if it.Title != tc.wantTitl {
 				t.Errorf("title = %q, want %q", it.Title, tc.wantTitl)
 			}
-			if it.Description != tc.wantDesc {
-				t.Errorf("description = %q, want %q", it.Description, tc.wantDesc)
+			// The description is HTML (what readers make of it): the text
+			// HTML-escaped, so its unescaped form is the literal text and
+			// it holds no tag.
+			if got := html.UnescapeString(it.Description); got != tc.wantDesc {
+				t.Errorf("description as HTML = %q, want %q", got, tc.wantDesc)
+			}
+			if strings.ContainsAny(it.Description, "<>\"'") {
+				t.Errorf("description %q is not HTML-escaped", it.Description)
 			}
 			if want := "https://diary.example/diary?movie_id=" + tc.entry.Movie.ID.String(); it.Link != want {
 				t.Errorf("link = %q, want %q", it.Link, want)
@@ -272,4 +282,71 @@ func TestContentTypeAndLimitMatchTheSpec(t *testing.T) {
 	if rss.FeedLimit != 50 {
 		t.Errorf("FeedLimit = %d", rss.FeedLimit)
 	}
+}
+
+// comments a reader must show as the very text that was typed.
+var literalComments = []string{
+	`<b>bold</b> & "quotes"`,
+	`<script>alert(1)</script>`,
+	`<img src=x onerror=alert(1)>`,
+	`AT&amp;T &lt;3 &#60;i&#62;`,
+	`]]> <![CDATA[ <i>x</i> ]]>`,
+	"<p>two\nlines</p>\tand a tab",
+	`<!-- hidden --> shown`,
+}
+
+// An independent RSS reader (gofeed) takes the description as HTML, as
+// readers do; an HTML parser (goquery) renders it. The comment comes out as
+// the text that was typed — no element, no entity decoded twice.
+func TestRenderDescriptionsReadLiterallyInAnRSSReader(t *testing.T) {
+	t.Parallel()
+	watched := time.Date(2024, 5, 1, 20, 30, 0, 0, time.UTC)
+	for i, comment := range literalComments {
+		t.Run(comment, func(t *testing.T) {
+			t.Parallel()
+			e := mustEntry(t, `Tom & Jerry <b>"The Movie"</b>`, 1992, 4, comment, watched.Add(-time.Duration(i)*time.Hour))
+			var buf bytes.Buffer
+			if err := rss.Render(&buf, rss.Feed{Title: `Ann's <Films> & "more"`, BaseURL: "https://diary.example", Entries: []domain.DiaryEntry{e}}); err != nil {
+				t.Fatalf("Render: %v", err)
+			}
+			feed, err := gofeed.NewParser().ParseString(buf.String())
+			if err != nil {
+				t.Fatalf("gofeed: %v\n%s", err, buf.String())
+			}
+			if feed.FeedType != "rss" || len(feed.Items) != 1 {
+				t.Fatalf("gofeed read a %s feed of %d items", feed.FeedType, len(feed.Items))
+			}
+			want := "4/5 — " + comment
+			if got := renderedText(t, feed.Items[0].Description); got != want {
+				t.Errorf("the reader shows %q, want %q (description %q)", got, want, feed.Items[0].Description)
+			}
+			if got, want := renderedText(t, feed.Description), "Films watched and rated in Ann's <Films> & \"more\"."; got != want {
+				t.Errorf("the reader shows the channel description as %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// renderedText parses s as an HTML fragment, fails if that makes any
+// element (a tag or a comment in the text would), and returns the text a
+// browser shows.
+func renderedText(t *testing.T, s string) string {
+	t.Helper()
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(s))
+	if err != nil {
+		t.Fatalf("HTML %q: %v", s, err)
+	}
+	body := doc.Find("body")
+	if n := body.Find("*").Length(); n != 0 {
+		t.Errorf("HTML %q makes %d elements", s, n)
+	}
+	if n := doc.Find("head *").Length(); n != 0 {
+		t.Errorf("HTML %q puts %d elements in the head", s, n)
+	}
+	body.Contents().Each(func(_ int, c *goquery.Selection) {
+		if name := goquery.NodeName(c); name != "#text" {
+			t.Errorf("HTML %q makes a %s node", s, name)
+		}
+	})
+	return body.Text()
 }
