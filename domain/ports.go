@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"io"
 	"time"
 )
 
@@ -136,18 +137,31 @@ type MetadataClient interface {
 
 // PosterFetcher downloads poster images.
 type PosterFetcher interface {
-	// FetchPoster returns the image bytes. Answers that retrying will not
-	// change (404, 410, not an image, too large, refused address, too many
-	// redirects) wrap ErrNotFound or ErrPermanent; timeouts, connection
-	// errors and 5xx wrap ErrUnavailable.
-	FetchPoster(ctx context.Context, url PosterURL) ([]byte, error)
+	// FetchPoster starts downloading the image at url and returns its body
+	// as a stream, so a poster never has to be held whole in memory. It
+	// returns once the answer's status is known and the first bytes sniff
+	// as an image; the caller reads the rest and must Close the stream.
+	// Answers that retrying will not change (404, 410, not an image, a
+	// declared size over the cap, refused address, too many redirects)
+	// wrap ErrNotFound or ErrPermanent; timeouts, connection errors and
+	// 5xx wrap ErrUnavailable. Reading the stream fails with an error
+	// wrapping ErrPermanent once the body passes the size cap, and with
+	// one wrapping ErrUnavailable when the download breaks off or times
+	// out; a caller must then discard what it read.
+	FetchPoster(ctx context.Context, url PosterURL) (io.ReadCloser, error)
 }
 
 // PosterStorage keeps poster images.
 type PosterStorage interface {
-	// StorePoster stores image as the poster of movie, replacing any earlier
-	// one, and returns its path. Storing twice leaves one poster.
-	StorePoster(ctx context.Context, movie MovieID, image []byte) (PosterPath, error)
+	// StorePoster stores the image read from image, to its end, as the
+	// poster of movie, replacing any earlier one, and returns its path.
+	// Storing twice leaves one poster. The image is streamed where the
+	// store allows it. A zero movie or an empty image wraps
+	// ErrValidation. When reading image fails the error is returned
+	// wrapped, keeping its kind (a reader error without a kind wraps
+	// ErrUnavailable), nothing is stored and any earlier poster stays as
+	// it was.
+	StorePoster(ctx context.Context, movie MovieID, image io.Reader) (PosterPath, error)
 	// LoadPoster returns the bytes stored at path, or ErrNotFound.
 	LoadPoster(ctx context.Context, path PosterPath) ([]byte, error)
 }

@@ -189,6 +189,11 @@ func (s *server) apiSyncPoster(c echo.Context) error {
 		return err
 	}
 	if err := s.svc.SyncPoster.Handle(ctx, id); err != nil {
+		if errors.Is(err, application.ErrPosterSyncBusy) {
+			// Every poster sync slot is taken; downloads take seconds.
+			c.Response().Header().Set("Retry-After", "5")
+			return newHTTPError(http.StatusTooManyRequests, "as many poster syncs as the server allows are running; try again in a few seconds")
+		}
 		// The movie exists, so every classified failure from here on is the
 		// metadata source's or the poster host's: a bad gateway.
 		if domain.IsPermanent(err) || errors.Is(err, domain.ErrUnavailable) {

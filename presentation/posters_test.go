@@ -36,7 +36,7 @@ func TestPosterServing(t *testing.T) {
 		t.Fatal(err)
 	}
 	movieID := domain.MustParseMovieID(id)
-	path, err := store.StorePoster(ctx, movieID, onePixelPNG)
+	path, err := store.StorePoster(ctx, movieID, bytes.NewReader(onePixelPNG))
 	if err != nil {
 		t.Fatal(err)
 	}

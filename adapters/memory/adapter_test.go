@@ -1,6 +1,7 @@
 package memory_test
 
 import (
+	"bytes"
 	"errors"
 	"testing"
 	"time"
@@ -47,7 +48,7 @@ func TestIncompleteValuesAreValidationErrors(t *testing.T) {
 			return memory.NewUserRepository().SaveFirstUser(t.Context(), domain.User{})
 		}},
 		{"StorePoster for the zero movie ID", func(t *testing.T) error {
-			_, err := memory.NewPosterStorage().StorePoster(t.Context(), domain.MovieID{}, porttest.PNG())
+			_, err := memory.NewPosterStorage().StorePoster(t.Context(), domain.MovieID{}, bytes.NewReader(porttest.PNG()))
 			return err
 		}},
 	}

@@ -3,7 +3,9 @@ package memory
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"sync"
 
 	"github.com/moviediary/moviediary/domain"
@@ -24,20 +26,48 @@ func NewPosterStorage() *PosterStorage {
 	return &PosterStorage{posters: make(map[string][]byte)}
 }
 
-// StorePoster stores a copy of image as movie's poster, replacing any
-// earlier one, and returns its path.
-func (s *PosterStorage) StorePoster(_ context.Context, movie domain.MovieID, image []byte) (domain.PosterPath, error) {
+// StorePoster reads image to its end and stores it as movie's poster,
+// replacing any earlier one, and returns its path. A zero movie or an
+// empty image wraps domain.ErrValidation; a failure to read image keeps
+// its kind (one without a kind wraps domain.ErrUnavailable), as does a
+// cancelled context, and stores nothing.
+func (s *PosterStorage) StorePoster(ctx context.Context, movie domain.MovieID, image io.Reader) (domain.PosterPath, error) {
+	var v domain.Validation
 	if movie.IsZero() {
-		return domain.PosterPath{}, fmt.Errorf("store poster: %w", domain.FieldError{Field: "movie_id", Rule: "must be set"})
+		v.Add("movie_id", "must be set")
+	}
+	if image == nil {
+		v.Add("image", "must be set")
+	}
+	if err := v.Err(); err != nil {
+		return domain.PosterPath{}, fmt.Errorf("store poster: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return domain.PosterPath{}, fmt.Errorf("store poster: %w: %w", domain.ErrUnavailable, err)
 	}
 	path, err := domain.NewPosterPath("posters/" + movie.String())
 	if err != nil {
 		return domain.PosterPath{}, fmt.Errorf("store poster: %w", err)
 	}
+	b, err := io.ReadAll(image)
+	if err != nil {
+		if hasKind(err) {
+			return domain.PosterPath{}, fmt.Errorf("store poster: reading image: %w", err)
+		}
+		return domain.PosterPath{}, fmt.Errorf("store poster: reading image: %w: %w", domain.ErrUnavailable, err)
+	}
+	if len(b) == 0 {
+		return domain.PosterPath{}, fmt.Errorf("store poster: %w", domain.FieldError{Field: "image", Rule: "must not be empty"})
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.posters[path.String()] = bytes.Clone(image)
+	s.posters[path.String()] = b
 	return path, nil
+}
+
+// hasKind reports whether err wraps one of the domain's error kinds.
+func hasKind(err error) bool {
+	return domain.IsPermanent(err) || errors.Is(err, domain.ErrUnavailable) || errors.Is(err, domain.ErrInfrastructure)
 }
 
 // LoadPoster returns a copy of the bytes stored at path, or ErrNotFound.

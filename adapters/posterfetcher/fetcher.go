@@ -165,12 +165,24 @@ func checkScheme(u *url.URL) error {
 	return nil
 }
 
-// FetchPoster downloads the image at u. 404 and 410 wrap domain.ErrNotFound;
-// a body that is not a JPEG, PNG, GIF or WebP image, a body over the size
-// cap, too many redirects, a non-http(s) redirect, a refused address and
-// other 4xx answers wrap domain.ErrPermanent; timeouts, connection errors,
-// 5xx, 408 and 429 wrap domain.ErrUnavailable.
-func (f *Fetcher) FetchPoster(ctx context.Context, u domain.PosterURL) ([]byte, error) {
+// sniffLen is how many leading bytes decide whether a body is an image:
+// what http.DetectContentType considers.
+const sniffLen = 512
+
+// FetchPoster starts downloading the image at u and returns the body as a
+// stream once its first bytes (up to 512) sniff as a JPEG, PNG, GIF or
+// WebP image; the caller reads the rest and must Close it. The timeout
+// covers the whole download, reading included, until Close.
+//
+// 404 and 410 wrap domain.ErrNotFound; a body that is not an image, a
+// declared Content-Length over the size cap, too many redirects, a
+// non-http(s) redirect, a refused address and other 4xx answers wrap
+// domain.ErrPermanent; timeouts, connection errors, 5xx, 408 and 429 wrap
+// domain.ErrUnavailable. Reading the stream fails with domain.ErrPermanent
+// as soon as the body passes the cap — never handing over a byte beyond
+// it — and with domain.ErrUnavailable when the download breaks off, times
+// out or is cancelled.
+func (f *Fetcher) FetchPoster(ctx context.Context, u domain.PosterURL) (io.ReadCloser, error) {
 	if u.IsZero() {
 		return nil, fmt.Errorf("fetch poster: %w", domain.FieldError{Field: "poster_url", Rule: "must be set"})
 	}
@@ -183,9 +195,9 @@ func (f *Fetcher) FetchPoster(ctx context.Context, u domain.PosterURL) ([]byte, 
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
-	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, parsed.String(), nil)
 	if err != nil {
+		cancel()
 		return nil, fmt.Errorf("fetch poster: %w: %w", domain.ErrPermanent, err)
 	}
 	req.Header.Set("User-Agent", f.userAgent)
@@ -193,27 +205,92 @@ func (f *Fetcher) FetchPoster(ctx context.Context, u domain.PosterURL) ([]byte, 
 
 	resp, err := f.client.Do(req)
 	if err != nil {
+		cancel()
 		return nil, fmt.Errorf("fetch poster: %w", classify(err))
 	}
-	defer resp.Body.Close()
-
+	body := &posterBody{body: resp.Body, cancel: cancel, left: f.maxBytes, max: f.maxBytes}
+	fail := func(err error) (io.ReadCloser, error) {
+		_ = body.Close()
+		return nil, err
+	}
 	if err := checkStatus(resp.StatusCode); err != nil {
-		return nil, fmt.Errorf("fetch poster %s: %w", redact(resp.Request.URL), err)
+		return fail(fmt.Errorf("fetch poster %s: %w", redact(resp.Request.URL), err))
 	}
 	if resp.ContentLength > f.maxBytes {
-		return nil, fmt.Errorf("fetch poster: %w: declared size %d bytes is over the %d-byte cap", domain.ErrPermanent, resp.ContentLength, f.maxBytes)
+		return fail(fmt.Errorf("fetch poster: %w: declared size %d bytes is over the %d-byte cap", domain.ErrPermanent, resp.ContentLength, f.maxBytes))
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, f.maxBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("fetch poster: reading body: %w", classify(err))
+	head := make([]byte, min(sniffLen, f.maxBytes))
+	n, _ := io.ReadFull(body, head)
+	if body.err != nil {
+		return fail(body.err) // a broken download, classified by posterBody
 	}
-	if int64(len(body)) > f.maxBytes {
-		return nil, fmt.Errorf("fetch poster: %w: body is over the %d-byte cap", domain.ErrPermanent, f.maxBytes)
+	head = head[:n] // shorter when the whole body is
+	if _, ok := SniffImage(head); !ok {
+		return fail(fmt.Errorf("fetch poster: %w: body is %s, not a JPEG, PNG, GIF or WebP image", domain.ErrPermanent, http.DetectContentType(head)))
 	}
-	if _, ok := SniffImage(body); !ok {
-		return nil, fmt.Errorf("fetch poster: %w: body is %s, not a JPEG, PNG, GIF or WebP image", domain.ErrPermanent, http.DetectContentType(body))
-	}
+	body.head = head
 	return body, nil
+}
+
+// posterBody is the stream FetchPoster returns: the sniffed head, then the
+// rest of the response body up to the size cap, with every failure
+// classified. Close ends the download.
+type posterBody struct {
+	head   []byte // read before the body and not yet handed over
+	body   io.ReadCloser
+	cancel context.CancelFunc
+	left   int64 // bytes the cap still allows
+	max    int64
+	err    error // the first failure, returned by every later Read
+}
+
+func (b *posterBody) Read(p []byte) (int, error) {
+	if len(b.head) > 0 {
+		n := copy(p, b.head)
+		b.head = b.head[n:]
+		return n, nil
+	}
+	if b.err != nil {
+		return 0, b.err
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if b.left == 0 {
+		// At the cap the body must end: one more byte is one too many.
+		var probe [1]byte
+		n, err := io.ReadFull(b.body, probe[:])
+		switch {
+		case n > 0:
+			b.err = fmt.Errorf("fetch poster: %w: body is over the %d-byte cap", domain.ErrPermanent, b.max)
+		case errors.Is(err, io.EOF):
+			return 0, io.EOF
+		default:
+			b.err = fmt.Errorf("fetch poster: reading body: %w", classify(err))
+		}
+		return 0, b.err
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.body.Read(p)
+	b.left -= int64(n)
+	switch {
+	case err == nil:
+		return n, nil
+	case errors.Is(err, io.EOF):
+		return n, io.EOF
+	default:
+		b.err = fmt.Errorf("fetch poster: reading body: %w", classify(err))
+		return n, b.err
+	}
+}
+
+// Close ends the download, whether or not the body was read to its end.
+func (b *posterBody) Close() error {
+	err := b.body.Close()
+	b.cancel()
+	return err
 }
 
 // checkStatus maps a status code to nil for success or to an error kind.

@@ -10,6 +10,7 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -89,6 +90,17 @@ func newFetcher(tb testing.TB, cfg posterfetcher.Config) *posterfetcher.Fetcher 
 	return f
 }
 
+// fetchAll is FetchPoster, then the whole stream read and closed: the
+// bytes, or the first error of either step.
+func fetchAll(ctx context.Context, f *posterfetcher.Fetcher, u domain.PosterURL) ([]byte, error) {
+	body, err := f.FetchPoster(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	defer body.Close()
+	return io.ReadAll(body)
+}
+
 func permissive(tb testing.TB) *posterfetcher.Fetcher {
 	return newFetcher(tb, posterfetcher.Config{AllowPrivate: true})
 }
@@ -158,7 +170,7 @@ func TestFetchPosterAcceptsEachImageType(t *testing.T) {
 				w.Header().Set("Content-Type", "application/octet-stream")
 				_, _ = w.Write(tc.body)
 			})
-			got, err := permissive(t).FetchPoster(t.Context(), posterURL(t, s.URL+"/poster"))
+			got, err := fetchAll(t.Context(), permissive(t), posterURL(t, s.URL+"/poster"))
 			if err != nil {
 				t.Fatalf("FetchPoster: %v", err)
 			}
@@ -191,7 +203,7 @@ func TestFetchPosterRefusesBodiesThatAreNotImagesAsPermanent(t *testing.T) {
 				w.Header().Set("Content-Type", tc.contentType)
 				_, _ = w.Write(tc.body)
 			})
-			_, err := permissive(t).FetchPoster(t.Context(), posterURL(t, s.URL))
+			_, err := fetchAll(t.Context(), permissive(t), posterURL(t, s.URL))
 			wantKind(t, err, domain.ErrPermanent)
 		})
 	}
@@ -225,7 +237,7 @@ func TestFetchPosterMapsStatusCodesToErrorKinds(t *testing.T) {
 				w.WriteHeader(tc.status)
 				_, _ = w.Write(png)
 			})
-			_, err := permissive(t).FetchPoster(t.Context(), posterURL(t, s.URL))
+			_, err := fetchAll(t.Context(), permissive(t), posterURL(t, s.URL))
 			wantKind(t, err, tc.want)
 		})
 	}
@@ -264,7 +276,7 @@ func TestFetchPosterEnforcesTheSizeCap(t *testing.T) {
 			t.Parallel()
 			s := serve(t, tc.handler)
 			f := newFetcher(t, posterfetcher.Config{AllowPrivate: true, MaxBytes: limit})
-			got, err := f.FetchPoster(t.Context(), posterURL(t, s.URL))
+			got, err := fetchAll(t.Context(), f, posterURL(t, s.URL))
 			if tc.want == nil {
 				if err != nil || len(got) != limit {
 					t.Fatalf("FetchPoster = %d bytes, %v; want %d bytes", len(got), err, limit)
@@ -273,6 +285,78 @@ func TestFetchPosterEnforcesTheSizeCap(t *testing.T) {
 			}
 			wantKind(t, err, tc.want)
 		})
+	}
+}
+
+// TestFetchPosterHandsOverAtMostTheCap: a body without a Content-Length
+// is streamed, and the stream fails as permanent before handing over a
+// byte beyond the cap, so a store reading it never holds more.
+func TestFetchPosterHandsOverAtMostTheCap(t *testing.T) {
+	t.Parallel()
+	const limit = 4096
+	cases := []struct {
+		name string
+		size int
+		want error // nil: the whole body
+	}{
+		{"exactly the cap", limit, nil},
+		{"one byte over", limit + 1, domain.ErrPermanent},
+		{"a megabyte over", limit + 1<<20, domain.ErrPermanent},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := serve(t, func(w http.ResponseWriter, _ *http.Request) {
+				w.(http.Flusher).Flush() // chunked: no Content-Length to refuse early
+				_, _ = w.Write(padded(tc.size))
+			})
+			f := newFetcher(t, posterfetcher.Config{AllowPrivate: true, MaxBytes: limit})
+			body, err := f.FetchPoster(t.Context(), posterURL(t, s.URL))
+			if err != nil {
+				t.Fatalf("FetchPoster: %v; want the stream, failing only when read past the cap", err)
+			}
+			defer body.Close()
+			got, err := io.ReadAll(body)
+			if len(got) > limit {
+				t.Fatalf("the stream handed over %d bytes, more than the %d-byte cap", len(got), limit)
+			}
+			if tc.want == nil {
+				if err != nil || len(got) != tc.size {
+					t.Fatalf("reading = %d bytes, %v; want %d bytes", len(got), err, tc.size)
+				}
+				return
+			}
+			wantKind(t, err, tc.want)
+			if _, again := body.Read(make([]byte, 1)); !errors.Is(again, tc.want) {
+				t.Fatalf("a Read after the failure = %v, want the same failure", again)
+			}
+		})
+	}
+}
+
+// TestFetchPosterSniffsOnlyTheFirst512Bytes: FetchPoster returns as soon as
+// 512 bytes arrived, while the host holds back the rest.
+func TestFetchPosterSniffsOnlyTheFirst512Bytes(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	s := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write(padded(512))
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+			_, _ = w.Write([]byte("tail"))
+		case <-r.Context().Done():
+		}
+	})
+	body, err := permissive(t).FetchPoster(t.Context(), posterURL(t, s.URL))
+	close(release)
+	if err != nil {
+		t.Fatalf("FetchPoster: %v", err)
+	}
+	defer body.Close()
+	got, err := io.ReadAll(body)
+	if want := append(padded(512), "tail"...); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("reading = %d bytes, %v; want the %d served", len(got), err, len(want))
 	}
 }
 
@@ -315,7 +399,7 @@ func TestFetchPosterFollowsAtMostMaxRedirects(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFetcher(t, posterfetcher.Config{AllowPrivate: true, MaxRedirects: tc.maxRedirects})
-			got, err := f.FetchPoster(t.Context(), posterURL(t, fmt.Sprintf("%s/hop/%d", s.URL, tc.hops)))
+			got, err := fetchAll(t.Context(), f, posterURL(t, fmt.Sprintf("%s/hop/%d", s.URL, tc.hops)))
 			if tc.want == nil {
 				if err != nil || !bytes.Equal(got, img) {
 					t.Fatalf("FetchPoster = %d bytes, %v; want the image", len(got), err)
@@ -343,7 +427,7 @@ func TestFetchPosterRefusesRedirectsToOtherSchemes(t *testing.T) {
 				w.Header().Set("Location", target)
 				w.WriteHeader(http.StatusFound)
 			})
-			_, err := permissive(t).FetchPoster(t.Context(), posterURL(t, s.URL))
+			_, err := fetchAll(t.Context(), permissive(t), posterURL(t, s.URL))
 			wantKind(t, err, domain.ErrPermanent)
 		})
 	}
@@ -377,7 +461,7 @@ func TestFetchPosterRefusesPrivateAddressesAtDialTime(t *testing.T) {
 		t.Run(h.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFetcher(t, posterfetcher.Config{})
-			_, err := f.FetchPoster(t.Context(), posterURL(t, fmt.Sprintf("http://%s:%d/poster.png", h.host, port)))
+			_, err := fetchAll(t.Context(), f, posterURL(t, fmt.Sprintf("http://%s:%d/poster.png", h.host, port)))
 			wantKind(t, err, domain.ErrPermanent)
 			var refusal *posterfetcher.AddrRefusedError
 			if !errors.As(err, &refusal) {
@@ -420,12 +504,12 @@ func TestFetchPosterRechecksTheAddressOfEveryRedirect(t *testing.T) {
 	}
 	t.Cleanup(f.CloseIdleConnections)
 
-	if got, err := f.FetchPoster(t.Context(), posterURL(t, public.URL+"/image")); err != nil || !bytes.Equal(got, img) {
+	if got, err := fetchAll(t.Context(), f, posterURL(t, public.URL+"/image")); err != nil || !bytes.Equal(got, img) {
 		t.Fatalf("the allowed host itself: FetchPoster = %d bytes, %v; want the image", len(got), err)
 	}
 	for _, path := range []string{"/to-private", "/to-localhost"} {
 		t.Run(path, func(t *testing.T) {
-			_, err := f.FetchPoster(t.Context(), posterURL(t, public.URL+path))
+			_, err := fetchAll(t.Context(), f, posterURL(t, public.URL+path))
 			wantKind(t, err, domain.ErrPermanent)
 			var refusal *posterfetcher.AddrRefusedError
 			if !errors.As(err, &refusal) {
@@ -452,13 +536,18 @@ func TestFetchPosterTimeoutsAreTransient(t *testing.T) {
 			w.(http.Flusher).Flush()
 			<-r.Context().Done()
 		}},
+		{"body stalls after the sniffed head, while the caller reads", func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write(padded(4096))
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			s := serve(t, tc.handler)
 			f := newFetcher(t, posterfetcher.Config{AllowPrivate: true, Timeout: 50 * time.Millisecond})
-			_, err := f.FetchPoster(t.Context(), posterURL(t, s.URL))
+			_, err := fetchAll(t.Context(), f, posterURL(t, s.URL))
 			wantKind(t, err, domain.ErrUnavailable)
 			if !errors.Is(err, context.DeadlineExceeded) {
 				t.Fatalf("error = %v, want it to wrap context.DeadlineExceeded", err)
@@ -474,7 +563,7 @@ func TestFetchPosterConnectionErrorsAreTransient(t *testing.T) {
 		s := httptest.NewServer(http.NotFoundHandler())
 		u := s.URL
 		s.Close()
-		_, err := permissive(t).FetchPoster(t.Context(), posterURL(t, u))
+		_, err := fetchAll(t.Context(), permissive(t), posterURL(t, u))
 		wantKind(t, err, domain.ErrUnavailable)
 	})
 	t.Run("connection closed without a response", func(t *testing.T) {
@@ -485,7 +574,7 @@ func TestFetchPosterConnectionErrorsAreTransient(t *testing.T) {
 				_ = conn.Close()
 			}
 		})
-		_, err := permissive(t).FetchPoster(t.Context(), posterURL(t, s.URL))
+		_, err := fetchAll(t.Context(), permissive(t), posterURL(t, s.URL))
 		wantKind(t, err, domain.ErrUnavailable)
 	})
 	t.Run("body cut short of its Content-Length", func(t *testing.T) {
@@ -494,7 +583,7 @@ func TestFetchPosterConnectionErrorsAreTransient(t *testing.T) {
 			w.Header().Set("Content-Length", "1000")
 			_, _ = w.Write(padded(100))
 		})
-		_, err := permissive(t).FetchPoster(t.Context(), posterURL(t, s.URL))
+		_, err := fetchAll(t.Context(), permissive(t), posterURL(t, s.URL))
 		wantKind(t, err, domain.ErrUnavailable)
 	})
 	t.Run("caller cancelled", func(t *testing.T) {
@@ -502,7 +591,7 @@ func TestFetchPosterConnectionErrorsAreTransient(t *testing.T) {
 		s := serveBytes(t, mustPNG(t))
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
-		_, err := permissive(t).FetchPoster(ctx, posterURL(t, s.URL))
+		_, err := fetchAll(ctx, permissive(t), posterURL(t, s.URL))
 		wantKind(t, err, domain.ErrUnavailable)
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("error = %v, want it to wrap context.Canceled", err)
@@ -519,7 +608,7 @@ func TestFetchPosterSendsItsUserAgent(t *testing.T) {
 		_, _ = w.Write(img)
 	})
 	f := newFetcher(t, posterfetcher.Config{AllowPrivate: true, UserAgent: "moviediary-test/1"})
-	if _, err := f.FetchPoster(t.Context(), posterURL(t, s.URL)); err != nil {
+	if _, err := fetchAll(t.Context(), f, posterURL(t, s.URL)); err != nil {
 		t.Fatal(err)
 	}
 	if got := <-agent; got != "moviediary-test/1" {
@@ -529,7 +618,7 @@ func TestFetchPosterSendsItsUserAgent(t *testing.T) {
 
 func TestFetchPosterRefusesTheZeroURL(t *testing.T) {
 	t.Parallel()
-	_, err := permissive(t).FetchPoster(t.Context(), domain.PosterURL{})
+	_, err := fetchAll(t.Context(), permissive(t), domain.PosterURL{})
 	wantKind(t, err, domain.ErrValidation)
 }
 

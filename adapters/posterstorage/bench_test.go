@@ -1,6 +1,7 @@
 package posterstorage_test
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/moviediary/moviediary/domain"
@@ -19,7 +20,7 @@ func benchStore(b *testing.B, s domain.PosterStorage) {
 	movie := domain.NewMovieID()
 	b.SetBytes(int64(len(img)))
 	for b.Loop() {
-		if _, err := s.StorePoster(b.Context(), movie, img); err != nil {
+		if _, err := s.StorePoster(b.Context(), movie, bytes.NewReader(img)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -27,7 +28,7 @@ func benchStore(b *testing.B, s domain.PosterStorage) {
 
 func benchLoad(b *testing.B, s domain.PosterStorage) {
 	img := poster256K()
-	path, err := s.StorePoster(b.Context(), domain.NewMovieID(), img)
+	path, err := s.StorePoster(b.Context(), domain.NewMovieID(), bytes.NewReader(img))
 	if err != nil {
 		b.Fatal(err)
 	}

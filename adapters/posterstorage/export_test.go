@@ -1,5 +1,7 @@
 package posterstorage
 
+import "context"
+
 // NewLocalFailingBeforeRename returns a Local store whose writes fail with
 // fail after the temporary file is written and synced but before it
 // replaces the poster: the moment a crash or a full disk would hurt most.
@@ -16,4 +18,15 @@ func NewLocalFailingBeforeRename(cfg LocalConfig, fail error, check func(tmp str
 		return fail
 	}
 	return l, nil
+}
+
+// NewS3SpoolingIn returns an S3 store that spools large posters into dir
+// instead of os.TempDir, so tests can see that no spool file is left.
+func NewS3SpoolingIn(ctx context.Context, cfg S3Config, dir string) (*S3, error) {
+	s, err := NewS3(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.spoolDir = dir
+	return s, nil
 }

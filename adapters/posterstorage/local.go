@@ -14,6 +14,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -35,9 +36,10 @@ type LocalConfig struct {
 }
 
 // Local stores posters as files named "<movie-uuid>.img" in one directory.
-// Writes are atomic: a poster is written to a temporary file in the same
-// directory, synced, then renamed over the old one, so a reader sees the
-// old poster or the new one, never a part. Every file access goes through
+// Writes are atomic and streamed: a poster is copied from its stream into
+// a temporary file in the same directory, synced, then renamed over the
+// old one, so a reader sees the old poster or the new one, never a part,
+// and no poster is held whole in memory. Every file access goes through
 // an os.Root, so no name can resolve outside Dir even by a symlink. Local
 // is safe for concurrent use.
 type Local struct {
@@ -83,11 +85,14 @@ func parseLocalKey(path domain.PosterPath) (string, bool) {
 	return localKey(id), true
 }
 
-// StorePoster writes image as movie's poster, replacing any earlier one,
-// and returns its key "<movie-uuid>.img". A zero movie or an empty image
-// wraps domain.ErrValidation; a filesystem failure wraps
-// domain.ErrInfrastructure and leaves the earlier poster as it was.
-func (l *Local) StorePoster(ctx context.Context, movie domain.MovieID, image []byte) (domain.PosterPath, error) {
+// StorePoster streams image into a temporary file beside the posters,
+// syncs it and renames it over movie's poster, replacing any earlier one;
+// it returns the key "<movie-uuid>.img". A zero movie or an empty image
+// wraps domain.ErrValidation; a failure to read image keeps its kind (see
+// domain.PosterStorage); a filesystem failure wraps
+// domain.ErrInfrastructure. Whatever fails, the temporary file is removed
+// and the earlier poster stays as it was.
+func (l *Local) StorePoster(ctx context.Context, movie domain.MovieID, image io.Reader) (domain.PosterPath, error) {
 	if err := validateStore(movie, image); err != nil {
 		return domain.PosterPath{}, fmt.Errorf("store poster: %w", err)
 	}
@@ -102,9 +107,9 @@ func (l *Local) StorePoster(ctx context.Context, movie domain.MovieID, image []b
 	defer root.Close()
 
 	tmp := tempPrefix + movie.String() + "-" + rand.Text()
-	if err := l.writeTemp(root, tmp, image); err != nil {
+	if err := l.writeTemp(root, tmp, &source{ctx: ctx, r: image}); err != nil {
 		_ = root.Remove(tmp)
-		return domain.PosterPath{}, fmt.Errorf("store poster: %w: %w", domain.ErrInfrastructure, err)
+		return domain.PosterPath{}, fmt.Errorf("store poster: %w", err)
 	}
 	if err := root.Rename(tmp, key); err != nil {
 		_ = root.Remove(tmp)
@@ -117,25 +122,38 @@ func (l *Local) StorePoster(ctx context.Context, movie domain.MovieID, image []b
 	return domain.NewPosterPath(key)
 }
 
-// writeTemp writes image to a new file tmp and syncs it to disk.
-func (l *Local) writeTemp(root *os.Root, tmp string, image []byte) error {
+// writeTemp streams src into a new file tmp and syncs it to disk. A
+// failure of src keeps its kind, an empty src is a validation failure, and
+// a failure of the file wraps domain.ErrInfrastructure; the caller removes
+// tmp on any error.
+func (l *Local) writeTemp(root *os.Root, tmp string, src *source) error {
 	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", domain.ErrInfrastructure, err)
 	}
-	if _, err := f.Write(image); err != nil {
+	_, err = io.Copy(f, src)
+	switch {
+	case src.err != nil:
 		_ = f.Close()
-		return err
+		return src.err
+	case err != nil:
+		_ = f.Close()
+		return fmt.Errorf("%w: %w", domain.ErrInfrastructure, err)
+	case src.n == 0:
+		_ = f.Close()
+		return errEmptyImage()
 	}
 	if err := f.Sync(); err != nil {
 		_ = f.Close()
-		return err
+		return fmt.Errorf("%w: %w", domain.ErrInfrastructure, err)
 	}
 	if err := f.Close(); err != nil {
-		return err
+		return fmt.Errorf("%w: %w", domain.ErrInfrastructure, err)
 	}
 	if l.beforeRename != nil {
-		return l.beforeRename(tmp)
+		if err := l.beforeRename(tmp); err != nil {
+			return fmt.Errorf("%w: %w", domain.ErrInfrastructure, err)
+		}
 	}
 	return nil
 }
@@ -190,16 +208,4 @@ func (l *Local) Ping(ctx context.Context) error {
 		return fmt.Errorf("posterstorage: %w: %s is not a directory", domain.ErrInfrastructure, l.dir)
 	}
 	return nil
-}
-
-// validateStore checks the arguments of StorePoster.
-func validateStore(movie domain.MovieID, image []byte) error {
-	var v domain.Validation
-	if movie.IsZero() {
-		v.Add("movie_id", "must be set")
-	}
-	if len(image) == 0 {
-		v.Add("image", "must not be empty")
-	}
-	return v.Err()
 }

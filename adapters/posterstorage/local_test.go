@@ -3,12 +3,15 @@ package posterstorage_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 
 	"github.com/moviediary/moviediary/adapters/posterstorage"
 	"github.com/moviediary/moviediary/domain"
@@ -50,7 +53,7 @@ func TestLocalKeyIsDerivedFromTheMovieIDOnly(t *testing.T) {
 	dir := t.TempDir()
 	l := newLocal(t, dir)
 	movie := domain.NewMovieID()
-	path, err := l.StorePoster(t.Context(), movie, porttest.PNG())
+	path, err := l.StorePoster(t.Context(), movie, bytes.NewReader(porttest.PNG()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +75,7 @@ func TestLocalLoadPosterRefusesPathsItDidNotGenerate(t *testing.T) {
 	dir := filepath.Join(parent, "posters")
 	l := newLocal(t, dir)
 	movie := domain.NewMovieID()
-	if _, err := l.StorePoster(t.Context(), movie, porttest.PNG()); err != nil {
+	if _, err := l.StorePoster(t.Context(), movie, bytes.NewReader(porttest.PNG())); err != nil {
 		t.Fatal(err)
 	}
 	// Files a traversal would be after: one beside the poster directory,
@@ -141,7 +144,7 @@ func TestLocalStorePosterLeavesNoTemporaryFiles(t *testing.T) {
 	for range 3 {
 		movie := domain.NewMovieID()
 		for _, img := range [][]byte{porttest.PNG(), porttest.JPEG(), porttest.GIF()} {
-			if _, err := l.StorePoster(t.Context(), movie, img); err != nil {
+			if _, err := l.StorePoster(t.Context(), movie, bytes.NewReader(img)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -158,7 +161,7 @@ func TestLocalFailedWriteKeepsTheEarlierPoster(t *testing.T) {
 	dir := t.TempDir()
 	movie := domain.NewMovieID()
 	old := porttest.PNG()
-	path, err := newLocal(t, dir).StorePoster(t.Context(), movie, old)
+	path, err := newLocal(t, dir).StorePoster(t.Context(), movie, bytes.NewReader(old))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +176,7 @@ func TestLocalFailedWriteKeepsTheEarlierPoster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = failing.StorePoster(t.Context(), movie, porttest.JPEG())
+	_, err = failing.StorePoster(t.Context(), movie, bytes.NewReader(porttest.JPEG()))
 	if !errors.Is(err, domain.ErrInfrastructure) || !errors.Is(err, diskFull) {
 		t.Fatalf("StorePoster = %v, want ErrInfrastructure wrapping the failure", err)
 	}
@@ -200,7 +203,7 @@ func TestLocalConcurrentStoresOfOneMovieLeaveOneWholePoster(t *testing.T) {
 	for range 4 {
 		for _, img := range images {
 			wg.Go(func() {
-				_, err := l.StorePoster(t.Context(), movie, img)
+				_, err := l.StorePoster(t.Context(), movie, bytes.NewReader(img))
 				errs <- err
 			})
 		}
@@ -230,10 +233,11 @@ func TestLocalStorePosterRejectsInvalidInput(t *testing.T) {
 	cases := []struct {
 		name  string
 		movie domain.MovieID
-		image []byte
+		image io.Reader
 	}{
-		{"zero movie", domain.MovieID{}, porttest.PNG()},
-		{"empty image", domain.NewMovieID(), nil},
+		{"zero movie", domain.MovieID{}, bytes.NewReader(porttest.PNG())},
+		{"no image", domain.NewMovieID(), nil},
+		{"empty image", domain.NewMovieID(), bytes.NewReader(nil)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -243,6 +247,52 @@ func TestLocalStorePosterRejectsInvalidInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLocalFailedStreamLeavesNoPartialPoster: a stream that fails part-way
+// — over the fetcher's cap, or cut short — leaves no temporary file and no
+// poster behind, and an earlier poster as it was.
+func TestLocalFailedStreamLeavesNoPartialPoster(t *testing.T) {
+	t.Parallel()
+	tooLarge := fmt.Errorf("%w: over the cap", domain.ErrPermanent)
+	prefix := make([]byte, 1<<20)
+	copy(prefix, porttest.PNG())
+	failing := func() io.Reader { return io.MultiReader(bytes.NewReader(prefix), iotest.ErrReader(tooLarge)) }
+
+	t.Run("a new movie gets no poster", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		l := newLocal(t, dir)
+		movie := domain.NewMovieID()
+		if _, err := l.StorePoster(t.Context(), movie, failing()); !errors.Is(err, tooLarge) || !errors.Is(err, domain.ErrPermanent) {
+			t.Fatalf("StorePoster = %v, want the stream's permanent failure", err)
+		}
+		if names := dirNames(t, dir); len(names) != 0 {
+			t.Fatalf("directory holds %q after a failed stream, want nothing", names)
+		}
+		if _, err := l.LoadPoster(t.Context(), domain.MustNewPosterPath(movie.String()+".img")); !errors.Is(err, domain.ErrNotFound) {
+			t.Fatalf("LoadPoster after a failed stream = %v, want ErrNotFound", err)
+		}
+	})
+	t.Run("an earlier poster stays", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		l := newLocal(t, dir)
+		movie := domain.NewMovieID()
+		path, err := l.StorePoster(t.Context(), movie, bytes.NewReader(porttest.GIF()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.StorePoster(t.Context(), movie, failing()); !errors.Is(err, tooLarge) {
+			t.Fatalf("StorePoster = %v, want the stream's failure", err)
+		}
+		if got, want := dirNames(t, dir), []string{path.String()}; !slices.Equal(got, want) {
+			t.Fatalf("directory holds %q after a failed stream, want only %q", got, want)
+		}
+		if got, err := l.LoadPoster(t.Context(), path); err != nil || !bytes.Equal(got, porttest.GIF()) {
+			t.Fatalf("LoadPoster = %d bytes, %v; want the earlier poster", len(got), err)
+		}
+	})
 }
 
 func TestNewLocal(t *testing.T) {
@@ -296,7 +346,7 @@ func TestLocalPingReportsAMissingDirectory(t *testing.T) {
 	if err := l.Ping(t.Context()); !errors.Is(err, domain.ErrInfrastructure) {
 		t.Fatalf("Ping = %v, want ErrInfrastructure", err)
 	}
-	if _, err := l.StorePoster(t.Context(), domain.NewMovieID(), porttest.PNG()); !errors.Is(err, domain.ErrInfrastructure) {
+	if _, err := l.StorePoster(t.Context(), domain.NewMovieID(), bytes.NewReader(porttest.PNG())); !errors.Is(err, domain.ErrInfrastructure) {
 		t.Fatalf("StorePoster into a removed directory = %v, want ErrInfrastructure", err)
 	}
 }

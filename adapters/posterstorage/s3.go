@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 
 	"github.com/minio/minio-go/v7"
@@ -52,6 +53,9 @@ type S3Config struct {
 type S3 struct {
 	client *minio.Client
 	bucket string
+	// spoolDir holds the temporary files of large uploads; empty means
+	// os.TempDir. Tests set it.
+	spoolDir string
 }
 
 var _ domain.PosterStorage = (*S3)(nil)
@@ -166,22 +170,86 @@ func parseS3Key(path domain.PosterPath) (string, bool) {
 	return s3Key(id), true
 }
 
-// StorePoster uploads image as movie's poster, replacing any earlier one,
-// with the sniffed Content-Type, and returns its key "posters/<movie-uuid>".
-// A zero movie or an empty image wraps domain.ErrValidation; S3 failures
-// are mapped as described on Ping.
-func (s *S3) StorePoster(ctx context.Context, movie domain.MovieID, image []byte) (domain.PosterPath, error) {
+// s3InMemory is the largest poster StorePoster uploads from memory;
+// larger ones are spooled to a temporary file first.
+const s3InMemory = 256 << 10
+
+// StorePoster uploads the image read from image as movie's poster,
+// replacing any earlier one, with the sniffed Content-Type, and returns its
+// key "posters/<movie-uuid>". The upload starts only once the whole image
+// has been read: a poster up to 256 KiB from memory, a larger one from a
+// temporary file in os.TempDir (S3 needs the size up front, and minio-go's
+// size-less multipart upload would buffer a 5 MiB part or more in memory),
+// so a stream that fails part-way uploads nothing and the earlier poster
+// stays as it was. A zero movie or an empty image wraps
+// domain.ErrValidation; a failure to read image keeps its kind (see
+// domain.PosterStorage); a failure of the temporary file wraps
+// domain.ErrInfrastructure; S3 failures are mapped as described on Ping.
+func (s *S3) StorePoster(ctx context.Context, movie domain.MovieID, image io.Reader) (domain.PosterPath, error) {
 	if err := validateStore(movie, image); err != nil {
 		return domain.PosterPath{}, fmt.Errorf("store poster: %w", err)
 	}
 	key := s3Key(movie)
-	_, err := s.client.PutObject(ctx, s.bucket, key, bytes.NewReader(image), int64(len(image)), minio.PutObjectOptions{
-		ContentType: http.DetectContentType(image),
-	})
+	src := &source{ctx: ctx, r: image}
+	var head bytes.Buffer
+	if _, err := io.CopyN(&head, src, s3InMemory+1); src.err != nil {
+		return domain.PosterPath{}, fmt.Errorf("store poster %s: %w", key, src.err)
+	} else if err != nil && err != io.EOF { // io.EOF itself: the image is shorter
+		return domain.PosterPath{}, fmt.Errorf("store poster %s: %w: %w", key, domain.ErrInfrastructure, err)
+	}
+	if head.Len() == 0 {
+		return domain.PosterPath{}, fmt.Errorf("store poster: %w", errEmptyImage())
+	}
+	opts := minio.PutObjectOptions{ContentType: http.DetectContentType(head.Bytes())}
+	if head.Len() <= s3InMemory {
+		if _, err := s.client.PutObject(ctx, s.bucket, key, bytes.NewReader(head.Bytes()), int64(head.Len()), opts); err != nil {
+			return domain.PosterPath{}, fmt.Errorf("store poster %s: %w", key, mapS3Error(err))
+		}
+		return domain.NewPosterPath(key)
+	}
+
+	spool, size, err := spoolImage(s.spoolDir, head.Bytes(), src)
 	if err != nil {
+		return domain.PosterPath{}, fmt.Errorf("store poster %s: %w", key, err)
+	}
+	defer func() {
+		_ = spool.Close()
+		_ = os.Remove(spool.Name())
+	}()
+	if _, err := s.client.PutObject(ctx, s.bucket, key, spool, size, opts); err != nil {
 		return domain.PosterPath{}, fmt.Errorf("store poster %s: %w", key, mapS3Error(err))
 	}
 	return domain.NewPosterPath(key)
+}
+
+// spoolImage writes head and the rest of src to a new temporary file and
+// returns it rewound, with its size; dir "" means os.TempDir. A failure of src keeps its kind; one
+// of the file wraps domain.ErrInfrastructure. On error nothing is left
+// behind.
+func spoolImage(dir string, head []byte, src *source) (*os.File, int64, error) {
+	f, err := os.CreateTemp(dir, "moviediary-poster-*")
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: %w", domain.ErrInfrastructure, err)
+	}
+	fail := func(err error) (*os.File, int64, error) {
+		_ = f.Close()
+		_ = os.Remove(f.Name())
+		return nil, 0, err
+	}
+	if _, err := f.Write(head); err != nil {
+		return fail(fmt.Errorf("%w: %w", domain.ErrInfrastructure, err))
+	}
+	rest, err := io.Copy(f, src)
+	switch {
+	case src.err != nil:
+		return fail(src.err)
+	case err != nil:
+		return fail(fmt.Errorf("%w: %w", domain.ErrInfrastructure, err))
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fail(fmt.Errorf("%w: %w", domain.ErrInfrastructure, err))
+	}
+	return f, int64(len(head)) + rest, nil
 }
 
 // LoadPoster downloads the poster stored under path. A path this store did

@@ -3,9 +3,12 @@ package posterstorage_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"io"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
@@ -77,12 +80,13 @@ func TestS3StoresUnderAKeyDerivedFromTheMovieIDWithTheSniffedType(t *testing.T) 
 		{"jpeg", porttest.JPEG(), "image/jpeg"},
 		{"gif", porttest.GIF(), "image/gif"},
 		{"webp", porttest.WebP(), "image/webp"},
+		{"a 1 MiB png, spooled", append(porttest.PNG(), make([]byte, 1<<20)...), "image/png"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			movie := domain.NewMovieID()
-			path, err := store.StorePoster(t.Context(), movie, tc.img)
+			path, err := store.StorePoster(t.Context(), movie, bytes.NewReader(tc.img))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -106,7 +110,7 @@ func TestS3LoadPosterRefusesKeysItDidNotGenerate(t *testing.T) {
 	cfg := s3Config(srv)
 	store := newS3(t, cfg)
 	movie := domain.NewMovieID()
-	if _, err := store.StorePoster(t.Context(), movie, porttest.PNG()); err != nil {
+	if _, err := store.StorePoster(t.Context(), movie, bytes.NewReader(porttest.PNG())); err != nil {
 		t.Fatal(err)
 	}
 	// An object in the same bucket that is not a poster.
@@ -144,13 +148,13 @@ func TestS3ReportsAStoppedServerAsUnavailable(t *testing.T) {
 	t.Parallel()
 	srv := newS3Server(t)
 	store := newS3(t, s3Config(srv))
-	path, err := store.StorePoster(t.Context(), domain.NewMovieID(), porttest.PNG())
+	path, err := store.StorePoster(t.Context(), domain.NewMovieID(), bytes.NewReader(porttest.PNG()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv.Close()
 
-	if _, err := store.StorePoster(t.Context(), domain.NewMovieID(), porttest.PNG()); !errors.Is(err, domain.ErrUnavailable) {
+	if _, err := store.StorePoster(t.Context(), domain.NewMovieID(), bytes.NewReader(porttest.PNG())); !errors.Is(err, domain.ErrUnavailable) {
 		t.Errorf("StorePoster = %v, want ErrUnavailable", err)
 	}
 	if _, err := store.LoadPoster(t.Context(), path); !errors.Is(err, domain.ErrUnavailable) {
@@ -177,7 +181,7 @@ func TestS3ReportsAMissingBucketAsMisconfigured(t *testing.T) {
 	if err := store.Ping(t.Context()); !errors.Is(err, domain.ErrMisconfigured) {
 		t.Errorf("Ping = %v, want ErrMisconfigured", err)
 	}
-	if _, err := store.StorePoster(t.Context(), domain.NewMovieID(), porttest.PNG()); !errors.Is(err, domain.ErrMisconfigured) {
+	if _, err := store.StorePoster(t.Context(), domain.NewMovieID(), bytes.NewReader(porttest.PNG())); !errors.Is(err, domain.ErrMisconfigured) {
 		t.Errorf("StorePoster = %v, want ErrMisconfigured", err)
 	}
 }
@@ -186,7 +190,7 @@ func TestS3CreateBucketIsIdempotent(t *testing.T) {
 	t.Parallel()
 	srv := newS3Server(t)
 	first := newS3(t, s3Config(srv))
-	path, err := first.StorePoster(t.Context(), domain.NewMovieID(), porttest.GIF())
+	path, err := first.StorePoster(t.Context(), domain.NewMovieID(), bytes.NewReader(porttest.GIF()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,10 +248,71 @@ func TestNewS3RejectsInvalidConfig(t *testing.T) {
 func TestS3StorePosterRejectsInvalidInput(t *testing.T) {
 	t.Parallel()
 	store := newS3(t, s3Config(newS3Server(t)))
-	if _, err := store.StorePoster(t.Context(), domain.MovieID{}, porttest.PNG()); !errors.Is(err, domain.ErrValidation) {
+	if _, err := store.StorePoster(t.Context(), domain.MovieID{}, bytes.NewReader(porttest.PNG())); !errors.Is(err, domain.ErrValidation) {
 		t.Errorf("StorePoster of a zero movie = %v, want ErrValidation", err)
 	}
 	if _, err := store.StorePoster(t.Context(), domain.NewMovieID(), nil); !errors.Is(err, domain.ErrValidation) {
+		t.Errorf("StorePoster of no reader = %v, want ErrValidation", err)
+	}
+	if _, err := store.StorePoster(t.Context(), domain.NewMovieID(), bytes.NewReader(nil)); !errors.Is(err, domain.ErrValidation) {
 		t.Errorf("StorePoster of no bytes = %v, want ErrValidation", err)
+	}
+}
+
+// TestS3FailedStreamUploadsNothing: a stream that fails part-way — small,
+// or past the in-memory limit and spooled to disk — uploads no object,
+// keeps an earlier poster, and leaves no spool file behind; a successful
+// spooled upload leaves none either.
+func TestS3FailedStreamUploadsNothing(t *testing.T) {
+	t.Parallel()
+	srv := newS3Server(t)
+	cfg := s3Config(srv)
+	spool := t.TempDir()
+	store, err := posterstorage.NewS3SpoolingIn(t.Context(), cfg, spool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := minio.New(cfg.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(testAccessKey, testSecretKey, ""), Region: "us-east-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tooLarge := fmt.Errorf("%w: over the cap", domain.ErrPermanent)
+	large := make([]byte, 1<<20)
+	copy(large, porttest.JPEG())
+	for _, tc := range []struct {
+		name   string
+		prefix []byte
+	}{
+		{"small prefix, from memory", porttest.JPEG()[:100]},
+		{"1 MiB prefix, spooled", large},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fresh, known := domain.NewMovieID(), domain.NewMovieID()
+			path, err := store.StorePoster(t.Context(), known, bytes.NewReader(porttest.PNG()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, movie := range []domain.MovieID{fresh, known} {
+				stream := io.MultiReader(bytes.NewReader(tc.prefix), iotest.ErrReader(tooLarge))
+				if _, err := store.StorePoster(t.Context(), movie, stream); !errors.Is(err, tooLarge) || !errors.Is(err, domain.ErrPermanent) {
+					t.Fatalf("StorePoster = %v, want the stream's permanent failure", err)
+				}
+			}
+			if _, err := client.StatObject(t.Context(), testBucket, "posters/"+fresh.String(), minio.StatObjectOptions{}); err == nil {
+				t.Error("a failed stream uploaded an object for a movie that had none")
+			}
+			if got, err := store.LoadPoster(t.Context(), path); err != nil || !bytes.Equal(got, porttest.PNG()) {
+				t.Errorf("LoadPoster after a failed stream = %d bytes, %v; want the earlier poster", len(got), err)
+			}
+			if names := dirNames(t, spool); len(names) != 0 {
+				t.Errorf("spool directory holds %q, want nothing", names)
+			}
+		})
+	}
+	if _, err := store.StorePoster(t.Context(), domain.NewMovieID(), bytes.NewReader(large)); err != nil {
+		t.Fatal(err)
+	}
+	if names := dirNames(t, spool); len(names) != 0 {
+		t.Errorf("spool directory holds %q after an upload, want nothing", names)
 	}
 }

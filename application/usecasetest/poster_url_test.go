@@ -69,14 +69,13 @@ func TestSyncPosterHandleDiscovered(t *testing.T) {
 	t.Parallel()
 	movie := mustMovie(shawshankID, shawshank, shawshankYear, "")
 	url := domain.MustParsePosterURL("https://img.example.com/poster.jpg")
-	image := []byte("\xff\xd8\xff\xe0 jpeg")
 	path := domain.MustNewPosterPath("posters/" + movie.ID.String())
 
 	t.Run("a carried poster URL is fetched without reading the movie or asking the source", func(t *testing.T) {
 		t.Parallel()
 		h := newSyncPosterHarness(t) // gomock fails on MovieByID or PosterURL
-		h.fetcher.EXPECT().FetchPoster(gomock.Any(), url).Return(image, nil)
-		h.storage.EXPECT().StorePoster(gomock.Any(), movie.ID, image).Return(path, nil)
+		h.expectFetch(url)
+		h.expectStore(t, movie.ID, path, nil)
 		h.movies.EXPECT().SetPosterPath(gomock.Any(), movie.ID, path).Return(nil)
 		if err := h.uc.HandleDiscovered(context.Background(), domain.NewMovieDiscovered(movie, url, fixedNow)); err != nil {
 			t.Fatalf("HandleDiscovered: %v", err)
@@ -87,8 +86,8 @@ func TestSyncPosterHandleDiscovered(t *testing.T) {
 		h := newSyncPosterHarness(t)
 		h.movies.EXPECT().MovieByID(gomock.Any(), movie.ID).Return(movie, nil)
 		h.metadata.EXPECT().PosterURL(gomock.Any(), movie.ExternalID).Return(url, nil)
-		h.fetcher.EXPECT().FetchPoster(gomock.Any(), url).Return(image, nil)
-		h.storage.EXPECT().StorePoster(gomock.Any(), movie.ID, image).Return(path, nil)
+		h.expectFetch(url)
+		h.expectStore(t, movie.ID, path, nil)
 		h.movies.EXPECT().SetPosterPath(gomock.Any(), movie.ID, path).Return(nil)
 		if err := h.uc.HandleDiscovered(context.Background(), domain.NewMovieDiscovered(movie, domain.PosterURL{}, fixedNow)); err != nil {
 			t.Fatalf("HandleDiscovered: %v", err)
@@ -97,8 +96,8 @@ func TestSyncPosterHandleDiscovered(t *testing.T) {
 	t.Run("a movie deleted meanwhile is not found", func(t *testing.T) {
 		t.Parallel()
 		h := newSyncPosterHarness(t)
-		h.fetcher.EXPECT().FetchPoster(gomock.Any(), url).Return(image, nil)
-		h.storage.EXPECT().StorePoster(gomock.Any(), movie.ID, image).Return(path, nil)
+		h.expectFetch(url)
+		h.expectStore(t, movie.ID, path, nil)
 		h.movies.EXPECT().SetPosterPath(gomock.Any(), movie.ID, path).Return(errNoRow)
 		err := h.uc.HandleDiscovered(context.Background(), domain.NewMovieDiscovered(movie, url, fixedNow))
 		if !domain.IsPermanent(err) {

@@ -11,6 +11,7 @@ package mock
 
 import (
 	context "context"
+	io "io"
 	reflect "reflect"
 
 	domain "github.com/moviediary/moviediary/domain"
@@ -551,10 +552,10 @@ func (m *MockPosterFetcher) EXPECT() *MockPosterFetcherMockRecorder {
 }
 
 // FetchPoster mocks base method.
-func (m *MockPosterFetcher) FetchPoster(ctx context.Context, url domain.PosterURL) ([]byte, error) {
+func (m *MockPosterFetcher) FetchPoster(ctx context.Context, url domain.PosterURL) (io.ReadCloser, error) {
 	m.ctrl.T.Helper()
 	ret := m.ctrl.Call(m, "FetchPoster", ctx, url)
-	ret0, _ := ret[0].([]byte)
+	ret0, _ := ret[0].(io.ReadCloser)
 	ret1, _ := ret[1].(error)
 	return ret0, ret1
 }
@@ -605,7 +606,7 @@ func (mr *MockPosterStorageMockRecorder) LoadPoster(ctx, path any) *gomock.Call 
 }
 
 // StorePoster mocks base method.
-func (m *MockPosterStorage) StorePoster(ctx context.Context, movie domain.MovieID, image []byte) (domain.PosterPath, error) {
+func (m *MockPosterStorage) StorePoster(ctx context.Context, movie domain.MovieID, image io.Reader) (domain.PosterPath, error) {
 	m.ctrl.T.Helper()
 	ret := m.ctrl.Call(m, "StorePoster", ctx, movie, image)
 	ret0, _ := ret[0].(domain.PosterPath)

@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,9 +22,14 @@ import (
 //
 // The suite pins that images come back byte for byte, how answers are
 // classified (404 and 410 not found or permanent, 5xx unavailable, a body
-// that is not an image permanent), that up to three redirects are followed
-// and a fourth is refused as permanent, and that a cancelled context ends a
-// download promptly.
+// that is not an image permanent — all before any body is handed over),
+// that up to three redirects are followed and a fourth is refused as
+// permanent, that a cancelled context ends a download promptly, and that
+// the body is a stream: FetchPoster returns while the body is still
+// arriving, a body without end fails while reading with a permanent error
+// (whatever the cap, it is finite), a body that breaks off fails while
+// reading with an unavailable one, and closing the stream early ends the
+// download.
 func TestPosterFetcher(t *testing.T, newFetcher func(t *testing.T) domain.PosterFetcher) {
 	t.Helper()
 	t.Run("images come back byte for byte", func(t *testing.T) {
@@ -40,7 +47,7 @@ func TestPosterFetcher(t *testing.T, newFetcher func(t *testing.T) domain.Poster
 					w.Header().Set("Content-Type", img.contentType)
 					_, _ = w.Write(img.body)
 				})
-				got, err := newFetcher(t).FetchPoster(t.Context(), url)
+				got, err := fetchAll(t.Context(), newFetcher(t), url)
 				if err != nil {
 					t.Fatalf("FetchPoster: %v", err)
 				}
@@ -74,9 +81,11 @@ func TestPosterFetcher(t *testing.T, newFetcher func(t *testing.T) domain.Poster
 					w.WriteHeader(tc.status)
 					_, _ = w.Write(tc.body)
 				})
-				got, err := newFetcher(t).FetchPoster(t.Context(), url)
+				body, err := newFetcher(t).FetchPoster(t.Context(), url)
 				if err == nil {
-					t.Fatalf("FetchPoster succeeded with %d bytes, want an error", len(got))
+					got, _ := io.ReadAll(body)
+					_ = body.Close()
+					t.Fatalf("FetchPoster succeeded with %d bytes, want an error before the body", len(got))
 				}
 				if !wrapsOneOf(err, tc.kinds) {
 					t.Errorf("FetchPoster error = %v, want one wrapping one of %v", err, tc.kinds)
@@ -95,7 +104,7 @@ func TestPosterFetcher(t *testing.T, newFetcher func(t *testing.T) domain.Poster
 		}{{1, true}, {2, true}, {3, true}, {4, false}} {
 			t.Run(fmt.Sprintf("%d", tc.hops), func(t *testing.T) {
 				url := serveRedirects(t, tc.hops, PNG())
-				got, err := newFetcher(t).FetchPoster(t.Context(), url)
+				got, err := fetchAll(t.Context(), newFetcher(t), url)
 				if tc.ok {
 					if err != nil {
 						t.Fatalf("FetchPoster through %d redirects: %v", tc.hops, err)
@@ -132,7 +141,7 @@ func TestPosterFetcher(t *testing.T, newFetcher func(t *testing.T) domain.Poster
 		done := make(chan error, 1)
 		f := newFetcher(t)
 		go func() {
-			_, err := f.FetchPoster(ctx, url)
+			_, err := fetchAll(ctx, f, url)
 			done <- err
 		}()
 		select {
@@ -150,6 +159,162 @@ func TestPosterFetcher(t *testing.T, newFetcher func(t *testing.T) domain.Poster
 			t.Fatal("FetchPoster did not return after its context was cancelled")
 		}
 	})
+
+	t.Run("the body streams: FetchPoster returns while it is still arriving", func(t *testing.T) {
+		release := make(chan struct{})
+		head, tail := paddedPNG(64<<10), bytes.Repeat([]byte{0x5a}, 64<<10)
+		url := serve(t, func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write(head)
+			w.(http.Flusher).Flush()
+			select {
+			case <-release:
+				_, _ = w.Write(tail)
+			case <-r.Context().Done():
+			}
+		})
+		var releaseOnce sync.Once
+		releaseBody := func() { releaseOnce.Do(func() { close(release) }) }
+		t.Cleanup(releaseBody) // runs before the server closes
+		started := make(chan io.ReadCloser, 1)
+		failed := make(chan error, 1)
+		f := newFetcher(t)
+		go func() {
+			body, err := f.FetchPoster(t.Context(), url)
+			if err != nil {
+				failed <- err
+				return
+			}
+			started <- body
+		}()
+		var body io.ReadCloser
+		select {
+		case body = <-started:
+		case err := <-failed:
+			t.Fatalf("FetchPoster: %v", err)
+		case <-time.After(waitTimeout):
+			t.Fatal("FetchPoster did not return while the server held back the rest of the body: the body is not streamed")
+		}
+		defer body.Close()
+		releaseBody()
+		got, err := io.ReadAll(body)
+		if err != nil {
+			t.Fatalf("reading the body: %v", err)
+		}
+		if want := append(bytes.Clone(head), tail...); !bytes.Equal(got, want) {
+			t.Errorf("the stream gave %d bytes differing from the %d served", len(got), len(want))
+		}
+	})
+
+	t.Run("a body without end fails while reading as permanent", func(t *testing.T) {
+		url := serve(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "image/png")
+			_, _ = w.Write(PNG())
+			chunk := make([]byte, 32<<10)
+			for r.Context().Err() == nil {
+				if _, err := w.Write(chunk); err != nil {
+					return
+				}
+			}
+		})
+		body, err := newFetcher(t).FetchPoster(t.Context(), url)
+		if err != nil {
+			t.Fatalf("FetchPoster: %v, want the stream (the cap is found while reading)", err)
+		}
+		defer body.Close()
+		// Far more than any poster cap: the guard only keeps a broken
+		// fetcher from reading forever.
+		n, err := io.Copy(io.Discard, io.LimitReader(body, 1<<30))
+		if err == nil || !errors.Is(err, domain.ErrPermanent) {
+			t.Fatalf("reading an endless body stopped after %d bytes with %v, want an error wrapping ErrPermanent", n, err)
+		}
+	})
+
+	t.Run("a body that breaks off fails as unavailable", func(t *testing.T) {
+		url := serve(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", "1048576")
+			_, _ = w.Write(paddedPNG(64 << 10)) // then the connection closes
+		})
+		_, err := fetchAll(t.Context(), newFetcher(t), url)
+		if err == nil || !errors.Is(err, domain.ErrUnavailable) || domain.IsPermanent(err) {
+			t.Fatalf("fetching a body cut short = %v, want a transient error wrapping ErrUnavailable", err)
+		}
+	})
+
+	t.Run("cancelling the context while reading ends the read", func(t *testing.T) {
+		url := serve(t, func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write(paddedPNG(64 << 10))
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+		})
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		body, err := newFetcher(t).FetchPoster(ctx, url)
+		if err != nil {
+			t.Fatalf("FetchPoster: %v", err)
+		}
+		defer body.Close()
+		done := make(chan error, 1)
+		go func() {
+			_, err := io.Copy(io.Discard, body)
+			done <- err
+		}()
+		cancel()
+		select {
+		case err := <-done:
+			if err == nil {
+				t.Error("reading after the context was cancelled ended without an error")
+			}
+		case <-time.After(waitTimeout):
+			t.Fatal("reading did not end after the context was cancelled")
+		}
+	})
+
+	t.Run("closing the stream early ends the download", func(t *testing.T) {
+		ended := make(chan struct{})
+		url := serve(t, func(w http.ResponseWriter, r *http.Request) {
+			defer close(ended)
+			_, _ = w.Write(paddedPNG(64 << 10))
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+		})
+		body, err := newFetcher(t).FetchPoster(t.Context(), url)
+		if err != nil {
+			t.Fatalf("FetchPoster: %v", err)
+		}
+		if err := body.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		select {
+		case <-ended:
+		case <-time.After(waitTimeout):
+			t.Fatal("the server still holds the download open after the stream was closed")
+		}
+	})
+}
+
+// fetchAll is FetchPoster followed by reading the whole stream and closing
+// it: the bytes, or the first error of either step.
+func fetchAll(ctx context.Context, f domain.PosterFetcher, url domain.PosterURL) ([]byte, error) {
+	body, err := f.FetchPoster(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(body)
+	if cerr := body.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// paddedPNG is a PNG signature and header followed by filler, n bytes in
+// all: a body that sniffs as an image, of a chosen size.
+func paddedPNG(n int) []byte {
+	b := make([]byte, n)
+	copy(b, PNG())
+	return b
 }
 
 // serve starts an httptest server on 127.0.0.1 answering every request

@@ -2,8 +2,12 @@ package porttest
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
+	"io"
 	"testing"
+	"testing/iotest"
 
 	"github.com/moviediary/moviediary/domain"
 )
@@ -12,8 +16,12 @@ import (
 // a new, empty storage each time; it is called once per subtest.
 //
 // The suite pins the byte-exact round trip, replacing a movie's poster,
-// that movies do not share a poster, ErrNotFound for an unknown path, and
-// that neither the stored nor the loaded bytes alias the caller's slices.
+// that movies do not share a poster, ErrNotFound for an unknown path, that
+// neither the stored nor the loaded bytes alias the caller's slices, that
+// an image is read to its end however the reader splits it, and that a
+// stream that fails part-way (as an over-cap or broken download does), an
+// empty image or a cancelled context store nothing and leave the earlier
+// poster as it was.
 func TestPosterStorage(t *testing.T, newStorage func(t *testing.T) domain.PosterStorage) {
 	t.Helper()
 	tests := []struct {
@@ -25,6 +33,10 @@ func TestPosterStorage(t *testing.T, newStorage func(t *testing.T) domain.Poster
 		{"posters of different movies do not clash", testPosterPerMovie},
 		{"unknown path is not found", testPosterUnknown},
 		{"stored bytes are not the caller's slices", testPosterCopies},
+		{"an image is read to its end in whatever pieces the reader gives", testPosterPieces},
+		{"a stream that fails part-way keeps the earlier poster", testPosterFailedStream},
+		{"an empty image is invalid and keeps the earlier poster", testPosterEmpty},
+		{"a cancelled context keeps the earlier poster", testPosterCancelled},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -88,7 +100,7 @@ func testPosterCopies(t *testing.T, s domain.PosterStorage) {
 	clear(img)
 	got := mustLoadPoster(t, s, path)
 	if !bytes.Equal(got, PNG()) {
-		t.Fatal("changing the slice given to StorePoster changed the stored poster")
+		t.Fatal("changing the slice read by StorePoster changed the stored poster")
 	}
 	clear(got)
 	if again := mustLoadPoster(t, s, path); !bytes.Equal(again, PNG()) {
@@ -96,9 +108,99 @@ func testPosterCopies(t *testing.T, s domain.PosterStorage) {
 	}
 }
 
+func testPosterPieces(t *testing.T, s domain.PosterStorage) {
+	// 3 MiB: larger than any buffer a store would reasonably keep in
+	// memory before streaming.
+	big := make([]byte, 3<<20)
+	copy(big, PNG())
+	for i := len(PNG()); i < len(big); i++ {
+		big[i] = byte(i * 7)
+	}
+	for _, tc := range []struct {
+		name string
+		img  []byte
+		wrap func(io.Reader) io.Reader
+	}{
+		{"one byte at a time", JPEG(), iotest.OneByteReader},
+		{"half of each read", big, iotest.HalfReader},
+		{"EOF with the last bytes", big, iotest.DataErrReader},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			movie := domain.NewMovieID()
+			path, err := s.StorePoster(t.Context(), movie, tc.wrap(bytes.NewReader(tc.img)))
+			if err != nil {
+				t.Fatalf("StorePoster: %v", err)
+			}
+			if got := mustLoadPoster(t, s, path); !bytes.Equal(got, tc.img) {
+				t.Errorf("LoadPoster returned %d bytes differing from the %d stored", len(got), len(tc.img))
+			}
+		})
+	}
+}
+
+func testPosterFailedStream(t *testing.T, s domain.PosterStorage) {
+	tooLarge := fmt.Errorf("%w: the body is over the cap", domain.ErrPermanent)
+	cutShort := fmt.Errorf("%w: the connection broke", domain.ErrUnavailable)
+	kindless := errors.New("the reader broke")
+	large := make([]byte, 2<<20)
+	copy(large, JPEG())
+	for _, tc := range []struct {
+		name   string
+		prefix []byte // what the stream gives before it fails
+		fail   error
+		kind   error // the kind the error must wrap
+	}{
+		{"over the cap after a small prefix", JPEG()[:64], tooLarge, domain.ErrPermanent},
+		{"over the cap after 2 MiB", large, tooLarge, domain.ErrPermanent},
+		{"cut short", JPEG()[:64], cutShort, domain.ErrUnavailable},
+		{"a reader error without a kind", large, kindless, domain.ErrUnavailable},
+		{"a failure before any byte", nil, cutShort, domain.ErrUnavailable},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			movie := domain.NewMovieID()
+			path := mustStorePoster(t, s, movie, PNG())
+			stream := io.MultiReader(bytes.NewReader(tc.prefix), iotest.ErrReader(tc.fail))
+			got, err := s.StorePoster(t.Context(), movie, stream)
+			if err == nil {
+				t.Fatalf("StorePoster of a failing stream = %q, nil; want an error", got)
+			}
+			if !errors.Is(err, tc.fail) || !errors.Is(err, tc.kind) {
+				t.Errorf("StorePoster error = %v, want it to wrap the reader's error and %v", err, tc.kind)
+			}
+			if b := mustLoadPoster(t, s, path); !bytes.Equal(b, PNG()) {
+				t.Errorf("after a failed stream LoadPoster returned %d bytes, want the %d of the earlier poster", len(b), len(PNG()))
+			}
+		})
+	}
+}
+
+func testPosterEmpty(t *testing.T, s domain.PosterStorage) {
+	movie := domain.NewMovieID()
+	path := mustStorePoster(t, s, movie, GIF())
+	if got, err := s.StorePoster(t.Context(), movie, bytes.NewReader(nil)); !errors.Is(err, domain.ErrValidation) {
+		t.Fatalf("StorePoster of an empty image = %q, %v; want ErrValidation", got, err)
+	}
+	if b := mustLoadPoster(t, s, path); !bytes.Equal(b, GIF()) {
+		t.Errorf("after an empty image LoadPoster returned %d bytes, want the %d of the earlier poster", len(b), len(GIF()))
+	}
+}
+
+func testPosterCancelled(t *testing.T, s domain.PosterStorage) {
+	movie := domain.NewMovieID()
+	path := mustStorePoster(t, s, movie, WebP())
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if got, err := s.StorePoster(ctx, movie, bytes.NewReader(PNG())); err == nil {
+		t.Fatalf("StorePoster with a cancelled context = %q, nil; want an error", got)
+	}
+	if b := mustLoadPoster(t, s, path); !bytes.Equal(b, WebP()) {
+		t.Errorf("after a cancelled store LoadPoster returned %d bytes, want the %d of the earlier poster", len(b), len(WebP()))
+	}
+}
+
 func mustStorePoster(t *testing.T, s domain.PosterStorage, movie domain.MovieID, img []byte) domain.PosterPath {
 	t.Helper()
-	path, err := s.StorePoster(t.Context(), movie, img)
+	path, err := s.StorePoster(t.Context(), movie, bytes.NewReader(img))
 	if err != nil {
 		t.Fatalf("StorePoster: %v", err)
 	}

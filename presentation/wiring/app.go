@@ -323,7 +323,7 @@ func newPosterSync(ctx context.Context, cfg Config, logger *slog.Logger, movies 
 	if err != nil {
 		return posterSync{}, err
 	}
-	if p.sync, err = application.NewSyncPoster(movies, p.metadata, fetcher, p.storage); err != nil {
+	if p.sync, err = application.NewSyncPoster(movies, p.metadata, fetcher, p.storage, cfg.PosterSyncConcurrency); err != nil {
 		return posterSync{}, err
 	}
 	return p, nil

@@ -51,6 +51,9 @@ type Config struct {
 
 	PosterSyncMaxRetries int
 	PosterSyncBaseDelay  time.Duration
+	// PosterSyncConcurrency bounds the poster syncs, background and
+	// manual together, that run at once in one process.
+	PosterSyncConcurrency int
 
 	EventChannelBuffer int
 
@@ -156,6 +159,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		PosterFetchAllowPrivate: p.boolean("POSTER_FETCH_ALLOW_PRIVATE", false),
 		PosterSyncMaxRetries:    p.intRange("POSTER_SYNC_MAX_RETRIES", 3, 0, 20),
 		PosterSyncBaseDelay:     p.duration("POSTER_SYNC_BASE_DELAY", time.Second),
+		PosterSyncConcurrency:   p.intRange("POSTER_SYNC_CONCURRENCY", 4, 1, 1024),
 		EventChannelBuffer:      p.intRange("EVENT_CHANNEL_BUFFER", 128, 1, 1<<20),
 		EventBus:                p.oneOf("EVENT_BUS", EventBusOutbox, EventBusOutbox, EventBusChannel, EventBusNATS),
 		EventConcurrency:        p.intRange("EVENT_CONCURRENCY", 4, 1, 1024),
@@ -237,6 +241,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("metrics_addr", c.MetricsAddr),
 		slog.Int("poster_sync_max_retries", c.PosterSyncMaxRetries),
 		slog.Duration("poster_sync_base_delay", c.PosterSyncBaseDelay),
+		slog.Int("poster_sync_concurrency", c.PosterSyncConcurrency),
 	)
 }
 
