@@ -53,7 +53,9 @@ func NewLogin(users domain.UserRepository, hasher domain.PasswordHasher, auth do
 	return &Login{users: users, hasher: hasher, auth: auth}, nil
 }
 
-// Handle returns a token for the user cmd names when the password matches.
+// Handle returns a token for the user cmd names when the password matches,
+// issued for the account's current session generation (User.Session), so
+// that it stays valid until the account next signs out (Logout).
 // An unknown or malformed email and a wrong password both give
 // ErrInvalidCredentials, after the same password-verification work, so
 // neither the answer nor its timing tells them apart.
@@ -72,7 +74,7 @@ func (uc *Login) Handle(ctx context.Context, cmd LoginCommand) (LoginResult, err
 	if !ok || user.ID.IsZero() {
 		return LoginResult{}, ErrInvalidCredentials
 	}
-	token, err := uc.auth.IssueToken(ctx, user.ID)
+	token, err := uc.auth.IssueToken(ctx, user.Session())
 	if err != nil {
 		return LoginResult{}, fmt.Errorf("login: issue token: %w", err)
 	}

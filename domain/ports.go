@@ -104,6 +104,10 @@ type UserRepository interface {
 	// SaveFirstUser stores u only if no user exists yet (the owner),
 	// atomically; ErrForbidden when one does.
 	SaveFirstUser(ctx context.Context, u User) error
+	// IncrementSessionGeneration adds one to the user's SessionGeneration
+	// and returns the new value, atomically: concurrent calls each get
+	// their own value. ErrNotFound when the user is unknown.
+	IncrementSessionGeneration(ctx context.Context, id UserID) (uint64, error)
 }
 
 // MovieMetadata is what a metadata source knows about a film.
@@ -175,13 +179,26 @@ type Token struct {
 	ExpiresAt time.Time
 }
 
+// Session is what a token stands for: an account, and the generation of
+// the account's sessions it was issued in (User.SessionGeneration then).
+type Session struct {
+	// User is the account signed in.
+	User UserID
+	// Generation is the account's session generation when the token was
+	// issued; the token signs in only while it is still the account's.
+	Generation uint64
+}
+
 // AuthService issues and checks bearer tokens.
 type AuthService interface {
-	// IssueToken returns a token for the user.
-	IssueToken(ctx context.Context, user UserID) (Token, error)
-	// ValidateToken returns the user a token was issued to, or
+	// IssueToken returns a token for the session; a zero s.User is a
+	// validation error.
+	IssueToken(ctx context.Context, s Session) (Token, error)
+	// ValidateToken returns the session a token was issued for, or
 	// ErrUnauthorized for a token that is forged, expired or malformed.
-	ValidateToken(ctx context.Context, token string) (UserID, error)
+	// Whether the session's generation is still the account's is the
+	// caller's question (User.Accepts).
+	ValidateToken(ctx context.Context, token string) (Session, error)
 }
 
 // PasswordHasher hashes and verifies passwords.

@@ -94,6 +94,24 @@ type User struct {
 	PasswordHash PasswordHash
 	// CreatedAt is when the account was created (UTC).
 	CreatedAt time.Time
+	// SessionGeneration counts the times every session of the account was
+	// ended (sign-out). A token carries the generation it was issued in and
+	// is accepted only while that is still the account's (User.Accepts).
+	// New accounts start at 0.
+	SessionGeneration uint64
+}
+
+// Session returns the account's current session, the one a token issued
+// now belongs to.
+func (u User) Session() Session {
+	return Session{User: u.ID, Generation: u.SessionGeneration}
+}
+
+// Accepts reports whether a token issued for s still signs the account in:
+// it names this account and the account's sessions have not been ended
+// since it was issued.
+func (u User) Accepts(s Session) bool {
+	return !u.ID.IsZero() && s.User == u.ID && s.Generation == u.SessionGeneration
 }
 
 // NewUser creates a user with a fresh ID.

@@ -17,6 +17,7 @@ func (s *server) registerAPI(e *echo.Echo) {
 	api := e.Group("/api")
 	api.POST("/auth/register", s.apiRegister)
 	api.POST("/auth/login", s.apiLogin, s.loginRateLimit)
+	api.POST("/auth/logout", s.apiLogout, s.requireBearer)
 	api.GET("/diary", s.apiDiary)
 	api.GET("/movies/:id/history", s.apiHistory)
 	api.POST("/reviews", s.apiLogReview, s.requireBearer)

@@ -445,7 +445,7 @@ func TestOpenAPIDocument(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, route := range []struct{ method, path string }{
-		{"post", "/api/auth/register"}, {"post", "/api/auth/login"}, {"get", "/api/diary"},
+		{"post", "/api/auth/register"}, {"post", "/api/auth/login"}, {"post", "/api/auth/logout"}, {"get", "/api/diary"},
 		{"get", "/api/movies/{id}/history"}, {"post", "/api/reviews"}, {"post", "/api/movies/{id}/sync-poster"},
 	} {
 		if _, ok := parsed.Paths[route.path][route.method]; !ok {

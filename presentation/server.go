@@ -52,6 +52,8 @@ type Services struct {
 	Login *application.Login
 	// Authenticate checks bearer tokens and sessions.
 	Authenticate *application.Authenticate
+	// Logout ends every session of the signed-in account.
+	Logout *application.Logout
 	// SyncPoster fetches a film's poster on demand.
 	SyncPoster *application.SyncPoster
 	// Movies finds the movie whose poster is asked for.
@@ -72,7 +74,7 @@ func NewHandler(cfg Config, svc Services, metrics *Metrics, logger *slog.Logger,
 	for name, missing := range map[string]bool{
 		"base_url": cfg.BaseURL == nil, "log_review": svc.LogReview == nil, "get_diary": svc.GetDiary == nil,
 		"history": svc.History == nil, "register": svc.Register == nil, "login": svc.Login == nil,
-		"authenticate": svc.Authenticate == nil, "sync_poster": svc.SyncPoster == nil, "movies": svc.Movies == nil,
+		"authenticate": svc.Authenticate == nil, "logout": svc.Logout == nil, "sync_poster": svc.SyncPoster == nil, "movies": svc.Movies == nil,
 		"posters": svc.Posters == nil, "ready": svc.Ready == nil, "metrics": metrics == nil,
 		"csrf_key": len(cfg.CSRFKey) < minCSRFKeyBytes,
 	} {

@@ -319,9 +319,27 @@ func (s *server) registerSubmit(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, html.DiaryPath)
 }
 
+// logoutSubmit signs the browser out: it ends every session of the
+// account (application.Logout), so the old cookie is refused from now on,
+// wherever it was copied, and clears the cookie.
 func (s *server) logoutSubmit(c echo.Context) error {
+	if user := currentUser(c); !user.ID.IsZero() {
+		if err := s.svc.Logout.Handle(c.Request().Context(), application.LogoutCommand{User: user.ID}); err != nil {
+			return err
+		}
+	}
 	s.setCookie(c, sessionCookie, "", time.Time{})
 	return c.Redirect(http.StatusSeeOther, html.DiaryPath)
+}
+
+// apiLogout (POST /api/auth/logout, behind requireBearer) ends every
+// session of the token's account: this token, the account's other bearer
+// tokens and its page sessions. It answers 204.
+func (s *server) apiLogout(c echo.Context) error {
+	if err := s.svc.Logout.Handle(c.Request().Context(), application.LogoutCommand{User: currentUser(c).ID}); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }
 
 // reviewSubmit logs a viewing from the diary page's form.

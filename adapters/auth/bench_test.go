@@ -93,7 +93,7 @@ func BenchmarkJWTIssue(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := j.IssueToken(ctx, alice); err != nil {
+		if _, err := j.IssueToken(ctx, domain.Session{User: alice}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -105,7 +105,7 @@ func BenchmarkJWTValidate(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	tok, err := j.IssueToken(ctx, alice)
+	tok, err := j.IssueToken(ctx, domain.Session{User: alice})
 	if err != nil {
 		b.Fatal(err)
 	}

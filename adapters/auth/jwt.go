@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,6 +29,12 @@ const DefaultTTL = 24 * time.Hour
 // MaxTokenBytes bounds the tokens ValidateToken will parse; ours are about
 // 200 bytes, so anything much longer is refused unread.
 const MaxTokenBytes = 4096
+
+// GenerationClaim is the claim that carries the session generation a token
+// was issued in (domain.Session.Generation): a non-negative JSON integer.
+// A token without it is of generation 0, as every token issued before the
+// claim existed.
+const GenerationClaim = "sgen"
 
 // JWTConfig configures a JWT service.
 type JWTConfig struct {
@@ -88,20 +95,24 @@ func NewJWT(cfg JWTConfig) (*JWT, error) {
 // TTL returns the lifetime of the tokens this service issues.
 func (j *JWT) TTL() time.Duration { return j.ttl }
 
-// IssueToken returns an HS256 token for user with sub = the user's UUID,
-// iss = Issuer, iat = now and exp = now + TTL, both whole seconds. The
-// returned ExpiresAt equals the exp claim.
-func (j *JWT) IssueToken(_ context.Context, user domain.UserID) (domain.Token, error) {
-	if user.IsZero() {
+// IssueToken returns an HS256 token for the session with sub = the user's
+// UUID, sgen = the session generation, iss = Issuer, iat = now and exp =
+// now + TTL, both whole seconds. The returned ExpiresAt equals the exp
+// claim.
+func (j *JWT) IssueToken(_ context.Context, s domain.Session) (domain.Token, error) {
+	if s.User.IsZero() {
 		return domain.Token{}, fmt.Errorf("auth: issue token: %w", fieldError("user_id", "must be set"))
 	}
 	now := j.now().UTC().Truncate(time.Second)
 	exp := now.Add(j.ttl)
-	claims := jwt.RegisteredClaims{
-		Issuer:    Issuer,
-		Subject:   user.String(),
-		IssuedAt:  jwt.NewNumericDate(now),
-		ExpiresAt: jwt.NewNumericDate(exp),
+	claims := issuedClaims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    Issuer,
+			Subject:   s.User.String(),
+			IssuedAt:  jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(exp),
+		},
+		Generation: s.Generation,
 	}
 	signed, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(j.secret)
 	if err != nil {
@@ -110,18 +121,19 @@ func (j *JWT) IssueToken(_ context.Context, user domain.UserID) (domain.Token, e
 	return domain.Token{Value: signed, ExpiresAt: exp}, nil
 }
 
-// ValidateToken returns the user a token was issued to. Every refusal wraps
-// domain.ErrUnauthorized (and, where the JWT library gave one, its error, for
-// logs): a token that is not HS256, forged, signed with another key,
-// expired, issued in the future, missing exp, iat or sub, whose exp, iat or
-// nbf is not a JSON number (a numeric string included), from another
-// issuer, whose sub is not a canonical UUID, or that is not a JWT at all.
-func (j *JWT) ValidateToken(_ context.Context, token string) (domain.UserID, error) {
+// ValidateToken returns the session a token was issued for. Every refusal
+// wraps domain.ErrUnauthorized (and, where the JWT library gave one, its
+// error, for logs): a token that is not HS256, forged, signed with another
+// key, expired, issued in the future, missing exp, iat or sub, whose exp,
+// iat or nbf is not a JSON number (a numeric string included), whose sgen
+// is not a non-negative JSON integer, from another issuer, whose sub is not
+// a canonical UUID, or that is not a JWT at all.
+func (j *JWT) ValidateToken(_ context.Context, token string) (domain.Session, error) {
 	if token == "" {
-		return domain.UserID{}, refused("token is empty", nil)
+		return domain.Session{}, refused("token is empty", nil)
 	}
 	if len(token) > MaxTokenBytes {
-		return domain.UserID{}, refused(fmt.Sprintf("token is longer than %d bytes", MaxTokenBytes), nil)
+		return domain.Session{}, refused(fmt.Sprintf("token is longer than %d bytes", MaxTokenBytes), nil)
 	}
 	var claims strictClaims
 	_, err := j.parser.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
@@ -133,16 +145,23 @@ func (j *JWT) ValidateToken(_ context.Context, token string) (domain.UserID, err
 		return j.secret, nil
 	})
 	if err != nil {
-		return domain.UserID{}, refused(reason(err), err)
+		return domain.Session{}, refused(reason(err), err)
 	}
 	if claims.IssuedAt == nil {
-		return domain.UserID{}, refused("token has no iat claim", nil)
+		return domain.Session{}, refused("token has no iat claim", nil)
 	}
 	id, err := domain.ParseUserID(claims.Subject)
 	if err != nil || id.String() != claims.Subject {
-		return domain.UserID{}, refused("token sub is not a canonical user UUID", nil)
+		return domain.Session{}, refused("token sub is not a canonical user UUID", nil)
 	}
-	return id, nil
+	return domain.Session{User: id, Generation: claims.generation}, nil
+}
+
+// issuedClaims are the claims IssueToken signs.
+type issuedClaims struct {
+	jwt.RegisteredClaims
+	// Generation is the session generation, GenerationClaim.
+	Generation uint64 `json:"sgen"`
 }
 
 // timeClaims are the claims RFC 7519 makes NumericDates.
@@ -155,23 +174,53 @@ var timeClaims = [...]string{"exp", "iat", "nbf"}
 // case, so "EXP" is held to the same rule.
 type strictClaims struct {
 	jwt.RegisteredClaims
+	// generation is GenerationClaim's value, 0 when absent.
+	generation uint64
 }
 
-// UnmarshalJSON refuses a payload whose time claims are not numbers, then
-// decodes the registered claims.
+// UnmarshalJSON refuses a payload whose time claims are not numbers or
+// whose sgen is not a non-negative integer, then decodes the registered
+// claims.
 func (c *strictClaims) UnmarshalJSON(b []byte) error {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
+	sgen := 0
 	for name, v := range raw {
 		for _, tc := range timeClaims {
 			if strings.EqualFold(name, tc) && !isJSONNumber(v) {
 				return fmt.Errorf("claim %s is not a number", tc)
 			}
 		}
+		if strings.EqualFold(name, GenerationClaim) {
+			// Spelt in another case, it would be the same claim to a
+			// case-insensitive reader; once is the only unambiguous count.
+			if sgen++; sgen > 1 {
+				return fmt.Errorf("claim %s is given more than once", GenerationClaim)
+			}
+			gen, err := parseGeneration(v)
+			if err != nil {
+				return err
+			}
+			c.generation = gen
+		}
 	}
 	return json.Unmarshal(b, &c.RegisteredClaims)
+}
+
+// parseGeneration reads an sgen value: a JSON integer from 0 to 2^64-1,
+// digits only (no sign, fraction or exponent).
+func parseGeneration(v json.RawMessage) (uint64, error) {
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 || bytes.ContainsFunc(v, func(r rune) bool { return r < '0' || r > '9' }) {
+		return 0, fmt.Errorf("claim %s is not a non-negative integer", GenerationClaim)
+	}
+	gen, err := strconv.ParseUint(string(v), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("claim %s is out of range", GenerationClaim)
+	}
+	return gen, nil
 }
 
 // isJSONNumber reports whether v, a valid JSON value, is a number.

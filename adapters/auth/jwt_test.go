@@ -83,7 +83,7 @@ var hs256 = map[string]any{"alg": "HS256", "typ": "JWT"}
 func TestJWTIssuedTokenValidatesToItsUser(t *testing.T) {
 	t.Parallel()
 	j := mustJWT(t, testSecret, fixed(t0.Add(500*time.Millisecond)))
-	tok, err := j.IssueToken(context.Background(), alice)
+	tok, err := j.IssueToken(context.Background(), domain.Session{User: alice})
 	if err != nil {
 		t.Fatalf("IssueToken: %v", err)
 	}
@@ -94,8 +94,8 @@ func TestJWTIssuedTokenValidatesToItsUser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ValidateToken: %v", err)
 	}
-	if got != alice {
-		t.Errorf("user = %v, want %v", got, alice)
+	if want := (domain.Session{User: alice}); got != want {
+		t.Errorf("session = %+v, want %+v", got, want)
 	}
 
 	parts := strings.Split(tok.Value, ".")
@@ -129,8 +129,8 @@ func TestJWTHandCraftedGoodTokenIsAccepted(t *testing.T) {
 	t.Parallel()
 	j := mustJWT(t, testSecret, fixed(t0))
 	got, err := j.ValidateToken(context.Background(), craft(hs256, goodClaims(), sha256.New, testSecret))
-	if err != nil || got != alice {
-		t.Fatalf("ValidateToken = %v, %v; want %v", got, err, alice)
+	if err != nil || got != (domain.Session{User: alice}) {
+		t.Fatalf("ValidateToken = %+v, %v; want %v at generation 0", got, err, alice)
 	}
 }
 
@@ -154,8 +154,8 @@ func TestJWTAcceptsTimeClaimsThatAreNumbers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			got, err := j.ValidateToken(context.Background(), craft(hs256, tt.claims, sha256.New, testSecret))
-			if err != nil || got != alice {
-				t.Fatalf("ValidateToken = %v, %v; want %v", got, err, alice)
+			if err != nil || got != (domain.Session{User: alice}) {
+				t.Fatalf("ValidateToken = %+v, %v; want %v at generation 0", got, err, alice)
 			}
 		})
 	}
@@ -163,11 +163,11 @@ func TestJWTAcceptsTimeClaimsThatAreNumbers(t *testing.T) {
 
 func TestJWTRefusesEveryBadToken(t *testing.T) {
 	t.Parallel()
-	issued, err := mustJWT(t, testSecret, fixed(t0)).IssueToken(context.Background(), alice)
+	issued, err := mustJWT(t, testSecret, fixed(t0)).IssueToken(context.Background(), domain.Session{User: alice})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fromOtherKey, err := mustJWT(t, otherKey, fixed(t0)).IssueToken(context.Background(), alice)
+	fromOtherKey, err := mustJWT(t, otherKey, fixed(t0)).IssueToken(context.Background(), domain.Session{User: alice})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,8 +239,8 @@ func TestJWTRefusesEveryBadToken(t *testing.T) {
 			if !errors.Is(err, domain.ErrUnauthorized) {
 				t.Fatalf("ValidateToken = %v, %v; want ErrUnauthorized", id, err)
 			}
-			if !id.IsZero() {
-				t.Errorf("user = %v, want zero", id)
+			if id != (domain.Session{}) {
+				t.Errorf("session = %+v, want zero", id)
 			}
 			if len(tt.token) > 8 && strings.Contains(err.Error(), tt.token) {
 				t.Errorf("error repeats the token: %v", err)
@@ -256,7 +256,7 @@ func TestJWTExpiresExactlyAtExp(t *testing.T) {
 	t.Parallel()
 	now := t0
 	j := mustJWT(t, testSecret, func() time.Time { return now })
-	tok, err := j.IssueToken(context.Background(), alice)
+	tok, err := j.IssueToken(context.Background(), domain.Session{User: alice})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,7 +319,7 @@ func TestJWTCopiesTheSecret(t *testing.T) {
 	t.Parallel()
 	secret := bytes.Clone(testSecret)
 	j := mustJWT(t, secret, fixed(t0))
-	tok, err := j.IssueToken(context.Background(), alice)
+	tok, err := j.IssueToken(context.Background(), domain.Session{User: alice})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -331,7 +331,7 @@ func TestJWTCopiesTheSecret(t *testing.T) {
 
 func TestJWTIssueRefusesTheZeroUser(t *testing.T) {
 	t.Parallel()
-	_, err := mustJWT(t, testSecret, fixed(t0)).IssueToken(context.Background(), domain.UserID{})
+	_, err := mustJWT(t, testSecret, fixed(t0)).IssueToken(context.Background(), domain.Session{Generation: 1})
 	if !errors.Is(err, domain.ErrValidation) {
 		t.Errorf("err = %v, want ErrValidation", err)
 	}

@@ -48,6 +48,20 @@ func (r *UserRepository) UserByID(_ context.Context, id domain.UserID) (domain.U
 	return domain.User{}, fmt.Errorf("user %v: %w", id, domain.ErrNotFound)
 }
 
+// IncrementSessionGeneration adds one to the user's session generation and
+// returns the new value, or ErrNotFound.
+func (r *UserRepository) IncrementSessionGeneration(_ context.Context, id domain.UserID) (uint64, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	u, ok := r.byID[id]
+	if !ok {
+		return 0, fmt.Errorf("user %v: %w", id, domain.ErrNotFound)
+	}
+	u.SessionGeneration++
+	r.byID[id] = u
+	return u.SessionGeneration, nil
+}
+
 // SaveUser stores a new user; ErrConflict when the email or the ID is
 // taken.
 func (r *UserRepository) SaveUser(_ context.Context, u domain.User) error {
@@ -67,11 +81,12 @@ func (r *UserRepository) SaveFirstUser(_ context.Context, u domain.User) error {
 	return r.save(u)
 }
 
-func (r *UserRepository) save(u domain.User) error {
-	u, err := domain.RestoreUser(u.ID, u.Email, u.PasswordHash, u.CreatedAt)
+func (r *UserRepository) save(given domain.User) error {
+	u, err := domain.RestoreUser(given.ID, given.Email, given.PasswordHash, given.CreatedAt)
 	if err != nil {
 		return fmt.Errorf("save user: %w", err)
 	}
+	u.SessionGeneration = given.SessionGeneration
 	if _, ok := r.byEmail[u.Email]; ok {
 		return fmt.Errorf("save user: email %v is taken: %w", u.Email, domain.ErrConflict)
 	}

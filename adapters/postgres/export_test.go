@@ -36,6 +36,7 @@ func PlannedQueries() []PlannedQuery {
 		{"diary count", sqlCount, []any{movie, user}},
 		{"user by ID", sqlUserByID, []any{user}},
 		{"user by email", sqlUserByEmail, []any{"a@example.com"}},
+		{"increment session generation", sqlIncrementSessionGeneration, []any{user}},
 	}
 	movieID, _ := domain.MovieIDFromUUID(movie)
 	userID, _ := domain.UserIDFromUUID(user)

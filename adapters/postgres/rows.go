@@ -55,14 +55,15 @@ const entryColumns = `r.id, r.movie_id, r.user_id, r.rating, r.comment, r.watche
 
 // userRow is a row of users.
 type userRow struct {
-	ID           uuid.UUID `db:"id"`
-	Email        string    `db:"email"`
-	PasswordHash string    `db:"password_hash"`
-	CreatedAt    time.Time `db:"created_at"`
+	ID                uuid.UUID `db:"id"`
+	Email             string    `db:"email"`
+	PasswordHash      string    `db:"password_hash"`
+	CreatedAt         time.Time `db:"created_at"`
+	SessionGeneration int64     `db:"session_generation"`
 }
 
 // userColumns lists userRow's columns in table order.
-const userColumns = `id, email, password_hash, created_at`
+const userColumns = `id, email, password_hash, created_at, session_generation`
 
 // outboxRow is a row of outbox_events.
 type outboxRow struct {
@@ -159,7 +160,7 @@ func (r *entryRow) toDomain() (domain.DiaryEntry, error) {
 
 // decode returns the row's columns; the driver decoded them.
 func (r userRow) decode() sqlrows.User {
-	return sqlrows.User{ID: r.ID, Email: r.Email, PasswordHash: r.PasswordHash, CreatedAt: r.CreatedAt}
+	return sqlrows.User{ID: r.ID, Email: r.Email, PasswordHash: r.PasswordHash, CreatedAt: r.CreatedAt, SessionGeneration: r.SessionGeneration}
 }
 
 // toDomain rebuilds the user.

@@ -31,10 +31,12 @@ func (r *UserRepository) UserByID(ctx context.Context, id domain.UserID) (domain
 	return r.user(ctx, "user by ID", sqlUserByID, id.UUID())
 }
 
-// User look-ups, served by the primary key and the unique lower(email) index.
+// User look-ups, served by the primary key and the unique lower(email) index,
+// and the session generation's increment, by the primary key.
 const (
-	sqlUserByID    = `SELECT ` + userColumns + ` FROM users WHERE id = $1`
-	sqlUserByEmail = `SELECT ` + userColumns + ` FROM users WHERE lower(email) = lower($1)`
+	sqlUserByID                   = `SELECT ` + userColumns + ` FROM users WHERE id = $1`
+	sqlUserByEmail                = `SELECT ` + userColumns + ` FROM users WHERE lower(email) = lower($1)`
+	sqlIncrementSessionGeneration = `UPDATE users SET session_generation = session_generation + 1 WHERE id = $1 RETURNING session_generation`
 )
 
 func (r *UserRepository) user(ctx context.Context, op, query string, arg any) (domain.User, error) {
@@ -90,7 +92,23 @@ func (r *UserRepository) SaveFirstUser(ctx context.Context, u domain.User) error
 }
 
 func insertUser(ctx context.Context, db sqlx.ExecerContext, op string, u domain.User) error {
-	_, err := db.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4)`,
-		u.ID.UUID(), u.Email.String(), u.PasswordHash.PHC(), u.CreatedAt)
+	_, err := db.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5)`,
+		u.ID.UUID(), u.Email.String(), u.PasswordHash.PHC(), u.CreatedAt, int64(u.SessionGeneration))
 	return dbError(op, err)
+}
+
+// IncrementSessionGeneration adds one to the user's session generation and
+// returns the new value, or ErrNotFound when the user is unknown. The
+// UPDATE locks the row, so concurrent calls each get their own value.
+func (r *UserRepository) IncrementSessionGeneration(ctx context.Context, id domain.UserID) (uint64, error) {
+	const op = "increment session generation"
+	var gen int64
+	err := r.db.GetContext(ctx, &gen, sqlIncrementSessionGeneration, id.UUID())
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("postgres: %s: no such user: %w", op, domain.ErrNotFound)
+	}
+	if err != nil {
+		return 0, dbError(op, err)
+	}
+	return uint64(gen), nil
 }

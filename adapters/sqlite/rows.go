@@ -17,7 +17,7 @@ import (
 const (
 	movieColumns  = `id, external_id, title, release_year, director, poster_path`
 	reviewColumns = `id, movie_id, user_id, rating, comment, watched_at, created_at`
-	userColumns   = `id, email, password_hash, created_at`
+	userColumns   = `id, email, password_hash, created_at, session_generation`
 )
 
 // movieRow is a row of movies.
@@ -49,10 +49,11 @@ type entryRow struct {
 
 // userRow is a row of users.
 type userRow struct {
-	ID           []byte `db:"id"`
-	Email        string `db:"email"`
-	PasswordHash string `db:"password_hash"`
-	CreatedAt    int64  `db:"created_at"`
+	ID                []byte `db:"id"`
+	Email             string `db:"email"`
+	PasswordHash      string `db:"password_hash"`
+	CreatedAt         int64  `db:"created_at"`
+	SessionGeneration int64  `db:"session_generation"`
 }
 
 // outboxColumns lists outboxRow's columns.
@@ -161,7 +162,7 @@ func (r entryRow) toDomain() (domain.DiaryEntry, error) {
 
 // decode decodes the row's columns.
 func (r userRow) decode() sqlrows.User {
-	u := sqlrows.User{Email: r.Email, PasswordHash: r.PasswordHash, CreatedAt: createdTime(r.CreatedAt)}
+	u := sqlrows.User{Email: r.Email, PasswordHash: r.PasswordHash, CreatedAt: createdTime(r.CreatedAt), SessionGeneration: r.SessionGeneration}
 	u.ID = blobUUID(&u.DecodeErrors, "id", r.ID)
 	return u
 }

@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
@@ -53,8 +55,8 @@ func (r *UserRepository) SaveUser(ctx context.Context, u domain.User) error {
 		return r.db.wrap(op, err)
 	}
 	return r.db.write(ctx, op, func(tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?)`,
-			idArg(u.ID.UUID()), u.Email.String(), u.PasswordHash.PHC(), createdArg(u.CreatedAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?)`,
+			idArg(u.ID.UUID()), u.Email.String(), u.PasswordHash.PHC(), createdArg(u.CreatedAt), int64(u.SessionGeneration))
 		return err
 	})
 }
@@ -69,8 +71,8 @@ func (r *UserRepository) SaveFirstUser(ctx context.Context, u domain.User) error
 	}
 	return r.db.write(ctx, op, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
-			SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM users)`,
-			idArg(u.ID.UUID()), u.Email.String(), u.PasswordHash.PHC(), createdArg(u.CreatedAt))
+			SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM users)`,
+			idArg(u.ID.UUID()), u.Email.String(), u.PasswordHash.PHC(), createdArg(u.CreatedAt), int64(u.SessionGeneration))
 		if err != nil {
 			return err
 		}
@@ -83,4 +85,25 @@ func (r *UserRepository) SaveFirstUser(ctx context.Context, u domain.User) error
 		}
 		return nil
 	})
+}
+
+// IncrementSessionGeneration adds one to the user's session generation in
+// one write transaction and returns the new value, or an error wrapping
+// domain.ErrNotFound when the user is unknown. Writers are serialised, so
+// concurrent calls each get their own value.
+func (r *UserRepository) IncrementSessionGeneration(ctx context.Context, id domain.UserID) (uint64, error) {
+	const op = "increment session generation"
+	var gen int64
+	err := r.db.write(ctx, op, func(tx *sqlx.Tx) error {
+		err := tx.GetContext(ctx, &gen, `UPDATE users SET session_generation = session_generation + 1 WHERE id = ? RETURNING session_generation`,
+			idArg(id.UUID()))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("user %v: %w", id, domain.ErrNotFound)
+		}
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return uint64(gen), nil
 }

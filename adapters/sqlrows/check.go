@@ -3,6 +3,7 @@ package sqlrows
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/moviediary/moviediary/domain"
 )
@@ -57,6 +58,9 @@ func CheckUser(u domain.User) error {
 	}
 	if u.CreatedAt.IsZero() {
 		val.Add("created_at", ruleRequired)
+	}
+	if u.SessionGeneration > math.MaxInt64 {
+		val.Add("session_generation", "must be at most 2^63-1")
 	}
 	return val.Err()
 }

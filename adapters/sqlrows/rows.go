@@ -163,6 +163,9 @@ type User struct {
 	PasswordHash string
 	// CreatedAt is when the account was created.
 	CreatedAt time.Time
+	// SessionGeneration is the account's session generation, never
+	// negative.
+	SessionGeneration int64
 	// DecodeErrors lists the columns the store could not decode, as
 	// Movie.DecodeErrors does.
 	DecodeErrors []domain.FieldError
@@ -180,9 +183,13 @@ func (r User) ToDomain() (domain.User, error) {
 	c.check("email", err)
 	hash, err := domain.NewPasswordHash(r.PasswordHash)
 	c.check("password_hash", err)
+	if r.SessionGeneration < 0 {
+		c.add("session_generation", "must not be negative")
+	}
 	if !c.failed {
 		u, err := domain.RestoreUser(id, email, hash, r.CreatedAt)
 		if err == nil {
+			u.SessionGeneration = uint64(r.SessionGeneration)
 			return u, nil
 		}
 		c.fields(err)

@@ -15,6 +15,7 @@ import (
 func TestAuthenticate(t *testing.T) {
 	t.Parallel()
 	user := must(domain.NewUser(domain.MustParseEmail("owner@example.com"), must(domain.NewPasswordHash(hashPHC)), fixedNow))
+	user.SessionGeneration = 2 // signed out twice
 	badToken := fmt.Errorf("jwt: %w: token expired", domain.ErrUnauthorized)
 	tests := []struct {
 		name     string
@@ -26,7 +27,7 @@ func TestAuthenticate(t *testing.T) {
 			name:  "valid token gives its user",
 			token: "good",
 			expect: func(auth *mock.MockAuthService, users *mock.MockUserRepository) {
-				auth.EXPECT().ValidateToken(gomock.Any(), "good").Return(user.ID, nil)
+				auth.EXPECT().ValidateToken(gomock.Any(), "good").Return(user.Session(), nil)
 				users.EXPECT().UserByID(gomock.Any(), user.ID).Return(user, nil)
 			},
 		},
@@ -40,7 +41,25 @@ func TestAuthenticate(t *testing.T) {
 			name:  "bad token is unauthorized",
 			token: "expired",
 			expect: func(auth *mock.MockAuthService, users *mock.MockUserRepository) {
-				auth.EXPECT().ValidateToken(gomock.Any(), "expired").Return(domain.UserID{}, badToken)
+				auth.EXPECT().ValidateToken(gomock.Any(), "expired").Return(domain.Session{}, badToken)
+			},
+			wantKind: domain.ErrUnauthorized,
+		},
+		{
+			name:  "token of an ended session is unauthorized",
+			token: "signed-out",
+			expect: func(auth *mock.MockAuthService, users *mock.MockUserRepository) {
+				auth.EXPECT().ValidateToken(gomock.Any(), "signed-out").Return(domain.Session{User: user.ID, Generation: 1}, nil)
+				users.EXPECT().UserByID(gomock.Any(), user.ID).Return(user, nil)
+			},
+			wantKind: domain.ErrUnauthorized,
+		},
+		{
+			name:  "token of a generation the account never reached is unauthorized",
+			token: "ahead",
+			expect: func(auth *mock.MockAuthService, users *mock.MockUserRepository) {
+				auth.EXPECT().ValidateToken(gomock.Any(), "ahead").Return(domain.Session{User: user.ID, Generation: 3}, nil)
+				users.EXPECT().UserByID(gomock.Any(), user.ID).Return(user, nil)
 			},
 			wantKind: domain.ErrUnauthorized,
 		},
@@ -48,7 +67,7 @@ func TestAuthenticate(t *testing.T) {
 			name:  "token of a deleted user is unauthorized",
 			token: "orphan",
 			expect: func(auth *mock.MockAuthService, users *mock.MockUserRepository) {
-				auth.EXPECT().ValidateToken(gomock.Any(), "orphan").Return(user.ID, nil)
+				auth.EXPECT().ValidateToken(gomock.Any(), "orphan").Return(user.Session(), nil)
 				users.EXPECT().UserByID(gomock.Any(), user.ID).Return(domain.User{}, errNoRow)
 			},
 			wantKind: domain.ErrUnauthorized,
@@ -57,7 +76,7 @@ func TestAuthenticate(t *testing.T) {
 			name:  "repository failure keeps its kind",
 			token: "good",
 			expect: func(auth *mock.MockAuthService, users *mock.MockUserRepository) {
-				auth.EXPECT().ValidateToken(gomock.Any(), "good").Return(user.ID, nil)
+				auth.EXPECT().ValidateToken(gomock.Any(), "good").Return(user.Session(), nil)
 				users.EXPECT().UserByID(gomock.Any(), user.ID).Return(domain.User{}, errDB)
 			},
 			wantKind: domain.ErrInfrastructure,

@@ -39,7 +39,7 @@ func TestLoginIssuesATokenForTheRightPassword(t *testing.T) {
 	token := domain.Token{Value: "signed", ExpiresAt: fixedNow.Add(24 * time.Hour)}
 	h.users.EXPECT().UserByEmail(gomock.Any(), h.user.Email).Return(h.user, nil)
 	h.hasher.EXPECT().VerifyPassword(gomock.Any(), password, h.user.PasswordHash).Return(true, nil)
-	h.auth.EXPECT().IssueToken(gomock.Any(), h.user.ID).Return(token, nil)
+	h.auth.EXPECT().IssueToken(gomock.Any(), domain.Session{User: h.user.ID}).Return(token, nil)
 
 	res, err := h.uc.Handle(t.Context(), application.LoginCommand{Email: " OWNER@example.com", Password: password})
 	if err != nil {
@@ -47,6 +47,19 @@ func TestLoginIssuesATokenForTheRightPassword(t *testing.T) {
 	}
 	if res.User != h.user || res.Token != token {
 		t.Errorf("result = %+v, want the user and the token", res)
+	}
+}
+
+func TestLoginIssuesTheTokenForTheCurrentSessionGeneration(t *testing.T) {
+	t.Parallel()
+	h := newLoginHarness(t)
+	h.user.SessionGeneration = 4 // signed out four times
+	token := domain.Token{Value: "signed", ExpiresAt: fixedNow.Add(24 * time.Hour)}
+	h.users.EXPECT().UserByEmail(gomock.Any(), h.user.Email).Return(h.user, nil)
+	h.hasher.EXPECT().VerifyPassword(gomock.Any(), password, h.user.PasswordHash).Return(true, nil)
+	h.auth.EXPECT().IssueToken(gomock.Any(), domain.Session{User: h.user.ID, Generation: 4}).Return(token, nil)
+	if _, err := h.uc.Handle(t.Context(), application.LoginCommand{Email: "owner@example.com", Password: password}); err != nil {
+		t.Fatalf("Handle: %v", err)
 	}
 }
 
@@ -128,7 +141,7 @@ func TestLoginKeepsTheKindOfPortFailures(t *testing.T) {
 		{"token failure", func(h loginHarness) {
 			h.users.EXPECT().UserByEmail(gomock.Any(), gomock.Any()).Return(h.user, nil)
 			h.hasher.EXPECT().VerifyPassword(gomock.Any(), gomock.Any(), gomock.Any()).Return(true, nil)
-			h.auth.EXPECT().IssueToken(gomock.Any(), h.user.ID).Return(domain.Token{}, errDB)
+			h.auth.EXPECT().IssueToken(gomock.Any(), h.user.Session()).Return(domain.Token{}, errDB)
 		}},
 	}
 	for _, tt := range tests {

@@ -400,6 +400,21 @@ func (m *MockUserRepository) EXPECT() *MockUserRepositoryMockRecorder {
 	return m.recorder
 }
 
+// IncrementSessionGeneration mocks base method.
+func (m *MockUserRepository) IncrementSessionGeneration(ctx context.Context, id domain.UserID) (uint64, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "IncrementSessionGeneration", ctx, id)
+	ret0, _ := ret[0].(uint64)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// IncrementSessionGeneration indicates an expected call of IncrementSessionGeneration.
+func (mr *MockUserRepositoryMockRecorder) IncrementSessionGeneration(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "IncrementSessionGeneration", reflect.TypeOf((*MockUserRepository)(nil).IncrementSessionGeneration), ctx, id)
+}
+
 // SaveFirstUser mocks base method.
 func (m *MockUserRepository) SaveFirstUser(ctx context.Context, u domain.User) error {
 	m.ctrl.T.Helper()
@@ -645,25 +660,25 @@ func (m *MockAuthService) EXPECT() *MockAuthServiceMockRecorder {
 }
 
 // IssueToken mocks base method.
-func (m *MockAuthService) IssueToken(ctx context.Context, user domain.UserID) (domain.Token, error) {
+func (m *MockAuthService) IssueToken(ctx context.Context, s domain.Session) (domain.Token, error) {
 	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "IssueToken", ctx, user)
+	ret := m.ctrl.Call(m, "IssueToken", ctx, s)
 	ret0, _ := ret[0].(domain.Token)
 	ret1, _ := ret[1].(error)
 	return ret0, ret1
 }
 
 // IssueToken indicates an expected call of IssueToken.
-func (mr *MockAuthServiceMockRecorder) IssueToken(ctx, user any) *gomock.Call {
+func (mr *MockAuthServiceMockRecorder) IssueToken(ctx, s any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
-	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "IssueToken", reflect.TypeOf((*MockAuthService)(nil).IssueToken), ctx, user)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "IssueToken", reflect.TypeOf((*MockAuthService)(nil).IssueToken), ctx, s)
 }
 
 // ValidateToken mocks base method.
-func (m *MockAuthService) ValidateToken(ctx context.Context, token string) (domain.UserID, error) {
+func (m *MockAuthService) ValidateToken(ctx context.Context, token string) (domain.Session, error) {
 	m.ctrl.T.Helper()
 	ret := m.ctrl.Call(m, "ValidateToken", ctx, token)
-	ret0, _ := ret[0].(domain.UserID)
+	ret0, _ := ret[0].(domain.Session)
 	ret1, _ := ret[1].(error)
 	return ret0, ret1
 }

@@ -13,37 +13,56 @@ import (
 // service that reads the time from now; the suite moves that clock to test
 // expiry. It is called once per subtest.
 //
-// The suite pins that an issued token validates to its user, expires in
-// the future and is refused once expired, and that garbage, an empty
+// The suite pins that an issued token validates to its session — user and
+// session generation — expires in the future and is refused once expired,
+// that a session without a user is not issued, and that garbage, an empty
 // string and a token with one character changed are refused with
 // ErrUnauthorized.
 func TestAuthService(t *testing.T, newAuth func(t *testing.T, now func() time.Time) domain.AuthService) {
 	t.Helper()
-	t.Run("issued token validates to its user", func(t *testing.T) {
+	t.Run("issued token validates to its session", func(t *testing.T) {
 		clock := newClock()
 		a := newAuth(t, clock.Now)
-		users := []domain.UserID{domain.NewUserID(), domain.NewUserID()}
-		tokens := make([]domain.Token, len(users))
-		for i, u := range users {
-			tokens[i] = mustIssue(t, a, u)
+		ann, bob := domain.NewUserID(), domain.NewUserID()
+		sessions := []domain.Session{
+			{User: ann},
+			{User: bob},
+			{User: ann, Generation: 1},
+			{User: ann, Generation: 3},
+			{User: bob, Generation: 1 << 40},
 		}
-		if tokens[0].Value == tokens[1].Value {
-			t.Error("two users were issued the same token")
+		tokens := make([]domain.Token, len(sessions))
+		seen := map[string]int{}
+		for i, s := range sessions {
+			tokens[i] = mustIssue(t, a, s)
+			if j, ok := seen[tokens[i].Value]; ok {
+				t.Errorf("sessions %+v and %+v were issued the same token", sessions[j], s)
+			}
+			seen[tokens[i].Value] = i
 		}
-		for i, u := range users {
+		for i, s := range sessions {
 			got, err := a.ValidateToken(t.Context(), tokens[i].Value)
 			if err != nil {
 				t.Fatalf("ValidateToken: %v", err)
 			}
-			if got != u {
-				t.Errorf("ValidateToken = %v, want %v", got, u)
+			if got != s {
+				t.Errorf("ValidateToken = %+v, want %+v", got, s)
+			}
+		}
+	})
+
+	t.Run("session without a user is not issued", func(t *testing.T) {
+		a := newAuth(t, newClock().Now)
+		for _, s := range []domain.Session{{}, {Generation: 2}} {
+			if tok, err := a.IssueToken(t.Context(), s); !errors.Is(err, domain.ErrValidation) || tok.Value != "" {
+				t.Errorf("IssueToken(%+v) = %q, %v; want no token and ErrValidation", s, tok.Value, err)
 			}
 		}
 	})
 
 	t.Run("token expires in the future", func(t *testing.T) {
 		clock := newClock()
-		tok := mustIssue(t, newAuth(t, clock.Now), domain.NewUserID())
+		tok := mustIssue(t, newAuth(t, clock.Now), domain.Session{User: domain.NewUserID()})
 		if !tok.ExpiresAt.After(clock.Now()) {
 			t.Errorf("ExpiresAt = %v, want after now (%v)", tok.ExpiresAt, clock.Now())
 		}
@@ -52,7 +71,7 @@ func TestAuthService(t *testing.T, newAuth func(t *testing.T, now func() time.Ti
 	t.Run("expired token is refused", func(t *testing.T) {
 		clock := newClock()
 		a := newAuth(t, clock.Now)
-		tok := mustIssue(t, a, domain.NewUserID())
+		tok := mustIssue(t, a, domain.Session{User: domain.NewUserID()})
 		clock.Set(tok.ExpiresAt.Add(time.Minute))
 		if _, err := a.ValidateToken(t.Context(), tok.Value); !errors.Is(err, domain.ErrUnauthorized) {
 			t.Errorf("ValidateToken a minute after expiry: error = %v, want ErrUnauthorized", err)
@@ -66,7 +85,7 @@ func TestAuthService(t *testing.T, newAuth func(t *testing.T, now func() time.Ti
 	t.Run("malformed or altered token is refused", func(t *testing.T) {
 		clock := newClock()
 		a := newAuth(t, clock.Now)
-		tok := mustIssue(t, a, domain.NewUserID()).Value
+		tok := mustIssue(t, a, domain.Session{User: domain.NewUserID(), Generation: 2}).Value
 		for _, tc := range []struct{ name, token string }{
 			{"empty", ""},
 			{"garbage", "not-a-token"},
@@ -99,9 +118,9 @@ func changeAt(s string, i int) string {
 	return s[:i] + string(c) + s[i+1:]
 }
 
-func mustIssue(t *testing.T, a domain.AuthService, u domain.UserID) domain.Token {
+func mustIssue(t *testing.T, a domain.AuthService, s domain.Session) domain.Token {
 	t.Helper()
-	tok, err := a.IssueToken(t.Context(), u)
+	tok, err := a.IssueToken(t.Context(), s)
 	if err != nil {
 		t.Fatalf("IssueToken: %v", err)
 	}

@@ -15,8 +15,10 @@ import (
 //
 // The suite pins lookups by email (ignoring case) and by ID, the round trip
 // of every field, ErrConflict for a taken email, ErrNotFound for unknown
-// users, and that SaveFirstUser stores only the very first account, also
-// when many try at once.
+// users, that SaveFirstUser stores only the very first account, also
+// when many try at once, and that IncrementSessionGeneration counts one
+// account's generation up by one per call, stores it, and gives concurrent
+// callers distinct values.
 func TestUserRepository(t *testing.T, newRepo func(t *testing.T) domain.UserRepository) {
 	t.Helper()
 	tests := []struct {
@@ -30,6 +32,9 @@ func TestUserRepository(t *testing.T, newRepo func(t *testing.T) domain.UserRepo
 		{"SaveFirstUser stores the first user only", testSaveFirstUser},
 		{"SaveFirstUser after SaveUser is forbidden", testSaveFirstUserAfterSaveUser},
 		{"SaveFirstUser from many goroutines stores exactly one", testSaveFirstUserConcurrent},
+		{"IncrementSessionGeneration counts up one account and stores it", testIncrementSessionGeneration},
+		{"IncrementSessionGeneration of an unknown user is not found", testIncrementSessionGenerationUnknown},
+		{"IncrementSessionGeneration from many goroutines gives each its own value", testIncrementSessionGenerationConcurrent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -54,6 +59,7 @@ func testUserRoundTrip(t *testing.T, repo domain.UserRepository) {
 	users := []domain.User{NewUser(t, "ann@example.com"), NewUser(t, "bob@example.org")}
 	users[1].PasswordHash = mustPasswordHash(t, "$argon2id$v=19$m=19456,t=2,p=1$b3RoZXJzYWx0$b3RoZXJoYXNo")
 	users[1].CreatedAt = FixtureTime.Add(1234567 * time.Microsecond)
+	users[1].SessionGeneration = 7
 	for _, u := range users {
 		mustSaveUser(t, repo, u)
 	}
@@ -172,6 +178,85 @@ func testSaveFirstUserConcurrent(t *testing.T, repo domain.UserRepository) {
 	}
 }
 
+func testIncrementSessionGeneration(t *testing.T, repo domain.UserRepository) {
+	ctx := t.Context()
+	ann, bob := NewUser(t, "ann@example.com"), NewUser(t, "bob@example.com")
+	mustSaveUser(t, repo, ann)
+	mustSaveUser(t, repo, bob)
+	if got, err := repo.UserByID(ctx, ann.ID); err != nil || got.SessionGeneration != 0 {
+		t.Fatalf("a new user's SessionGeneration = %d (%v), want 0", got.SessionGeneration, err)
+	}
+	for want := uint64(1); want <= 3; want++ {
+		got, err := repo.IncrementSessionGeneration(ctx, ann.ID)
+		if err != nil {
+			t.Fatalf("IncrementSessionGeneration: %v", err)
+		}
+		if got != want {
+			t.Errorf("IncrementSessionGeneration = %d, want %d", got, want)
+		}
+	}
+	ann.SessionGeneration = 3
+	byID, err := repo.UserByID(ctx, ann.ID)
+	if err != nil {
+		t.Fatalf("UserByID: %v", err)
+	}
+	checkUser(t, "UserByID after three increments", byID, ann)
+	byEmail, err := repo.UserByEmail(ctx, ann.Email)
+	if err != nil {
+		t.Fatalf("UserByEmail: %v", err)
+	}
+	checkUser(t, "UserByEmail after three increments", byEmail, ann)
+	other, err := repo.UserByID(ctx, bob.ID)
+	if err != nil {
+		t.Fatalf("UserByID(other): %v", err)
+	}
+	checkUser(t, "another account", other, bob)
+}
+
+func testIncrementSessionGenerationUnknown(t *testing.T, repo domain.UserRepository) {
+	mustSaveUser(t, repo, NewUser(t, "someone@example.com"))
+	if _, err := repo.IncrementSessionGeneration(t.Context(), domain.NewUserID()); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("IncrementSessionGeneration(unknown) error = %v, want ErrNotFound", err)
+	}
+}
+
+func testIncrementSessionGenerationConcurrent(t *testing.T, repo domain.UserRepository) {
+	ctx := t.Context()
+	u := NewUser(t, "busy@example.com")
+	mustSaveUser(t, repo, u)
+	const n = 16
+	got := make([]uint64, n)
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			got[i], errs[i] = repo.IncrementSessionGeneration(ctx, u.ID)
+		})
+	}
+	close(start)
+	wg.Wait()
+	seen := map[uint64]bool{}
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("IncrementSessionGeneration #%d: %v", i, err)
+		}
+		if got[i] < 1 || got[i] > n || seen[got[i]] {
+			t.Errorf("IncrementSessionGeneration values = %v, want each of 1..%d once", got, n)
+			break
+		}
+		seen[got[i]] = true
+	}
+	stored, err := repo.UserByID(ctx, u.ID)
+	if err != nil {
+		t.Fatalf("UserByID: %v", err)
+	}
+	if stored.SessionGeneration != n {
+		t.Errorf("SessionGeneration after %d concurrent increments = %d", n, stored.SessionGeneration)
+	}
+}
+
 func mustSaveUser(t *testing.T, repo domain.UserRepository, u domain.User) {
 	t.Helper()
 	if err := repo.SaveUser(t.Context(), u); err != nil {
@@ -190,9 +275,11 @@ func mustPasswordHash(t *testing.T, s string) domain.PasswordHash {
 
 func checkUser(t *testing.T, what string, got, want domain.User) {
 	t.Helper()
-	if got.ID != want.ID || got.Email != want.Email || got.PasswordHash != want.PasswordHash || !got.CreatedAt.Equal(want.CreatedAt) {
+	if got.ID != want.ID || got.Email != want.Email || got.PasswordHash != want.PasswordHash || !got.CreatedAt.Equal(want.CreatedAt) ||
+		got.SessionGeneration != want.SessionGeneration {
 		// The hash is a fixture, not a secret, so printing it is fine.
-		t.Errorf("%s = {%v %v %q %v}, want {%v %v %q %v}", what,
-			got.ID, got.Email, got.PasswordHash.PHC(), got.CreatedAt, want.ID, want.Email, want.PasswordHash.PHC(), want.CreatedAt)
+		t.Errorf("%s = {%v %v %q %v generation %d}, want {%v %v %q %v generation %d}", what,
+			got.ID, got.Email, got.PasswordHash.PHC(), got.CreatedAt, got.SessionGeneration,
+			want.ID, want.Email, want.PasswordHash.PHC(), want.CreatedAt, want.SessionGeneration)
 	}
 }

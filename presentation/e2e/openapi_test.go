@@ -205,7 +205,7 @@ func TestOpenAPIDocument(t *testing.T) {
 	}
 	slices.Sort(ops)
 	want := []string{
-		"GET /api/diary", "GET /api/movies/{id}/history", "POST /api/auth/login",
+		"GET /api/diary", "GET /api/movies/{id}/history", "POST /api/auth/login", "POST /api/auth/logout",
 		"POST /api/auth/register", "POST /api/movies/{id}/sync-poster", "POST /api/reviews",
 	}
 	if !slices.Equal(ops, want) {
@@ -236,6 +236,7 @@ func TestOpenAPISecurity(t *testing.T) {
 	protected := map[string]bool{
 		"POST /api/reviews":                 true,
 		"POST /api/movies/{id}/sync-poster": true,
+		"POST /api/auth/logout":             true,
 	}
 	seen := map[string]bool{}
 	for path, item := range doc.Paths.Map() {

@@ -105,6 +105,9 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 	if svc.Authenticate, err = application.NewAuthenticate(tokens, users); err != nil {
 		return nil, err
 	}
+	if svc.Logout, err = application.NewLogout(users); err != nil {
+		return nil, err
+	}
 	handler, err := presentation.NewHandler(presentation.Config{
 		BaseURL:        cfg.BaseURL,
 		DiaryTitle:     cfg.DiaryTitle,

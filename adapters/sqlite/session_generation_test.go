@@ -1,0 +1,86 @@
+package sqlite_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/moviediary/moviediary/domain"
+)
+
+// sessionGenerationMigration adds users.session_generation.
+const sessionGenerationMigration = "0003_session_generation.sql"
+
+// TestSessionGenerationMigrationKeepsExistingUsers: a database at the
+// schema before the session generation, holding an account, migrates to
+// the current schema with the account intact at generation 0, which then
+// counts up.
+func TestSessionGenerationMigrationKeepsExistingUsers(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "moviediary.db")
+	raw := rawDB(t, path)
+	if _, err := raw.Exec(`CREATE TABLE schema_migrations (
+		version    INTEGER NOT NULL PRIMARY KEY,
+		name       TEXT    NOT NULL,
+		applied_at INTEGER NOT NULL
+	) STRICT`); err != nil {
+		t.Fatalf("create schema_migrations: %v", err)
+	}
+	entries, err := os.ReadDir("migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	slices.Sort(names)
+	if !slices.Contains(names, sessionGenerationMigration) {
+		t.Fatalf("no migration %s among %q", sessionGenerationMigration, names)
+	}
+	for _, name := range names {
+		if name >= sessionGenerationMigration {
+			break
+		}
+		version, err := strconv.Atoi(name[:4])
+		if err != nil {
+			t.Fatalf("migration %s: %v", name, err)
+		}
+		body, err := os.ReadFile(filepath.Join("migrations", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := raw.Exec(string(body)); err != nil {
+			t.Fatalf("apply %s: %v", name, err)
+		}
+		if _, err := raw.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 0)`, version, name); err != nil {
+			t.Fatalf("record %s: %v", name, err)
+		}
+	}
+	id := uuid.New()
+	const phc = "$argon2id$v=19$m=19456,t=2,p=1$b3RoZXJzYWx0$b3RoZXJoYXNo"
+	created := time.Date(2024, 5, 1, 12, 0, 0, 123456000, time.UTC)
+	if _, err := raw.Exec(`INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)`,
+		id[:], "old@example.com", phc, created.UnixMicro()); err != nil {
+		t.Fatalf("insert an account at the old schema: %v", err)
+	}
+	_ = raw.Close()
+
+	users := mustOpen(t, path).Users() // migrates
+	userID, _ := domain.UserIDFromUUID(id)
+	u, err := users.UserByID(t.Context(), userID)
+	if err != nil {
+		t.Fatalf("UserByID after migrating: %v", err)
+	}
+	if u.Email.String() != "old@example.com" || u.PasswordHash.PHC() != phc || !u.CreatedAt.Equal(created) || u.SessionGeneration != 0 {
+		t.Errorf("migrated account = {%v %q %v generation %d}, want {old@example.com %q %v generation 0}",
+			u.Email, u.PasswordHash.PHC(), u.CreatedAt, u.SessionGeneration, phc, created)
+	}
+	if gen, err := users.IncrementSessionGeneration(t.Context(), userID); err != nil || gen != 1 {
+		t.Errorf("IncrementSessionGeneration of the migrated account = %d, %v; want 1", gen, err)
+	}
+}
