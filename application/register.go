@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/moviediary/moviediary/domain"
@@ -64,11 +65,25 @@ type RegisterCommand struct {
 }
 
 // Register creates accounts according to a RegistrationPolicy.
+//
+// Under RegistrationOwnerOnly it remembers once it has seen that the owner
+// exists, and from then on refuses every sign-up before looking at the
+// input: no lookup, no password hash, the same work whatever the email.
+// Until then it asks the store only through SaveFirstUser, one sign-up at a
+// time, so the owner's email and any other take the same path.
 type Register struct {
 	users  domain.UserRepository
 	hasher domain.PasswordHasher
 	policy RegistrationPolicy
 	now    func() time.Time
+
+	// ownerExists is set once SaveFirstUser stored the owner or refused
+	// because an account exists (RegistrationOwnerOnly only).
+	ownerExists atomic.Bool
+	// firstSignUp lets one owner-only sign-up at a time hash a password
+	// while ownerExists is not yet known, so a burst of sign-ups against an
+	// existing owner costs one hash, not one each.
+	firstSignUp chan struct{}
 }
 
 // NewRegister returns the Register use case. users and hasher must not be
@@ -88,19 +103,25 @@ func NewRegister(users domain.UserRepository, hasher domain.PasswordHasher, poli
 	if now == nil {
 		now = time.Now
 	}
-	return &Register{users: users, hasher: hasher, policy: policy, now: now}, nil
+	return &Register{users: users, hasher: hasher, policy: policy, now: now, firstSignUp: make(chan struct{}, 1)}, nil
 }
 
 // Handle creates the account cmd describes and returns it.
 //
-// Errors: domain.ErrForbidden when the policy refuses the sign-up (closed,
-// checked first, or owner-only once an account exists); a
-// *domain.ValidationError (fields email, password) for malformed input; domain.ErrConflict when the email
-// is taken under the open policy. The policy and the email are checked
-// before the password is hashed where the ports allow it.
+// Errors: domain.ErrForbidden when the policy refuses the sign-up — checked
+// first, before the input, when registration is closed or the owner is
+// known to exist; a *domain.ValidationError (fields email, password) for
+// malformed input; domain.ErrConflict when the email is taken under the
+// open policy (found before hashing); ctx's error when it ends while
+// another owner-only sign-up is being decided. A refusal never reveals
+// whether the email is the owner's: under the owner-only policy no email is
+// looked up, and every refused address does the same work.
 func (uc *Register) Handle(ctx context.Context, cmd RegisterCommand) (domain.User, error) {
-	if uc.policy == RegistrationClosed {
+	switch {
+	case uc.policy == RegistrationClosed:
 		return domain.User{}, errRegistrationClosed
+	case uc.policy == RegistrationOwnerOnly && uc.ownerExists.Load():
+		return domain.User{}, errOwnerRegistered
 	}
 	var v domain.Validation
 	email, err := domain.ParseEmail(cmd.Email)
@@ -114,20 +135,62 @@ func (uc *Register) Handle(ctx context.Context, cmd RegisterCommand) (domain.Use
 	if err := v.Err(); err != nil {
 		return domain.User{}, err
 	}
+	if uc.policy == RegistrationOwnerOnly {
+		return uc.registerOwner(ctx, email, cmd.Password)
+	}
 
 	switch _, err := uc.users.UserByEmail(ctx, email); {
 	case err == nil:
-		if uc.policy == RegistrationOwnerOnly {
-			// An account exists, so the owner is registered: say so
-			// without revealing whose address this is.
-			return domain.User{}, errOwnerRegistered
-		}
 		return domain.User{}, errEmailTaken
 	case !errors.Is(err, domain.ErrNotFound):
 		return domain.User{}, fmt.Errorf("register: find user by email: %w", err)
 	}
+	user, err := uc.newUser(ctx, email, cmd.Password)
+	if err != nil {
+		return domain.User{}, err
+	}
+	if err := uc.users.SaveUser(ctx, user); err != nil {
+		if errors.Is(err, domain.ErrConflict) {
+			return domain.User{}, errEmailTaken
+		}
+		return domain.User{}, fmt.Errorf("register: save user: %w", err)
+	}
+	return user, nil
+}
 
-	hash, err := uc.hasher.HashPassword(ctx, cmd.Password)
+// registerOwner stores the first account, one attempt at a time; the
+// attempt that finds an account (or stores one) closes sign-up for every
+// later call. The email is not looked up first: an existing owner's
+// address and any other get the same hash and the same refusal.
+func (uc *Register) registerOwner(ctx context.Context, email domain.Email, password string) (domain.User, error) {
+	select {
+	case uc.firstSignUp <- struct{}{}:
+	case <-ctx.Done():
+		return domain.User{}, fmt.Errorf("register: %w", ctx.Err())
+	}
+	defer func() { <-uc.firstSignUp }()
+	if uc.ownerExists.Load() {
+		return domain.User{}, errOwnerRegistered
+	}
+	user, err := uc.newUser(ctx, email, password)
+	if err != nil {
+		return domain.User{}, err
+	}
+	switch err := uc.users.SaveFirstUser(ctx, user); {
+	case err == nil:
+		uc.ownerExists.Store(true)
+		return user, nil
+	case errors.Is(err, domain.ErrForbidden):
+		uc.ownerExists.Store(true)
+		return domain.User{}, errOwnerRegistered
+	default:
+		return domain.User{}, fmt.Errorf("register: save first user: %w", err)
+	}
+}
+
+// newUser hashes password and builds the account.
+func (uc *Register) newUser(ctx context.Context, email domain.Email, password string) (domain.User, error) {
+	hash, err := uc.hasher.HashPassword(ctx, password)
 	if err != nil {
 		return domain.User{}, fmt.Errorf("register: hash password: %w", err)
 	}
@@ -135,21 +198,6 @@ func (uc *Register) Handle(ctx context.Context, cmd RegisterCommand) (domain.Use
 	if err != nil {
 		// Only the hash can be wrong here: a hasher bug, not the client's.
 		return domain.User{}, fmt.Errorf("register: %w: unusable password hash: %v", domain.ErrInfrastructure, err)
-	}
-	if uc.policy == RegistrationOwnerOnly {
-		if err := uc.users.SaveFirstUser(ctx, user); err != nil {
-			if errors.Is(err, domain.ErrForbidden) {
-				return domain.User{}, errOwnerRegistered
-			}
-			return domain.User{}, fmt.Errorf("register: save first user: %w", err)
-		}
-		return user, nil
-	}
-	if err := uc.users.SaveUser(ctx, user); err != nil {
-		if errors.Is(err, domain.ErrConflict) {
-			return domain.User{}, errEmailTaken
-		}
-		return domain.User{}, fmt.Errorf("register: save user: %w", err)
 	}
 	return user, nil
 }

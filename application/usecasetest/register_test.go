@@ -3,6 +3,7 @@ package application_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -85,12 +86,13 @@ func TestRegisterCreatesTheAccount(t *testing.T) {
 			policy: application.RegistrationOpen,
 			save: func(h registerHarness) *domain.User {
 				var saved domain.User
+				h.users.EXPECT().UserByEmail(gomock.Any(), domain.MustParseEmail("owner@example.com")).Return(domain.User{}, errNoRow)
 				h.users.EXPECT().SaveUser(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, u domain.User) error { saved = u; return nil })
 				return &saved
 			},
 		},
 		{
-			name:   "owner-only registration saves the first user atomically",
+			name:   "owner-only registration saves the first user atomically, looking no email up",
 			policy: application.RegistrationOwnerOnly,
 			save: func(h registerHarness) *domain.User {
 				var saved domain.User
@@ -103,7 +105,6 @@ func TestRegisterCreatesTheAccount(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			h := newRegisterHarness(t, tt.policy)
-			h.users.EXPECT().UserByEmail(gomock.Any(), domain.MustParseEmail("owner@example.com")).Return(domain.User{}, errNoRow)
 			h.hasher.EXPECT().HashPassword(gomock.Any(), password).Return(must(domain.NewPasswordHash(hashPHC)), nil)
 			saved := tt.save(h)
 			u, err := h.uc.Handle(t.Context(), application.RegisterCommand{Email: " Owner@Example.com ", Password: password})
@@ -208,18 +209,19 @@ func TestRegisterRefusals(t *testing.T) {
 			policy: application.RegistrationOwnerOnly,
 			cmd:    application.RegisterCommand{Email: "second@example.com", Password: password},
 			expect: func(h registerHarness) {
-				h.expectFree(password)
+				h.hasher.EXPECT().HashPassword(gomock.Any(), password).Return(must(domain.NewPasswordHash(hashPHC)), nil)
 				h.users.EXPECT().SaveFirstUser(gomock.Any(), gomock.Any()).Return(domain.ErrForbidden)
 			},
 			wantKind: domain.ErrForbidden,
 			wantMsg:  "owner",
 		},
 		{
-			name:   "owner-only: the owner's own email is forbidden too, before hashing, without a conflict",
+			name:   "owner-only: the owner's own email is forbidden too, the same way, without a conflict",
 			policy: application.RegistrationOwnerOnly,
 			cmd:    application.RegisterCommand{Email: "a@example.com", Password: password},
 			expect: func(h registerHarness) {
-				h.users.EXPECT().UserByEmail(gomock.Any(), existing.Email).Return(existing, nil)
+				h.hasher.EXPECT().HashPassword(gomock.Any(), password).Return(must(domain.NewPasswordHash(hashPHC)), nil)
+				h.users.EXPECT().SaveFirstUser(gomock.Any(), gomock.Any()).Return(domain.ErrForbidden)
 			},
 			wantKind: domain.ErrForbidden,
 		},
@@ -267,7 +269,7 @@ func TestRegisterRefusals(t *testing.T) {
 			policy: application.RegistrationOwnerOnly,
 			cmd:    application.RegisterCommand{Email: "a@example.com", Password: password},
 			expect: func(h registerHarness) {
-				h.expectFree(password)
+				h.hasher.EXPECT().HashPassword(gomock.Any(), password).Return(must(domain.NewPasswordHash(hashPHC)), nil)
 				h.users.EXPECT().SaveFirstUser(gomock.Any(), gomock.Any()).Return(errDB)
 			},
 			wantKind: domain.ErrInfrastructure,
@@ -313,5 +315,121 @@ func TestNewRegisterRejectsBadDependencies(t *testing.T) {
 	}
 	if uc, err := application.NewRegister(users, hasher, application.RegistrationClosed, nil); err != nil || uc == nil {
 		t.Errorf("nil clock: got (%v, %v), want a use case on time.Now", uc, err)
+	}
+}
+
+// TestRegisterOwnerOnlyRefusesEveryEmailWithTheSameWork: under the
+// owner-only policy no email is looked up, so the owner's address and any
+// other are refused after the same calls — a hash and SaveFirstUser the
+// first time, while the use case does not yet know that the owner exists,
+// and no call at all from then on (the mocks fail on any other call).
+func TestRegisterOwnerOnlyRefusesEveryEmailWithTheSameWork(t *testing.T) {
+	t.Parallel()
+	firstTrace := func(t *testing.T, h registerHarness, email string) []string {
+		t.Helper()
+		var trace []string
+		h.hasher.EXPECT().HashPassword(gomock.Any(), password).DoAndReturn(func(context.Context, string) (domain.PasswordHash, error) {
+			trace = append(trace, "HashPassword")
+			return must(domain.NewPasswordHash(hashPHC)), nil
+		})
+		h.users.EXPECT().SaveFirstUser(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, u domain.User) error {
+			trace = append(trace, "SaveFirstUser "+u.PasswordHash.PHC())
+			return domain.ErrForbidden
+		})
+		_, err := h.uc.Handle(t.Context(), application.RegisterCommand{Email: email, Password: password})
+		requireKind(t, err, domain.ErrForbidden)
+		return trace
+	}
+	ownerFirst := newRegisterHarness(t, application.RegistrationOwnerOnly)
+	otherFirst := newRegisterHarness(t, application.RegistrationOwnerOnly)
+	a := firstTrace(t, ownerFirst, "owner@example.com")
+	b := firstTrace(t, otherFirst, "guest@example.com")
+	if strings.Join(a, "|") != strings.Join(b, "|") {
+		t.Errorf("first refusal: the owner's email made the calls %q, another email %q", a, b)
+	}
+	for _, h := range []registerHarness{ownerFirst, otherFirst} {
+		for _, cmd := range []application.RegisterCommand{
+			{Email: "owner@example.com", Password: password},
+			{Email: "OWNER@example.com", Password: password},
+			{Email: "guest@example.com", Password: password},
+			{Email: "not an email", Password: "short"},
+		} {
+			_, err := h.uc.Handle(t.Context(), cmd)
+			requireKind(t, err, domain.ErrForbidden)
+			if errors.Is(err, domain.ErrValidation) {
+				t.Errorf("%q: refusal %v also reports the input", cmd.Email, err)
+			}
+		}
+	}
+}
+
+// TestRegisterOwnerOnlyClosesOnceTheOwnerSignedUp: the sign-up that stores
+// the owner closes registration for every later one, before any call.
+func TestRegisterOwnerOnlyClosesOnceTheOwnerSignedUp(t *testing.T) {
+	t.Parallel()
+	h := newRegisterHarness(t, application.RegistrationOwnerOnly)
+	h.hasher.EXPECT().HashPassword(gomock.Any(), password).Return(must(domain.NewPasswordHash(hashPHC)), nil)
+	h.users.EXPECT().SaveFirstUser(gomock.Any(), gomock.Any()).Return(nil)
+	if _, err := h.uc.Handle(t.Context(), application.RegisterCommand{Email: "owner@example.com", Password: password}); err != nil {
+		t.Fatalf("owner sign-up: %v", err)
+	}
+	for _, email := range []string{"owner@example.com", "guest@example.com"} {
+		_, err := h.uc.Handle(t.Context(), application.RegisterCommand{Email: email, Password: password})
+		requireKind(t, err, domain.ErrForbidden)
+	}
+}
+
+// TestRegisterOwnerOnlyDecidesOneSignUpAtATime: a burst of sign-ups against
+// an owner the use case has not seen yet costs one hash, not one each.
+func TestRegisterOwnerOnlyDecidesOneSignUpAtATime(t *testing.T) {
+	t.Parallel()
+	h := newRegisterHarness(t, application.RegistrationOwnerOnly)
+	h.hasher.EXPECT().HashPassword(gomock.Any(), password).Return(must(domain.NewPasswordHash(hashPHC)), nil).Times(1)
+	h.users.EXPECT().SaveFirstUser(gomock.Any(), gomock.Any()).Return(domain.ErrForbidden).Times(1)
+	const n = 16
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			var err error
+			defer func() { errs <- err }() // also when a mock ends the goroutine
+			_, err = h.uc.Handle(t.Context(), application.RegisterCommand{Email: fmt.Sprintf("guest%d@example.com", i), Password: password})
+		}()
+	}
+	for range n {
+		requireKind(t, <-errs, domain.ErrForbidden)
+	}
+}
+
+// TestRegisterOwnerOnlyWaitingSignUpHonoursItsContext: a sign-up waiting
+// for another to be decided gives up when its context ends.
+func TestRegisterOwnerOnlyWaitingSignUpHonoursItsContext(t *testing.T) {
+	t.Parallel()
+	h := newRegisterHarness(t, application.RegistrationOwnerOnly)
+	hashing, release := make(chan struct{}), make(chan struct{})
+	h.hasher.EXPECT().HashPassword(gomock.Any(), password).DoAndReturn(func(context.Context, string) (domain.PasswordHash, error) {
+		close(hashing)
+		<-release
+		return must(domain.NewPasswordHash(hashPHC)), nil
+	})
+	h.users.EXPECT().SaveFirstUser(gomock.Any(), gomock.Any()).Return(nil)
+	first := make(chan error, 1)
+	go func() {
+		var err error
+		defer func() { first <- err }() // also when a mock ends the goroutine
+		_, err = h.uc.Handle(context.Background(), application.RegisterCommand{Email: "owner@example.com", Password: password})
+	}()
+	select {
+	case <-hashing:
+	case err := <-first:
+		t.Fatalf("the first sign-up ended without hashing: %v", err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := h.uc.Handle(ctx, application.RegisterCommand{Email: "guest@example.com", Password: password}); !errors.Is(err, context.Canceled) {
+		t.Errorf("waiting sign-up with an ended context: err = %v, want context.Canceled", err)
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Errorf("owner sign-up: %v", err)
 	}
 }
