@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"math"
+	"mime"
 	"net"
 	"net/http"
 	"net/netip"
@@ -153,6 +154,40 @@ func (s *server) loginRateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
 			return newHTTPError(http.StatusTooManyRequests, "too many login attempts; try again in %d seconds", secs)
+		}
+		return next(c)
+	}
+}
+
+// bodyLimit caps every request body at maxBodyBytes (1 MiB): a declared
+// Content-Length over it is refused before reading, and a body sent without
+// one (chunked) is cut off at the limit, with the same 413 either way. Form
+// posts are parsed here, so that a form over the limit, or whose body does
+// not arrive in time, is refused as such instead of reaching its handler
+// as an empty form.
+func (s *server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if req.ContentLength > maxBodyBytes {
+			return errBodyTooLarge
+		}
+		// The server's own writer, so that a body over the limit also closes
+		// the connection after the answer.
+		req.Body = http.MaxBytesReader(c.Response().Writer, req.Body, maxBodyBytes)
+		mt, _, _ := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
+		var err error
+		switch mt {
+		case echo.MIMEApplicationForm:
+			err = req.ParseForm()
+		case echo.MIMEMultipartForm:
+			err = req.ParseMultipartForm(maxBodyBytes)
+		}
+		if err != nil {
+			if berr := bodyReadError(err); isBodyLimitOrTimeout(berr) {
+				return berr
+			}
+			// Anything else is left to the handler, as before: a malformed
+			// form reads as an empty one.
 		}
 		return next(c)
 	}

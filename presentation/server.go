@@ -139,7 +139,7 @@ func (s *server) newEcho() *echo.Echo {
 		s.logger.Error("panic in handler", "route", c.Path(), "error", err.Error(), "stack", string(stack))
 		return err
 	}}))
-	e.Use(middleware.BodyLimit("1M"))
+	e.Use(s.bodyLimit)
 	e.Use(s.securityHeaders)
 
 	s.registerAPI(e)
@@ -176,15 +176,20 @@ func (s *server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	if errors.Is(c.Request().Context().Err(), context.Canceled) {
-		// The client hung up: nobody is left to answer, and it is not the
-		// server's failure. 499 is what proxies log for this.
-		s.logger.Debug("client went away", "route", c.Path(), "error", err.Error())
-		c.Response().WriteHeader(499)
-		return
-	}
 	p := problemFor(err)
-	logError(s.logger, c, err, p.Status)
+	// The request's context ends when the connection fails: the client hung
+	// up, or (a 408) its body did not arrive before the read timeout, and
+	// then it is still there, waiting for the answer.
+	gone := errors.Is(c.Request().Context().Err(), context.Canceled) && p.Status != http.StatusRequestTimeout
+	if gone {
+		s.logger.Debug("client went away", "route", c.Path(), "error", err.Error())
+	} else {
+		logError(s.logger, c, err, p.Status)
+	}
+	if p.Status == http.StatusRequestTimeout || p.Status == http.StatusRequestEntityTooLarge {
+		// The rest of the body is not read: the connection cannot be reused.
+		c.Response().Header().Set(echo.HeaderConnection, "close")
+	}
 	path := c.Request().URL.Path
 	var werr error
 	if isMachinePath(path) || !acceptsHTML(c.Request()) {
@@ -195,7 +200,17 @@ func (s *server) handleError(err error, c echo.Context) {
 	if werr != nil && !errors.Is(werr, context.Canceled) {
 		s.logger.Debug("writing error response failed", "error", werr.Error())
 	}
+	if gone {
+		// A real status went out, to nobody; the request log and the
+		// metrics, which read the status after this, say 499, what
+		// proxies log for a client that hung up.
+		c.Response().Status = statusClientClosedRequest
+	}
 }
+
+// statusClientClosedRequest labels, in the log and the metrics only, a
+// request whose client hung up before the answer.
+const statusClientClosedRequest = 499
 
 func isMachinePath(path string) bool {
 	for _, prefix := range []string{"/api/", "/api", "/posters/", "/feed.rss", "/healthz", "/readyz", "/metrics", "/openapi.json"} {

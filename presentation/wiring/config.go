@@ -90,7 +90,10 @@ type Config struct {
 	// /healthz; empty means nowhere.
 	MetricsAddr string
 
-	TrustedProxies  []netip.Prefix
+	TrustedProxies []netip.Prefix
+	// HTTPReadTimeout bounds reading a whole request, body included
+	// (HTTP_READ_TIMEOUT, default 30s).
+	HTTPReadTimeout time.Duration
 	ShutdownTimeout time.Duration
 	LogLevel        slog.Level
 	LogFormat       string // "text" or "json"
@@ -171,6 +174,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		NATSSubjectPrefix:       p.str("NATS_SUBJECT_PREFIX", natsadapter.DefaultSubjectPrefix),
 		NATSDurable:             p.str("NATS_DURABLE", natsadapter.DefaultDurable),
 		MetricsAddr:             p.str("METRICS_ADDR", ""),
+		HTTPReadTimeout:         p.duration("HTTP_READ_TIMEOUT", 30*time.Second),
 		ShutdownTimeout:         p.duration("SHUTDOWN_TIMEOUT", 15*time.Second),
 		LogFormat:               p.oneOf("LOG_FORMAT", "text", "text", "json"),
 	}
@@ -190,6 +194,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if p.err == nil && len(c.JWTSecret) > 0 && len(c.JWTSecret) < 32 {
 		p.fail("JWT_SECRET", "must be at least 32 bytes (or unset to generate one)")
+	}
+	if p.err == nil && c.HTTPReadTimeout <= 0 {
+		p.fail("HTTP_READ_TIMEOUT", fmt.Sprintf("must be more than 0, got %q", c.HTTPReadTimeout.String()))
 	}
 	if p.err == nil && c.EventLease < time.Second {
 		p.fail("EVENT_LEASE", fmt.Sprintf("must be at least 1s, got %q", c.EventLease.String()))
