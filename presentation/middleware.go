@@ -143,11 +143,29 @@ func (l *ipLimiter) reserve(ip string) time.Duration {
 	return 0
 }
 
-// loginRateLimit allows 10 login attempts a minute per client IP, whether
-// they succeed or not; beyond that it answers 429 with Retry-After.
+// rateKey is the bucket a request's client is limited in: its IPv4
+// address, or the network of its IPv6 address at the configured prefix
+// length (a /64 by default), since one IPv6 client usually holds a whole
+// /64 and could otherwise take a fresh bucket per address.
+func (s *server) rateKey(r *http.Request) string {
+	ip := s.clientIP.of(r)
+	a, err := netip.ParseAddr(ip)
+	if err != nil || !a.Is6() {
+		return ip
+	}
+	p, err := a.WithZone("").Prefix(s.ipv6Prefix)
+	if err != nil {
+		return ip
+	}
+	return p.String()
+}
+
+// loginRateLimit allows 10 login attempts a minute per client (rateKey),
+// whether they succeed or not; beyond that it answers 429 with
+// Retry-After.
 func (s *server) loginRateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if wait := s.limiter.reserve(s.clientIP.of(c.Request())); wait > 0 {
+		if wait := s.limiter.reserve(s.rateKey(c.Request())); wait > 0 {
 			secs := int(math.Ceil(wait.Seconds()))
 			if secs < 1 {
 				secs = 1

@@ -35,6 +35,10 @@ type Config struct {
 	// every process of a deployment (the composition root derives it from
 	// the JWT secret).
 	CSRFKey []byte
+	// RateLimitIPv6Prefix is the prefix length IPv6 clients are rate
+	// limited by: every address in one such network shares one bucket.
+	// 1 to 128; zero means 64.
+	RateLimitIPv6Prefix int
 }
 
 // Services are the use cases and the few ports the handlers use; every
@@ -82,8 +86,15 @@ func NewHandler(cfg Config, svc Services, metrics *Metrics, logger *slog.Logger,
 			v.Add(name, "is required")
 		}
 	}
+	if cfg.RateLimitIPv6Prefix < 0 || cfg.RateLimitIPv6Prefix > 128 {
+		v.Add("rate_limit_ipv6_prefix", "must be from 1 to 128 (or 0 for 64)")
+	}
 	if err := v.Err(); err != nil {
 		return nil, fmt.Errorf("http handler: %w", err)
+	}
+	ipv6Prefix := cfg.RateLimitIPv6Prefix
+	if ipv6Prefix == 0 {
+		ipv6Prefix = 64
 	}
 	if logger == nil {
 		logger = slog.Default()
@@ -96,15 +107,16 @@ func NewHandler(cfg Config, svc Services, metrics *Metrics, logger *slog.Logger,
 		return nil, err
 	}
 	s := &server{
-		cfg:      cfg,
-		svc:      svc,
-		logger:   logger,
-		now:      now,
-		metrics:  metrics,
-		limiter:  newIPLimiter(10, 10, now),
-		clientIP: clientIPs{trusted: cfg.TrustedProxies},
-		pages:    pages,
-		secure:   cfg.BaseURL.Scheme == "https",
+		cfg:        cfg,
+		svc:        svc,
+		logger:     logger,
+		now:        now,
+		metrics:    metrics,
+		limiter:    newIPLimiter(10, 10, now),
+		ipv6Prefix: ipv6Prefix,
+		clientIP:   clientIPs{trusted: cfg.TrustedProxies},
+		pages:      pages,
+		secure:     cfg.BaseURL.Scheme == "https",
 	}
 	return s.newEcho(), nil
 }
@@ -117,11 +129,14 @@ type server struct {
 	logger *slog.Logger
 	now    func() time.Time
 
-	metrics  *Metrics
-	limiter  *ipLimiter
-	clientIP clientIPs
-	pages    *html.Renderer
-	secure   bool
+	metrics *Metrics
+	// limiter is the per-client budget of logins; clients are keyed by
+	// rateKey, IPv6 ones by their network of ipv6Prefix bits.
+	limiter    *ipLimiter
+	ipv6Prefix int
+	clientIP   clientIPs
+	pages      *html.Renderer
+	secure     bool
 }
 
 // newEcho builds the router with every route and middleware.

@@ -110,11 +110,12 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 		return nil, err
 	}
 	handler, err := presentation.NewHandler(presentation.Config{
-		BaseURL:        cfg.BaseURL,
-		DiaryTitle:     cfg.DiaryTitle,
-		Registration:   cfg.Registration,
-		TrustedProxies: cfg.TrustedProxies,
-		CSRFKey:        csrfKey(secret),
+		BaseURL:             cfg.BaseURL,
+		DiaryTitle:          cfg.DiaryTitle,
+		Registration:        cfg.Registration,
+		TrustedProxies:      cfg.TrustedProxies,
+		CSRFKey:             csrfKey(secret),
+		RateLimitIPv6Prefix: cfg.RateLimitIPv6Prefix,
 	}, svc, metrics, logger, now)
 	if err != nil {
 		return nil, err

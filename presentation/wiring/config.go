@@ -91,6 +91,9 @@ type Config struct {
 	MetricsAddr string
 
 	TrustedProxies []netip.Prefix
+	// RateLimitIPv6Prefix is the prefix length by which IPv6 clients are
+	// rate limited (RATE_LIMIT_IPV6_PREFIX, 1–128, default 64).
+	RateLimitIPv6Prefix int
 	// HTTPReadTimeout bounds reading a whole request, body included
 	// (HTTP_READ_TIMEOUT, default 30s).
 	HTTPReadTimeout time.Duration
@@ -174,6 +177,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		NATSSubjectPrefix:       p.str("NATS_SUBJECT_PREFIX", natsadapter.DefaultSubjectPrefix),
 		NATSDurable:             p.str("NATS_DURABLE", natsadapter.DefaultDurable),
 		MetricsAddr:             p.str("METRICS_ADDR", ""),
+		RateLimitIPv6Prefix:     p.intRange("RATE_LIMIT_IPV6_PREFIX", 64, 1, 128),
 		HTTPReadTimeout:         p.duration("HTTP_READ_TIMEOUT", 30*time.Second),
 		ShutdownTimeout:         p.duration("SHUTDOWN_TIMEOUT", 15*time.Second),
 		LogFormat:               p.oneOf("LOG_FORMAT", "text", "text", "json"),
