@@ -15,7 +15,7 @@ import (
 // registerAPI mounts the JSON API under /api.
 func (s *server) registerAPI(e *echo.Echo) {
 	api := e.Group("/api")
-	api.POST("/auth/register", s.apiRegister)
+	api.POST("/auth/register", s.apiRegister, s.registerRateLimit)
 	api.POST("/auth/login", s.apiLogin, s.loginRateLimit)
 	api.POST("/auth/logout", s.apiLogout, s.requireBearer)
 	api.GET("/diary", s.apiDiary)

@@ -3,6 +3,7 @@ package presentation_test
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"testing"
@@ -38,6 +39,18 @@ func TestRateLimitKeysIPv6ClientsByNetwork(t *testing.T) {
 		a.exhaust(proxy, func(int) string { return "2001:db8:1:2::1" })
 		wantLimited(t, a.loginAttempt(proxy, "2001:db8:1:2::1"))
 		wantNotLimited(t, a.loginAttempt(proxy, "2001:db8:1:2::2"))
+	})
+	t.Run("the sign-up budget is keyed the same way", func(t *testing.T) {
+		t.Parallel()
+		a := newTestApp(t, map[string]string{"TRUSTED_PROXIES": "192.0.2.1", "ALLOW_REGISTRATION": "false"})
+		signUp := func(xff string) *http.Response {
+			return a.do(request{method: http.MethodPost, path: "/api/auth/register", remoteAddr: proxy, header: http.Header{"X-Forwarded-For": {xff}}})
+		}
+		for i := range 10 {
+			wantNotLimited(t, signUp(fmt.Sprintf("2001:db8:1:2::%x", i+1)))
+		}
+		wantLimited(t, signUp("2001:db8:1:2::ffff"))
+		wantNotLimited(t, signUp("2001:db8:1:3::1"))
 	})
 }
 

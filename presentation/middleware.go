@@ -1,13 +1,17 @@
 package presentation
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"io"
 	"log/slog"
 	"math"
 	"mime"
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -160,21 +164,196 @@ func (s *server) rateKey(r *http.Request) string {
 	return p.String()
 }
 
-// loginRateLimit allows 10 login attempts a minute per client (rateKey),
-// whether they succeed or not; beyond that it answers 429 with
-// Retry-After.
-func (s *server) loginRateLimit(next echo.HandlerFunc) echo.HandlerFunc {
+// rateLimit allows the client's bucket in l an attempt, or answers 429 with
+// Retry-After in whole seconds, saying what was limited.
+func (s *server) rateLimit(l *ipLimiter, what string, next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if wait := s.limiter.reserve(s.rateKey(c.Request())); wait > 0 {
+		if wait := l.reserve(s.rateKey(c.Request())); wait > 0 {
 			secs := int(math.Ceil(wait.Seconds()))
 			if secs < 1 {
 				secs = 1
 			}
 			c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
-			return newHTTPError(http.StatusTooManyRequests, "too many login attempts; try again in %d seconds", secs)
+			return newHTTPError(http.StatusTooManyRequests, "too many %s attempts; try again in %d seconds", what, secs)
 		}
 		return next(c)
 	}
+}
+
+// loginRateLimit allows 10 login attempts a minute per client (rateKey),
+// whether they succeed or not; beyond that it answers 429 with
+// Retry-After. Admitted attempts then wait their turn at the password gate.
+func (s *server) loginRateLimit(next echo.HandlerFunc) echo.HandlerFunc {
+	return s.rateLimit(s.limiter, "login", s.passwordWork(next))
+}
+
+// registerRateLimit is loginRateLimit for sign-ups, with a budget of its
+// own: 10 attempts a minute per client, then 429 with Retry-After.
+func (s *server) registerRateLimit(next echo.HandlerFunc) echo.HandlerFunc {
+	return s.rateLimit(s.registerLimiter, "sign-up", s.passwordWork(next))
+}
+
+// passwordWork admits a request that may hash or verify a password (a login
+// or a sign-up) through the password gate, after reading its whole body so
+// that a client trickling its body cannot hold a place. A client that
+// signed in successfully before from the same address (rateKey) goes ahead
+// of the others, so the owner is not starved by a flood of bad logins from
+// other addresses. A full waiting room or a wait longer than the gate's
+// limit is a 503 with Retry-After; the client's own rate limit was already
+// charged.
+func (s *server) passwordWork(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		body, err := io.ReadAll(req.Body)
+		if err != nil {
+			return bodyReadError(err)
+		}
+		_ = req.Body.Close()
+		req.Body = io.NopCloser(bytes.NewReader(body))
+
+		key := s.rateKey(req)
+		release, err := s.gate.enter(req.Context(), s.known.has(key, s.now()))
+		if err != nil {
+			if errors.Is(err, errGateBusy) {
+				c.Response().Header().Set("Retry-After", "1")
+				return newHTTPError(http.StatusServiceUnavailable, "the server is busy checking passwords; try again in a second")
+			}
+			return err
+		}
+		defer release()
+		err = next(c)
+		if err == nil && c.Response().Committed && c.Response().Status < http.StatusBadRequest {
+			s.known.add(key, s.now())
+		}
+		return err
+	}
+}
+
+// errGateBusy is the password gate's refusal: its waiting room is full, or
+// a place did not come free in time.
+var errGateBusy = errors.New("password gate: busy")
+
+// passwordGate lets at most slots requests do password work at once and at
+// most waiting more wait for a place, each for at most maxWait; priority
+// waiters are served before the others. A refusal is quick, so a flood
+// gets fast 503s instead of an ever longer queue.
+type passwordGate struct {
+	mu      sync.Mutex
+	free    int
+	queue   []*gateWaiter // priority waiters first, each class in arrival order
+	waiting int
+	maxWait time.Duration
+}
+
+type gateWaiter struct {
+	ready    chan struct{} // closed when the waiter is handed a slot
+	priority bool
+}
+
+func newPasswordGate(slots, waiting int, maxWait time.Duration) *passwordGate {
+	return &passwordGate{free: slots, waiting: waiting, maxWait: maxWait}
+}
+
+// enter waits for a slot and returns the function that gives it back; it
+// returns errGateBusy when the waiting room of the request's class is full
+// or maxWait passes, and ctx's error when ctx ends first.
+func (g *passwordGate) enter(ctx context.Context, priority bool) (release func(), err error) {
+	g.mu.Lock()
+	if g.free > 0 && len(g.queue) == 0 {
+		g.free--
+		g.mu.Unlock()
+		return g.release, nil
+	}
+	ahead := 0
+	for _, w := range g.queue {
+		if w.priority == priority {
+			ahead++
+		}
+	}
+	if ahead >= g.waiting {
+		g.mu.Unlock()
+		return nil, errGateBusy
+	}
+	w := &gateWaiter{ready: make(chan struct{}), priority: priority}
+	at := len(g.queue)
+	if priority {
+		at = 0
+		for at < len(g.queue) && g.queue[at].priority {
+			at++
+		}
+	}
+	g.queue = slices.Insert(g.queue, at, w)
+	g.mu.Unlock()
+
+	timer := time.NewTimer(g.maxWait)
+	defer timer.Stop()
+	select {
+	case <-w.ready:
+		return g.release, nil
+	case <-timer.C:
+		err = errGateBusy
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	g.mu.Lock()
+	if i := slices.Index(g.queue, w); i >= 0 {
+		g.queue = slices.Delete(g.queue, i, i+1)
+		g.mu.Unlock()
+		return nil, err
+	}
+	g.mu.Unlock()
+	// The slot was handed over as the wait ended: pass it on.
+	g.release()
+	return nil, err
+}
+
+// release hands the slot to the first waiter, or frees it.
+func (g *passwordGate) release() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.queue) > 0 {
+		w := g.queue[0]
+		g.queue = g.queue[1:]
+		close(w.ready)
+		return
+	}
+	g.free++
+}
+
+// knownClients remembers, for a while, the clients (rateKey) that signed
+// in or signed up successfully; the password gate serves them first. It
+// holds at most max entries, forgetting the oldest.
+type knownClients struct {
+	mu     sync.Mutex
+	seen   map[string]time.Time
+	max    int
+	forget time.Duration
+}
+
+func newKnownClients(maxEntries int, forget time.Duration) *knownClients {
+	return &knownClients{seen: map[string]time.Time{}, max: maxEntries, forget: forget}
+}
+
+func (k *knownClients) has(key string, now time.Time) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	at, ok := k.seen[key]
+	return ok && now.Sub(at) < k.forget
+}
+
+func (k *knownClients) add(key string, now time.Time) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if _, ok := k.seen[key]; !ok && len(k.seen) >= k.max {
+		oldest, first := "", true
+		for kk, at := range k.seen {
+			if first || at.Before(k.seen[oldest]) {
+				oldest, first = kk, false
+			}
+		}
+		delete(k.seen, oldest)
+	}
+	k.seen[key] = now
 }
 
 // bodyLimit caps every request body at maxBodyBytes (1 MiB): a declared

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"runtime"
 	"strings"
 	"time"
 
@@ -107,16 +108,19 @@ func NewHandler(cfg Config, svc Services, metrics *Metrics, logger *slog.Logger,
 		return nil, err
 	}
 	s := &server{
-		cfg:        cfg,
-		svc:        svc,
-		logger:     logger,
-		now:        now,
-		metrics:    metrics,
-		limiter:    newIPLimiter(10, 10, now),
-		ipv6Prefix: ipv6Prefix,
-		clientIP:   clientIPs{trusted: cfg.TrustedProxies},
-		pages:      pages,
-		secure:     cfg.BaseURL.Scheme == "https",
+		cfg:             cfg,
+		svc:             svc,
+		logger:          logger,
+		now:             now,
+		metrics:         metrics,
+		limiter:         newIPLimiter(10, 10, now),
+		registerLimiter: newIPLimiter(10, 10, now),
+		ipv6Prefix:      ipv6Prefix,
+		gate:            newPasswordGate(runtime.NumCPU(), 2*runtime.NumCPU(), 2*time.Second),
+		known:           newKnownClients(1024, 30*24*time.Hour),
+		clientIP:        clientIPs{trusted: cfg.TrustedProxies},
+		pages:           pages,
+		secure:          cfg.BaseURL.Scheme == "https",
 	}
 	return s.newEcho(), nil
 }
@@ -130,13 +134,20 @@ type server struct {
 	now    func() time.Time
 
 	metrics *Metrics
-	// limiter is the per-client budget of logins; clients are keyed by
-	// rateKey, IPv6 ones by their network of ipv6Prefix bits.
-	limiter    *ipLimiter
-	ipv6Prefix int
-	clientIP   clientIPs
-	pages      *html.Renderer
-	secure     bool
+	// limiter and registerLimiter are the per-client budgets of logins
+	// and of sign-ups; clients are keyed by rateKey, IPv6 ones by their
+	// network of ipv6Prefix bits.
+	limiter         *ipLimiter
+	registerLimiter *ipLimiter
+	ipv6Prefix      int
+	// gate bounds the logins and sign-ups doing password work: as many
+	// at once as there are CPUs, twice as many waiting; known clients,
+	// those that signed in before from the same address, go first.
+	gate     *passwordGate
+	known    *knownClients
+	clientIP clientIPs
+	pages    *html.Renderer
+	secure   bool
 }
 
 // newEcho builds the router with every route and middleware.

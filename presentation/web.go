@@ -52,7 +52,7 @@ func (s *server) registerWeb(e *echo.Echo) {
 	web.GET(html.LoginPath, s.loginPage)
 	web.POST(html.LoginPath, s.loginSubmit, s.requireCSRF, s.loginRateLimit)
 	web.GET(html.RegisterPath, s.registerPage)
-	web.POST(html.RegisterPath, s.registerSubmit, s.requireCSRF)
+	web.POST(html.RegisterPath, s.registerSubmit, s.requireCSRF, s.registerRateLimit)
 	web.POST(html.LogoutPath, s.logoutSubmit, s.requireCSRF)
 	web.POST(html.ReviewsPath, s.reviewSubmit, s.requireCSRF)
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -48,6 +49,35 @@ func TestHardening_ClosedSignUpAnswersAlike(t *testing.T) {
 				}
 			})
 		}
+	})
+}
+
+// TestHardening_RegisterRateLimit: sign-ups are limited like logins — 10
+// attempts a minute per client, whatever their outcome, then 429 with
+// Retry-After — on the API and the form, which share the budget; the login
+// budget is separate.
+func TestHardening_RegisterRateLimit(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, db string) {
+		s := startApp(t, db)
+		s.account(t, "owner@example.com") // the first of the 10
+		for i := range 8 {
+			r := s.postJSON(t, "/api/auth/register", map[string]string{"email": fmt.Sprintf("guest%d@example.com", i), "password": "correct horse battery"}, "")
+			expectProblem(t, r, http.StatusForbidden)
+		}
+		if r := s.postForm(t, "/register", url.Values{"email": {"form@example.com"}, "password": {"correct horse battery"}}); r.Status != http.StatusForbidden {
+			t.Fatalf("10th attempt, on the form: %s, want 403", r)
+		}
+		r := s.postJSON(t, "/api/auth/register", map[string]string{"email": "late@example.com", "password": "correct horse battery"}, "")
+		expectProblem(t, r, http.StatusTooManyRequests, "sign-up")
+		if secs, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || secs < 1 {
+			t.Errorf("Retry-After = %q, want whole seconds ≥ 1", r.Header.Get("Retry-After"))
+		}
+		page := s.postForm(t, "/register", url.Values{"email": {"late@example.com"}, "password": {"correct horse battery"}})
+		if page.Status != http.StatusTooManyRequests || page.Header.Get("Retry-After") == "" || !strings.HasPrefix(page.ContentType(), "text/html") {
+			t.Errorf("form over the limit = %s (Retry-After %q), want a 429 page with Retry-After", page, page.Header.Get("Retry-After"))
+		}
+		s.login(t, "owner@example.com", "correct horse battery") // the login budget is untouched
 	})
 }
 
