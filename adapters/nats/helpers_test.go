@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -138,12 +139,22 @@ func testConfig(t testing.TB, url string, base time.Duration, maxDeliver int) na
 	return cfg
 }
 
-// connect makes a bus closed at cleanup.
+// connect makes a bus closed at cleanup. Under the race detector with the
+// whole workspace's tests running, the in-process server has been seen to
+// fail creating a stream's file store once (JetStream API error 10049);
+// like the binary, which retries Connect until it succeeds, the helper
+// tries again, at most three times.
 func connect(t testing.TB, cfg nats.Config, opts ...nats.Option) *nats.Bus {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), waitTimeout)
 	defer cancel()
-	b, err := nats.Connect(ctx, cfg, append([]nats.Option{nats.WithLogger(discardLogger())}, opts...)...)
+	opts = append([]nats.Option{nats.WithLogger(discardLogger())}, opts...)
+	b, err := nats.Connect(ctx, cfg, opts...)
+	for try := 1; err != nil && try < 3 && strings.Contains(err.Error(), "err_code=10049"); try++ {
+		t.Logf("Connect: %v; trying again", err)
+		time.Sleep(100 * time.Millisecond)
+		b, err = nats.Connect(ctx, cfg, opts...)
+	}
 	if err != nil {
 		t.Fatalf("Connect: %v", err)
 	}
