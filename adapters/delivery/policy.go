@@ -154,7 +154,8 @@ const (
 	// (channel bus); the event is given up.
 	ReasonCancelled Reason = "cancelled"
 	// ReasonInterrupted: shutdown cut the attempt short; it is retried at
-	// once and never counts toward giving up (outbox).
+	// once, and the interruption itself never makes the event dead (the
+	// outbox still counts it as an attempt; the NATS consumer redelivers it).
 	ReasonInterrupted Reason = "interrupted"
 )
 

@@ -157,7 +157,11 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		if claim(ctx) && int(inflight.Load()) < d.cfg.Concurrency {
 			continue
 		}
-		wait, stop := d.sleep(d.sleepFor())
+		// With every slot taken or claims failing, a retry that fell due
+		// cannot be claimed now: wait for a free slot (Notify) or the poll
+		// instead of spinning on its past due time.
+		busy := int(inflight.Load()) >= d.cfg.Concurrency || claimFailing
+		wait, stop := d.sleep(d.sleepFor(busy))
 		select {
 		case <-ctx.Done():
 		case <-d.notify:
@@ -219,9 +223,12 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 }
 
 // sleepFor is the next sleep: PollInterval, or less when a retry this
-// dispatcher scheduled falls due sooner.
-func (d *Dispatcher) sleepFor() time.Duration {
+// dispatcher scheduled falls due sooner and could be claimed (not busy).
+func (d *Dispatcher) sleepFor(busy bool) time.Duration {
 	wait := d.cfg.PollInterval
+	if busy {
+		return wait
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if len(d.due) > 0 {

@@ -576,3 +576,44 @@ func TestFailingClaimsAreRetried(t *testing.T) {
 		t.Errorf("the recovery was not logged:\n%s", logs)
 	}
 }
+
+// TestDueRetryWithNoFreeSlotDoesNotSpin: a retry falls due while every slot
+// is taken; the dispatcher waits for the slot instead of asking, over and
+// over, for a sleep until a time already past.
+func TestDueRetryWithNoFreeSlotDoesNotSpin(t *testing.T) {
+	t.Parallel()
+	s := newStore()
+	ids := s.logViewings(t, 2)
+	var (
+		failedOnce atomic.Bool
+		sleeps     atomic.Int64
+	)
+	release := make(chan struct{})
+	sink := sinkFunc(func(ctx context.Context, e domain.Event) error {
+		if e.EventID() == ids[0] && failedOnce.CompareAndSwap(false, true) {
+			return fmt.Errorf("poster host down: %w", domain.ErrUnavailable)
+		}
+		if e.EventID() == ids[1] {
+			<-release // holds the only slot while the first event's retry falls due
+		}
+		return nil
+	})
+	d, err := outbox.New(s.spy, sink, outbox.Config{Concurrency: 1, PollInterval: time.Hour,
+		Retry: delivery.RetryPolicy{MaxAttempts: 3, BaseDelay: 5 * time.Millisecond}},
+		outbox.WithLogger(discard()),
+		outbox.WithAfter(func(d time.Duration) <-chan time.Time { sleeps.Add(1); return time.After(d) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, d)
+	receive(t, "the first event's failure", s.spy.fails)
+	time.Sleep(200 * time.Millisecond) // the retry is overdue for most of this; the slot stays taken
+	spins := sleeps.Load()
+	close(release)
+	for range 2 {
+		receive(t, "CompleteEvent", s.spy.completes)
+	}
+	if spins > 20 {
+		t.Errorf("the dispatcher asked for %d sleeps while its only slot was taken, want a handful", spins)
+	}
+}
