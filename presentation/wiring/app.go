@@ -197,12 +197,18 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		a.bus.stop()
 	}
 	stopBus()
+	// The bus bounds its own drain by SHUTDOWN_TIMEOUT, counted from now
+	// (the HTTP drain above may have used the first one up), and then
+	// records what it cut short; this wait is only a safety net, so the
+	// database is not closed under deliveries still recording.
+	drainWait := time.NewTimer(a.cfg.ShutdownTimeout + 5*time.Second)
+	defer drainWait.Stop()
 	select {
 	case err := <-workerDone:
 		if err != nil && !errors.Is(err, context.Canceled) {
 			a.logger.Warn("event worker stopped with an error", "error", err.Error())
 		}
-	case <-shutdownCtx.Done():
+	case <-drainWait.C:
 		a.logger.Warn("events were not drained before the shutdown timeout", "pending", a.bus.pending())
 	}
 	return runErr

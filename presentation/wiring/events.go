@@ -93,6 +93,7 @@ func newChannelBus(cfg Config, logger *slog.Logger, metrics *presentation.Metric
 		eventpublisher.WithPublishHook(publishMetrics(metrics)),
 		eventpublisher.WithHandledHook(metrics.EventHandled),
 		eventpublisher.WithAttemptHook(attemptMetrics(metrics)),
+		eventpublisher.WithDrainTimeout(cfg.ShutdownTimeout),
 	)
 	return &eventBus{
 		publisher: publisher,
