@@ -30,7 +30,7 @@
 // Run then drains every event already accepted, calling the handlers with
 // context.WithoutCancel of Run's context (its values, no cancellation), so
 // the drain is not aborted the moment it starts; WithDrainTimeout bounds
-// each drained event. When the buffer is empty Run returns nil. A
+// the drain as a whole. When the buffer is empty Run returns nil. A
 // composition root therefore stops the bus with
 //
 //	publisher.Close()

@@ -29,8 +29,9 @@ type EventWorker struct {
 // nil. Shutdown begins when the publisher is closed or ctx is cancelled
 // (cancelling ctx also closes the publisher); the events still buffered are
 // handled with context.WithoutCancel(ctx), bounded by WithDrainTimeout if
-// set. A handler's error or panic is logged at ERROR with the handler's
-// name and does not stop the worker or skip later handlers. Run may be
+// set. A handler's error or panic is logged at WARN with the handler's
+// name and does not stop the worker or skip later handlers; giving an
+// event up is logged at ERROR. Run may be
 // called once; a second call returns an error at once.
 func (w *EventWorker) Run(ctx context.Context) error {
 	if !w.running.CompareAndSwap(false, true) {
