@@ -1,11 +1,6 @@
 package eventpublisher
 
-import (
-	"context"
-	"time"
-
-	"github.com/moviediary/moviediary/adapters/delivery"
-)
+import "github.com/moviediary/moviediary/adapters/delivery"
 
 // Defaults and limits of the configuration.
 const (
@@ -40,6 +35,3 @@ func (c Config) buffer() int {
 	}
 	return c.ChannelBuffer
 }
-
-// sleepFunc waits d or until ctx is done.
-type sleepFunc func(ctx context.Context, d time.Duration) error

@@ -17,7 +17,6 @@ type options struct {
 	onHandled    func(event domain.EventName, handler string, err error)
 	onAttempt    func(delivery.Attempt)
 	drainTimeout time.Duration
-	sleep        sleepFunc
 }
 
 func buildOptions(opts []Option) options {
@@ -29,9 +28,6 @@ func buildOptions(opts []Option) options {
 	}
 	if o.logger == nil {
 		o.logger = slog.Default()
-	}
-	if o.sleep == nil {
-		o.sleep = delivery.Sleep
 	}
 	return o
 }

@@ -52,7 +52,6 @@ func CreateEventChannel(cfg Config, handlers []delivery.Handler, opts ...Option)
 		retry:        cfg.Retry,
 		logger:       o.logger,
 		onAttempt:    o.onAttempt,
-		sleep:        o.sleep,
 		drainTimeout: o.drainTimeout,
 	}
 	return p, w

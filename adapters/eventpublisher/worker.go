@@ -20,7 +20,6 @@ type EventWorker struct {
 	retry        delivery.RetryPolicy
 	logger       *slog.Logger
 	onAttempt    func(delivery.Attempt)
-	sleep        sleepFunc
 	drainTimeout time.Duration
 	running      atomic.Bool
 }
@@ -105,7 +104,7 @@ func (w *EventWorker) dispatch(ctx context.Context, e domain.Event) {
 		if a.Outcome != delivery.OutcomeRetry {
 			return
 		}
-		if err := w.sleep(ctx, a.Delay); err != nil {
+		if err := delivery.Sleep(ctx, a.Delay); err != nil {
 			a.Outcome, a.Reason, a.Delay = delivery.OutcomeDead, delivery.ReasonCancelled, 0
 			a.Err = fmt.Errorf("%w (retry stopped: %w)", a.Err, err)
 			delivery.LogAttempt(ctx, w.logger, a)
