@@ -121,8 +121,13 @@ func (b *Bus) setup(ctx context.Context) error {
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 		FilterSubject: cfg.SubjectPrefix + ".>",
-		MaxDeliver:    cfg.Retry.Attempts(),
-		AckWait:       cfg.AckWait,
+		// Unlimited: Consume gives an event up (Term and a DeadAdvisory)
+		// when Config.Retry says so. A server-side limit would also count
+		// deliveries that expired unacknowledged (a process that died
+		// mid-handler) and silently strand the event after the last one,
+		// with no advisory.
+		MaxDeliver: -1,
+		AckWait:    cfg.AckWait,
 		// No BackOff: see the package comment.
 	}
 	cons, err := js.CreateOrUpdateConsumer(ctx, cfg.Stream, cc)

@@ -102,11 +102,36 @@ func TestConnect(t *testing.T) {
 		connect(t, cfg)
 		b := connect(t, cfg)
 		info := consumerInfo(t, cfg)
-		if info.Config.MaxDeliver != 4 || info.Config.AckPolicy != jetstream.AckExplicitPolicy || info.Config.AckWait != nats.DefaultAckWait {
-			t.Errorf("consumer config %+v, want MaxDeliver 4, explicit ack, AckWait %v", info.Config, nats.DefaultAckWait)
+		// MaxDeliver is unlimited: Config.Retry gives events up, not the
+		// server (which would strand an unsettled last delivery).
+		if info.Config.MaxDeliver != -1 || info.Config.AckPolicy != jetstream.AckExplicitPolicy || info.Config.AckWait != nats.DefaultAckWait {
+			t.Errorf("consumer config %+v, want MaxDeliver -1 (unlimited), explicit ack, AckWait %v", info.Config, nats.DefaultAckWait)
 		}
 		if got := b.Config(); got.DuplicateWindow != nats.DefaultDuplicateWindow || got.Stream != cfg.Stream {
 			t.Errorf("Config() = %+v, want defaults filled in", got)
+		}
+	})
+
+	t.Run("an existing consumer loses its delivery limit", func(t *testing.T) {
+		cfg := testConfig(t, s.url(), time.Second, 4)
+		connect(t, cfg)
+		nc, err := natsgo.Connect(cfg.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		js, err := jetstream.New(nc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		old := consumerInfo(t, cfg).Config
+		old.MaxDeliver = 4 // as versions with a server-side limit made it
+		if _, err := js.UpdateConsumer(t.Context(), cfg.Stream, old); err != nil {
+			t.Fatal(err)
+		}
+		connect(t, cfg)
+		if got := consumerInfo(t, cfg).Config.MaxDeliver; got != -1 {
+			t.Errorf("MaxDeliver after Connect = %d, want -1", got)
 		}
 	})
 

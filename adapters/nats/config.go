@@ -37,11 +37,15 @@ type Config struct {
 	// Durable is the name of the durable pull consumer that every consuming
 	// process shares (default moviediary-handlers).
 	Durable string
-	// Retry is the one delivery policy every bus shares: the consumer's
-	// MaxDeliver is Retry.Attempts(), a failed delivery n is redelivered
-	// after Retry.Delay(n) (applied with NakWithDelay; see the package
-	// comment), and a permanent failure is given up at once. It is used
-	// as given; DefaultConfig sets delivery.DefaultRetryPolicy.
+	// Retry is the one delivery policy every bus shares, and the only
+	// judge of when an event is given up: a failed delivery n is
+	// redelivered after Retry.Delay(n) (applied with NakWithDelay; see the
+	// package comment); a permanent failure, or a failed delivery n ≥
+	// Retry.Attempts(), is terminated with a DeadAdvisory. The durable
+	// consumer's MaxDeliver is unlimited (-1), so a delivery that was never
+	// settled (its process died) is always handed out again; a delivery
+	// numbered past Attempts() is still handled, and given up if it fails.
+	// It is used as given; DefaultConfig sets delivery.DefaultRetryPolicy.
 	Retry delivery.RetryPolicy
 	// AckWait is how long a delivery may go unacknowledged before the
 	// server hands it out again (default 6s). Consume extends it every

@@ -73,16 +73,21 @@ func WithHandledHook(fn func(event domain.EventName, handler string, err error))
 // WithAttemptHook calls fn once per delivery with what Config.Retry made
 // of it (success: acknowledged; retry: redelivered after Attempt.Delay;
 // dead: terminated with an advisory), as the other buses report their
-// attempts, so the poster sync metrics hang on any bus alike. An event
-// that does not decode is reported dead with a nil Attempt.Event.
+// attempts, so the poster sync metrics hang on any bus alike. A delivery
+// that shutdown cut short (see WithDrainTimeout) is reported as a retry
+// with delivery.ReasonInterrupted. An event that does not decode is
+// reported dead with a nil Attempt.Event.
 func WithAttemptHook(fn func(delivery.Attempt)) ConsumeOption {
 	return func(o *consumeOptions) { o.onAttempt = fn }
 }
 
 // WithDrainTimeout bounds the wait for in-flight handlers once Consume's
-// context is done: d later their context is cancelled (they then fail and
-// their messages are redelivered per the backoff, to this or another
-// process). Zero, the default, waits for them without a bound.
+// context is done: d later their context is cancelled. A delivery whose
+// handlers fail with their context cancelled is not judged by Config.Retry
+// (shutdown, not the handler, ended it): it is negatively acknowledged for
+// immediate redelivery, to another process or a later Consume, and reported
+// as a retry with delivery.ReasonInterrupted; it is never given up for it.
+// Zero, the default, waits for them without a bound.
 func WithDrainTimeout(d time.Duration) ConsumeOption {
 	return func(o *consumeOptions) { o.drainTimeout = d }
 }
@@ -95,13 +100,16 @@ func WithDrainTimeout(d time.Duration) ConsumeOption {
 //
 // Each message is decoded and logged at INFO ("event", with top-level
 // event, event_id, movie_id, review_id for review_logged, and attempt);
-// every handler then runs in order, a panic being recovered as an
-// *eventpublisher.PanicError. All succeeded: the message is acknowledged.
-// Every failure permanent (domain.IsPermanent), or the delivery was the
-// last of Config.MaxDeliver: the message is terminated and a DeadAdvisory
-// is published. Otherwise the server redelivers it after the backoff (see
-// the package comment), and every handler runs again — handlers must be
-// idempotent. A message on Config.DeadSubject is acknowledged and
+// every handler then runs in order, a panic being recovered as a
+// *delivery.PanicError. All succeeded: the message is acknowledged. The
+// failure is permanent by Config.Retry's judgement (RetryPolicy.IsPermanent
+// on the Invoker's error, which is permanent only when every handler's
+// failure was), or the delivery's number is Config.Retry.Attempts() or
+// more: the message is terminated and a DeadAdvisory is published.
+// Otherwise the server redelivers it after the backoff (see the package
+// comment), and every handler runs again — handlers must be idempotent.
+// A delivery cut short by shutdown is redelivered at once (see
+// WithDrainTimeout). A message on Config.DeadSubject is acknowledged and
 // skipped; one that does not decode is given up at once.
 //
 // Consume returns an error at once if handlers is empty or holds nil, and
@@ -139,10 +147,14 @@ func (b *Bus) Consume(ctx context.Context, handlers []delivery.Handler, opts ...
 		}
 	}
 	var wg sync.WaitGroup
-	defer wg.Wait()
 	b.logger.LogAttrs(ctx, slog.LevelInfo, "nats consumer started",
 		slog.String("stream", b.cfg.Stream), slog.String("durable", b.cfg.Durable), slog.Int("concurrency", o.concurrency))
-	defer b.logger.LogAttrs(ctx, slog.LevelInfo, "nats consumer stopped", slog.String("durable", b.cfg.Durable))
+	defer func() {
+		// Stopped means the in-flight handlers are done and their
+		// messages settled.
+		wg.Wait()
+		b.logger.LogAttrs(ctx, slog.LevelInfo, "nats consumer stopped", slog.String("durable", b.cfg.Durable))
+	}()
 
 	for {
 		if ctx.Err() != nil {
@@ -216,7 +228,9 @@ func benignFetchError(err error) bool {
 }
 
 // handle runs the handlers on one message and settles it as Config.Retry
-// decides.
+// decides, unless shutdown cut the handlers short (ctx, the handlers'
+// context, done): such a delivery is Nak'd for immediate redelivery and
+// reported as an interrupted retry, whatever its number.
 func (b *Bus) handle(ctx context.Context, msg jetstream.Msg, inv *delivery.Invoker, o *consumeOptions) {
 	md, err := msg.Metadata()
 	if err != nil {
@@ -242,10 +256,28 @@ func (b *Bus) handle(ctx context.Context, msg jetstream.Msg, inv *delivery.Invok
 	}
 
 	stopKeepAlive := keepAlive(msg, b.cfg.AckWait)
-	a := b.cfg.Retry.Decide(e, n, inv.Invoke(ctx, e, n))
+	err = inv.Invoke(ctx, e, n)
 	stopKeepAlive()
 
 	streamSeq := slog.Uint64("stream_seq", md.Sequence.Stream)
+	if err != nil && ctx.Err() != nil {
+		// Shutdown (WithDrainTimeout) cut the handlers short: not their
+		// fault, so Config.Retry does not judge it, and even the last
+		// permitted delivery is not given up. A plain Nak hands it out
+		// again at once, to a process still consuming.
+		a := delivery.Attempt{Event: e, Number: n, Err: fmt.Errorf("interrupted by shutdown: %w", err),
+			Outcome: delivery.OutcomeRetry, Reason: delivery.ReasonInterrupted}
+		extra := []slog.Attr{streamSeq}
+		if nakErr := msg.Nak(); nakErr != nil {
+			extra = append(extra, slog.String("settle_error", nakErr.Error()))
+		}
+		delivery.LogAttempt(ctx, b.logger, a, extra...)
+		if o.onAttempt != nil {
+			o.onAttempt(a)
+		}
+		return
+	}
+	a := b.cfg.Retry.Decide(e, n, err)
 	switch a.Outcome {
 	case delivery.OutcomeSuccess:
 		if err := msg.Ack(); err != nil {

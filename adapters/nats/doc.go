@@ -22,12 +22,25 @@
 // # Retries
 //
 // Config.Retry, the delivery.RetryPolicy every bus shares, decides each
-// delivery's fate. The durable consumer has MaxDeliver =
-// Retry.Attempts() and AckWait (how long a delivery may go
-// unacknowledged). A failure the policy retries is answered with
+// delivery's fate, and it alone gives events up. The durable consumer has
+// no delivery limit (MaxDeliver -1) and AckWait (how long a delivery may
+// go unacknowledged). A failure the policy retries is answered with
 // NakWithDelay(Retry.Delay(n)), n being the delivery's number from the
 // message's metadata (NumDelivered), so the server redelivers base,
 // 2·base, 4·base, … after the failures.
+//
+// The limit is not the server's because the server counts every delivery,
+// settled or not: with MaxDeliver = Retry.Attempts(), a last permitted
+// delivery whose process died mid-handler (AckWait expired) would never be
+// handed out again and no DeadAdvisory would say so. Instead such a
+// delivery comes back as number Attempts()+1: its handlers run, and it is
+// acknowledged if they succeed or given up with an advisory if they fail.
+// A delivery that shutdown cut short (WithDrainTimeout) is not judged at
+// all: it is Nak'd for immediate redelivery, reported as
+// delivery.ReasonInterrupted. Either kind still counts in NumDelivered,
+// so it may leave the event one attempt fewer before Attempts() is
+// reached, but a delivery whose handlers did not run to completion never
+// gives the event up.
 //
 // The schedule is deliberately not the consumer's own BackOff setting. In
 // nats-server that setting is the acknowledgement deadline of each delivery
@@ -43,9 +56,9 @@
 // message redelivered at most AckWait (6s by default) after its last
 // InProgress.
 //
-// A permanent failure (on every failing handler's error), a failure of the
-// last permitted delivery, or a message that does
-// not decode is terminated (Term) and a DeadAdvisory is published on
-// Config.DeadSubject. Delivery is at-least-once: handlers must be
-// idempotent.
+// A permanent failure (by Config.Retry's predicate, on every failing
+// handler's error), a failed delivery numbered Retry.Attempts() or more,
+// or a message that does not decode is terminated (Term) and a
+// DeadAdvisory is published on Config.DeadSubject. Delivery is
+// at-least-once: handlers must be idempotent.
 package nats

@@ -264,6 +264,7 @@ type settlement struct {
 	event   domain.EventName
 	attempt int
 	outcome delivery.Outcome
+	reason  delivery.Reason
 }
 
 // settledHook returns a WithAttemptHook option and the channel it feeds.
@@ -274,7 +275,7 @@ func settledHook() (nats.ConsumeOption, <-chan settlement) {
 		if a.Event != nil {
 			name = a.Event.EventName()
 		}
-		ch <- settlement{name, a.Number, a.Outcome}
+		ch <- settlement{name, a.Number, a.Outcome, a.Reason}
 	}), ch
 }
 

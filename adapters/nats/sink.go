@@ -31,7 +31,9 @@ func (b *Bus) Sink() *Sink { return &Sink{b: b} }
 // duplicate (the same event ID within the duplicate window) succeeds
 // without storing the event again. While NATS is unreachable, or when the
 // acknowledgement does not come, the error wraps domain.ErrUnavailable; an
-// event that cannot be encoded wraps domain.ErrInfrastructure.
+// event that cannot be encoded (domain.MarshalEvent refuses it) wraps
+// domain.ErrPermanent as well as MarshalEvent's domain.ErrInfrastructure,
+// so a relay gives it up at once instead of retrying it forever.
 // The attempt number plays no part: every publication carries the same
 // message ID.
 func (s *Sink) Deliver(ctx context.Context, e domain.Event, _ int) error {
@@ -39,7 +41,7 @@ func (s *Sink) Deliver(ctx context.Context, e domain.Event, _ int) error {
 	name := e.EventName()
 	payload, err := domain.MarshalEvent(e)
 	if err != nil {
-		return fmt.Errorf("nats: deliver %s %v: %w", name, e.EventID(), err)
+		return fmt.Errorf("nats: deliver %s %v: %w: %w", name, e.EventID(), domain.ErrPermanent, err)
 	}
 	if st := b.nc.Status(); st != natsgo.CONNECTED {
 		return fmt.Errorf("nats: deliver %s %v: %w: connection %s", name, e.EventID(), domain.ErrUnavailable, st)
