@@ -17,6 +17,12 @@ import (
 	"github.com/moviediary/moviediary/domain"
 )
 
+// crashAllowance is how many deliveries past Config.Retry.Attempts() an
+// event may have that were never settled (their process died, or shutdown
+// cut them short) before it is given up without running its handlers
+// again: the backstop against a message whose handling kills the process.
+const crashAllowance = 3
+
 // DefaultConcurrency is how many messages Consume handles at once unless
 // WithConcurrency says otherwise.
 const DefaultConcurrency = 4
@@ -251,6 +257,22 @@ func (b *Bus) handle(ctx context.Context, msg jetstream.Msg, inv *delivery.Invok
 		b.giveUp(ctx, msg, adv, nil)
 		if o.onAttempt != nil {
 			o.onAttempt(delivery.Attempt{Number: n, Err: err, Outcome: delivery.OutcomeDead, Reason: delivery.ReasonPermanent})
+		}
+		return
+	}
+
+	if limit := b.cfg.Retry.Attempts() + crashAllowance; n > limit {
+		// Delivered this often without ever being settled: its handlers
+		// keep ending the process (a fatal error no recover catches), so
+		// running them again would crash again. Give it up unrun.
+		a := delivery.Attempt{Event: e, Number: n, Outcome: delivery.OutcomeDead, Reason: delivery.ReasonExhausted,
+			Err: fmt.Errorf("delivered %d times, %d more than its %d attempts, without being settled: the handlers keep ending the process", n, n-b.cfg.Retry.Attempts(), b.cfg.Retry.Attempts())}
+		adv := b.advisory(msg, md, a.Err)
+		adv.Event, adv.EventID, adv.MovieID = string(name), e.EventID().String(), e.MovieID().String()
+		delivery.LogAttempt(ctx, b.logger, a, slog.Uint64("stream_seq", md.Sequence.Stream))
+		b.giveUp(ctx, msg, adv, delivery.EventAttrs(e))
+		if o.onAttempt != nil {
+			o.onAttempt(a)
 		}
 		return
 	}

@@ -40,7 +40,9 @@
 // delivery.ReasonInterrupted. Either kind still counts in NumDelivered,
 // so it may leave the event one attempt fewer before Attempts() is
 // reached, but a delivery whose handlers did not run to completion never
-// gives the event up.
+// gives the event up. As a backstop against a message whose handling kills
+// the process every time, a delivery numbered more than three past
+// Attempts() is given up (with an advisory) without running the handlers.
 //
 // The schedule is deliberately not the consumer's own BackOff setting. In
 // nats-server that setting is the acknowledgement deadline of each delivery

@@ -246,3 +246,41 @@ func TestSinkRefusesUnencodableEvent(t *testing.T) {
 		t.Errorf("consumer sees %d pending, %d delivered; want nothing published", info.NumPending, info.Delivered.Stream)
 	}
 }
+
+// TestDeliveriesThatNeverSettleAreGivenUpUnrun: an event delivered more
+// than three times past its attempts without ever being settled — its
+// handling keeps ending the process — is given up with an advisory
+// without running its handlers again.
+func TestDeliveriesThatNeverSettleAreGivenUpUnrun(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	cfg := testConfig(t, s.url(), 20*time.Millisecond, 2)
+	b := connect(t, cfg)
+	e := sampleEvents(t, 1)[0]
+	deliver(t, b.Sink(), e)
+
+	// Five deliveries, none settled by a handler: each is handed back at
+	// once, as deliveries of crashed processes come back after AckWait.
+	raw := rawConsumer(t, cfg)
+	for n := uint64(1); n <= 5; n++ {
+		if err := fetchOne(t, raw, n).Nak(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := newRecorder("never-again", func(int, domain.Event) error { return nil })
+	hook, settled := settledHook()
+	dead := subscribeDead(t, cfg)
+	consume(t, b, handlers(h), hook)
+
+	st := waitSettled(t, settled)
+	if st.attempt != 6 || st.outcome != delivery.OutcomeDead || st.reason != delivery.ReasonExhausted {
+		t.Errorf("settled %+v, want delivery 6 given up (exhausted)", st)
+	}
+	adv := nextAdvisory(t, dead)
+	if adv.EventID != e.EventID().String() || adv.Attempts != 6 || !strings.Contains(adv.Error, "without being settled") {
+		t.Errorf("advisory %+v, want %v after 6 unsettled deliveries", adv, e.EventID())
+	}
+	if n := h.count(); n != 0 {
+		t.Errorf("the handler ran %d times, want none", n)
+	}
+}

@@ -243,9 +243,9 @@ func (f *flakyPosters) requests(path string) int {
 }
 
 // TestNATSRetriesThroughRedelivery: a poster host that fails twice, then
-// serves: the consumer's redeliveries (MaxDeliver = 1 +
-// POSTER_SYNC_MAX_RETRIES) store the poster at the third delivery, one
-// poster request per delivery.
+// serves: the consumer's redeliveries (up to 1 + POSTER_SYNC_MAX_RETRIES
+// deliveries) store the poster at the third delivery, one poster request
+// per delivery.
 func TestNATSRetriesThroughRedelivery(t *testing.T) {
 	t.Parallel()
 	ns := startNATS(t)
