@@ -106,6 +106,23 @@ func NewRegister(users domain.UserRepository, hasher domain.PasswordHasher, poli
 	return &Register{users: users, hasher: hasher, policy: policy, now: now, firstSignUp: make(chan struct{}, 1)}, nil
 }
 
+// Closed reports whether every sign-up is refused now, whatever its input:
+// the policy is RegistrationClosed, or RegistrationOwnerOnly and the owner
+// is known to exist. It does no I/O and never blocks, so a caller can ask
+// before reading a request or waiting for anything; Handle refuses exactly
+// these sign-ups with domain.ErrForbidden before looking at its input.
+// Under RegistrationOwnerOnly it is false until a sign-up has found or
+// stored the owner (after a restart, until the first sign-up asks).
+func (uc *Register) Closed() bool {
+	switch uc.policy {
+	case RegistrationClosed:
+		return true
+	case RegistrationOwnerOnly:
+		return uc.ownerExists.Load()
+	}
+	return false
+}
+
 // Handle creates the account cmd describes and returns it.
 //
 // Errors: domain.ErrForbidden when the policy refuses the sign-up — checked

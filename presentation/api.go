@@ -15,7 +15,7 @@ import (
 // registerAPI mounts the JSON API under /api.
 func (s *server) registerAPI(e *echo.Echo) {
 	api := e.Group("/api")
-	api.POST("/auth/register", s.apiRegister, s.registerRateLimit)
+	api.POST("/auth/register", s.apiRegister, s.registerRateLimit(func(echo.Context) error { return errSignUpClosed() }))
 	api.POST("/auth/login", s.apiLogin, s.loginRateLimit)
 	api.POST("/auth/logout", s.apiLogout, s.requireBearer)
 	api.GET("/diary", s.apiDiary)
@@ -40,11 +40,18 @@ func (s *server) apiRegister(c echo.Context) error {
 func registerError(err error) error {
 	switch {
 	case errors.Is(err, domain.ErrForbidden):
-		return newHTTPError(http.StatusForbidden, "registration is closed on this server")
+		return errSignUpClosed()
 	case errors.Is(err, domain.ErrConflict):
 		return newHTTPError(http.StatusConflict, "an account with this email already exists")
 	}
 	return err
+}
+
+// errSignUpClosed is the one refusal of a sign-up the policy forbids,
+// whether Register.Handle refused it or it was refused before its body
+// was read (registerRateLimit): the same answer either way.
+func errSignUpClosed() error {
+	return newHTTPError(http.StatusForbidden, "registration is closed on this server")
 }
 
 func (s *server) apiLogin(c echo.Context) error {
@@ -183,21 +190,27 @@ func (s *server) apiSyncPoster(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	if _, err := s.svc.Movies.MovieByID(ctx, id); err != nil {
-		if errors.Is(err, domain.ErrNotFound) {
-			return newHTTPError(http.StatusNotFound, "no movie with id %s", id)
-		}
-		return err
-	}
+	// Handle takes a slot before anything else, so a sync that finds none
+	// is a 429 before any lookup; it reads the movie itself.
 	if err := s.svc.SyncPoster.Handle(ctx, id); err != nil {
 		if errors.Is(err, application.ErrPosterSyncBusy) {
 			// Every poster sync slot is taken; downloads take seconds.
 			c.Response().Header().Set("Retry-After", "5")
 			return newHTTPError(http.StatusTooManyRequests, "as many poster syncs as the server allows are running; try again in a few seconds")
 		}
-		// The movie exists, so every classified failure from here on is the
-		// metadata source's or the poster host's: a bad gateway.
 		if domain.IsPermanent(err) || errors.Is(err, domain.ErrUnavailable) {
+			// Reading the movie and asking the source fail with the same
+			// kinds (not found, unavailable), so only this failing path
+			// reads the movie again to tell them apart: an unknown movie is
+			// a 404 and a failing database its own error; with the movie
+			// there, the failure was the metadata source's or the poster
+			// host's: a bad gateway.
+			if _, ferr := s.svc.Movies.MovieByID(ctx, id); ferr != nil {
+				if errors.Is(ferr, domain.ErrNotFound) {
+					return newHTTPError(http.StatusNotFound, "no movie with id %s", id)
+				}
+				return ferr
+			}
 			s.logger.Warn("poster sync failed", "movie_id", id.String(), "error", err.Error())
 			return newHTTPError(http.StatusBadGateway, "the poster could not be fetched from its source: %s", upstreamReason(err))
 		}

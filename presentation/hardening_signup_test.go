@@ -66,6 +66,18 @@ func (u tracedUsers) SaveFirstUser(ctx context.Context, user domain.User) error 
 	return u.UserRepository.SaveFirstUser(ctx, user)
 }
 
+// tracedMovies is the MovieFinder the handlers read movies through,
+// recording MovieByID.
+type tracedMovies struct {
+	domain.MovieFinder
+	calls *calls
+}
+
+func (m tracedMovies) MovieByID(ctx context.Context, id domain.MovieID) (domain.Movie, error) {
+	m.calls.add("MovieByID")
+	return m.MovieFinder.MovieByID(ctx, id)
+}
+
 // tracedHasher is a PasswordHasher that records every hash and verification.
 type tracedHasher struct {
 	domain.PasswordHasher
@@ -88,6 +100,8 @@ func (h tracedHasher) VerifyPassword(ctx context.Context, password string, hash 
 type tracedServer struct {
 	*httptest.Server
 	calls *calls
+	// gate resizes the server's password gate (slots at once, waiting).
+	gate func(slots, waiting int)
 }
 
 func newTracedServer(t *testing.T, dir string, policy application.RegistrationPolicy) tracedServer {
@@ -119,7 +133,7 @@ func newTracedServer(t *testing.T, dir string, policy application.RegistrationPo
 	posters, err := posterstorage.NewLocal(posterstorage.LocalConfig{Dir: filepath.Join(dir, "posters")})
 	mustDo(err)
 	metadata := omdb.Disabled("tests")
-	svc := presentation.Services{Movies: store.Movies(), Posters: posters, Ready: store.Ping}
+	svc := presentation.Services{Movies: tracedMovies{store.Movies(), c}, Posters: posters, Ready: store.Ping}
 	svc.LogReview, err = application.NewLogReview(store.Movies(), metadata, discardEvents{}, nil, nil)
 	mustDo(err)
 	svc.GetDiary, err = application.NewGetDiary(store.Movies())
@@ -137,12 +151,12 @@ func newTracedServer(t *testing.T, dir string, policy application.RegistrationPo
 	svc.SyncPoster, err = application.NewSyncPoster(store.Movies(), metadata, fetcher, posters, 1)
 	mustDo(err)
 	base, _ := url.Parse("http://diary.example")
-	h, err := presentation.NewHandler(presentation.Config{BaseURL: base, Registration: policy, CSRFKey: bytes.Repeat([]byte("k"), 32)},
+	h, gate, err := presentation.NewHandlerWithPasswordGate(presentation.Config{BaseURL: base, Registration: policy, CSRFKey: bytes.Repeat([]byte("k"), 32)},
 		svc, presentation.NewMetrics(), nil, nil)
 	mustDo(err)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return tracedServer{Server: srv, calls: c}
+	return tracedServer{Server: srv, calls: c, gate: gate}
 }
 
 type discardEvents struct{}
@@ -176,14 +190,23 @@ func (s tracedServer) post(t *testing.T, path, contentType, body string, cookies
 // the CSRF token of its form.
 func (s tracedServer) registerForm(t *testing.T) (*http.Cookie, string) {
 	t.Helper()
-	res, err := s.Client().Get(s.URL + "/register")
+	return s.signedOutForm(t, "/register")
+}
+
+// signedOutForm fetches the page at path and returns its pre-session
+// cookie and the CSRF token of its form. With sign-up closed the sign-up
+// page has no form, but the login page's token is as good: the token is
+// bound to the browser, not to a form.
+func (s tracedServer) signedOutForm(t *testing.T, path string) (*http.Cookie, string) {
+	t.Helper()
+	res, err := s.Client().Get(s.URL + path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	page := readBody(t, res)
 	ck := cookieNamed(res, "moviediary_csrf")
 	if ck == nil {
-		t.Fatal("GET /register set no pre-session cookie")
+		t.Fatalf("GET %s set no pre-session cookie", path)
 	}
 	return ck, formToken(t, page)
 }
@@ -266,5 +289,52 @@ func TestRegisteringOrRefusingWithClosedRegistrationDoesNothing(t *testing.T) {
 	}
 	if got := s.calls.take(); len(got) != 0 {
 		t.Errorf("closed sign-up made the calls %q, want none", got)
+	}
+}
+
+// TestClosedSignUpIsRefusedBeforeThePasswordGate: once sign-up is closed
+// (ALLOW_REGISTRATION=false, or the owner known to exist), a sign-up is
+// refused 403 without waiting at the password gate: with the gate full,
+// where a login gets 503, the API and the form still answer their usual
+// refusal at once, and nothing is looked up or hashed.
+func TestClosedSignUpIsRefusedBeforeThePasswordGate(t *testing.T) {
+	t.Parallel()
+	const creds = `{"email":"guest@example.com","password":"correct horse battery"}`
+	for _, policy := range []application.RegistrationPolicy{application.RegistrationClosed, application.RegistrationOwnerOnly} {
+		t.Run(policy.String(), func(t *testing.T) {
+			t.Parallel()
+			s := newTracedServer(t, t.TempDir(), policy)
+			var want []byte // the refusal while the gate is free
+			if policy == application.RegistrationOwnerOnly {
+				if status, body := s.post(t, "/api/auth/register", "application/json", strings.Replace(creds, "guest", "owner", 1)); status != http.StatusCreated {
+					t.Fatalf("owner sign-up: %d %s", status, body)
+				}
+			}
+			status, want := s.post(t, "/api/auth/register", "application/json", creds)
+			if status != http.StatusForbidden {
+				t.Fatalf("sign-up with the gate free: %d %s, want 403", status, want)
+			}
+			ck, token := s.signedOutForm(t, "/login")
+			s.calls.take()
+
+			s.gate(0, 0) // no slot, no waiting place: whatever reaches the gate is a 503
+			if status, body := s.post(t, "/api/auth/login", "application/json", creds); status != http.StatusServiceUnavailable {
+				t.Fatalf("login with the gate full: %d %s, want 503 (the gate is not full)", status, body)
+			}
+			if status, body := s.post(t, "/api/auth/register", "application/json", creds); status != http.StatusForbidden || !bytes.Equal(body, want) {
+				t.Errorf("API sign-up with the gate full: %d %s, want the 403 %s", status, body, want)
+			}
+			form := url.Values{"csrf_token": {token}, "email": {"guest@example.com"}, "password": {"correct horse battery"}}
+			status, page := s.post(t, "/register", "application/x-www-form-urlencoded", form.Encode(), ck)
+			if status != http.StatusForbidden || !bytes.Contains(page, []byte("registration is closed")) {
+				t.Errorf("form sign-up with the gate full: %d %s, want 403 registration is closed", status, page)
+			}
+			if bytes.Contains(page, []byte("guest@example.com")) {
+				t.Errorf("the refused form's page repeats the email:\n%s", page)
+			}
+			if got := s.calls.take(); len(got) != 0 {
+				t.Errorf("refused sign-ups made the calls %q, want none", got)
+			}
+		})
 	}
 }

@@ -199,6 +199,39 @@ func TestSecurityHeaders(t *testing.T) {
 	}
 }
 
+// TestSecurityHeadersOnRefusedBodies: a body refused before any handler
+// runs (413) gets the same security headers: the page answer its CSP,
+// X-Frame-Options and nosniff, the problem+json answer the latter two.
+func TestSecurityHeadersOnRefusedBodies(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, nil)
+	tooLarge := strings.Repeat("x", 1<<20+1)
+	for _, tt := range []struct {
+		name, path, contentType string
+		page                    bool
+	}{
+		{"HTML form", "/reviews", "application/x-www-form-urlencoded", true},
+		{"API", "/api/auth/login", "application/json", false},
+	} {
+		res := a.do(request{method: http.MethodPost, path: tt.path, body: tooLarge,
+			header: http.Header{"Content-Type": {tt.contentType}, "Accept": {"text/html,application/xhtml+xml"}}})
+		body := readBody(t, res)
+		if res.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Fatalf("%s: %d %s, want 413", tt.name, res.StatusCode, body)
+		}
+		h := res.Header
+		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("X-Frame-Options") != "DENY" || h.Get("Referrer-Policy") != "same-origin" {
+			t.Errorf("%s: the 413 lacks security headers: %v", tt.name, h)
+		}
+		if csp := h.Get("Content-Security-Policy"); tt.page != strings.Contains(csp, "default-src 'none'") {
+			t.Errorf("%s: the 413's CSP = %q (a page: %v)", tt.name, csp, tt.page)
+		}
+		if ct := h.Get("Content-Type"); tt.page != strings.HasPrefix(ct, "text/html") {
+			t.Errorf("%s: the 413 is %q (want a page: %v)", tt.name, ct, tt.page)
+		}
+	}
+}
+
 // logManual logs a viewing through the API with a fresh token and returns
 // the created entry's movie ID.
 func (a *testApp) logManual(title string, year int) string {

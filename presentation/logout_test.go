@@ -125,3 +125,48 @@ func TestAPILogout(t *testing.T) {
 	wantSignedOutPage(t, a, "page session after an API logout", page)
 	wantProblem(t, logout(token), http.StatusUnauthorized)
 }
+
+// TestSignOutWithASessionEndedElsewhere: a browser whose session was ended
+// elsewhere (another browser signed out) still shows the signed-in page;
+// its "Sign out", with the token that page carries, signs it out — the
+// cookie is cleared and it is sent to the diary — instead of answering
+// that the form expired. The token is still checked: without it, or with
+// another session's, the post is a 403.
+func TestSignOutWithASessionEndedElsewhere(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, map[string]string{"ALLOW_REGISTRATION": "true"})
+	a.register(ownerEmail, ownerPassword)
+	a.register("guest@example.com", ownerPassword)
+	_, guestToken := a.signIn("guest@example.com", ownerPassword)
+	stale, staleToken := a.signIn(ownerEmail, ownerPassword)
+	other, otherToken := a.signIn(ownerEmail, ownerPassword)
+	res := a.do(request{method: http.MethodPost, path: "/logout", cookies: []*http.Cookie{other}, form: url.Values{"csrf_token": {otherToken}}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the other browser's POST /logout = %d", res.StatusCode)
+	}
+
+	for _, tt := range []struct{ name, token string }{
+		{"no token", ""},
+		{"another account's session token", guestToken},
+	} {
+		form := url.Values{}
+		if tt.token != "" {
+			form.Set("csrf_token", tt.token)
+		}
+		res := a.do(request{method: http.MethodPost, path: "/logout", cookies: []*http.Cookie{stale}, form: form,
+			header: http.Header{"Accept": {"text/html"}}})
+		wantForbidden(t, "stale session, "+tt.name, res)
+	}
+
+	res = a.do(request{method: http.MethodPost, path: "/logout", cookies: []*http.Cookie{stale}, form: url.Values{"csrf_token": {staleToken}},
+		header: http.Header{"Accept": {"text/html"}}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/diary" {
+		t.Fatalf("POST /logout with a session ended elsewhere = %d → %q, want 303 → /diary:\n%s", res.StatusCode, res.Header.Get("Location"), readBody(t, res))
+	}
+	if ck := cookieNamed(res, stale.Name); ck == nil || ck.Value != "" || ck.MaxAge >= 0 {
+		t.Errorf("the stale session cookie was not cleared: %q", res.Header.Values("Set-Cookie"))
+	}
+	if n := len(res.Header.Values("Set-Cookie")); n != 1 {
+		t.Errorf("Set-Cookie sent %d times, want once: %q", n, res.Header.Values("Set-Cookie"))
+	}
+}

@@ -188,9 +188,22 @@ func (s *server) loginRateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // registerRateLimit is loginRateLimit for sign-ups, with a budget of its
-// own: 10 attempts a minute per client, then 429 with Retry-After.
-func (s *server) registerRateLimit(next echo.HandlerFunc) echo.HandlerFunc {
-	return s.rateLimit(s.registerLimiter, "sign-up", s.passwordWork(next))
+// own: 10 attempts a minute per client, then 429 with Retry-After. A
+// sign-up admitted while registration is closed (application.Register's
+// Closed: ALLOW_REGISTRATION=false, or the owner is known to exist) is
+// answered by refuse at once: its body is not read and it takes no place at
+// the password gate, so a flood of refused sign-ups cannot keep the owner's
+// login waiting.
+func (s *server) registerRateLimit(refuse echo.HandlerFunc) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		work := s.passwordWork(next)
+		return s.rateLimit(s.registerLimiter, "sign-up", func(c echo.Context) error {
+			if s.svc.Register.Closed() {
+				return refuse(c)
+			}
+			return work(c)
+		})
+	}
 }
 
 // passwordWork admits a request that may hash or verify a password (a login

@@ -4,13 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/moviediary/moviediary/adapters/posterstorage"
+	"github.com/moviediary/moviediary/application"
 	"github.com/moviediary/moviediary/domain"
 )
 
@@ -148,4 +152,67 @@ func (a *testApp) token() string {
 	}
 	decodeJSONBody(a.t, res, &login)
 	return login.Token
+}
+
+// TestSyncPosterLooksTheMovieUpOnlyWhenItFails: the endpoint leaves reading
+// the movie to application.SyncPoster, which takes a slot first (so a 429
+// comes before any lookup): a sync that succeeds makes no lookup of the
+// handler's own, and only a failing one reads the movie again, to tell an
+// unknown movie (404) from a failing source (502).
+func TestSyncPosterLooksTheMovieUpOnlyWhenItFails(t *testing.T) {
+	t.Parallel()
+	s := newTracedServer(t, t.TempDir(), application.RegistrationOwnerOnly)
+	creds := fmt.Sprintf(`{"email":%q,"password":%q}`, ownerEmail, ownerPassword)
+	if status, body := s.post(t, "/api/auth/register", "application/json", creds); status != http.StatusCreated {
+		t.Fatalf("register: %d %s", status, body)
+	}
+	_, body := s.post(t, "/api/auth/login", "application/json", creds)
+	var login struct {
+		Token string `json:"token"`
+	}
+	if err := json.Unmarshal(body, &login); err != nil || login.Token == "" {
+		t.Fatalf("login: %s", body)
+	}
+	send := func(path, body string) (int, []byte) {
+		t.Helper()
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+login.Token)
+		res, err := s.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, b
+	}
+	status, body := send("/api/reviews", `{"manual_title":"Mon Oncle","manual_release_year":1958,"rating":5,"watched_at":"2024-01-01"}`)
+	var entry struct {
+		Movie struct {
+			ID string `json:"id"`
+		} `json:"movie"`
+	}
+	if err := json.Unmarshal(body, &entry); status != http.StatusCreated || err != nil {
+		t.Fatalf("log a film: %d %s", status, body)
+	}
+	s.calls.take()
+
+	if status, body := send("/api/movies/"+entry.Movie.ID+"/sync-poster", ""); status != http.StatusNoContent {
+		t.Fatalf("sync of a film without an IMDb ID: %d %s, want 204", status, body)
+	}
+	if got := s.calls.take(); len(got) != 0 {
+		t.Errorf("a sync that succeeded made the handler's lookups %q, want none", got)
+	}
+	const unknown = "0190b7c1-1111-7222-8333-944445555666"
+	status, body = send("/api/movies/"+unknown+"/sync-poster", "")
+	var p problem
+	if err := json.Unmarshal(body, &p); status != http.StatusNotFound || err != nil || p.Detail != "no movie with id "+unknown {
+		t.Errorf("sync of an unknown movie: %d %s, want 404 no movie with id %s", status, body, unknown)
+	}
+	if got := s.calls.take(); !slices.Equal(got, []string{"MovieByID"}) {
+		t.Errorf("a sync of an unknown movie made the handler's lookups %q, want one MovieByID after it failed", got)
+	}
 }

@@ -75,6 +75,16 @@ type Services struct {
 // means slog.Default(), a nil now time.Now. A missing service is an error
 // wrapping domain.ErrValidation.
 func NewHandler(cfg Config, svc Services, metrics *Metrics, logger *slog.Logger, now func() time.Time) (http.Handler, error) {
+	s, err := newServer(cfg, svc, metrics, logger, now)
+	if err != nil {
+		return nil, err
+	}
+	return s.newEcho(), nil
+}
+
+// newServer checks what NewHandler is given and builds the server its
+// routes use.
+func newServer(cfg Config, svc Services, metrics *Metrics, logger *slog.Logger, now func() time.Time) (*server, error) {
 	var v domain.Validation
 	for name, missing := range map[string]bool{
 		"base_url": cfg.BaseURL == nil, "log_review": svc.LogReview == nil, "get_diary": svc.GetDiary == nil,
@@ -122,7 +132,7 @@ func NewHandler(cfg Config, svc Services, metrics *Metrics, logger *slog.Logger,
 		pages:           pages,
 		secure:          cfg.BaseURL.Scheme == "https",
 	}
-	return s.newEcho(), nil
+	return s, nil
 }
 
 // server holds what the HTTP handlers use: use cases, the few ports read
@@ -159,6 +169,9 @@ func (s *server) newEcho() *echo.Echo {
 	e.IPExtractor = s.clientIP.of
 
 	e.Use(middleware.RequestID())
+	// Before anything that can answer, so that every response carries them:
+	// a 413 or 408 from bodyLimit too.
+	e.Use(s.securityHeaders)
 	e.Use(s.requestLog)
 	e.Use(s.metrics.middleware)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
@@ -166,7 +179,6 @@ func (s *server) newEcho() *echo.Echo {
 		return err
 	}}))
 	e.Use(s.bodyLimit)
-	e.Use(s.securityHeaders)
 
 	s.registerAPI(e)
 	s.registerWeb(e)

@@ -52,8 +52,8 @@ func (s *server) registerWeb(e *echo.Echo) {
 	web.GET(html.LoginPath, s.loginPage)
 	web.POST(html.LoginPath, s.loginSubmit, s.requireCSRF, s.loginRateLimit)
 	web.GET(html.RegisterPath, s.registerPage)
-	web.POST(html.RegisterPath, s.registerSubmit, s.requireCSRF, s.registerRateLimit)
-	web.POST(html.LogoutPath, s.logoutSubmit, s.requireCSRF)
+	web.POST(html.RegisterPath, s.registerSubmit, s.requireCSRF, s.registerRateLimit(s.registerClosedPage))
+	web.POST(html.LogoutPath, s.logoutSubmit, s.requireLogoutCSRF)
 	web.POST(html.ReviewsPath, s.reviewSubmit, s.requireCSRF)
 }
 
@@ -77,19 +77,39 @@ func (s *server) cookieValue(c echo.Context, base string) string {
 }
 
 // optionalSession signs the request in when it carries a valid session
-// cookie; a stale cookie is cleared and the request goes on signed out.
+// cookie. A cookie Authenticate refuses (expired, forged, its session ended
+// by a sign-out elsewhere) is stale: it is cleared, remembered for
+// POST /logout (requireLogoutCSRF), and the request goes on signed out.
+// Any other failure (the database is down) is the request's error: a
+// signed-in browser is not treated as a signed-out one because its session
+// could not be checked.
 func (s *server) optionalSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if token := s.cookieValue(c, sessionCookie); token != "" {
 			user, err := s.svc.Authenticate.Handle(c.Request().Context(), token)
-			if err == nil {
+			switch {
+			case err == nil:
 				withUser(c, user)
-			} else if errors.Is(err, domain.ErrUnauthorized) {
+			case errors.Is(err, domain.ErrUnauthorized):
 				s.setCookie(c, sessionCookie, "", time.Unix(0, 0))
+				c.Set(staleSessionKey, token)
+			default:
+				return err
 			}
 		}
 		return next(c)
 	}
+}
+
+// staleSessionKey holds, in the echo context, the value of a session
+// cookie optionalSession found stale.
+const staleSessionKey = "moviediary.stale_session"
+
+// staleSession returns the session cookie optionalSession found stale, or
+// "".
+func staleSession(c echo.Context) string {
+	v, _ := c.Get(staleSessionKey).(string)
+	return v
 }
 
 // setCookie sets the cookie base (under its cookieName): HttpOnly,
@@ -179,13 +199,39 @@ func (s *server) csrfToken(c echo.Context) string {
 // bound to this browser (expectedCSRF), compared in constant time.
 func (s *server) requireCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		want := s.expectedCSRF(c)
-		got := c.Request().PostFormValue(html.CSRFField)
-		if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
-			return newHTTPError(http.StatusForbidden, "the form has expired or did not come from this site; reload the page and try again")
+		if !csrfMatches(c, s.expectedCSRF(c)) {
+			return errCSRF()
 		}
 		return next(c)
 	}
+}
+
+// requireLogoutCSRF is requireCSRF for POST /logout, which also accepts
+// the token of a stale session (optionalSession): a browser whose session
+// was ended elsewhere, or expired, still holds the page it was served while
+// signed in, and its "Sign out" signs it out (the cookie is cleared)
+// instead of answering that the form expired. That token is still bound
+// to the cookie the browser sent, so another site cannot post it.
+func (s *server) requireLogoutCSRF(next echo.HandlerFunc) echo.HandlerFunc {
+	checked := s.requireCSRF(next)
+	return func(c echo.Context) error {
+		if stale := staleSession(c); stale != "" && csrfMatches(c, s.csrfMAC(csrfPurposeSession, stale)) {
+			return next(c)
+		}
+		return checked(c)
+	}
+}
+
+// csrfMatches reports whether the form body's csrf_token is want, a
+// non-empty token, compared in constant time.
+func csrfMatches(c echo.Context, want string) bool {
+	got := c.Request().PostFormValue(html.CSRFField)
+	return want != "" && subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
+}
+
+// errCSRF is the refusal of a form post without this browser's token.
+func errCSRF() error {
+	return newHTTPError(http.StatusForbidden, "the form has expired or did not come from this site; reload the page and try again")
 }
 
 func (s *server) render(c echo.Context, status int, draw func(*bytes.Buffer) error) error {
@@ -288,8 +334,16 @@ func (s *server) authPage(c echo.Context, status int, page func(w io.Writer, v h
 	return s.render(c, status, func(b *bytes.Buffer) error { return page(b, view) })
 }
 
+// credentials reads a login or sign-up form's email and password from the
+// form body only: never from the query string, where a password would be
+// kept in logs and browser history.
+func credentials(c echo.Context) (email, password string) {
+	req := c.Request()
+	return req.PostFormValue("email"), req.PostFormValue("password")
+}
+
 func (s *server) loginSubmit(c echo.Context) error {
-	email, password := c.FormValue("email"), c.FormValue("password")
+	email, password := credentials(c)
 	res, err := s.svc.Login.Handle(c.Request().Context(), application.LoginCommand{Email: email, Password: password})
 	if err != nil {
 		if errors.Is(err, domain.ErrUnauthorized) || errors.Is(err, domain.ErrValidation) {
@@ -302,9 +356,12 @@ func (s *server) loginSubmit(c echo.Context) error {
 }
 
 func (s *server) registerSubmit(c echo.Context) error {
-	email, password := c.FormValue("email"), c.FormValue("password")
+	email, password := credentials(c)
 	ctx := c.Request().Context()
 	if _, err := s.svc.Register.Handle(ctx, application.RegisterCommand{Email: email, Password: password}); err != nil {
+		if errors.Is(err, domain.ErrForbidden) {
+			return s.registerClosedPage(c)
+		}
 		p := problemFor(registerError(err))
 		if p.Status >= 500 {
 			return err
@@ -319,16 +376,27 @@ func (s *server) registerSubmit(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, html.DiaryPath)
 }
 
+// registerClosedPage answers a sign-up form posted while registration is
+// closed: the sign-up page, 403, saying so, with nothing of the post
+// filled in.
+func (s *server) registerClosedPage(c echo.Context) error {
+	p := problemFor(errSignUpClosed())
+	return s.authPage(c, p.Status, s.pages.RegisterPage, "", problemMessages(p))
+}
+
 // logoutSubmit signs the browser out: it ends every session of the
 // account (application.Logout), so the old cookie is refused from now on,
-// wherever it was copied, and clears the cookie.
+// wherever it was copied, and clears the cookie. A browser already signed
+// out (a stale cookie, which optionalSession cleared) is only redirected.
 func (s *server) logoutSubmit(c echo.Context) error {
 	if user := currentUser(c); !user.ID.IsZero() {
 		if err := s.svc.Logout.Handle(c.Request().Context(), application.LogoutCommand{User: user.ID}); err != nil {
 			return err
 		}
 	}
-	s.setCookie(c, sessionCookie, "", time.Time{})
+	if staleSession(c) == "" {
+		s.setCookie(c, sessionCookie, "", time.Time{})
+	}
 	return c.Redirect(http.StatusSeeOther, html.DiaryPath)
 }
 

@@ -471,3 +471,44 @@ func TestDiaryPageFilterAndPaging(t *testing.T) {
 		t.Errorf("bad limit on the page: %d %q\n%s", res.StatusCode, res.Header.Get("Content-Type"), body)
 	}
 }
+
+// TestCredentialsInTheQueryStringAreIgnored: the login and sign-up forms
+// read the email and password from the form body only. A password (or an
+// email) only in the query string, where logs and browser history keep
+// it, is not accepted: the login fails and the sign-up creates nothing.
+func TestCredentialsInTheQueryStringAreIgnored(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, map[string]string{"ALLOW_REGISTRATION": "true"})
+	a.register(ownerEmail, ownerPassword)
+	ck, token := a.loginForm()
+	post := func(path string, query, form url.Values) *http.Response {
+		form.Set("csrf_token", token)
+		return a.do(request{method: http.MethodPost, path: path + "?" + query.Encode(), cookies: []*http.Cookie{ck}, form: form,
+			header: http.Header{"Accept": {"text/html"}}})
+	}
+	for _, tt := range []struct {
+		name        string
+		query, form url.Values
+	}{
+		{"password in the query", url.Values{"password": {ownerPassword}}, url.Values{"email": {ownerEmail}}},
+		{"both in the query", url.Values{"email": {ownerEmail}, "password": {ownerPassword}}, url.Values{}},
+	} {
+		res := post("/login", tt.query, tt.form)
+		if res.StatusCode != http.StatusUnauthorized || cookieNamed(res, "moviediary_session") != nil {
+			t.Errorf("login, %s: %d, cookies %q; want 401 and no session", tt.name, res.StatusCode, res.Header.Values("Set-Cookie"))
+		}
+	}
+	const guest = "guest@example.com"
+	res := post("/register", url.Values{"password": {ownerPassword}}, url.Values{"email": {guest}})
+	body := readBody(t, res)
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Password") || cookieNamed(res, "moviediary_session") != nil {
+		t.Errorf("sign-up with the password in the query: %d\n%s", res.StatusCode, body)
+	}
+	if got := a.postJSON("/api/auth/login", `{"email":"`+guest+`","password":"`+ownerPassword+`"}`); got.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the sign-up with the password in the query created the account: login %d", got.StatusCode)
+	}
+	// The same fields in the body work.
+	if res := post("/login", url.Values{}, url.Values{"email": {ownerEmail}, "password": {ownerPassword}}); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("login with the credentials in the body: %d, want 303", res.StatusCode)
+	}
+}

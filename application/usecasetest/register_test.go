@@ -433,3 +433,46 @@ func TestRegisterOwnerOnlyWaitingSignUpHonoursItsContext(t *testing.T) {
 		t.Errorf("owner sign-up: %v", err)
 	}
 }
+
+// TestRegisterClosed: Closed says, without a call, whether Handle would
+// refuse every sign-up before its input — always under
+// RegistrationClosed, never under RegistrationOpen, and under
+// RegistrationOwnerOnly once a sign-up found or stored the owner.
+func TestRegisterClosed(t *testing.T) {
+	t.Parallel()
+	if !newRegisterHarness(t, application.RegistrationClosed).uc.Closed() {
+		t.Error("RegistrationClosed: Closed() = false")
+	}
+	if newRegisterHarness(t, application.RegistrationOpen).uc.Closed() {
+		t.Error("RegistrationOpen: Closed() = true")
+	}
+	for _, tt := range []struct {
+		name  string
+		saved error
+	}{
+		{"the owner signs up", nil},
+		{"the owner exists", domain.ErrForbidden},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newRegisterHarness(t, application.RegistrationOwnerOnly)
+			if h.uc.Closed() {
+				t.Fatal("owner-only before any sign-up: Closed() = true")
+			}
+			h.hasher.EXPECT().HashPassword(gomock.Any(), password).Return(must(domain.NewPasswordHash(hashPHC)), nil)
+			h.users.EXPECT().SaveFirstUser(gomock.Any(), gomock.Any()).Return(tt.saved)
+			_, _ = h.uc.Handle(t.Context(), application.RegisterCommand{Email: "owner@example.com", Password: password})
+			if !h.uc.Closed() {
+				t.Error("owner-only once the owner is known: Closed() = false")
+			}
+		})
+	}
+	// A failed store decides nothing: sign-up stays open.
+	h := newRegisterHarness(t, application.RegistrationOwnerOnly)
+	h.hasher.EXPECT().HashPassword(gomock.Any(), password).Return(must(domain.NewPasswordHash(hashPHC)), nil)
+	h.users.EXPECT().SaveFirstUser(gomock.Any(), gomock.Any()).Return(domain.ErrUnavailable)
+	_, _ = h.uc.Handle(t.Context(), application.RegisterCommand{Email: "owner@example.com", Password: password})
+	if h.uc.Closed() {
+		t.Error("owner-only after a failed store: Closed() = true")
+	}
+}
