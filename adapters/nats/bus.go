@@ -51,6 +51,47 @@ func WithNATSOptions(opts ...natsgo.Option) Option {
 // wrapping domain.ErrUnavailable; a bad cfg wraps domain.ErrValidation; a
 // server without JetStream wraps domain.ErrMisconfigured.
 func Connect(ctx context.Context, cfg Config, opts ...Option) (*Bus, error) {
+	b, err := dial(ctx, cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.setup(ctx); err != nil {
+		b.nc.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+// Attach connects to cfg.URL and finds the stream, changing nothing on the
+// server: it is for tools that only read or requeue (the events commands),
+// so that a shell whose settings differ from the servers' never rewrites
+// the stream or the durable consumer. A stream that does not exist is an
+// error wrapping domain.ErrNotFound; other errors are Connect's. An
+// attached Bus can publish (Sink), list and requeue dead events, but not
+// Consume.
+func Attach(ctx context.Context, cfg Config, opts ...Option) (*Bus, error) {
+	b, err := dial(ctx, cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	js, err := jetstream.New(b.nc)
+	if err == nil {
+		_, err = js.Stream(ctx, b.cfg.Stream)
+	}
+	switch {
+	case errors.Is(err, jetstream.ErrStreamNotFound):
+		b.nc.Close()
+		return nil, fmt.Errorf("nats: stream %s: %w", b.cfg.Stream, domain.ErrNotFound)
+	case err != nil:
+		b.nc.Close()
+		return nil, fmt.Errorf("nats: find stream %s: %w", b.cfg.Stream, classify(err))
+	}
+	b.js = js
+	return b, nil
+}
+
+// dial validates cfg and makes the connection.
+func dial(ctx context.Context, cfg Config, opts []Option) (*Bus, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
@@ -87,12 +128,7 @@ func Connect(ctx context.Context, cfg Config, opts ...Option) (*Bus, error) {
 	if err != nil {
 		return nil, fmt.Errorf("nats: connect to %s: %w: %w", redact(cfg.URL), domain.ErrUnavailable, err)
 	}
-	b := &Bus{cfg: cfg, nc: nc, logger: logger}
-	if err := b.setup(ctx); err != nil {
-		nc.Close()
-		return nil, err
-	}
-	return b, nil
+	return &Bus{cfg: cfg, nc: nc, logger: logger}, nil
 }
 
 // setup ensures the stream and the durable consumer.

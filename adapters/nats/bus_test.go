@@ -188,3 +188,37 @@ func TestConnect(t *testing.T) {
 		}
 	})
 }
+
+// TestAttach: Attach finds the stream and changes nothing on the server —
+// a tool run with other settings than the servers' leaves the durable
+// consumer as the servers made it — and refuses a stream that is not
+// there; an attached bus cannot consume.
+func TestAttach(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	cfg := testConfig(t, s.url(), time.Second, 4)
+	connect(t, cfg) // the servers' settings: AckWait 6s
+
+	other := cfg
+	other.AckWait = 45 * time.Second
+	b, err := nats.Attach(t.Context(), other, nats.WithLogger(discardLogger()))
+	if err != nil {
+		t.Fatalf("Attach: %v", err)
+	}
+	defer b.Close()
+	if info := consumerInfo(t, cfg); info.Config.AckWait != nats.DefaultAckWait {
+		t.Errorf("consumer AckWait %v after Attach with %v, want the servers' %v", info.Config.AckWait, other.AckWait, nats.DefaultAckWait)
+	}
+	if _, err := b.DeadEvents(t.Context(), 10); err != nil {
+		t.Errorf("DeadEvents on an attached bus: %v", err)
+	}
+	if err := b.Consume(t.Context(), handlers(newRecorder("h", nil))); !errors.Is(err, domain.ErrMisconfigured) {
+		t.Errorf("Consume on an attached bus = %v, want ErrMisconfigured", err)
+	}
+
+	missing := cfg
+	missing.Stream = cfg.Stream + "_MISSING"
+	if _, err := nats.Attach(t.Context(), missing); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("Attach to a missing stream = %v, want ErrNotFound", err)
+	}
+}

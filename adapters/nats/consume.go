@@ -130,6 +130,9 @@ func (b *Bus) Consume(ctx context.Context, handlers []delivery.Handler, opts ...
 			return fmt.Errorf("nats: consume: %w", domain.FieldError{Field: fmt.Sprintf("handlers[%d]", i), Rule: "must not be nil"})
 		}
 	}
+	if b.cons == nil {
+		return fmt.Errorf("nats: consume: %w: an attached bus has no consumer (use Connect)", domain.ErrMisconfigured)
+	}
 	o := consumeOptions{concurrency: DefaultConcurrency, pollWait: time.Second}
 	for _, opt := range opts {
 		if opt != nil {

@@ -97,16 +97,21 @@ func ListDeadEvents(ctx context.Context, cfg Config, w io.Writer, limit int) err
 		return fmt.Errorf("list dead events: %w", err)
 	}
 	if cfg.EventBus == EventBusNATS {
-		bus, err := natsadapter.Connect(ctx, natsConfig(cfg), natsadapter.WithLogger(slog.New(slog.DiscardHandler)))
-		if err != nil {
+		// Attach, not Connect: a shell's settings must not rewrite the
+		// stream or the consumer the servers made.
+		bus, err := natsadapter.Attach(ctx, natsConfig(cfg), natsadapter.WithLogger(slog.New(slog.DiscardHandler)))
+		switch {
+		case errors.Is(err, domain.ErrNotFound): // no stream yet: nothing died there
+		case err != nil:
 			return fmt.Errorf("list dead events in nats: %w", err)
+		default:
+			defer bus.Close()
+			more, err := bus.DeadEvents(ctx, limit)
+			if err != nil {
+				return fmt.Errorf("list dead events in nats: %w", err)
+			}
+			dead = append(dead, more...)
 		}
-		defer bus.Close()
-		more, err := bus.DeadEvents(ctx, limit)
-		if err != nil {
-			return fmt.Errorf("list dead events in nats: %w", err)
-		}
-		dead = append(dead, more...)
 		slices.SortStableFunc(dead, func(a, b domain.OutboxEvent) int { return a.CreatedAt.Compare(b.CreatedAt) })
 		dead = dead[:min(len(dead), limit)]
 	}
@@ -153,12 +158,15 @@ func RetryEvent(ctx context.Context, cfg Config, logger *slog.Logger, id string)
 	defer store.Close()
 	err = store.Outbox().RequeueEvent(ctx, eid, time.Now())
 	if errors.Is(err, domain.ErrNotFound) && cfg.EventBus == EventBusNATS {
-		bus, cerr := natsadapter.Connect(ctx, natsConfig(cfg), natsadapter.WithLogger(logger))
-		if cerr != nil {
+		bus, cerr := natsadapter.Attach(ctx, natsConfig(cfg), natsadapter.WithLogger(logger))
+		switch {
+		case errors.Is(cerr, domain.ErrNotFound): // no stream: no dead event there either
+		case cerr != nil:
 			return fmt.Errorf("requeue event %s in nats: %w", eid, cerr)
+		default:
+			defer bus.Close()
+			err = bus.RequeueEvent(ctx, eid)
 		}
-		defer bus.Close()
-		err = bus.RequeueEvent(ctx, eid)
 	}
 	if err != nil {
 		if errors.Is(err, domain.ErrNotFound) {
