@@ -1,10 +1,6 @@
 package postgres_test
 
 import (
-	"os"
-	"path/filepath"
-	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -25,44 +21,7 @@ func TestSessionGenerationMigrationKeepsExistingUsers(t *testing.T) {
 	t.Parallel()
 	url := pgtest.NewDatabase(t)
 	raw := rawDB(t, url)
-	if _, err := raw.Exec(`CREATE TABLE schema_migrations (
-		version    integer     PRIMARY KEY,
-		name       text        NOT NULL,
-		applied_at timestamptz NOT NULL DEFAULT now()
-	)`); err != nil {
-		t.Fatalf("create schema_migrations: %v", err)
-	}
-	entries, err := os.ReadDir("migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	names := make([]string, 0, len(entries))
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	slices.Sort(names)
-	if !slices.Contains(names, sessionGenerationMigration) {
-		t.Fatalf("no migration %s among %q", sessionGenerationMigration, names)
-	}
-	for _, name := range names {
-		if name >= sessionGenerationMigration {
-			break
-		}
-		version, err := strconv.Atoi(name[:4])
-		if err != nil {
-			t.Fatalf("migration %s: %v", name, err)
-		}
-		body, err := os.ReadFile(filepath.Join("migrations", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := raw.Exec(string(body)); err != nil {
-			t.Fatalf("apply %s: %v", name, err)
-		}
-		if _, err := raw.Exec(`INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, version, name); err != nil {
-			t.Fatalf("record %s: %v", name, err)
-		}
-	}
+	migrateRawBefore(t, raw, sessionGenerationMigration)
 	id := uuid.New()
 	const phc = "$argon2id$v=19$m=19456,t=2,p=1$b3RoZXJzYWx0$b3RoZXJoYXNo"
 	created := time.Date(2024, 5, 1, 12, 0, 0, 123456000, time.UTC)

@@ -202,15 +202,7 @@ func (r outboxRow) toDomain() (domain.OutboxEvent, error) {
 
 // outboxEvents rebuilds the outbox events of rows, in order.
 func outboxEvents(rows []outboxRow) ([]domain.OutboxEvent, error) {
-	out := make([]domain.OutboxEvent, len(rows))
-	for i, row := range rows {
-		e, err := row.toDomain()
-		if err != nil {
-			return nil, err
-		}
-		out[i] = e
-	}
-	return out, nil
+	return sqlrows.ToDomainAll(rows, outboxRow.toDomain)
 }
 
 // blobUUID decodes a 16-byte ID column. A blob of another length gives the

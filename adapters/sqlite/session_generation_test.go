@@ -1,10 +1,7 @@
 package sqlite_test
 
 import (
-	"os"
 	"path/filepath"
-	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -23,44 +20,7 @@ const sessionGenerationMigration = "0003_session_generation.sql"
 func TestSessionGenerationMigrationKeepsExistingUsers(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "moviediary.db")
 	raw := rawDB(t, path)
-	if _, err := raw.Exec(`CREATE TABLE schema_migrations (
-		version    INTEGER NOT NULL PRIMARY KEY,
-		name       TEXT    NOT NULL,
-		applied_at INTEGER NOT NULL
-	) STRICT`); err != nil {
-		t.Fatalf("create schema_migrations: %v", err)
-	}
-	entries, err := os.ReadDir("migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	names := make([]string, 0, len(entries))
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	slices.Sort(names)
-	if !slices.Contains(names, sessionGenerationMigration) {
-		t.Fatalf("no migration %s among %q", sessionGenerationMigration, names)
-	}
-	for _, name := range names {
-		if name >= sessionGenerationMigration {
-			break
-		}
-		version, err := strconv.Atoi(name[:4])
-		if err != nil {
-			t.Fatalf("migration %s: %v", name, err)
-		}
-		body, err := os.ReadFile(filepath.Join("migrations", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := raw.Exec(string(body)); err != nil {
-			t.Fatalf("apply %s: %v", name, err)
-		}
-		if _, err := raw.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 0)`, version, name); err != nil {
-			t.Fatalf("record %s: %v", name, err)
-		}
-	}
+	migrateRawBefore(t, raw, sessionGenerationMigration)
 	id := uuid.New()
 	const phc = "$argon2id$v=19$m=19456,t=2,p=1$b3RoZXJzYWx0$b3RoZXJoYXNo"
 	created := time.Date(2024, 5, 1, 12, 0, 0, 123456000, time.UTC)

@@ -80,6 +80,20 @@ func (r OutboxEvent) ToDomain() (domain.OutboxEvent, error) {
 	}, nil
 }
 
+// ToDomainAll converts rows, in order, with convert, stopping at the first
+// row that fails: a store's rows of one query become domain values.
+func ToDomainAll[R, T any](rows []R, convert func(R) (T, error)) ([]T, error) {
+	out := make([]T, len(rows))
+	for i, row := range rows {
+		v, err := convert(row)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
 // OneEvent checks the outcome of a statement meant to change the outbox
 // event id: err, the statement's error, or an error from RowsAffected is
 // returned as it is, for the store to classify; a statement that changed no

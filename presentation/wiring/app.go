@@ -91,7 +91,7 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 	if svc.LogReview, err = application.NewLogReview(movies, posters.metadata, bus.publisher, logger, now); err != nil {
 		return nil, err
 	}
-	if svc.GetDiary, err = application.NewGetDiary(movies, application.WithCursorKey(cursorKey(secret)), application.WithDiaryClock(now)); err != nil {
+	if svc.GetDiary, err = application.NewGetDiary(movies, application.WithCursorKey(deriveKey(secret, cursorKeyLabel)), application.WithDiaryClock(now)); err != nil {
 		return nil, err
 	}
 	if svc.History, err = application.NewGetReviewHistory(movies); err != nil {
@@ -114,7 +114,7 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 		DiaryTitle:          cfg.DiaryTitle,
 		Registration:        cfg.Registration,
 		TrustedProxies:      cfg.TrustedProxies,
-		CSRFKey:             csrfKey(secret),
+		CSRFKey:             deriveKey(secret, csrfKeyLabel),
 		RateLimitIPv6Prefix: cfg.RateLimitIPv6Prefix,
 	}, svc, metrics, logger, now)
 	if err != nil {
@@ -266,24 +266,20 @@ func jwtSecret(cfg Config, logger *slog.Logger) ([]byte, error) {
 	return secret, nil
 }
 
-// cursorKey derives the key that signs diary cursors from the JWT secret:
-// HMAC-SHA256(secret, "moviediary cursor v1"). A restart with the same
-// secret accepts the cursors handed out before; a new secret refuses them.
-// The derivation keeps the two uses apart: a cursor tag is never a token
-// signature.
-func cursorKey(jwtSecret []byte) []byte {
-	mac := hmac.New(sha256.New, jwtSecret)
-	mac.Write([]byte("moviediary cursor v1"))
-	return mac.Sum(nil)
-}
+// Labels of the keys derived from the JWT secret.
+const (
+	cursorKeyLabel = "moviediary cursor v1" // signs diary cursors
+	csrfKeyLabel   = "moviediary csrf v1"   // binds the HTML forms' CSRF tokens to their session
+)
 
-// csrfKey derives the key that binds the HTML forms' CSRF tokens to their
-// session from the JWT secret: HMAC-SHA256(secret, "moviediary csrf v1").
-// Every process that shares the secret derives the same key; the label
-// keeps it apart from the token signatures and the cursor key.
-func csrfKey(jwtSecret []byte) []byte {
+// deriveKey derives a key of its own for one use from the JWT secret:
+// HMAC-SHA256(secret, label). Every process that shares the secret derives
+// the same keys (a restart keeps cursors and forms valid; a new secret
+// refuses them), and the labels keep the uses apart: a cursor tag is never
+// a CSRF token or a token signature.
+func deriveKey(jwtSecret []byte, label string) []byte {
 	mac := hmac.New(sha256.New, jwtSecret)
-	mac.Write([]byte("moviediary csrf v1"))
+	mac.Write([]byte(label))
 	return mac.Sum(nil)
 }
 
