@@ -17,9 +17,10 @@ func CheckMovie(m domain.Movie) error {
 }
 
 // CheckViewing refuses a viewing whose movie or review was not built by the
-// domain's constructors: it returns one *domain.ValidationError listing
-// every missing part of both, or nil. The review is checked as it will be
-// stored, under its movie's ID.
+// domain's constructors, or whose idempotent request, when a key is given,
+// has no user or a fingerprint over 128 characters: it returns one
+// *domain.ValidationError listing every missing part, or nil. The review is
+// checked as it will be stored, under its movie's ID.
 func CheckViewing(v domain.Viewing) error {
 	var val domain.Validation
 	m, rv := v.Movie, v.Review
@@ -28,6 +29,14 @@ func CheckViewing(v domain.Viewing) error {
 	}
 	if _, err := domain.RestoreReview(rv.ID, m.ID, rv.UserID, rv.Rating, rv.Comment, rv.WatchedAt, rv.CreatedAt); err != nil {
 		addNewFields(&val, err)
+	}
+	if req := v.Idempotency; !req.IsZero() {
+		if req.User.IsZero() {
+			val.Add("idempotency.user", ruleRequired)
+		}
+		if len(req.Fingerprint) > maxFingerprint {
+			val.Add("idempotency.fingerprint", "must be at most 128 characters")
+		}
 	}
 	return val.Err()
 }

@@ -2,6 +2,7 @@ package sqlrows_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,6 +32,20 @@ func TestCheckViewing(t *testing.T) {
 				v.Review.WatchedAt, v.Review.CreatedAt = time.Time{}, time.Time{}
 			},
 			sorted("movie_id", "title", "release_year", "review_id", "user_id", "watched_at", "created_at"),
+		},
+		{
+			"a key with its user and a fingerprint passes",
+			func(v *domain.Viewing) {
+				v.Idempotency = domain.IdempotentRequest{User: v.Review.UserID, Key: mustKey(t, "k-1"), Fingerprint: strings.Repeat("f", 128)}
+			},
+			nil,
+		},
+		{
+			"a key without its user or with a long fingerprint is refused",
+			func(v *domain.Viewing) {
+				v.Idempotency = domain.IdempotentRequest{Key: mustKey(t, "k-1"), Fingerprint: strings.Repeat("f", 129)}
+			},
+			sorted("idempotency.user", "idempotency.fingerprint"),
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -96,4 +111,13 @@ func TestChecksOfValidValuesAllocateNothing(t *testing.T) {
 	if allocs != 0 {
 		t.Errorf("CheckViewing and CheckMovie allocate %v times, want 0", allocs)
 	}
+}
+
+func mustKey(t *testing.T, s string) domain.IdempotencyKey {
+	t.Helper()
+	k, err := domain.ParseIdempotencyKey(s)
+	if err != nil {
+		t.Fatalf("ParseIdempotencyKey(%q): %v", s, err)
+	}
+	return k
 }

@@ -1,7 +1,8 @@
 // Package sqlrows holds what moviediary's SQL stores (adapters/sqlite and
 // adapters/postgres) share and what does not depend on the SQL dialect:
 //
-//   - row structs (Movie, Review, Entry, User, OutboxEvent) holding a row's
+//   - row structs (Movie, Review, Entry, User, OutboxEvent, APIToken,
+//     IdempotencyRecord) holding a row's
 //     columns as decoded Go values — uuid.UUID, time.Time, sql.NullString —
 //     and their converters back to domain values. A converter re-validates
 //     every column through the domain's constructors and reports every
@@ -12,7 +13,12 @@
 //     is of, behind MovieTx, the seam through which each store runs its own
 //     SQL;
 //   - the checks of what a store is asked to save (CheckMovie, CheckViewing,
-//     CheckUser) and the outbox's OneEvent.
+//     CheckUser, CheckAPIToken) and the outbox's OneEvent;
+//   - the column encodings both stores share: RatingArg (a rating as the
+//     nullable rating_halves column, NULL for no rating) and APITokenRow;
+//   - the idempotency rule of SaveViewing: IdempotencyCutoff decides
+//     whether a stored key still holds, IdempotencyConflict is the error
+//     when it does.
 //
 // Each store keeps its own SQL, its own row structs to scan into and its
 // own column encodings: SQLite stores UUIDs as 16-byte blobs and times as

@@ -52,7 +52,7 @@ func TestOutboxEventToDomain(t *testing.T) {
 		edit  func(*sqlrows.OutboxEvent)
 		wants []string
 	}{
-		{"an unknown name", func(r *sqlrows.OutboxEvent) { r.Name = "review_deleted" }, []string{"name"}},
+		{"an unknown name", func(r *sqlrows.OutboxEvent) { r.Name = "review_archived" }, []string{"name"}},
 		{"a payload that is not JSON", func(r *sqlrows.OutboxEvent) { r.Payload = []byte("{") }, []string{"payload"}},
 		{"a row ID that is not the payload's", func(r *sqlrows.OutboxEvent) { r.ID = uuid.New() }, []string{"id"}},
 		{

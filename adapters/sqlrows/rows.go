@@ -80,8 +80,9 @@ type Review struct {
 	MovieID uuid.UUID
 	// UserID is the ID of the user who watched it.
 	UserID uuid.UUID
-	// Rating is the number of stars.
-	Rating int
+	// RatingHalves is the rating in half stars, 0 to 10 (the rating_halves
+	// column); NULL when the viewing is not rated.
+	RatingHalves sql.NullInt64
 	// Comment is the note, NULL when there is none.
 	Comment sql.NullString
 	// WatchedAt is when the movie was watched.
@@ -114,8 +115,11 @@ func (r *Review) restore(c *checker, prefix string) domain.Review {
 	c.check("movie_id", err)
 	userID, err := domain.UserIDFromUUID(r.UserID)
 	c.check("user_id", err)
-	rating, err := domain.NewRating(r.Rating)
-	c.check("rating", err)
+	var rating domain.Rating
+	if r.RatingHalves.Valid {
+		rating, err = domain.RatingFromHalves(int(r.RatingHalves.Int64))
+		c.check("rating_halves", err)
+	}
 	comment, err := domain.NewComment(r.Comment.String)
 	c.check("comment", err)
 	if r.WatchedAt.IsZero() {
@@ -130,6 +134,13 @@ func (r *Review) restore(c *checker, prefix string) domain.Review {
 	rv, err := domain.RestoreReview(id, movieID, userID, rating, comment, r.WatchedAt, r.CreatedAt)
 	c.fields(err)
 	return rv
+}
+
+// RatingArg is r as the rating_halves column holds it: the count of half
+// stars, or NULL (the invalid sql.NullInt64) when r is no rating. Both
+// stores pass it as a statement argument.
+func RatingArg(r domain.Rating) sql.NullInt64 {
+	return sql.NullInt64{Int64: int64(r.Halves()), Valid: !r.IsZero()}
 }
 
 // Entry is a diary entry: a review and its movie, read with a join.

@@ -35,7 +35,7 @@ func goodMovie() sqlrows.Movie {
 // goodReview is a row that passes every rule.
 func goodReview() sqlrows.Review {
 	return sqlrows.Review{
-		ID: reviewUUID, MovieID: movieUUID, UserID: userUUID, Rating: 5,
+		ID: reviewUUID, MovieID: movieUUID, UserID: userUUID, RatingHalves: sql.NullInt64{Int64: 9, Valid: true},
 		Comment: valid("The roundabout!"), WatchedAt: watched, CreatedAt: created,
 	}
 }
@@ -61,7 +61,7 @@ func wantReview(t *testing.T) domain.Review {
 	movieID, _ := domain.MovieIDFromUUID(movieUUID)
 	userID, _ := domain.UserIDFromUUID(userUUID)
 	comment, _ := domain.NewComment("The roundabout!")
-	rv, err := domain.RestoreReview(id, movieID, userID, domain.MustNewRating(5), comment, watched, created)
+	rv, err := domain.RestoreReview(id, movieID, userID, domain.MustNewRating(4.5), comment, watched, created)
 	if err != nil {
 		t.Fatalf("RestoreReview: %v", err)
 	}
@@ -196,21 +196,48 @@ func TestReviewToDomain(t *testing.T) {
 		}
 	})
 
+	t.Run("a null rating is no rating, zero halves a rating of 0", func(t *testing.T) {
+		t.Parallel()
+		for _, tc := range []struct {
+			col  sql.NullInt64
+			want domain.Rating
+		}{
+			{sql.NullInt64{}, domain.Rating{}},
+			{sql.NullInt64{Int64: 0, Valid: true}, domain.MustNewRating(0)},
+			{sql.NullInt64{Int64: 1, Valid: true}, domain.MustNewRating(0.5)},
+			{sql.NullInt64{Int64: 10, Valid: true}, domain.MustNewRating(5)},
+		} {
+			row := goodReview()
+			row.RatingHalves = tc.col
+			got, err := row.ToDomain()
+			if err != nil {
+				t.Fatalf("ToDomain(rating_halves %v): %v", tc.col, err)
+			}
+			if got.Rating != tc.want {
+				t.Errorf("ToDomain(rating_halves %v).Rating = %q, want %q", tc.col, got.Rating, tc.want)
+			}
+			if back := sqlrows.RatingArg(got.Rating); back != tc.col {
+				t.Errorf("RatingArg(%q) = %v, want the column %v back", got.Rating, back, tc.col)
+			}
+		}
+	})
+
 	for _, tc := range []struct {
 		name  string
 		edit  func(*sqlrows.Review)
 		wants []string
 	}{
-		{"one bad column", func(r *sqlrows.Review) { r.Rating = -1 }, []string{"rating"}},
+		{"one bad column", func(r *sqlrows.Review) { r.RatingHalves.Int64 = -1 }, []string{"rating_halves"}},
+		{"eleven halves are too many", func(r *sqlrows.Review) { r.RatingHalves.Int64 = 11 }, []string{"rating_halves"}},
 		{
 			"every bad column is reported",
 			func(r *sqlrows.Review) {
 				r.ID, r.MovieID, r.UserID = uuid.Nil, uuid.Nil, uuid.Nil
-				r.Rating = 6
+				r.RatingHalves.Int64 = 12
 				r.Comment = valid("\xff")
 				r.WatchedAt, r.CreatedAt = time.Time{}, time.Time{}
 			},
-			sorted("id", "movie_id", "user_id", "rating", "comment", "watched_at", "created_at"),
+			sorted("id", "movie_id", "user_id", "rating_halves", "comment", "watched_at", "created_at"),
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -242,11 +269,11 @@ func TestEntryToDomain(t *testing.T) {
 		t.Parallel()
 		e := sqlrows.Entry{Movie: goodMovie(), Review: goodReview()}
 		e.Movie.Title, e.Movie.ReleaseYear = "", 3000
-		e.Review.Rating = 9
+		e.Review.RatingHalves.Int64 = 19
 		e.Review.UserID = uuid.Nil
 		e.Review.DecodeErrors = []domain.FieldError{{Field: "user_id", Rule: "must be a UUID"}}
 		_, err := e.ToDomain()
-		want := sorted("movie.title", "movie.release_year", "review.rating", "review.user_id")
+		want := sorted("movie.title", "movie.release_year", "review.rating_halves", "review.user_id")
 		if got := fieldsOf(t, err); !slices.Equal(got, want) {
 			t.Errorf("ToDomain reports %q, want %q (error: %v)", got, want, err)
 		}
