@@ -2,9 +2,12 @@ package application
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,10 +15,13 @@ import (
 )
 
 // LogReviewRepository is what LogReview needs of the movie repository:
-// finding stored movies and saving a viewing atomically.
+// finding stored movies, saving a viewing atomically, and reading back the
+// entry an idempotency key logged.
 type LogReviewRepository interface {
 	domain.MovieFinder
 	domain.ViewingSaver
+	// EntryByReviewID is domain.ReviewEditor's.
+	EntryByReviewID(ctx context.Context, id domain.ReviewID) (domain.DiaryEntry, error)
 }
 
 // LogReviewCommand asks to log one viewing of a film. The film is named by
@@ -32,13 +38,38 @@ type LogReviewCommand struct {
 	ManualReleaseYear *int
 	// ManualDirector is the film's director; "" when not given.
 	ManualDirector string
-	// Rating is 0 to 5 stars.
-	Rating int
+	// Rating is 0 to 5 stars in steps of 0.5; nil when not rated.
+	Rating *float64
 	// Comment is an optional note; blank means none.
 	Comment string
 	// WatchedAt is when the film was watched; it may not lie in the future.
 	WatchedAt time.Time
+	// IdempotencyKey is the client's key for this request (an
+	// Idempotency-Key header); "" when not given. Within
+	// domain.IdempotencyWindow the same key from the same user logs once:
+	// a retry with the same command gets the first entry back, and one
+	// with another command ErrIdempotencyKeyReused.
+	IdempotencyKey string
 }
+
+// LogReviewResult is what logging a viewing gave.
+type LogReviewResult struct {
+	// Entry is the stored entry: the movie and the review.
+	Entry domain.DiaryEntry
+	// Replayed is true when the command's idempotency key had already
+	// logged this entry, so nothing was logged now.
+	Replayed bool
+}
+
+// ErrIdempotencyKeyReused is the error of a command whose idempotency key
+// the user already sent, within domain.IdempotencyWindow, with a different
+// command. It wraps domain.ErrConflict.
+var ErrIdempotencyKeyReused = fmt.Errorf("%w: the idempotency key was already used for a different request", domain.ErrConflict)
+
+// ErrIdempotentEntryGone is the error of a retry whose first request's
+// entry has since been deleted: nothing is logged again. It wraps
+// domain.ErrConflict.
+var ErrIdempotentEntryGone = fmt.Errorf("%w: the entry this idempotency key logged has since been deleted", domain.ErrConflict)
 
 // publishTimeout bounds how long LogReview waits to hand the events of a
 // stored viewing to the publisher.
@@ -84,6 +115,7 @@ type logReviewInput struct {
 	rating     domain.Rating
 	comment    domain.Comment
 	watchedAt  time.Time
+	key        domain.IdempotencyKey
 }
 
 // Field names of LogReviewCommand as clients send them.
@@ -125,25 +157,94 @@ const (
 // publish after the viewing was stored is logged at ERROR and does not fail
 // the call.
 func (uc *LogReview) Handle(ctx context.Context, cmd LogReviewCommand) (domain.DiaryEntry, error) {
+	res, err := uc.Log(ctx, cmd)
+	return res.Entry, err
+}
+
+// Log is Handle that also says whether the entry was replayed for a
+// repeated idempotency key (cmd.IdempotencyKey).
+//
+// With a key, the user's record of it is looked up first: the same command
+// gets the entry it logged (Replayed, nothing is logged or published), a
+// different one ErrIdempotencyKeyReused, and a key whose entry was deleted
+// since ErrIdempotentEntryGone. Otherwise the key is stored with the
+// review in the save's transaction; when a concurrent request with the
+// same key stored first, the save stores nothing and the answer is that
+// request's, as for a retry.
+func (uc *LogReview) Log(ctx context.Context, cmd LogReviewCommand) (LogReviewResult, error) {
 	now := uc.now()
 	in, err := validateLogReview(cmd, now)
 	if err != nil {
-		return domain.DiaryEntry{}, err
+		return LogReviewResult{}, err
+	}
+	var idem domain.IdempotentRequest
+	if !in.key.IsZero() {
+		idem = domain.IdempotentRequest{User: in.userID, Key: in.key, Fingerprint: in.fingerprint()}
+		if res, found, err := uc.replay(ctx, idem, now); found || err != nil {
+			return res, err
+		}
 	}
 	movie, posterURL, err := uc.resolveMovie(ctx, in)
 	if err != nil {
-		return domain.DiaryEntry{}, fmt.Errorf("log review: %w", err)
+		return LogReviewResult{}, fmt.Errorf("log review: %w", err)
 	}
 	review, err := domain.NewReview(movie.ID, in.userID, in.rating, in.comment, in.watchedAt, now)
 	if err != nil {
-		return domain.DiaryEntry{}, fmt.Errorf("log review: %w", err)
+		return LogReviewResult{}, fmt.Errorf("log review: %w", err)
 	}
-	saved, err := uc.movies.SaveViewing(ctx, domain.Viewing{Movie: movie, Review: review, PosterURL: posterURL})
+	saved, err := uc.movies.SaveViewing(ctx, domain.Viewing{Movie: movie, Review: review, PosterURL: posterURL, Idempotency: idem})
 	if err != nil {
-		return domain.DiaryEntry{}, fmt.Errorf("log review: save viewing: %w", err)
+		if !idem.IsZero() && errors.Is(err, domain.ErrConflict) {
+			// A concurrent request with this key stored first: answer as
+			// its retry.
+			if res, found, rerr := uc.replay(ctx, idem, now); found || rerr != nil {
+				return res, rerr
+			}
+		}
+		return LogReviewResult{}, fmt.Errorf("log review: save viewing: %w", err)
 	}
 	uc.publish(ctx, saved.Events)
-	return domain.DiaryEntry{Movie: saved.Movie, Review: saved.Review}, nil
+	return LogReviewResult{Entry: domain.DiaryEntry{Movie: saved.Movie, Review: saved.Review}}, nil
+}
+
+// replay answers a request whose idempotency key is already stored:
+// found is false when it is not (or expired).
+func (uc *LogReview) replay(ctx context.Context, req domain.IdempotentRequest, now time.Time) (LogReviewResult, bool, error) {
+	rec, err := uc.movies.IdempotencyRecord(ctx, req.User, req.Key, now.Add(-domain.IdempotencyWindow))
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+		return LogReviewResult{}, false, nil
+	case err != nil:
+		return LogReviewResult{}, true, fmt.Errorf("log review: read idempotency key: %w", err)
+	case rec.Request.Fingerprint != req.Fingerprint:
+		return LogReviewResult{}, true, ErrIdempotencyKeyReused
+	}
+	entry, err := uc.movies.EntryByReviewID(ctx, rec.ReviewID)
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+		return LogReviewResult{}, true, ErrIdempotentEntryGone
+	case err != nil:
+		return LogReviewResult{}, true, fmt.Errorf("log review: read the entry of idempotency key: %w", err)
+	}
+	return LogReviewResult{Entry: entry, Replayed: true}, true, nil
+}
+
+// fingerprint identifies what in asks for, whatever the form it was sent
+// in: equal commands have equal fingerprints.
+func (in logReviewInput) fingerprint() string {
+	h := sha256.New()
+	rating := "-"
+	if !in.rating.IsZero() {
+		rating = strconv.Itoa(in.rating.Halves())
+	}
+	for _, f := range []string{
+		in.externalID.String(), in.title.String(), strconv.Itoa(in.year.Int()), in.director.String(),
+		rating, in.comment.String(), strconv.FormatInt(in.watchedAt.Unix(), 10),
+	} {
+		// Length-prefixed, so no two field lists hash alike.
+		fmt.Fprintf(h, "%d:%s;", len(f), f)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // validateLogReview checks every field of cmd and reports all failures.
@@ -172,12 +273,18 @@ func validateLogReview(cmd LogReviewCommand, now time.Time) (logReviewInput, err
 	}
 	in.director, err = domain.NewDirector(cmd.ManualDirector)
 	v.Check(fieldDirector, err)
-	in.rating, err = domain.NewRating(cmd.Rating)
-	v.Check(fieldRating, err)
+	if cmd.Rating != nil {
+		in.rating, err = domain.NewRating(*cmd.Rating)
+		v.Check(fieldRating, err)
+	}
+	if cmd.IdempotencyKey != "" {
+		in.key, err = domain.ParseIdempotencyKey(cmd.IdempotencyKey)
+		v.Check("idempotency_key", err)
+	}
 	in.comment, err = domain.NewComment(cmd.Comment)
 	v.Check(fieldComment, err)
 	v.Check(fieldWatchedAt, domain.ValidateWatchedAt(cmd.WatchedAt, now))
-	in.watchedAt = cmd.WatchedAt
+	in.watchedAt = cmd.WatchedAt.UTC().Truncate(time.Second)
 
 	// Without an external ID and a title there is nothing to look up: the
 	// manual description must be complete.
@@ -349,15 +456,20 @@ func (uc *LogReview) logLookup(ctx context.Context, level slog.Level, msg string
 	return down
 }
 
-// publish hands the events of a stored viewing to the publisher in order.
-// The viewing is committed, so its events go out even if the caller has
-// gone away; a failure is logged and does not undo anything.
+// publish hands the events of a stored viewing to the publisher.
 func (uc *LogReview) publish(ctx context.Context, events []domain.Event) {
+	publishStored(ctx, uc.publisher, uc.logger, events)
+}
+
+// publishStored hands the events of a committed change to the publisher in
+// order. The change is stored, so its events go out even if the caller
+// has gone away; a failure is logged and does not undo anything.
+func publishStored(ctx context.Context, publisher domain.EventPublisher, logger *slog.Logger, events []domain.Event) {
 	pubCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), publishTimeout)
 	defer cancel()
 	for _, e := range events {
-		if err := uc.publisher.Publish(pubCtx, e); err != nil {
-			uc.logger.LogAttrs(ctx, slog.LevelError, "publishing an event failed; the viewing is stored",
+		if err := publisher.Publish(pubCtx, e); err != nil {
+			logger.LogAttrs(ctx, slog.LevelError, "publishing an event failed; the change is stored",
 				slog.String("event", string(e.EventName())),
 				slog.String("event_id", e.EventID().String()),
 				slog.String("movie_id", e.MovieID().String()),

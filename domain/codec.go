@@ -22,8 +22,19 @@ type wireReviewLogged struct {
 	ReviewID  uuid.UUID `json:"review_id"`
 	MovieID   uuid.UUID `json:"movie_id"`
 	UserID    uuid.UUID `json:"user_id"`
-	Rating    int       `json:"rating"`
+	Rating    *float64  `json:"rating"`
 	WatchedAt time.Time `json:"watched_at"`
+}
+
+// wireReviewEdited has the shape of wireReviewLogged: the review's values
+// after the edit.
+type wireReviewEdited wireReviewLogged
+
+type wireReviewDeleted struct {
+	wireMeta
+	ReviewID uuid.UUID `json:"review_id"`
+	MovieID  uuid.UUID `json:"movie_id"`
+	UserID   uuid.UUID `json:"user_id"`
 }
 
 type wireMovieDiscovered struct {
@@ -39,8 +50,20 @@ type wireMovieDiscovered struct {
 func MarshalEvent(e Event) ([]byte, error) {
 	switch ev := e.(type) {
 	case ReviewLogged:
-		return json.Marshal(wireReviewLogged{metaToWire(ev.EventMeta), ev.ReviewID.UUID(), ev.Movie.UUID(), ev.UserID.UUID(), ev.Rating.Int(), ev.WatchedAt.UTC()})
+		return json.Marshal(wireReviewLogged{metaToWire(ev.EventMeta), ev.ReviewID.UUID(), ev.Movie.UUID(), ev.UserID.UUID(), ratingToWire(ev.Rating), ev.WatchedAt.UTC()})
 	case *ReviewLogged:
+		if ev != nil {
+			return MarshalEvent(*ev)
+		}
+	case ReviewEdited:
+		return json.Marshal(wireReviewEdited{metaToWire(ev.EventMeta), ev.ReviewID.UUID(), ev.Movie.UUID(), ev.UserID.UUID(), ratingToWire(ev.Rating), ev.WatchedAt.UTC()})
+	case *ReviewEdited:
+		if ev != nil {
+			return MarshalEvent(*ev)
+		}
+	case ReviewDeleted:
+		return json.Marshal(wireReviewDeleted{metaToWire(ev.EventMeta), ev.ReviewID.UUID(), ev.Movie.UUID(), ev.UserID.UUID()})
+	case *ReviewDeleted:
 		if ev != nil {
 			return MarshalEvent(*ev)
 		}
@@ -57,7 +80,8 @@ func MarshalEvent(e Event) ([]byte, error) {
 // UnmarshalEvent decodes the wire form of an event called name,
 // re-validating every field. A payload that is not JSON of the event's
 // shape wraps ErrValidation (a *ValidationError on field "payload"); one
-// whose fields break a rule — a missing or nil ID, a rating outside 0–5, a
+// whose fields break a rule — a missing or nil ID, a rating that is not 0–5
+// in halves (null is no rating), a
 // malformed external ID, a missing time — wraps ErrValidation with a
 // *ValidationError naming every such field (event_id, occurred_at,
 // review_id, movie_id, user_id, rating, watched_at, external_metadata_id).
@@ -68,28 +92,42 @@ func UnmarshalEvent(name EventName, payload []byte) (Event, error) {
 		return nil, fmt.Errorf("decode %s event: %w", name, &ValidationError{Fields: []FieldError{{Field: "payload", Rule: err.Error()}}})
 	}
 	switch name {
-	case EventReviewLogged:
+	case EventReviewLogged, EventReviewEdited:
 		var w wireReviewLogged
 		if err := json.Unmarshal(payload, &w); err != nil {
 			return bad(err)
 		}
 		var v Validation
 		meta := metaFromWire(&v, w.wireMeta)
-		review, err := ReviewIDFromUUID(w.ReviewID)
-		v.Check("review_id", err)
-		movie, err := MovieIDFromUUID(w.MovieID)
-		v.Check("movie_id", err)
-		user, err := UserIDFromUUID(w.UserID)
-		v.Check("user_id", err)
-		rating, err := NewRating(w.Rating)
-		v.Check("rating", err)
+		review, movie, user := reviewIDsFromWire(&v, w.ReviewID, w.MovieID, w.UserID)
+		var rating Rating
+		if w.Rating != nil { // null: not rated
+			var err error
+			rating, err = NewRating(*w.Rating)
+			v.Check("rating", err)
+		}
 		if w.WatchedAt.IsZero() {
 			v.Add("watched_at", "must be set")
 		}
 		if err := v.Err(); err != nil {
 			return nil, fmt.Errorf("decode %s event: %w", name, err)
 		}
+		if name == EventReviewEdited {
+			return ReviewEdited{EventMeta: meta, ReviewID: review, Movie: movie, UserID: user, Rating: rating, WatchedAt: w.WatchedAt.UTC()}, nil
+		}
 		return ReviewLogged{EventMeta: meta, ReviewID: review, Movie: movie, UserID: user, Rating: rating, WatchedAt: w.WatchedAt.UTC()}, nil
+	case EventReviewDeleted:
+		var w wireReviewDeleted
+		if err := json.Unmarshal(payload, &w); err != nil {
+			return bad(err)
+		}
+		var v Validation
+		meta := metaFromWire(&v, w.wireMeta)
+		review, movie, user := reviewIDsFromWire(&v, w.ReviewID, w.MovieID, w.UserID)
+		if err := v.Err(); err != nil {
+			return nil, fmt.Errorf("decode %s event: %w", name, err)
+		}
+		return ReviewDeleted{EventMeta: meta, ReviewID: review, Movie: movie, UserID: user}, nil
 	case EventMovieDiscovered:
 		var w wireMovieDiscovered
 		if err := json.Unmarshal(payload, &w); err != nil {
@@ -112,6 +150,27 @@ func UnmarshalEvent(name EventName, payload []byte) (Event, error) {
 		return MovieDiscovered{EventMeta: meta, Movie: movie, ExternalMetadataID: ext, PosterURL: poster}, nil
 	}
 	return nil, fmt.Errorf("decode event: %w", FieldError{Field: "event", Rule: fmt.Sprintf("unknown event name %q", name)})
+}
+
+// ratingToWire is a rating in stars, or nil (JSON null) when not rated.
+func ratingToWire(r Rating) *float64 {
+	if r.IsZero() {
+		return nil
+	}
+	stars := r.Stars()
+	return &stars
+}
+
+// reviewIDsFromWire rebuilds the IDs a review event carries, recording a
+// missing one in v.
+func reviewIDsFromWire(v *Validation, r, m, u uuid.UUID) (ReviewID, MovieID, UserID) {
+	review, err := ReviewIDFromUUID(r)
+	v.Check("review_id", err)
+	movie, err := MovieIDFromUUID(m)
+	v.Check("movie_id", err)
+	user, err := UserIDFromUUID(u)
+	v.Check("user_id", err)
+	return review, movie, user
 }
 
 func metaToWire(m EventMeta) wireMeta {

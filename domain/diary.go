@@ -159,11 +159,13 @@ func (p DiaryPosition) Precedes(e DiaryEntry, order SortOrder) bool {
 	return c > 0
 }
 
-// Trend says how the latest viewing compares with all of them.
+// Trend says how the latest rated viewing compares with all rated ones.
 type Trend string
 
 // Trends.
 const (
+	// TrendNone: no viewing is rated, so there is nothing to compare.
+	TrendNone     Trend = ""
 	TrendNeutral  Trend = "neutral"
 	TrendImproved Trend = "improved"
 	TrendDeclined Trend = "declined"
@@ -187,29 +189,38 @@ func NewReviewHistory(movie Movie, viewings []Review) ReviewHistory {
 	return ReviewHistory{Movie: movie, Viewings: v}
 }
 
-// LatestRating returns the rating of the latest viewing, and false when
-// there is none.
+// LatestRating returns the rating of the latest rated viewing, and false
+// when no viewing is rated.
 func (h ReviewHistory) LatestRating() (Rating, bool) {
-	if len(h.Viewings) == 0 {
-		return Rating{}, false
+	for i := len(h.Viewings) - 1; i >= 0; i-- {
+		if r := h.Viewings[i].Rating; !r.IsZero() {
+			return r, true
+		}
 	}
-	return h.Viewings[len(h.Viewings)-1].Rating, true
+	return Rating{}, false
 }
 
-// Trend compares the latest rating with the average of every viewing
-// (latest included): higher is improved, lower declined, equal neutral.
-// Fewer than two viewings are neutral.
+// Trend compares the latest rated viewing's rating with the average of
+// every rated viewing (latest included): higher is improved, lower
+// declined, equal neutral. Unrated viewings do not count: one rated
+// viewing is neutral, none is TrendNone.
 func (h ReviewHistory) Trend() Trend {
-	n := len(h.Viewings)
-	if n < 2 {
+	n, sum, latest := 0, 0, 0
+	for _, r := range h.Viewings {
+		if r.Rating.IsZero() {
+			continue
+		}
+		n++
+		sum += r.Rating.Halves()
+		latest = r.Rating.Halves()
+	}
+	switch {
+	case n == 0:
+		return TrendNone
+	case n == 1:
 		return TrendNeutral
 	}
-	sum := 0
-	for _, r := range h.Viewings {
-		sum += r.Rating.Int()
-	}
-	latest := h.Viewings[n-1].Rating.Int()
-	// latest > sum/n  ⇔  latest·n > sum, in integers.
+	// latest > sum/n  ⇔  latest·n > sum, in integers (half stars).
 	switch c := latest*n - sum; {
 	case c > 0:
 		return TrendImproved

@@ -81,11 +81,15 @@ func TestPageDefaults(t *testing.T) {
 
 // entry builds a diary entry watched at minute m, with a review ID whose
 // order is given by idHex ("…000001" < "…000002").
-func entry(t *testing.T, m int, idHex string, rating int) domain.DiaryEntry {
+func entry(t *testing.T, m int, idHex string, rating float64) domain.DiaryEntry {
 	t.Helper()
 	id := domain.MustParseReviewID("0190f5c2-7a3b-7cde-8f01-" + idHex)
+	var stars domain.Rating // rating < 0: not rated
+	if rating >= 0 {
+		stars = domain.MustNewRating(rating)
+	}
 	r, err := domain.RestoreReview(id, domain.MustParseMovieID("0190f5c2-0000-7000-8000-000000000001"),
-		domain.MustParseUserID("0190f5c2-0000-7000-8000-000000000002"), domain.MustNewRating(rating), domain.Comment{},
+		domain.MustParseUserID("0190f5c2-0000-7000-8000-000000000002"), stars, domain.Comment{},
 		now.Add(time.Duration(m)*time.Minute-time.Hour), now)
 	if err != nil {
 		t.Fatal(err)
@@ -149,20 +153,25 @@ func TestReviewHistory(t *testing.T) {
 	tests := []struct {
 		name       string
 		mins       []int
-		ratings    []int
-		wantLatest int // -1: none
+		ratings    []float64 // -1: not rated
+		wantLatest float64   // -1: none
 		wantTrend  domain.Trend
 	}{
-		{"no viewings", nil, nil, -1, domain.TrendNeutral},
-		{"one viewing", []int{1}, []int{5}, 5, domain.TrendNeutral},
-		{"improved", []int{1, 2}, []int{2, 4}, 4, domain.TrendImproved},
-		{"declined", []int{1, 2}, []int{4, 2}, 2, domain.TrendDeclined},
-		{"equal to the average", []int{1, 2, 3}, []int{2, 4, 3}, 3, domain.TrendNeutral},
-		{"all equal", []int{1, 2}, []int{3, 3}, 3, domain.TrendNeutral},
-		{"unsorted input is sorted first: improved", []int{3, 1, 2}, []int{5, 1, 1}, 5, domain.TrendImproved},
-		{"unsorted input is sorted first: declined", []int{1, 3, 2}, []int{5, 0, 5}, 0, domain.TrendDeclined},
-		{"just above the average", []int{1, 2, 3}, []int{3, 3, 4}, 4, domain.TrendImproved},
-		{"just below the average", []int{1, 2, 3}, []int{3, 3, 2}, 2, domain.TrendDeclined},
+		{"no viewings", nil, nil, -1, domain.TrendNone},
+		{"one viewing", []int{1}, []float64{5}, 5, domain.TrendNeutral},
+		{"no rated viewing", []int{1, 2}, []float64{-1, -1}, -1, domain.TrendNone},
+		{"one rated viewing among unrated", []int{1, 2, 3}, []float64{-1, 3.5, -1}, 3.5, domain.TrendNeutral},
+		{"unrated latest is skipped: improved", []int{1, 2, 3}, []float64{2, 4.5, -1}, 4.5, domain.TrendImproved},
+		{"half stars: just above the average", []int{1, 2}, []float64{4, 4.5}, 4.5, domain.TrendImproved},
+		{"half stars: just below the average", []int{1, 2, 3}, []float64{0.5, 1, 0.5}, 0.5, domain.TrendDeclined},
+		{"improved", []int{1, 2}, []float64{2, 4}, 4, domain.TrendImproved},
+		{"declined", []int{1, 2}, []float64{4, 2}, 2, domain.TrendDeclined},
+		{"equal to the average", []int{1, 2, 3}, []float64{2, 4, 3}, 3, domain.TrendNeutral},
+		{"all equal", []int{1, 2}, []float64{3, 3}, 3, domain.TrendNeutral},
+		{"unsorted input is sorted first: improved", []int{3, 1, 2}, []float64{5, 1, 1}, 5, domain.TrendImproved},
+		{"unsorted input is sorted first: declined", []int{1, 3, 2}, []float64{5, 0, 5}, 0, domain.TrendDeclined},
+		{"just above the average", []int{1, 2, 3}, []float64{3, 3, 4}, 4, domain.TrendImproved},
+		{"just below the average", []int{1, 2, 3}, []float64{3, 3, 2}, 2, domain.TrendDeclined},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -186,8 +195,8 @@ func TestReviewHistory(t *testing.T) {
 				if ok {
 					t.Errorf("LatestRating = %v, true; want none", latest)
 				}
-			} else if !ok || latest.Int() != tt.wantLatest {
-				t.Errorf("LatestRating = %v, %v; want %d", latest, ok, tt.wantLatest)
+			} else if !ok || latest.Stars() != tt.wantLatest {
+				t.Errorf("LatestRating = %v, %v; want %v", latest, ok, tt.wantLatest)
 			}
 			if got := h.Trend(); got != tt.wantTrend {
 				t.Errorf("Trend = %s, want %s", got, tt.wantTrend)
@@ -204,7 +213,7 @@ func TestReviewHistory_TiesBreakByReviewID(t *testing.T) {
 	if h.Viewings[0].ID != first.ID {
 		t.Fatal("viewings at the same time are not ordered by review ID")
 	}
-	if r, _ := h.LatestRating(); r.Int() != 5 {
+	if r, _ := h.LatestRating(); r.Stars() != 5 {
 		t.Fatalf("LatestRating = %v, want 5", r)
 	}
 }

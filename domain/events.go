@@ -10,6 +10,8 @@ type EventName string
 const (
 	EventReviewLogged    EventName = "review_logged"
 	EventMovieDiscovered EventName = "movie_discovered"
+	EventReviewEdited    EventName = "review_edited"
+	EventReviewDeleted   EventName = "review_deleted"
 )
 
 // Event is something that happened in the diary. Every event carries an ID
@@ -51,7 +53,7 @@ type ReviewLogged struct {
 	Movie MovieID
 	// UserID is the user who logged the viewing.
 	UserID UserID
-	// Rating is the viewing's rating.
+	// Rating is the viewing's rating; zero when not rated.
 	Rating Rating
 	// WatchedAt is when the film was watched, as the review holds it.
 	WatchedAt time.Time
@@ -73,6 +75,57 @@ func NewReviewLogged(r Review, now time.Time) ReviewLogged {
 		Rating:    r.Rating,
 		WatchedAt: r.WatchedAt,
 	}
+}
+
+// ReviewEdited says the author corrected a review; it carries the review's
+// values after the edit.
+type ReviewEdited struct {
+	// EventMeta is the event's ID and time.
+	EventMeta
+	// ReviewID is the edited review.
+	ReviewID ReviewID
+	// Movie is the movie the review is of.
+	Movie MovieID
+	// UserID is the review's author.
+	UserID UserID
+	// Rating is the rating after the edit; zero when not rated.
+	Rating Rating
+	// WatchedAt is the time of viewing after the edit.
+	WatchedAt time.Time
+}
+
+// EventName returns EventReviewEdited.
+func (ReviewEdited) EventName() EventName { return EventReviewEdited }
+
+// MovieID returns the movie the review is of.
+func (e ReviewEdited) MovieID() MovieID { return e.Movie }
+
+// NewReviewEdited describes the edit that left r as it is.
+func NewReviewEdited(r Review, now time.Time) ReviewEdited {
+	return ReviewEdited{EventMeta: NewEventMeta(now), ReviewID: r.ID, Movie: r.MovieID, UserID: r.UserID, Rating: r.Rating, WatchedAt: r.WatchedAt}
+}
+
+// ReviewDeleted says the author deleted a review. The movie stays.
+type ReviewDeleted struct {
+	// EventMeta is the event's ID and time.
+	EventMeta
+	// ReviewID is the deleted review.
+	ReviewID ReviewID
+	// Movie is the movie the review was of.
+	Movie MovieID
+	// UserID is the review's author.
+	UserID UserID
+}
+
+// EventName returns EventReviewDeleted.
+func (ReviewDeleted) EventName() EventName { return EventReviewDeleted }
+
+// MovieID returns the movie the review was of.
+func (e ReviewDeleted) MovieID() MovieID { return e.Movie }
+
+// NewReviewDeleted describes the deletion of r.
+func NewReviewDeleted(r Review, now time.Time) ReviewDeleted {
+	return ReviewDeleted{EventMeta: NewEventMeta(now), ReviewID: r.ID, Movie: r.MovieID, UserID: r.UserID}
 }
 
 // MovieDiscovered says a movie with an IMDb ID and no poster entered the

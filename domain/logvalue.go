@@ -47,7 +47,12 @@ func (t MovieTitle) LogValue() slog.Value { return slog.StringValue(t.v) }
 func (d Director) LogValue() slog.Value { return slog.StringValue(d.v) }
 
 // LogValue logs the number of stars.
-func (r Rating) LogValue() slog.Value { return slog.IntValue(r.v) }
+func (r Rating) LogValue() slog.Value {
+	if r.IsZero() {
+		return slog.StringValue("none")
+	}
+	return slog.Float64Value(r.Stars())
+}
 
 // LogValue logs the year (0 when unset).
 func (y ReleaseYear) LogValue() slog.Value { return slog.IntValue(y.v) }

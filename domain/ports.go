@@ -40,6 +40,9 @@ type Viewing struct {
 	// film was looked up, or the zero PosterURL; it travels on the
 	// MovieDiscovered event so the poster sync need not ask again.
 	PosterURL PosterURL
+	// Idempotency is the client's key and request fingerprint when the
+	// viewing was logged under an idempotency key; zero otherwise.
+	Idempotency IdempotentRequest
 }
 
 // SavedViewing is what SaveViewing stored.
@@ -70,7 +73,46 @@ type ViewingSaver interface {
 	// Concurrent saves of new movies with one external ID end with one
 	// movie, every review attached to it, and MovieCreated for exactly one
 	// of them. The review is stored under the canonical movie's ID.
+	//
+	// With v.Idempotency set, the key is stored with the review, in the
+	// same transaction, as an IdempotencyRecord created at
+	// v.Review.CreatedAt. When the user's key is already held by a record
+	// created less than IdempotencyWindow before that, nothing is stored
+	// and the error wraps ErrConflict (concurrent saves under one key:
+	// exactly one stores, whatever the races); an older record is
+	// replaced.
 	SaveViewing(ctx context.Context, v Viewing) (SavedViewing, error)
+	// IdempotencyRecord returns the record of user's key created at or
+	// after since, or ErrNotFound.
+	IdempotencyRecord(ctx context.Context, user UserID, key IdempotencyKey, since time.Time) (IdempotencyRecord, error)
+}
+
+// ReviewEditor corrects and deletes stored reviews.
+type ReviewEditor interface {
+	// EntryByReviewID returns the review and its movie, or ErrNotFound.
+	EntryByReviewID(ctx context.Context, id ReviewID) (DiaryEntry, error)
+	// UpdateReview replaces the rating, comment and watched_at of the
+	// stored review r.ID with r's, in one transaction with the
+	// ReviewEdited event (occurring at at) that it returns; in outbox mode
+	// the event is stored in that transaction. The movie, user and
+	// created_at stored stay as they are. ErrNotFound when the review is
+	// unknown (deleted meanwhile, say).
+	UpdateReview(ctx context.Context, r Review, at time.Time) (EditedReview, error)
+	// DeleteReview removes the review, in one transaction with the
+	// ReviewDeleted event (occurring at at) that it returns, stored in the
+	// outbox in outbox mode. Totals drop at once; the movie stays, even
+	// when this was its last review. ErrNotFound when the review is
+	// unknown.
+	DeleteReview(ctx context.Context, id ReviewID, at time.Time) ([]Event, error)
+}
+
+// EditedReview is what UpdateReview stored.
+type EditedReview struct {
+	// Entry is the review as stored after the edit, with its movie.
+	Entry DiaryEntry
+	// Events are what the caller publishes once the transaction committed:
+	// the ReviewEdited event.
+	Events []Event
 }
 
 // DiaryReader reads the diary.
@@ -90,7 +132,29 @@ type MovieRepository interface {
 	MovieFinder
 	MovieWriter
 	ViewingSaver
+	ReviewEditor
 	DiaryReader
+}
+
+// APITokenRepository keeps personal API tokens (their hashes, never the
+// tokens).
+type APITokenRepository interface {
+	// SaveAPIToken stores a new token; ErrConflict when its ID or hash is
+	// stored.
+	SaveAPIToken(ctx context.Context, t APIToken) error
+	// APITokenByHash returns the token with that hash, expired or not, or
+	// ErrNotFound (a revoked token is gone).
+	APITokenByHash(ctx context.Context, hash APITokenHash) (APIToken, error)
+	// APITokens returns the user's tokens, newest first; none is not an
+	// error.
+	APITokens(ctx context.Context, user UserID) ([]APIToken, error)
+	// DeleteAPIToken revokes the user's token id; ErrNotFound when the
+	// user has no such token (another user's token included).
+	DeleteAPIToken(ctx context.Context, user UserID, id APITokenID) error
+	// TouchAPIToken records a use of token id at at: LastUsedAt becomes at
+	// unless it is already later. An unknown token is not an error (it may
+	// have been revoked meanwhile).
+	TouchAPIToken(ctx context.Context, id APITokenID, at time.Time) error
 }
 
 // UserRepository is the persistence port for accounts.

@@ -6,8 +6,9 @@ import "time"
 // client whose clock runs a little ahead.
 const ClockSkew = 5 * time.Minute
 
-// Review is one logged viewing of a movie. Reviews are append-only: a
-// rewatch is a new Review, and none is ever updated in place.
+// Review is one logged viewing of a movie. A rewatch is a new Review; its
+// author may correct a review's rating, comment and watched_at (Edit) or
+// delete it, and the movie and user it belongs to never change.
 type Review struct {
 	// ID identifies the review.
 	ID ReviewID
@@ -15,7 +16,7 @@ type Review struct {
 	MovieID MovieID
 	// UserID is the user who logged the viewing.
 	UserID UserID
-	// Rating is 0 to 5 stars.
+	// Rating is 0 to 5 stars in halves; zero when not rated.
 	Rating Rating
 	// Comment is the user's note; zero when there is none.
 	Comment Comment
@@ -81,6 +82,42 @@ func RestoreReview(id ReviewID, movieID MovieID, userID UserID, rating Rating, c
 		WatchedAt: watchedAt.UTC().Truncate(time.Second),
 		CreatedAt: createdAt.UTC().Truncate(time.Microsecond),
 	}, nil
+}
+
+// ReviewEdit is a correction of a review: each field that is set replaces
+// the review's. A set Rating or Comment may hold the zero value, which
+// clears it (not rated, no comment); watched_at cannot be cleared.
+type ReviewEdit struct {
+	// Rating, when set, is the new rating (zero: not rated).
+	Rating *Rating
+	// Comment, when set, is the new comment (zero: none).
+	Comment *Comment
+	// WatchedAt, when set, is the new time of viewing.
+	WatchedAt *time.Time
+}
+
+// IsZero reports whether e changes nothing.
+func (e ReviewEdit) IsZero() bool {
+	return e.Rating == nil && e.Comment == nil && e.WatchedAt == nil
+}
+
+// Edit returns r with e applied. A new watched_at obeys the rules of
+// NewReview relative to now; the ID, movie, user and created_at stay.
+func (r Review) Edit(e ReviewEdit, now time.Time) (Review, error) {
+	out := r
+	if e.Rating != nil {
+		out.Rating = *e.Rating
+	}
+	if e.Comment != nil {
+		out.Comment = *e.Comment
+	}
+	if e.WatchedAt != nil {
+		if err := ValidateWatchedAt(*e.WatchedAt, now); err != nil {
+			return Review{}, err
+		}
+		out.WatchedAt = e.WatchedAt.UTC().Truncate(time.Second)
+	}
+	return out, nil
 }
 
 // User is an account that may log viewings.

@@ -49,7 +49,7 @@ func TestRestoreReview(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.ID != id || r.MovieID != movie || r.UserID != user || r.Rating.Int() != 5 || r.Comment.String() != "again" {
+	if r.ID != id || r.MovieID != movie || r.UserID != user || r.Rating.Stars() != 5 || r.Comment.String() != "again" {
 		t.Fatalf("RestoreReview = %+v", r)
 	}
 	if want := time.Date(2024, 5, 31, 20, 15, 30, 0, time.UTC); r.WatchedAt != want {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/mail"
 	"net/url"
 	"strconv"
@@ -208,31 +209,68 @@ func normaliseLineBreaks(s string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
 }
 
-// Rating is a whole number of stars from 0 to 5.
-type Rating struct{ v int }
+// Rating is 0 to 5 stars in steps of half a star, or no rating at all: the
+// zero Rating means "watched, not rated". It is held exactly, as a count of
+// half stars.
+type Rating struct {
+	halves int8
+	rated  bool
+}
 
-// Rating bounds.
+// Rating bounds, in stars.
 const (
 	MinRating = 0
 	MaxRating = 5
 )
 
-// NewRating validates a rating.
-func NewRating(n int) (Rating, error) {
-	if n < MinRating || n > MaxRating {
-		return Rating{}, fieldErr("rating", "must be an integer from 0 to 5")
+// ruleRating is the rule a rating breaks.
+const ruleRating = "must be a number from 0 to 5 in steps of 0.5 (or null for no rating)"
+
+// NewRating validates a rating given in stars: 0, 0.5, 1, … 5. Anything
+// else — 4.3, 6, -1, NaN — is refused with a FieldError on "rating".
+func NewRating(stars float64) (Rating, error) {
+	h := stars * 2
+	if math.IsNaN(h) || h < MinRating*2 || h > MaxRating*2 || h != math.Trunc(h) {
+		return Rating{}, fieldErr("rating", ruleRating)
 	}
-	return Rating{n}, nil
+	return Rating{halves: int8(h), rated: true}, nil
 }
 
-// Int returns the number of stars.
-func (r Rating) Int() int { return r.v }
+// RatingFromHalves validates a rating given in half stars, 0 to 10: the
+// form stores keep it in.
+func RatingFromHalves(halves int) (Rating, error) {
+	if halves < MinRating*2 || halves > MaxRating*2 {
+		return Rating{}, fieldErr("rating", ruleRating)
+	}
+	return Rating{halves: int8(halves), rated: true}, nil
+}
 
-// String returns the number of stars in decimal.
-func (r Rating) String() string { return strconv.Itoa(r.v) }
+// IsZero reports whether r is no rating (not rated).
+func (r Rating) IsZero() bool { return !r.rated }
+
+// Halves returns the rating in half stars, 0 to 10; 0 when not rated
+// (check IsZero).
+func (r Rating) Halves() int { return int(r.halves) }
+
+// Stars returns the rating in stars, 0 to 5 in steps of 0.5; 0 when not
+// rated (check IsZero).
+func (r Rating) Stars() float64 { return float64(r.halves) / 2 }
+
+// String returns the number of stars in decimal ("4", "4.5"), or "" when
+// not rated.
+func (r Rating) String() string {
+	if !r.rated {
+		return ""
+	}
+	s := strconv.Itoa(int(r.halves) / 2)
+	if r.halves%2 == 1 {
+		s += ".5"
+	}
+	return s
+}
 
 // MustNewRating panics on an invalid rating; for tests only.
-func MustNewRating(n int) Rating { return mustParse(NewRating(n)) }
+func MustNewRating(stars float64) Rating { return mustParse(NewRating(stars)) }
 
 // FirstFilmYear is the year of the earliest surviving motion picture.
 const FirstFilmYear = 1888

@@ -1,6 +1,8 @@
 package domain_test
 
 import (
+	"errors"
+	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -170,24 +172,47 @@ func TestNewComment(t *testing.T) {
 func TestNewRating(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		in    int
-		field string
+		in     float64
+		field  string
+		halves int
+		text   string
 	}{
-		{-1, "rating"},
-		{0, ""},
-		{3, ""},
-		{5, ""},
-		{6, "rating"},
+		{-1, "rating", 0, ""},
+		{-0.5, "rating", 0, ""},
+		{0, "", 0, "0"},
+		{0.5, "", 1, "0.5"},
+		{3, "", 6, "3"},
+		{4.5, "", 9, "4.5"},
+		{5, "", 10, "5"},
+		{5.5, "rating", 0, ""},
+		{6, "rating", 0, ""},
+		{4.3, "rating", 0, ""},
+		{4.25, "rating", 0, ""},
+		{math.NaN(), "rating", 0, ""},
+		{math.Inf(1), "rating", 0, ""},
 	}
 	for _, tt := range tests {
 		r, err := domain.NewRating(tt.in)
 		checkFieldErr(t, err, tt.field)
-		if tt.field == "" && (r.Int() != tt.in || r.String() != strconv.Itoa(tt.in)) {
-			t.Errorf("NewRating(%d) = %d %q", tt.in, r.Int(), r.String())
+		if tt.field != "" {
+			continue
+		}
+		if r.IsZero() || r.Halves() != tt.halves || r.Stars() != tt.in || r.String() != tt.text {
+			t.Errorf("NewRating(%v) = halves %d, stars %v, %q, zero %v", tt.in, r.Halves(), r.Stars(), r.String(), r.IsZero())
+		}
+		back, err := domain.RatingFromHalves(tt.halves)
+		if err != nil || back != r {
+			t.Errorf("RatingFromHalves(%d) = %v, %v; want %v", tt.halves, back, err, r)
 		}
 	}
-	if domain.MustNewRating(4).Int() != 4 {
-		t.Error("MustNewRating(4) != 4")
+	for _, h := range []int{-1, 11} {
+		if _, err := domain.RatingFromHalves(h); !errors.Is(err, domain.ErrValidation) {
+			t.Errorf("RatingFromHalves(%d) = %v, want a validation error", h, err)
+		}
+	}
+	var none domain.Rating
+	if !none.IsZero() || none.String() != "" || none == domain.MustNewRating(0) {
+		t.Error("the zero Rating must be 'not rated', distinct from 0 stars")
 	}
 	mustPanic(t, "MustNewRating(6)", func() { domain.MustNewRating(6) })
 }

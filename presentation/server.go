@@ -55,8 +55,15 @@ type Services struct {
 	Register *application.Register
 	// Login issues bearer tokens.
 	Login *application.Login
-	// Authenticate checks bearer tokens and sessions.
+	// EditReview corrects a review (its author only).
+	EditReview *application.EditReview
+	// DeleteReview deletes a review (its author only).
+	DeleteReview *application.DeleteReview
+	// Authenticate checks bearer tokens (session and API tokens) and
+	// sessions.
 	Authenticate *application.Authenticate
+	// APITokens creates, lists and revokes personal API tokens.
+	APITokens *application.APITokens
 	// Logout ends every session of the signed-in account.
 	Logout *application.Logout
 	// SyncPoster fetches a film's poster on demand.
@@ -89,7 +96,7 @@ func newServer(cfg Config, svc Services, metrics *Metrics, logger *slog.Logger, 
 	for name, missing := range map[string]bool{
 		"base_url": cfg.BaseURL == nil, "log_review": svc.LogReview == nil, "get_diary": svc.GetDiary == nil,
 		"history": svc.History == nil, "register": svc.Register == nil, "login": svc.Login == nil,
-		"authenticate": svc.Authenticate == nil, "logout": svc.Logout == nil, "sync_poster": svc.SyncPoster == nil, "movies": svc.Movies == nil,
+		"authenticate": svc.Authenticate == nil, "edit_review": svc.EditReview == nil, "delete_review": svc.DeleteReview == nil, "api_tokens": svc.APITokens == nil, "logout": svc.Logout == nil, "sync_poster": svc.SyncPoster == nil, "movies": svc.Movies == nil,
 		"posters": svc.Posters == nil, "ready": svc.Ready == nil, "metrics": metrics == nil,
 		"csrf_key": len(cfg.CSRFKey) < minCSRFKeyBytes,
 	} {

@@ -13,6 +13,7 @@ import (
 	context "context"
 	io "io"
 	reflect "reflect"
+	time "time"
 
 	domain "github.com/moviediary/moviediary/domain"
 	gomock "go.uber.org/mock/gomock"
@@ -164,6 +165,21 @@ func (m *MockViewingSaver) EXPECT() *MockViewingSaverMockRecorder {
 	return m.recorder
 }
 
+// IdempotencyRecord mocks base method.
+func (m *MockViewingSaver) IdempotencyRecord(ctx context.Context, user domain.UserID, key domain.IdempotencyKey, since time.Time) (domain.IdempotencyRecord, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "IdempotencyRecord", ctx, user, key, since)
+	ret0, _ := ret[0].(domain.IdempotencyRecord)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// IdempotencyRecord indicates an expected call of IdempotencyRecord.
+func (mr *MockViewingSaverMockRecorder) IdempotencyRecord(ctx, user, key, since any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "IdempotencyRecord", reflect.TypeOf((*MockViewingSaver)(nil).IdempotencyRecord), ctx, user, key, since)
+}
+
 // SaveViewing mocks base method.
 func (m *MockViewingSaver) SaveViewing(ctx context.Context, v domain.Viewing) (domain.SavedViewing, error) {
 	m.ctrl.T.Helper()
@@ -177,6 +193,75 @@ func (m *MockViewingSaver) SaveViewing(ctx context.Context, v domain.Viewing) (d
 func (mr *MockViewingSaverMockRecorder) SaveViewing(ctx, v any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SaveViewing", reflect.TypeOf((*MockViewingSaver)(nil).SaveViewing), ctx, v)
+}
+
+// MockReviewEditor is a mock of ReviewEditor interface.
+type MockReviewEditor struct {
+	ctrl     *gomock.Controller
+	recorder *MockReviewEditorMockRecorder
+	isgomock struct{}
+}
+
+// MockReviewEditorMockRecorder is the mock recorder for MockReviewEditor.
+type MockReviewEditorMockRecorder struct {
+	mock *MockReviewEditor
+}
+
+// NewMockReviewEditor creates a new mock instance.
+func NewMockReviewEditor(ctrl *gomock.Controller) *MockReviewEditor {
+	mock := &MockReviewEditor{ctrl: ctrl}
+	mock.recorder = &MockReviewEditorMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns an object that allows the caller to indicate expected use.
+func (m *MockReviewEditor) EXPECT() *MockReviewEditorMockRecorder {
+	return m.recorder
+}
+
+// DeleteReview mocks base method.
+func (m *MockReviewEditor) DeleteReview(ctx context.Context, id domain.ReviewID, at time.Time) ([]domain.Event, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "DeleteReview", ctx, id, at)
+	ret0, _ := ret[0].([]domain.Event)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// DeleteReview indicates an expected call of DeleteReview.
+func (mr *MockReviewEditorMockRecorder) DeleteReview(ctx, id, at any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DeleteReview", reflect.TypeOf((*MockReviewEditor)(nil).DeleteReview), ctx, id, at)
+}
+
+// EntryByReviewID mocks base method.
+func (m *MockReviewEditor) EntryByReviewID(ctx context.Context, id domain.ReviewID) (domain.DiaryEntry, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "EntryByReviewID", ctx, id)
+	ret0, _ := ret[0].(domain.DiaryEntry)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// EntryByReviewID indicates an expected call of EntryByReviewID.
+func (mr *MockReviewEditorMockRecorder) EntryByReviewID(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EntryByReviewID", reflect.TypeOf((*MockReviewEditor)(nil).EntryByReviewID), ctx, id)
+}
+
+// UpdateReview mocks base method.
+func (m *MockReviewEditor) UpdateReview(ctx context.Context, r domain.Review, at time.Time) (domain.EditedReview, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UpdateReview", ctx, r, at)
+	ret0, _ := ret[0].(domain.EditedReview)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// UpdateReview indicates an expected call of UpdateReview.
+func (mr *MockReviewEditorMockRecorder) UpdateReview(ctx, r, at any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdateReview", reflect.TypeOf((*MockReviewEditor)(nil).UpdateReview), ctx, r, at)
 }
 
 // MockDiaryReader is a mock of DiaryReader interface.
@@ -255,6 +340,51 @@ func NewMockMovieRepository(ctrl *gomock.Controller) *MockMovieRepository {
 // EXPECT returns an object that allows the caller to indicate expected use.
 func (m *MockMovieRepository) EXPECT() *MockMovieRepositoryMockRecorder {
 	return m.recorder
+}
+
+// DeleteReview mocks base method.
+func (m *MockMovieRepository) DeleteReview(ctx context.Context, id domain.ReviewID, at time.Time) ([]domain.Event, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "DeleteReview", ctx, id, at)
+	ret0, _ := ret[0].([]domain.Event)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// DeleteReview indicates an expected call of DeleteReview.
+func (mr *MockMovieRepositoryMockRecorder) DeleteReview(ctx, id, at any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DeleteReview", reflect.TypeOf((*MockMovieRepository)(nil).DeleteReview), ctx, id, at)
+}
+
+// EntryByReviewID mocks base method.
+func (m *MockMovieRepository) EntryByReviewID(ctx context.Context, id domain.ReviewID) (domain.DiaryEntry, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "EntryByReviewID", ctx, id)
+	ret0, _ := ret[0].(domain.DiaryEntry)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// EntryByReviewID indicates an expected call of EntryByReviewID.
+func (mr *MockMovieRepositoryMockRecorder) EntryByReviewID(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EntryByReviewID", reflect.TypeOf((*MockMovieRepository)(nil).EntryByReviewID), ctx, id)
+}
+
+// IdempotencyRecord mocks base method.
+func (m *MockMovieRepository) IdempotencyRecord(ctx context.Context, user domain.UserID, key domain.IdempotencyKey, since time.Time) (domain.IdempotencyRecord, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "IdempotencyRecord", ctx, user, key, since)
+	ret0, _ := ret[0].(domain.IdempotencyRecord)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// IdempotencyRecord indicates an expected call of IdempotencyRecord.
+func (mr *MockMovieRepositoryMockRecorder) IdempotencyRecord(ctx, user, key, since any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "IdempotencyRecord", reflect.TypeOf((*MockMovieRepository)(nil).IdempotencyRecord), ctx, user, key, since)
 }
 
 // MovieByExternalID mocks base method.
@@ -361,6 +491,21 @@ func (mr *MockMovieRepositoryMockRecorder) SetPosterPath(ctx, id, path any) *gom
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SetPosterPath", reflect.TypeOf((*MockMovieRepository)(nil).SetPosterPath), ctx, id, path)
 }
 
+// UpdateReview mocks base method.
+func (m *MockMovieRepository) UpdateReview(ctx context.Context, r domain.Review, at time.Time) (domain.EditedReview, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UpdateReview", ctx, r, at)
+	ret0, _ := ret[0].(domain.EditedReview)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// UpdateReview indicates an expected call of UpdateReview.
+func (mr *MockMovieRepositoryMockRecorder) UpdateReview(ctx, r, at any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdateReview", reflect.TypeOf((*MockMovieRepository)(nil).UpdateReview), ctx, r, at)
+}
+
 // UpsertMovie mocks base method.
 func (m_2 *MockMovieRepository) UpsertMovie(ctx context.Context, m domain.Movie) (domain.Movie, error) {
 	m_2.ctrl.T.Helper()
@@ -374,6 +519,102 @@ func (m_2 *MockMovieRepository) UpsertMovie(ctx context.Context, m domain.Movie)
 func (mr *MockMovieRepositoryMockRecorder) UpsertMovie(ctx, m any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpsertMovie", reflect.TypeOf((*MockMovieRepository)(nil).UpsertMovie), ctx, m)
+}
+
+// MockAPITokenRepository is a mock of APITokenRepository interface.
+type MockAPITokenRepository struct {
+	ctrl     *gomock.Controller
+	recorder *MockAPITokenRepositoryMockRecorder
+	isgomock struct{}
+}
+
+// MockAPITokenRepositoryMockRecorder is the mock recorder for MockAPITokenRepository.
+type MockAPITokenRepositoryMockRecorder struct {
+	mock *MockAPITokenRepository
+}
+
+// NewMockAPITokenRepository creates a new mock instance.
+func NewMockAPITokenRepository(ctrl *gomock.Controller) *MockAPITokenRepository {
+	mock := &MockAPITokenRepository{ctrl: ctrl}
+	mock.recorder = &MockAPITokenRepositoryMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns an object that allows the caller to indicate expected use.
+func (m *MockAPITokenRepository) EXPECT() *MockAPITokenRepositoryMockRecorder {
+	return m.recorder
+}
+
+// APITokenByHash mocks base method.
+func (m *MockAPITokenRepository) APITokenByHash(ctx context.Context, hash domain.APITokenHash) (domain.APIToken, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "APITokenByHash", ctx, hash)
+	ret0, _ := ret[0].(domain.APIToken)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// APITokenByHash indicates an expected call of APITokenByHash.
+func (mr *MockAPITokenRepositoryMockRecorder) APITokenByHash(ctx, hash any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "APITokenByHash", reflect.TypeOf((*MockAPITokenRepository)(nil).APITokenByHash), ctx, hash)
+}
+
+// APITokens mocks base method.
+func (m *MockAPITokenRepository) APITokens(ctx context.Context, user domain.UserID) ([]domain.APIToken, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "APITokens", ctx, user)
+	ret0, _ := ret[0].([]domain.APIToken)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// APITokens indicates an expected call of APITokens.
+func (mr *MockAPITokenRepositoryMockRecorder) APITokens(ctx, user any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "APITokens", reflect.TypeOf((*MockAPITokenRepository)(nil).APITokens), ctx, user)
+}
+
+// DeleteAPIToken mocks base method.
+func (m *MockAPITokenRepository) DeleteAPIToken(ctx context.Context, user domain.UserID, id domain.APITokenID) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "DeleteAPIToken", ctx, user, id)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// DeleteAPIToken indicates an expected call of DeleteAPIToken.
+func (mr *MockAPITokenRepositoryMockRecorder) DeleteAPIToken(ctx, user, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DeleteAPIToken", reflect.TypeOf((*MockAPITokenRepository)(nil).DeleteAPIToken), ctx, user, id)
+}
+
+// SaveAPIToken mocks base method.
+func (m *MockAPITokenRepository) SaveAPIToken(ctx context.Context, t domain.APIToken) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "SaveAPIToken", ctx, t)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// SaveAPIToken indicates an expected call of SaveAPIToken.
+func (mr *MockAPITokenRepositoryMockRecorder) SaveAPIToken(ctx, t any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SaveAPIToken", reflect.TypeOf((*MockAPITokenRepository)(nil).SaveAPIToken), ctx, t)
+}
+
+// TouchAPIToken mocks base method.
+func (m *MockAPITokenRepository) TouchAPIToken(ctx context.Context, id domain.APITokenID, at time.Time) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "TouchAPIToken", ctx, id, at)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// TouchAPIToken indicates an expected call of TouchAPIToken.
+func (mr *MockAPITokenRepositoryMockRecorder) TouchAPIToken(ctx, id, at any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "TouchAPIToken", reflect.TypeOf((*MockAPITokenRepository)(nil).TouchAPIToken), ctx, id, at)
 }
 
 // MockUserRepository is a mock of UserRepository interface.

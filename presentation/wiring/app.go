@@ -97,16 +97,35 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 	if svc.History, err = application.NewGetReviewHistory(movies); err != nil {
 		return nil, err
 	}
-	if svc.Register, err = application.NewRegister(users, hasher, cfg.Registration, now); err != nil {
+	if svc.EditReview, err = application.NewEditReview(movies, bus.publisher, logger, now); err != nil {
 		return nil, err
 	}
-	if svc.Login, err = application.NewLogin(users, hasher, tokens); err != nil {
+	if svc.DeleteReview, err = application.NewDeleteReview(movies, bus.publisher, logger, now); err != nil {
 		return nil, err
 	}
-	if svc.Authenticate, err = application.NewAuthenticate(tokens, users); err != nil {
+	// Accounts and API tokens are read through the one credential cache,
+	// so that sign-outs and revocations made here reach it at once.
+	ttl := cfg.AuthCacheTTL
+	if ttl == 0 {
+		ttl = -1 // AUTH_CACHE_TTL=0: off
+	}
+	creds, err := application.NewCredentialCache(users, store.Tokens(), ttl, now)
+	if err != nil {
 		return nil, err
 	}
-	if svc.Logout, err = application.NewLogout(users); err != nil {
+	if svc.Register, err = application.NewRegister(creds, hasher, cfg.Registration, now); err != nil {
+		return nil, err
+	}
+	if svc.Login, err = application.NewLogin(creds, hasher, tokens); err != nil {
+		return nil, err
+	}
+	if svc.Authenticate, err = application.NewAuthenticate(tokens, creds, creds, logger, now); err != nil {
+		return nil, err
+	}
+	if svc.Logout, err = application.NewLogout(creds); err != nil {
+		return nil, err
+	}
+	if svc.APITokens, err = application.NewAPITokens(creds, now); err != nil {
 		return nil, err
 	}
 	handler, err := presentation.NewHandler(presentation.Config{

@@ -64,6 +64,12 @@ type Config struct {
 	EventBus string
 	// EventConcurrency bounds the events the dispatcher handles at once.
 	EventConcurrency int
+	// AuthCacheTTL is how long an authenticated account or API token is
+	// trusted without asking the database again: the longest a sign-out
+	// or a token revocation made by another process goes unnoticed by
+	// this one (in the process that made it, at once). 0 to 1s; 0 turns
+	// the cache off.
+	AuthCacheTTL time.Duration
 	// EventLease is how long the claim of a dispatcher (or, with nats, a
 	// consumer's unacknowledged delivery) outlives its process: running
 	// deliveries renew it every third of it, so it bounds how long the
@@ -170,6 +176,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		EventBus:                p.oneOf("EVENT_BUS", EventBusOutbox, EventBusOutbox, EventBusChannel, EventBusNATS),
 		EventConcurrency:        p.intRange("EVENT_CONCURRENCY", 4, 1, 1024),
 		EventLease:              p.duration("EVENT_LEASE", outbox.DefaultLease),
+		AuthCacheTTL:            p.duration("AUTH_CACHE_TTL", application.DefaultCredentialTTL),
 		EventPollInterval:       p.duration("EVENT_POLL_INTERVAL", 500*time.Millisecond),
 		EventDispatch:           p.boolean("EVENT_DISPATCH", true),
 		NATSURL:                 p.str("NATS_URL", natsadapter.DefaultURL),
@@ -201,6 +208,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if p.err == nil && c.HTTPReadTimeout <= 0 {
 		p.fail("HTTP_READ_TIMEOUT", fmt.Sprintf("must be more than 0, got %q", c.HTTPReadTimeout.String()))
+	}
+	if p.err == nil && (c.AuthCacheTTL < 0 || c.AuthCacheTTL > time.Second) {
+		p.fail("AUTH_CACHE_TTL", fmt.Sprintf("must be from 0 (off) to 1s, got %q", c.AuthCacheTTL.String()))
 	}
 	if p.err == nil && c.EventLease < time.Second {
 		p.fail("EVENT_LEASE", fmt.Sprintf("must be at least 1s, got %q", c.EventLease.String()))
@@ -245,6 +255,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("event_channel_buffer", c.EventChannelBuffer),
 		slog.Int("event_concurrency", c.EventConcurrency),
 		slog.Duration("event_lease", c.EventLease),
+		slog.Duration("auth_cache_ttl", c.AuthCacheTTL),
 		slog.Duration("event_poll_interval", c.EventPollInterval),
 		slog.Bool("event_dispatch", c.EventDispatch),
 		slog.String("nats_url", maskURLs(c.NATSURL)),

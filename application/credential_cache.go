@@ -1,0 +1,205 @@
+package application
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/moviediary/moviediary/domain"
+)
+
+// DefaultCredentialTTL is how long CredentialCache trusts what it read:
+// the longest a sign-out or a token revoked in another process goes
+// unnoticed here.
+const DefaultCredentialTTL = 500 * time.Millisecond
+
+// maxCachedCredentials bounds each of CredentialCache's maps.
+const maxCachedCredentials = 10_000
+
+// CredentialCache keeps the accounts and API tokens that authenticate
+// requests for a short time, so that an authenticated request costs no
+// database round trip while the cache can answer. It wraps the two
+// repositories and is used in their place; every other method passes
+// through.
+//
+// It is revocation-safe: a sign-out (IncrementSessionGeneration) or a
+// revocation (DeleteAPIToken) through the cache takes effect in this
+// process at once, and one made by another process takes effect here
+// within the TTL, after which the entry is read again. Entries not found
+// are never cached, so a new account or token works at once.
+type CredentialCache struct {
+	users  domain.UserRepository
+	tokens domain.APITokenRepository
+	ttl    time.Duration
+	now    func() time.Time
+
+	mu         sync.Mutex
+	userByID   map[domain.UserID]cachedUser
+	tokenByKey map[domain.APITokenHash]cachedToken
+}
+
+type cachedUser struct {
+	user    domain.User
+	expires time.Time
+}
+
+type cachedToken struct {
+	token   domain.APIToken
+	expires time.Time
+}
+
+var (
+	_ domain.UserRepository     = (*CredentialCache)(nil)
+	_ domain.APITokenRepository = (*CredentialCache)(nil)
+)
+
+// NewCredentialCache wraps users and tokens (neither may be nil). ttl is
+// how long an entry is trusted; zero means DefaultCredentialTTL and a
+// negative ttl turns caching off. A nil now means time.Now.
+func NewCredentialCache(users domain.UserRepository, tokens domain.APITokenRepository, ttl time.Duration, now func() time.Time) (*CredentialCache, error) {
+	if err := checkDependencies("CredentialCache",
+		dependency{"users", users},
+		dependency{"tokens", tokens},
+	); err != nil {
+		return nil, err
+	}
+	if ttl == 0 {
+		ttl = DefaultCredentialTTL
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &CredentialCache{
+		users: users, tokens: tokens, ttl: ttl, now: now,
+		userByID:   make(map[domain.UserID]cachedUser),
+		tokenByKey: make(map[domain.APITokenHash]cachedToken),
+	}, nil
+}
+
+// UserByID returns the cached account while it is fresh, else reads it.
+func (c *CredentialCache) UserByID(ctx context.Context, id domain.UserID) (domain.User, error) {
+	now := c.now()
+	c.mu.Lock()
+	e, ok := c.userByID[id]
+	c.mu.Unlock()
+	if ok && now.Before(e.expires) {
+		return e.user, nil
+	}
+	u, err := c.users.UserByID(ctx, id)
+	if err != nil || c.ttl < 0 {
+		return u, err
+	}
+	c.mu.Lock()
+	if len(c.userByID) >= maxCachedCredentials {
+		evict(c.userByID, now, func(e cachedUser) time.Time { return e.expires })
+	}
+	c.userByID[id] = cachedUser{user: u, expires: now.Add(c.ttl)}
+	c.mu.Unlock()
+	return u, nil
+}
+
+// IncrementSessionGeneration ends the account's sessions and forgets the
+// cached account, so this process refuses its old tokens at once.
+func (c *CredentialCache) IncrementSessionGeneration(ctx context.Context, id domain.UserID) (uint64, error) {
+	gen, err := c.users.IncrementSessionGeneration(ctx, id)
+	c.mu.Lock()
+	delete(c.userByID, id)
+	c.mu.Unlock()
+	return gen, err
+}
+
+// UserByEmail passes through.
+func (c *CredentialCache) UserByEmail(ctx context.Context, email domain.Email) (domain.User, error) {
+	return c.users.UserByEmail(ctx, email)
+}
+
+// SaveUser passes through.
+func (c *CredentialCache) SaveUser(ctx context.Context, u domain.User) error {
+	return c.users.SaveUser(ctx, u)
+}
+
+// SaveFirstUser passes through.
+func (c *CredentialCache) SaveFirstUser(ctx context.Context, u domain.User) error {
+	return c.users.SaveFirstUser(ctx, u)
+}
+
+// APITokenByHash returns the cached token while it is fresh, else reads it.
+func (c *CredentialCache) APITokenByHash(ctx context.Context, hash domain.APITokenHash) (domain.APIToken, error) {
+	now := c.now()
+	c.mu.Lock()
+	e, ok := c.tokenByKey[hash]
+	c.mu.Unlock()
+	if ok && now.Before(e.expires) {
+		return e.token, nil
+	}
+	t, err := c.tokens.APITokenByHash(ctx, hash)
+	if err != nil || c.ttl < 0 {
+		return t, err
+	}
+	c.mu.Lock()
+	if len(c.tokenByKey) >= maxCachedCredentials {
+		evict(c.tokenByKey, now, func(e cachedToken) time.Time { return e.expires })
+	}
+	c.tokenByKey[hash] = cachedToken{token: t, expires: now.Add(c.ttl)}
+	c.mu.Unlock()
+	return t, nil
+}
+
+// DeleteAPIToken revokes the token and forgets it, so this process refuses
+// it at once.
+func (c *CredentialCache) DeleteAPIToken(ctx context.Context, user domain.UserID, id domain.APITokenID) error {
+	err := c.tokens.DeleteAPIToken(ctx, user, id)
+	c.mu.Lock()
+	for hash, e := range c.tokenByKey {
+		if e.token.ID == id {
+			delete(c.tokenByKey, hash)
+		}
+	}
+	c.mu.Unlock()
+	return err
+}
+
+// TouchAPIToken records the use and updates the cached copy, so the use
+// is not recorded again before domain.LastUseGranularity has passed.
+func (c *CredentialCache) TouchAPIToken(ctx context.Context, id domain.APITokenID, at time.Time) error {
+	if err := c.tokens.TouchAPIToken(ctx, id, at); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	for hash, e := range c.tokenByKey {
+		if e.token.ID == id && e.token.LastUsedAt.Before(at) {
+			e.token.LastUsedAt = at
+			c.tokenByKey[hash] = e
+		}
+	}
+	c.mu.Unlock()
+	return nil
+}
+
+// SaveAPIToken passes through.
+func (c *CredentialCache) SaveAPIToken(ctx context.Context, t domain.APIToken) error {
+	return c.tokens.SaveAPIToken(ctx, t)
+}
+
+// APITokens passes through.
+func (c *CredentialCache) APITokens(ctx context.Context, user domain.UserID) ([]domain.APIToken, error) {
+	return c.tokens.APITokens(ctx, user)
+}
+
+// evict makes room in a full map: it drops the expired entries, and when
+// none was, any one entry.
+func evict[K comparable, V any](m map[K]V, now time.Time, expires func(V) time.Time) {
+	n := len(m)
+	for k, v := range m {
+		if !now.Before(expires(v)) {
+			delete(m, k)
+		}
+	}
+	if len(m) < n {
+		return
+	}
+	for k := range m {
+		delete(m, k)
+		return
+	}
+}
