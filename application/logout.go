@@ -15,9 +15,12 @@ type LogoutCommand struct {
 }
 
 // Logout ends every session of an account: every page session and every
-// bearer token issued to it so far, in every process. It adds one to the
+// session token issued to it so far, in every process. It adds one to the
 // account's session generation; Authenticate refuses tokens of an older
-// generation, and Login issues new ones for the new generation.
+// generation, and Login issues new ones for the new generation. Through a
+// CredentialCache the sign-out holds in this process at once and in the
+// others once their cache entry expires (its TTL). Personal API tokens are
+// not sessions: they stay until revoked (APITokens.Revoke).
 //
 // It is the revocation a password change (or an administrator's "sign out
 // everywhere") calls after storing the new password, so that the old

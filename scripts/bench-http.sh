@@ -3,7 +3,8 @@
 #
 # On PostgreSQL with 1,000,000 reviews it loads, with wrk on loopback,
 #   GET  /api/diary    (first page, total count included)
-#   POST /api/reviews  (a stored movie, so no OMDb call)
+#   POST /api/reviews  (a stored movie, so no OMDb call), signed in with a
+#                      session JWT (POST) and with a personal API token (POST-token)
 # of bin/moviediary at LOG_LEVEL=info (the default) and at warn, side by side
 # with bench/cmd/baseline: plain net/http + lib/pq on the same database,
 # running only the page query or only the insert. Runs alternate
@@ -87,6 +88,8 @@ say "preparing $DB_URL"
 if ! out=$(cd "$work" && printf '%s\n' "$PASSWORD" | "${md_env[@]}" "$BIN" user add --email "$EMAIL" 2>&1); then
 	grep -q 'already exists' <<<"$out" || die "user add failed: $out"
 fi
+api_token=$(cd "$work" && "${md_env[@]}" "$BIN" token add --email "$EMAIL" --name "bench-http $(date -u +%FT%TZ)" 2>>"$work/setup.log") ||
+	die "token add failed: $(cat "$work/setup.log")"
 "$work/benchdb" seed -reviews "$REVIEWS" -movies "$MOVIES" -user-email "$EMAIL"
 "$work/benchdb" reset
 
@@ -142,10 +145,11 @@ results=$work/results.txt # endpoint server rps p50 p99 rss_kib cpu_us_per_reque
 
 # load endpoint name duration: one wrk run; prints its RESULT line.
 load() {
-	local endpoint=$1 name=$2 duration=$3 path method=GET
+	local endpoint=$1 name=$2 duration=$3 path method=GET bearer=$token
 	path=${get_path[$name]}
-	if [[ $endpoint == POST ]]; then path=${post_path[$name]}; method=POST; fi
-	BENCH_METHOD=$method BENCH_BODY=$BODY BENCH_TOKEN=$token \
+	if [[ $endpoint == POST* ]]; then path=${post_path[$name]}; method=POST; fi
+	if [[ $endpoint == POST-token ]]; then bearer=$api_token; fi
+	BENCH_METHOD=$method BENCH_BODY=$BODY BENCH_TOKEN=$bearer \
 		wrk -t"$THREADS" -c"$CONNS" -d"$duration" --timeout 10s --latency -s "$LUA" "http://127.0.0.1:${port[$name]}$path" \
 		>"$work/wrk.out" 2>&1 || die "wrk failed: $(cat "$work/wrk.out")"
 	grep '^RESULT' "$work/wrk.out" || die "wrk printed no result: $(cat "$work/wrk.out")"
@@ -182,7 +186,7 @@ $(grep -v ' level=INFO ' "$work/$name.log" | tail -3)"
 
 load_before=$(uptime)
 started=$(date -u +%Y-%m-%dT%H:%MZ)
-for endpoint in GET POST; do
+for endpoint in GET POST POST-token; do
 	say "$endpoint: warming up each server for $WARMUP"
 	for s in "${servers[@]}"; do load "$endpoint" "$s" "$WARMUP" >/dev/null; done
 	order=()
@@ -198,6 +202,14 @@ load_after=$(uptime)
 median() { sort -g | awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 col() { awk -v e="$1" -v s="$2" -v c="$3" '$1 == e && $2 == s {print $c}' "$results"; }
 
+label() { # endpoint
+	case $1 in
+	GET) echo "GET /api/diary" ;;
+	POST) echo "POST /api/reviews (JWT)" ;;
+	POST-token) echo "POST /api/reviews (API token)" ;;
+	esac
+}
+
 report() {
 	echo "Date: $started; machine: $(nproc) cores ($(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)), shared."
 	echo "Load before: \`${load_before# }\`; after: \`${load_after# }\`."
@@ -206,7 +218,7 @@ report() {
 	echo "| request | server | req/s (median) | p50 ms | p99 ms | req/s ÷ baseline | max RSS MiB | server CPU µs/req |"
 	echo "|---|---|---:|---:|---:|---:|---:|---:|"
 	local endpoint s rps base p50 p99 rss cpu
-	for endpoint in GET POST; do
+	for endpoint in GET POST POST-token; do
 		base=$(col "$endpoint" baseline 3 | median)
 		for s in "${servers[@]}"; do
 			rps=$(col "$endpoint" "$s" 3 | median)
@@ -215,7 +227,7 @@ report() {
 			rss=$(col "$endpoint" "$s" 6 | sort -n | tail -1)
 			cpu=$(col "$endpoint" "$s" 7 | median)
 			printf '| %s | %s | %.0f | %.1f | %.1f | %.2f | %.0f | %.0f |\n' \
-				"$endpoint $([[ $endpoint == GET ]] && echo /api/diary || echo /api/reviews)" "$s" \
+				"$(label "$endpoint")" "$s" \
 				"$rps" "$p50" "$p99" "$(awk -v a="$rps" -v b="$base" 'BEGIN {print a / b}')" "$(awk -v k="$rss" 'BEGIN {print k / 1024}')" "$cpu"
 		done
 	done

@@ -81,6 +81,42 @@ func AddUser(ctx context.Context, cfg Config, logger *slog.Logger, email, passwo
 	return user, nil
 }
 
+// AddAPIToken makes a personal API token for the account with email, named
+// name and expiring at expiresAt (nil: never), and returns it: the token
+// is shown this once and only its hash is stored.
+func AddAPIToken(ctx context.Context, cfg Config, logger *slog.Logger, email, name string, expiresAt *time.Time) (application.CreatedAPIToken, error) {
+	addr, err := domain.ParseEmail(email)
+	if err != nil {
+		return application.CreatedAPIToken{}, err
+	}
+	store, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return application.CreatedAPIToken{}, err
+	}
+	defer store.Close()
+	user, err := store.Users().UserByEmail(ctx, addr)
+	if errors.Is(err, domain.ErrNotFound) {
+		return application.CreatedAPIToken{}, fmt.Errorf("no account with email %s", addr)
+	}
+	if err != nil {
+		return application.CreatedAPIToken{}, err
+	}
+	tokens, err := application.NewAPITokens(store.Tokens(), time.Now)
+	if err != nil {
+		return application.CreatedAPIToken{}, err
+	}
+	created, err := tokens.Create(ctx, application.CreateAPITokenCommand{UserID: user.ID, Name: name, ExpiresAt: expiresAt})
+	if err != nil {
+		var ve *domain.ValidationError
+		if errors.As(err, &ve) {
+			return application.CreatedAPIToken{}, errors.New(ve.Error())
+		}
+		return application.CreatedAPIToken{}, err
+	}
+	logger.Info("API token created", "user_id", user.ID.String(), "token_id", created.Record.ID.String(), "prefix", created.Record.Prefix)
+	return created, nil
+}
+
 // ListDeadEvents writes up to limit dead events to w as a table: ID,
 // event, movie, attempts, last error and creation time. They are the
 // outbox's (given up by its dispatcher, or by the relay to NATS) and, with

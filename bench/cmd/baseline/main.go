@@ -35,13 +35,13 @@ import (
 )
 
 // pageQuery has the shape of moviediary's first diary page.
-const pageQuery = `SELECT r.id, r.movie_id, r.user_id, r.rating, r.comment, r.watched_at, r.created_at,
+const pageQuery = `SELECT r.id, r.movie_id, r.user_id, r.rating_halves, r.comment, r.watched_at, r.created_at,
 	m.external_id, m.title, m.release_year, m.director, m.poster_path
 	FROM reviews r JOIN movies m ON m.id = r.movie_id
 	ORDER BY r.watched_at DESC, r.id DESC LIMIT 20`
 
 // insertReview stores one viewing of the movie holding an IMDb ID.
-const insertReview = `INSERT INTO reviews (id, movie_id, user_id, rating, comment, watched_at, created_at)
+const insertReview = `INSERT INTO reviews (id, movie_id, user_id, rating_halves, comment, watched_at, created_at)
 	SELECT $1, m.id, $2, $3, NULL, $4, $5 FROM movies m WHERE m.external_id = $6`
 
 func main() {
@@ -89,18 +89,18 @@ type handler struct {
 
 // entry is one diary row as JSON.
 type entry struct {
-	ID          string    `json:"id"`
-	MovieID     string    `json:"movie_id"`
-	UserID      string    `json:"user_id"`
-	Rating      int       `json:"rating"`
-	Comment     *string   `json:"comment"`
-	WatchedAt   time.Time `json:"watched_at"`
-	CreatedAt   time.Time `json:"created_at"`
-	ExternalID  *string   `json:"external_metadata_id"`
-	Title       string    `json:"title"`
-	ReleaseYear int       `json:"release_year"`
-	Director    *string   `json:"director"`
-	PosterPath  *string   `json:"poster_path"`
+	ID           string    `json:"id"`
+	MovieID      string    `json:"movie_id"`
+	UserID       string    `json:"user_id"`
+	RatingHalves *int      `json:"rating_halves"`
+	Comment      *string   `json:"comment"`
+	WatchedAt    time.Time `json:"watched_at"`
+	CreatedAt    time.Time `json:"created_at"`
+	ExternalID   *string   `json:"external_metadata_id"`
+	Title        string    `json:"title"`
+	ReleaseYear  int       `json:"release_year"`
+	Director     *string   `json:"director"`
+	PosterPath   *string   `json:"poster_path"`
 }
 
 func (h *handler) diary(w http.ResponseWriter, r *http.Request) {
@@ -113,7 +113,7 @@ func (h *handler) diary(w http.ResponseWriter, r *http.Request) {
 	items := make([]entry, 0, 20)
 	for rows.Next() {
 		var e entry
-		if err := rows.Scan(&e.ID, &e.MovieID, &e.UserID, &e.Rating, &e.Comment, &e.WatchedAt, &e.CreatedAt,
+		if err := rows.Scan(&e.ID, &e.MovieID, &e.UserID, &e.RatingHalves, &e.Comment, &e.WatchedAt, &e.CreatedAt,
 			&e.ExternalID, &e.Title, &e.ReleaseYear, &e.Director, &e.PosterPath); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
@@ -130,9 +130,9 @@ func (h *handler) diary(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) logReview(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		ExternalID string `json:"external_metadata_id"`
-		Rating     int    `json:"rating"`
-		WatchedAt  string `json:"watched_at"`
+		ExternalID string  `json:"external_metadata_id"`
+		Rating     float64 `json:"rating"`
+		WatchedAt  string  `json:"watched_at"`
 	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&req); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -150,7 +150,7 @@ func (h *handler) logReview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := uid.String()
-	res, err := h.db.ExecContext(r.Context(), insertReview, id, h.userID, req.Rating, watched, time.Now().UTC(), req.ExternalID)
+	res, err := h.db.ExecContext(r.Context(), insertReview, id, h.userID, int(req.Rating*2), watched, time.Now().UTC(), req.ExternalID)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return

@@ -143,8 +143,8 @@ func seed(ctx context.Context, db *sql.DB, reviews, movies int, email string) er
 			       CASE WHEN i %% 3 = 0 THEN 'Director ' || i %% 500 END
 			FROM generate_series(1, %d) AS i`, fmt.Sprintf(seedUUID, 1, "i"), movies),
 		// One statement: the trigger adds the totals of all rows at once.
-		fmt.Sprintf(`INSERT INTO reviews (id, movie_id, user_id, rating, comment, watched_at, created_at)
-			SELECT %s, %s, '%s'::uuid, i %% 6, CASE WHEN i %% 4 = 0 THEN 'comment ' || i END,
+		fmt.Sprintf(`INSERT INTO reviews (id, movie_id, user_id, rating_halves, comment, watched_at, created_at)
+			SELECT %s, %s, '%s'::uuid, NULLIF(i %% 12, 11), CASE WHEN i %% 4 = 0 THEN 'comment ' || i END,
 			       timestamptz '2020-01-01 00:00:00+00' + i * interval '1 minute',
 			       timestamptz '2020-01-01 01:00:00+00' + i * interval '1 minute'
 			FROM generate_series(1, %d) AS i`,

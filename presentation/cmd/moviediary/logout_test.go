@@ -6,12 +6,15 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestLogoutOnOneServerEndsTheSessionOnAnother: two `moviediary serve`
 // processes on one PostgreSQL database. A token signed in on A works on B;
-// once it is logged out on A, B refuses it at once — as a bearer token
-// (401) and as a page session (the signed-out diary, the cookie cleared).
+// once it is logged out on A, A refuses it at once and B within a second
+// (B's credential cache trusts what it read for AUTH_CACHE_TTL, 500 ms) —
+// as a bearer token (401) and as a page session (the signed-out diary,
+// the cookie cleared).
 func TestLogoutOnOneServerEndsTheSessionOnAnother(t *testing.T) {
 	t.Parallel()
 	d := newDeployment(t, "postgres")
@@ -29,8 +32,15 @@ func TestLogoutOnOneServerEndsTheSessionOnAnother(t *testing.T) {
 	if code := postJSON(t, baseA, "/api/auth/logout", token, nil, nil); code != http.StatusNoContent {
 		t.Fatalf("POST /api/auth/logout on A = %d, want 204", code)
 	}
-	if code := postJSON(t, baseB, "/api/reviews", token, review, nil); code != http.StatusUnauthorized {
-		t.Errorf("B with the token logged out on A: %d, want 401", code)
+	loggedOut := time.Now()
+	if code := postJSON(t, baseA, "/api/reviews", token, review, nil); code != http.StatusUnauthorized {
+		t.Errorf("A with the token it logged out: %d, want 401", code)
+	}
+	for postJSON(t, baseB, "/api/reviews", token, review, nil) != http.StatusUnauthorized {
+		if time.Since(loggedOut) > time.Second {
+			t.Fatal("B still accepts the token logged out on A after 1 s")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	if signedInPage(t, baseB, token) {
 		t.Error("B's diary page is still signed in with the session logged out on A")

@@ -10,6 +10,8 @@
 //	moviediary events retry ID      requeue a dead event
 //	moviediary migrate              apply database migrations and exit
 //	moviediary user add --email E   create an account; the password is read from stdin
+//	moviediary token add --email E --name N [--expires 2027-01-01]
+//	                                print a new personal API token for the account
 //	moviediary version              print the version
 //
 // Configuration comes from the environment (and a .env file in the working
@@ -27,6 +29,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/moviediary/moviediary/presentation/wiring"
 )
@@ -75,6 +78,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = wiring.Migrate(ctx, cfg, logger)
 	case "user":
 		err = userCommand(ctx, cfg, logger, args, stdin, stdout)
+	case "token":
+		err = tokenCommand(ctx, cfg, logger, args, stdout)
 	default:
 		fmt.Fprintf(stderr, "moviediary: unknown command %q\n\n%s", cmd, usage)
 		return 2
@@ -111,6 +116,8 @@ const usage = `Usage:
   moviediary events retry ID      requeue a dead event
   moviediary migrate              apply database migrations and exit
   moviediary user add --email E   create an account; password read from stdin
+  moviediary token add --email E --name N [--expires DATE]
+                                  print a new personal API token for the account
   moviediary version              print the version
 `
 
@@ -137,6 +144,41 @@ func userCommand(ctx context.Context, cfg wiring.Config, logger *slog.Logger, ar
 		return err
 	}
 	fmt.Fprintf(stdout, "created user %s (%s)\n", user.Email, user.ID)
+	return nil
+}
+
+// tokenCommand runs "token add": the token goes alone on stdout, so that
+// a script can capture it; what it is goes to stderr's log.
+func tokenCommand(ctx context.Context, cfg wiring.Config, logger *slog.Logger, args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return usageError("token: the only subcommand is add")
+	}
+	fs := flag.NewFlagSet("token add", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	email := fs.String("email", "", "the account's email address")
+	name := fs.String("name", "", "what the token is for")
+	expires := fs.String("expires", "", "when it stops working: a date (YYYY-MM-DD, midnight UTC) or an RFC 3339 time; never when empty")
+	if err := fs.Parse(args[1:]); err != nil {
+		return usageError("token add: " + err.Error())
+	}
+	if *email == "" || *name == "" {
+		return usageError("token add: --email and --name are required")
+	}
+	var expiresAt *time.Time
+	if *expires != "" {
+		t, err := time.Parse(time.RFC3339, *expires)
+		if err != nil {
+			if t, err = time.Parse(time.DateOnly, *expires); err != nil {
+				return usageError("token add: --expires must be a date like 2027-01-01 or an RFC 3339 time")
+			}
+		}
+		expiresAt = &t
+	}
+	created, err := wiring.AddAPIToken(ctx, cfg, logger, *email, *name, expiresAt)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, created.Token)
 	return nil
 }
 
