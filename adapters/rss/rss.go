@@ -2,7 +2,8 @@
 //
 // The feed has one item per logged viewing: its title is "Title (Year)", its
 // link leads to the diary filtered to that movie, its description is the
-// rating ("4/5") followed by the comment when there is one, its pubDate is
+// rating ("4.5/5") followed by the comment when there is one (just the
+// comment when the viewing is not rated), its pubDate is
 // when the film was watched and its guid is the review ID. Every text is
 // escaped by encoding/xml, so titles and comments may hold any character.
 //
@@ -176,15 +177,18 @@ func ItemTitle(m domain.Movie) string {
 	return m.Title.String() + " (" + m.ReleaseYear.String() + ")"
 }
 
-// ItemDescription returns the text an item's description shows: "N/5", or
-// "N/5 — comment" when the review has a comment. Render HTML-escapes it
-// into the <description> element, which readers take as HTML.
+// ItemDescription returns the text an item's description shows: "4.5/5",
+// or "4.5/5 — comment" when the review has a comment; just the comment when
+// the viewing is not rated, and "" when it has neither. Render HTML-escapes
+// it into the <description> element, which readers take as HTML.
 func ItemDescription(r domain.Review) string {
-	d := r.Rating.String() + "/5"
-	if !r.Comment.IsZero() {
-		d += " — " + r.Comment.String()
+	switch {
+	case r.Rating.IsZero():
+		return r.Comment.String()
+	case r.Comment.IsZero():
+		return r.Rating.String() + "/5"
 	}
-	return d
+	return r.Rating.String() + "/5 — " + r.Comment.String()
 }
 
 // normaliseBaseURL checks that s is an absolute http(s) URL without query or

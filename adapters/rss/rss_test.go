@@ -48,7 +48,8 @@ type parsedItem struct {
 	} `xml:"guid"`
 }
 
-func mustEntry(tb testing.TB, title string, year, rating int, comment string, watched time.Time) domain.DiaryEntry {
+// mustEntry builds an entry; a negative rating means not rated.
+func mustEntry(tb testing.TB, title string, year int, rating float64, comment string, watched time.Time) domain.DiaryEntry {
 	tb.Helper()
 	movie, err := domain.NewMovie(domain.ExternalMetadataID{}, domain.MustNewMovieTitle(title), domain.MustNewReleaseYear(year), domain.Director{})
 	if err != nil {
@@ -58,7 +59,11 @@ func mustEntry(tb testing.TB, title string, year, rating int, comment string, wa
 	if err != nil {
 		tb.Fatalf("NewComment: %v", err)
 	}
-	review, err := domain.RestoreReview(domain.NewReviewID(), movie.ID, domain.NewUserID(), domain.MustNewRating(rating), c, watched, watched)
+	var stars domain.Rating
+	if rating >= 0 {
+		stars = domain.MustNewRating(rating)
+	}
+	review, err := domain.RestoreReview(domain.NewReviewID(), movie.ID, domain.NewUserID(), stars, c, watched, watched)
 	if err != nil {
 		tb.Fatalf("RestoreReview: %v", err)
 	}
@@ -99,6 +104,30 @@ func TestRenderItemsCarryEveryFieldEscapedAndParseBack(t *testing.T) {
 			entry:    mustEntry(t, "Heat", 1995, 5, "", watched.Add(-time.Hour)),
 			wantTitl: "Heat (1995)",
 			wantDesc: "5/5",
+		},
+		{
+			name:     "half stars are written as a decimal",
+			entry:    mustEntry(t, "Heat", 1995, 4.5, "tense", watched.Add(-30*time.Minute)),
+			wantTitl: "Heat (1995)",
+			wantDesc: "4.5/5 — tense",
+		},
+		{
+			name:     "half stars without comment",
+			entry:    mustEntry(t, "Ran", 1985, 0.5, "", watched.Add(-90*time.Minute)),
+			wantTitl: "Ran (1985)",
+			wantDesc: "0.5/5",
+		},
+		{
+			name:     "not rated gives just the comment, escaped",
+			entry:    mustEntry(t, "Solaris", 1972, -1, "slow <b>&</b> deep", watched.Add(-100*time.Minute)),
+			wantTitl: "Solaris (1972)",
+			wantDesc: "slow <b>&</b> deep",
+		},
+		{
+			name:     "not rated without comment gives an empty description",
+			entry:    mustEntry(t, "Stalker", 1979, -1, "", watched.Add(-110*time.Minute)),
+			wantTitl: "Stalker (1979)",
+			wantDesc: "",
 		},
 		{
 			name:     "zero rating is 0/5",
