@@ -26,7 +26,7 @@ func seedBench(b *testing.B, n int) (*memory.MovieRepository, []domain.Movie, []
 	base := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range n {
 		m := movies[i%len(movies)]
-		r := porttest.NewReview(b, m.ID, users[i%len(users)], i%6, base.Add(time.Duration(i*7919%n)*time.Hour))
+		r := porttest.NewReview(b, m.ID, users[i%len(users)], float64(i%6), base.Add(time.Duration(i*7919%n)*time.Hour))
 		if _, err := repo.SaveViewing(b.Context(), domain.Viewing{Movie: m, Review: r}); err != nil {
 			b.Fatal(err)
 		}

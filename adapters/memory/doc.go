@@ -1,6 +1,7 @@
 // Package memory holds in-memory adapters of moviediary's ports: a
-// MovieRepository, a UserRepository, a PosterStorage, a MetadataClient and
-// event publishers (EventPublisherFunc, DiscardEvents, EventRecorder).
+// MovieRepository, a UserRepository, an APITokenRepository, a
+// PosterStorage, a MetadataClient and event publishers
+// (EventPublisherFunc, DiscardEvents, EventRecorder).
 //
 // They are the zero-dependency start for embedders: a service built on the
 // domain and application modules runs, and its tests run, with nothing but
@@ -10,9 +11,9 @@
 // persisted: state lives as long as the value.
 //
 // MovieRepository also has an outbox mode (NewMovieRepository(WithOutbox())):
-// SaveViewing then stores the events of each viewing in the repository's
-// Outbox, a domain.Outbox, under the same lock as the viewing, so a
-// dispatcher in the same process can deliver them at least once.
+// SaveViewing, UpdateReview and DeleteReview then store their events in the
+// repository's Outbox, a domain.Outbox, under the same lock as the change,
+// so a dispatcher in the same process can deliver them at least once.
 //
 // Every adapter passes its port's contract suite in package
 // domain/porttest.

@@ -20,6 +20,12 @@ func TestUserRepositoryContract(t *testing.T) {
 	})
 }
 
+func TestAPITokenRepositoryContract(t *testing.T) {
+	porttest.TestAPITokenRepository(t, func(*testing.T) domain.APITokenRepository {
+		return memory.NewAPITokenRepository()
+	})
+}
+
 func TestPosterStorageContract(t *testing.T) {
 	porttest.TestPosterStorage(t, func(*testing.T) domain.PosterStorage {
 		return memory.NewPosterStorage()

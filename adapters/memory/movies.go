@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/moviediary/moviediary/domain"
 )
@@ -22,11 +23,14 @@ type MovieRepository struct {
 	// reviews holds every review in ascending diary order, (watched_at,
 	// review ID); byMovie and byUser hold the same reviews per movie and per
 	// user, so a filtered page costs the size of its filter, not the diary.
-	// Stored reviews never change, so the indexes share pointers.
+	// A stored review never changes: an edit replaces it in every index, so
+	// the indexes share pointers. reviewIDs finds a review by ID.
 	reviews   reviewIndex
 	byMovie   map[domain.MovieID]reviewIndex
 	byUser    map[domain.UserID]reviewIndex
-	reviewIDs map[domain.ReviewID]struct{}
+	reviewIDs map[domain.ReviewID]*domain.Review
+	// keys holds SaveViewing's idempotency records by user and key.
+	keys map[idempotencyKey]domain.IdempotencyRecord
 	// box holds the outbox's events under the same lock, and outboxMode
 	// says whether SaveViewing stores its events there (see WithOutbox).
 	box        outboxState
@@ -41,7 +45,8 @@ func NewMovieRepository(opts ...Option) *MovieRepository {
 		byExt:     make(map[domain.ExternalMetadataID]domain.MovieID),
 		byMovie:   make(map[domain.MovieID]reviewIndex),
 		byUser:    make(map[domain.UserID]reviewIndex),
-		reviewIDs: make(map[domain.ReviewID]struct{}),
+		reviewIDs: make(map[domain.ReviewID]*domain.Review),
+		keys:      make(map[idempotencyKey]domain.IdempotencyRecord),
 		box:       outboxState{events: make(map[domain.EventID]*storedEvent)},
 	}
 	r.outbox = &Outbox{r: r}
@@ -143,9 +148,12 @@ func (r *MovieRepository) SetPosterPath(_ context.Context, id domain.MovieID, pa
 
 // SaveViewing stores v's movie and review atomically, resolving the movie
 // as domain.ViewingSaver describes. A review ID that is already stored is
-// ErrConflict, and so is a stored movie with another external ID; either
-// way nothing is stored. In outbox mode the returned events are stored in
-// the Outbox in the same step.
+// ErrConflict, and so is a stored movie with another external ID, and so
+// is v.Idempotency's key when the user used it less than
+// domain.IdempotencyWindow before v.Review.CreatedAt; either way nothing is
+// stored. With a key, its record is stored in the same step (replacing an
+// older one). In outbox mode the returned events are stored in the Outbox
+// in the same step.
 func (r *MovieRepository) SaveViewing(_ context.Context, v domain.Viewing) (domain.SavedViewing, error) {
 	if err := validMovie(v.Movie); err != nil {
 		return domain.SavedViewing{}, fmt.Errorf("save viewing: %w", err)
@@ -154,6 +162,17 @@ func (r *MovieRepository) SaveViewing(_ context.Context, v domain.Viewing) (doma
 	defer r.mu.Unlock()
 	if _, ok := r.reviewIDs[v.Review.ID]; ok {
 		return domain.SavedViewing{}, fmt.Errorf("save viewing: review %v already stored: %w", v.Review.ID, domain.ErrConflict)
+	}
+	req := v.Idempotency
+	if !req.IsZero() {
+		if req.User.IsZero() {
+			return domain.SavedViewing{}, fmt.Errorf("save viewing: %w", domain.FieldError{Field: "idempotency.user", Rule: "must be set"})
+		}
+		cutoff := v.Review.CreatedAt.Add(-domain.IdempotencyWindow)
+		if held, ok := r.keys[idempotencyKey{req.User, req.Key}]; ok && held.CreatedAt.After(cutoff) {
+			return domain.SavedViewing{}, fmt.Errorf("save viewing: idempotency key %q of user %v is held by a request of the last %v: %w",
+				req.Key, req.User, domain.IdempotencyWindow, domain.ErrConflict)
+		}
 	}
 
 	movie, change := v.Movie, domain.MovieCreated
@@ -176,17 +195,18 @@ func (r *MovieRepository) SaveViewing(_ context.Context, v domain.Viewing) (doma
 		return domain.SavedViewing{}, fmt.Errorf("save viewing: %w", err)
 	}
 	events := domain.LogEvents(movie, change, review, v.PosterURL, review.CreatedAt)
-	var stored []*storedEvent
-	if r.outboxMode {
-		// Encode before changing anything, so a failure stores nothing.
-		if stored, err = encodeEvents(events); err != nil {
-			return domain.SavedViewing{}, fmt.Errorf("save viewing: %w", err)
-		}
+	// Encode before changing anything, so a failure stores nothing.
+	stored, err := r.encodeIfOutbox(events)
+	if err != nil {
+		return domain.SavedViewing{}, fmt.Errorf("save viewing: %w", err)
 	}
 	if change != domain.MovieUnchanged {
 		r.put(movie)
 	}
 	r.insertReview(review)
+	if !req.IsZero() {
+		r.keys[idempotencyKey{req.User, req.Key}] = domain.IdempotencyRecord{Request: req, ReviewID: review.ID, CreatedAt: review.CreatedAt}
+	}
 	r.box.add(stored)
 	return domain.SavedViewing{
 		Movie:  movie,
@@ -196,13 +216,107 @@ func (r *MovieRepository) SaveViewing(_ context.Context, v domain.Viewing) (doma
 	}, nil
 }
 
+// idempotencyKey is a key of one user.
+type idempotencyKey struct {
+	user domain.UserID
+	key  domain.IdempotencyKey
+}
+
+// IdempotencyRecord returns the record of user's key created at or after
+// since, or ErrNotFound.
+func (r *MovieRepository) IdempotencyRecord(_ context.Context, user domain.UserID, key domain.IdempotencyKey, since time.Time) (domain.IdempotencyRecord, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	rec, ok := r.keys[idempotencyKey{user, key}]
+	if !ok || rec.CreatedAt.Before(since) {
+		return domain.IdempotencyRecord{}, fmt.Errorf("idempotency key %q of user %v since %v: %w", key, user, since, domain.ErrNotFound)
+	}
+	return rec, nil
+}
+
 // insertReview stores rev in every index.
 func (r *MovieRepository) insertReview(rev domain.Review) {
 	p := &rev
 	r.reviews = r.reviews.insert(p)
 	r.byMovie[rev.MovieID] = r.byMovie[rev.MovieID].insert(p)
 	r.byUser[rev.UserID] = r.byUser[rev.UserID].insert(p)
-	r.reviewIDs[rev.ID] = struct{}{}
+	r.reviewIDs[rev.ID] = p
+}
+
+// removeReview drops the stored review p from every index.
+func (r *MovieRepository) removeReview(p *domain.Review) {
+	r.reviews = r.reviews.remove(p)
+	r.byMovie[p.MovieID] = r.byMovie[p.MovieID].remove(p)
+	r.byUser[p.UserID] = r.byUser[p.UserID].remove(p)
+	delete(r.reviewIDs, p.ID)
+}
+
+// EntryByReviewID returns the review and its movie, or ErrNotFound.
+func (r *MovieRepository) EntryByReviewID(_ context.Context, id domain.ReviewID) (domain.DiaryEntry, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	p, ok := r.reviewIDs[id]
+	if !ok {
+		return domain.DiaryEntry{}, fmt.Errorf("entry of review %v: %w", id, domain.ErrNotFound)
+	}
+	return domain.DiaryEntry{Movie: r.movies[p.MovieID], Review: *p}, nil
+}
+
+// UpdateReview replaces the rating, comment and watched_at of the stored
+// review rv.ID with rv's, keeping its movie, user and created_at, and
+// returns it with its movie and the ReviewEdited event occurring at at,
+// which outbox mode stores in the same step. ErrNotFound when the review
+// is unknown.
+func (r *MovieRepository) UpdateReview(_ context.Context, rv domain.Review, at time.Time) (domain.EditedReview, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p, ok := r.reviewIDs[rv.ID]
+	if !ok {
+		return domain.EditedReview{}, fmt.Errorf("update review %v: %w", rv.ID, domain.ErrNotFound)
+	}
+	edited, err := domain.RestoreReview(p.ID, p.MovieID, p.UserID, rv.Rating, rv.Comment, rv.WatchedAt, p.CreatedAt)
+	if err != nil {
+		return domain.EditedReview{}, fmt.Errorf("update review %v: %w", rv.ID, err)
+	}
+	events := []domain.Event{domain.NewReviewEdited(edited, at)}
+	stored, err := r.encodeIfOutbox(events)
+	if err != nil {
+		return domain.EditedReview{}, fmt.Errorf("update review %v: %w", rv.ID, err)
+	}
+	r.removeReview(p)
+	r.insertReview(edited)
+	r.box.add(stored)
+	return domain.EditedReview{Entry: domain.DiaryEntry{Movie: r.movies[edited.MovieID], Review: edited}, Events: events}, nil
+}
+
+// DeleteReview removes the review and returns the ReviewDeleted event
+// occurring at at, which outbox mode stores in the same step; the movie
+// stays. ErrNotFound when the review is unknown.
+func (r *MovieRepository) DeleteReview(_ context.Context, id domain.ReviewID, at time.Time) ([]domain.Event, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p, ok := r.reviewIDs[id]
+	if !ok {
+		return nil, fmt.Errorf("delete review %v: %w", id, domain.ErrNotFound)
+	}
+	events := []domain.Event{domain.NewReviewDeleted(*p, at)}
+	stored, err := r.encodeIfOutbox(events)
+	if err != nil {
+		return nil, fmt.Errorf("delete review %v: %w", id, err)
+	}
+	r.removeReview(p)
+	r.box.add(stored)
+	return events, nil
+}
+
+// encodeIfOutbox encodes events for the outbox in outbox mode, before
+// anything changes, so that a failure stores nothing; otherwise it returns
+// none.
+func (r *MovieRepository) encodeIfOutbox(events []domain.Event) ([]*storedEvent, error) {
+	if !r.outboxMode {
+		return nil, nil
+	}
+	return encodeEvents(events)
 }
 
 // reviewIndex is a list of reviews in ascending diary order.
@@ -217,6 +331,18 @@ func (ix reviewIndex) insert(rev *domain.Review) reviewIndex {
 		return ascending(domain.DiaryEntry{Review: *ix[i]}, entry) > 0
 	})
 	return slices.Insert(ix, i, rev)
+}
+
+// remove takes rev, a pointer the index holds, out and returns the index.
+func (ix reviewIndex) remove(rev *domain.Review) reviewIndex {
+	entry := domain.DiaryEntry{Review: *rev}
+	i := sort.Search(len(ix), func(i int) bool {
+		return ascending(domain.DiaryEntry{Review: *ix[i]}, entry) >= 0
+	})
+	if i < len(ix) && ix[i] == rev {
+		return slices.Delete(ix, i, i+1)
+	}
+	return ix
 }
 
 // QueryDiary returns one page of the entries matching q.Filter, ordered by

@@ -13,8 +13,9 @@ import (
 // Option configures a MovieRepository.
 type Option func(*MovieRepository)
 
-// WithOutbox turns on outbox mode: SaveViewing stores the events of every
-// viewing it saves in the repository's Outbox, atomically with the viewing.
+// WithOutbox turns on outbox mode: SaveViewing, UpdateReview and
+// DeleteReview store their events in the repository's Outbox, atomically
+// with the change.
 // Without it the outbox only holds what BackfillPosterEvents stores.
 func WithOutbox() Option {
 	return func(r *MovieRepository) { r.outboxMode = true }
@@ -54,8 +55,8 @@ type storedEvent struct {
 }
 
 // Outbox returns the repository's outbox. It works whether or not the
-// repository is in outbox mode (WithOutbox); only in that mode does
-// SaveViewing fill it.
+// repository is in outbox mode (WithOutbox); only in that mode do
+// SaveViewing, UpdateReview and DeleteReview fill it.
 func (r *MovieRepository) Outbox() *Outbox { return r.outbox }
 
 // encodeEvents returns events in their stored form, due at their

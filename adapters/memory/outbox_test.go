@@ -35,3 +35,26 @@ func TestSaveViewingWithoutOutboxModeStoresNoEvent(t *testing.T) {
 		t.Errorf("PendingEvents = %d, %v; want 0, nil: outbox mode is off", n, err)
 	}
 }
+
+func TestEditsWithoutOutboxModeStoreNoEvent(t *testing.T) {
+	ctx := t.Context()
+	repo := memory.NewMovieRepository()
+	m := porttest.NewMovie(t, domain.ExternalMetadataID{}, "Late Autumn", 1960, "")
+	saved, err := repo.SaveViewing(ctx, domain.Viewing{Movie: m, Review: porttest.NewReview(t, m.ID, domain.NewUserID(), 3.5, porttest.FixtureTime)})
+	if err != nil {
+		t.Fatalf("SaveViewing: %v", err)
+	}
+	edited := saved.Review
+	edited.Rating = domain.Rating{}
+	got, err := repo.UpdateReview(ctx, edited, porttest.FixtureTime)
+	if err != nil || len(got.Events) != 1 {
+		t.Fatalf("UpdateReview = %d events, %v; want one event for the caller to publish", len(got.Events), err)
+	}
+	events, err := repo.DeleteReview(ctx, edited.ID, porttest.FixtureTime)
+	if err != nil || len(events) != 1 {
+		t.Fatalf("DeleteReview = %d events, %v; want one event for the caller to publish", len(events), err)
+	}
+	if n, err := repo.Outbox().PendingEvents(ctx); err != nil || n != 0 {
+		t.Errorf("PendingEvents = %d, %v; want 0, nil: outbox mode is off", n, err)
+	}
+}

@@ -19,4 +19,10 @@
 // running them pulls nothing into an adapter's module. The exported
 // fixture helpers (NewMovie, NewReview, NewUser, PNG, …) build valid domain
 // values for adapter-specific tests too.
+//
+// The suites: TestMovieRepository (with SaveViewing's idempotency keys and
+// the ReviewEditor), TestOutbox and CheckExclusiveClaims, TestUserRepository,
+// TestAPITokenRepository, TestEventPublisher, TestMetadataClient,
+// TestPosterFetcher, TestPosterStorage, TestAuthService and
+// TestPasswordHasher.
 package porttest

@@ -92,7 +92,7 @@ func SampleEvents(t testing.TB, n int) []domain.Event {
 			events[i] = domain.NewMovieDiscovered(movie, domain.PosterURL{}, now)
 			continue
 		}
-		r := NewReview(t, movie.ID, domain.NewUserID(), i%6, now.Add(-time.Hour))
+		r := NewReview(t, movie.ID, domain.NewUserID(), float64(i%6), now.Add(-time.Hour))
 		events[i] = domain.NewReviewLogged(r, now)
 	}
 	return events
@@ -115,6 +115,16 @@ func checkEvent(t *testing.T, what string, got, want domain.Event) {
 	case domain.ReviewLogged:
 		g, ok := got.(domain.ReviewLogged)
 		if !ok || g.ReviewID != w.ReviewID || g.UserID != w.UserID || g.Rating != w.Rating || !g.WatchedAt.Equal(w.WatchedAt) {
+			t.Errorf("%s = %#v, want %#v", what, got, want)
+		}
+	case domain.ReviewEdited:
+		g, ok := got.(domain.ReviewEdited)
+		if !ok || g.ReviewID != w.ReviewID || g.UserID != w.UserID || g.Rating != w.Rating || !g.WatchedAt.Equal(w.WatchedAt) {
+			t.Errorf("%s = %#v, want %#v", what, got, want)
+		}
+	case domain.ReviewDeleted:
+		g, ok := got.(domain.ReviewDeleted)
+		if !ok || g.ReviewID != w.ReviewID || g.UserID != w.UserID {
 			t.Errorf("%s = %#v, want %#v", what, got, want)
 		}
 	}

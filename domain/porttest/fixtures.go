@@ -66,14 +66,14 @@ func NewMovie(t testing.TB, ext domain.ExternalMetadataID, title string, year in
 // 4) ID, so that review IDs do not follow the order reviews are created in.
 // It has no comment and was logged at FixtureTime; watchedAt is normalised
 // the way domain.RestoreReview does (UTC, whole seconds).
-func NewReview(t testing.TB, movie domain.MovieID, user domain.UserID, rating int, watchedAt time.Time) domain.Review {
+func NewReview(t testing.TB, movie domain.MovieID, user domain.UserID, rating float64, watchedAt time.Time) domain.Review {
 	t.Helper()
 	return NewReviewWithComment(t, movie, user, rating, "", watchedAt)
 }
 
 // NewReviewWithComment is NewReview with a comment; an empty comment means
 // none.
-func NewReviewWithComment(t testing.TB, movie domain.MovieID, user domain.UserID, rating int, comment string, watchedAt time.Time) domain.Review {
+func NewReviewWithComment(t testing.TB, movie domain.MovieID, user domain.UserID, rating float64, comment string, watchedAt time.Time) domain.Review {
 	t.Helper()
 	id, err := domain.ReviewIDFromUUID(uuid.New())
 	if err != nil {

@@ -21,7 +21,18 @@ import (
 // domain.LogEvents of the stored movie and review), SaveViewing's atomicity
 // and its behaviour under concurrent first logs of one IMDb ID, QueryDiary's
 // order, filters, offset and keyset paging and exact counts, ReviewHistory,
-// and that every field survives a round trip.
+// and that every field survives a round trip, half-star and missing
+// ratings included.
+//
+// It pins SaveViewing's idempotency keys too: the record IdempotencyRecord
+// reads back, ErrConflict with nothing stored for a key the user used less
+// than domain.IdempotencyWindow before, keys scoped to their user, an
+// older record replaced, and exactly one of many concurrent saves under
+// one key stored. And the ReviewEditor: EntryByReviewID, UpdateReview
+// (rating, comment and watched_at replaced, movie, user and created_at
+// kept, the ReviewEdited event, order and totals) and DeleteReview (totals
+// of every filter drop, the movie stays, the ReviewDeleted event),
+// ErrNotFound for unknown reviews.
 func TestMovieRepository(t *testing.T, newRepo func(t *testing.T) domain.MovieRepository) {
 	t.Helper()
 	tests := []struct {
@@ -49,6 +60,15 @@ func TestMovieRepository(t *testing.T, newRepo func(t *testing.T) domain.MovieRe
 		{"ReviewHistory of an unknown movie is not found", testReviewHistoryUnknown},
 		{"ReviewHistory of a movie without viewings is empty", testReviewHistoryEmpty},
 		{"round trip preserves every field", testMovieRoundTrip},
+		{"half-star and missing ratings round-trip", testRatingsRoundTrip},
+		{"SaveViewing with a key stores its record", testIdempotencyRecordStored},
+		{"SaveViewing with a key held within the window stores nothing", testIdempotencyKeyHeld},
+		{"idempotency keys belong to their user", testIdempotencyPerUser},
+		{"SaveViewing replaces a key record older than the window", testIdempotencyExpiredReplaced},
+		{"SaveViewing under one key from many goroutines stores once", testIdempotencyConcurrent},
+		{"EntryByReviewID returns the review with its movie", testEntryByReviewID},
+		{"UpdateReview replaces rating, comment and watched_at only", testUpdateReview},
+		{"DeleteReview removes the review and keeps the movie", testDeleteReview},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -425,7 +445,7 @@ func testSaveViewingConcurrent(t *testing.T, repo domain.MovieRepository) {
 	viewings := make([]domain.Viewing, n)
 	for i := range viewings {
 		m := NewMovie(t, ext, "Spirited Away", 2001, "Hayao Miyazaki")
-		viewings[i] = domain.Viewing{Movie: m, Review: NewReview(t, m.ID, domain.NewUserID(), i%6, watched.Add(time.Duration(i)*time.Minute))}
+		viewings[i] = domain.Viewing{Movie: m, Review: NewReview(t, m.ID, domain.NewUserID(), float64(i%6), watched.Add(time.Duration(i)*time.Minute))}
 	}
 	results := make([]domain.SavedViewing, n)
 	errs := make([]error, n)
@@ -522,7 +542,7 @@ func seedDiary(t *testing.T, repo domain.MovieRepository) diaryFixture {
 		if i%4 == 0 {
 			comment = fmt.Sprintf("viewing %d", i)
 		}
-		r := NewReviewWithComment(t, m.ID, f.users[i%len(f.users)], i%6, comment, base.Add(time.Duration(h)*time.Hour))
+		r := NewReviewWithComment(t, m.ID, f.users[i%len(f.users)], float64(i%6), comment, base.Add(time.Duration(h)*time.Hour))
 		mustSaveViewing(t, repo, domain.Viewing{Movie: m, Review: r})
 		f.entries = append(f.entries, domain.DiaryEntry{Movie: m, Review: r})
 	}
@@ -591,7 +611,7 @@ func testDiaryDefaults(t *testing.T, repo domain.MovieRepository) {
 	base := time.Date(2023, 1, 1, 12, 0, 0, 0, time.UTC)
 	var all []domain.DiaryEntry
 	for i := range n {
-		r := NewReview(t, m.ID, user, i%6, base.Add(time.Duration(i*7%n)*time.Hour))
+		r := NewReview(t, m.ID, user, float64(i%6), base.Add(time.Duration(i*7%n)*time.Hour))
 		mustSaveViewing(t, repo, domain.Viewing{Movie: m, Review: r})
 		all = append(all, domain.DiaryEntry{Movie: m, Review: r})
 	}
@@ -840,7 +860,7 @@ func testMovieRoundTrip(t *testing.T, repo domain.MovieRepository) {
 	}
 }
 
-func mustRestoreReview(t *testing.T, movie domain.MovieID, user domain.UserID, rating int, comment string, watched, created time.Time) domain.Review {
+func mustRestoreReview(t *testing.T, movie domain.MovieID, user domain.UserID, rating float64, comment string, watched, created time.Time) domain.Review {
 	t.Helper()
 	c, err := domain.NewComment(comment)
 	if err != nil {

@@ -23,6 +23,9 @@ import (
 // each, and unchanged after their round trip through the wire form; that a
 // failed save stores no event; that, when the saver is also a
 // domain.DiaryReader, reviews and their events become visible together;
+// that, when it is also a domain.ReviewEditor, UpdateReview and
+// DeleteReview store their events the same way and a failed edit or
+// deletion stores none;
 // ClaimEvents' limit, order and leases (claiming counts no attempt);
 // CompleteEvent; FailEvent's attempt count, error, next due time and
 // released lease, and its dead parking; DeadEvents' order and limit;
@@ -45,6 +48,7 @@ func TestOutbox(t *testing.T, newStore func(t *testing.T) (domain.Outbox, domain
 		{"saved events are stored in order, once each, unchanged", testOutboxSavedEvents},
 		{"a failed save stores no event", testOutboxFailedSave},
 		{"reviews and their events become visible together", testOutboxVisibleTogether},
+		{"edits and deletions store their events", testOutboxEditEvents},
 		{"ClaimEvents returns at most limit events, oldest first", testOutboxClaimOrder},
 		{"a claimed event is leased until the lease ends", testOutboxLease},
 		{"ExtendClaims renews held leases and nothing else", testOutboxExtendClaims},
@@ -257,6 +261,41 @@ func testOutboxVisibleTogether(t *testing.T, s outboxStore) {
 	if e, r := pending(), total(); e != saves || r != saves {
 		t.Errorf("after %d saves: %d events and %d reviews, want %d of each", saves, e, r, saves)
 	}
+}
+
+func testOutboxEditEvents(t *testing.T, s outboxStore) {
+	editor, ok := s.saver.(domain.ReviewEditor)
+	if !ok {
+		t.Skip("the saver is not a domain.ReviewEditor")
+	}
+	ctx := t.Context()
+	saved := saveReviewOnly(t, s.saver, FixtureTime)
+	edited := saved.Review
+	edited.Rating = domain.Rating{}
+	edited.Comment = mustComment(t, "on reflection")
+	edited.WatchedAt = FixtureTime.Add(-2 * time.Hour).Truncate(time.Second)
+	got, err := editor.UpdateReview(ctx, edited, FixtureTime.Add(time.Second))
+	if err != nil {
+		t.Fatalf("UpdateReview: %v", err)
+	}
+	checkEditedEvent(t, got.Events, edited, FixtureTime.Add(time.Second))
+	deleted, err := editor.DeleteReview(ctx, edited.ID, FixtureTime.Add(2*time.Second))
+	if err != nil {
+		t.Fatalf("DeleteReview: %v", err)
+	}
+	checkDeletedEvent(t, deleted, edited, FixtureTime.Add(2*time.Second))
+
+	// Failed: the review is gone.
+	if _, err := editor.UpdateReview(ctx, edited, FixtureTime.Add(3*time.Second)); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("UpdateReview of a deleted review: error = %v, want ErrNotFound", err)
+	}
+	if _, err := editor.DeleteReview(ctx, edited.ID, FixtureTime.Add(3*time.Second)); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("DeleteReview of a deleted review: error = %v, want ErrNotFound", err)
+	}
+
+	want := slices.Concat(saved.Events, got.Events, deleted)
+	checkPending(t, s.ob, len(want))
+	checkOutboxEvents(t, "ClaimEvents", mustClaim(t, s.ob, s.start, 10, time.Minute), want)
 }
 
 func testOutboxClaimOrder(t *testing.T, s outboxStore) {
