@@ -85,15 +85,15 @@ func openBench(b *testing.B) benchData {
 				SELECT %s, 'tt' || lpad(i::text, 8, '0'), 'Film ' || i, 1900 + i %% 120,
 				       CASE WHEN i %% 3 = 0 THEN 'Director ' || i %% 500 END
 				FROM generate_series(0, %d) AS i`, fmt.Sprintf(benchUUIDSQL, 1, "i"), d.movies),
-			fmt.Sprintf(`INSERT INTO reviews (id, movie_id, user_id, rating, comment, watched_at, created_at)
-				SELECT %s, %s, %s, i %% 6, CASE WHEN i %% 4 = 0 THEN 'comment ' || i END,
+			fmt.Sprintf(`INSERT INTO reviews (id, movie_id, user_id, rating_halves, comment, watched_at, created_at)
+				SELECT %s, %s, %s, i %% 11, CASE WHEN i %% 4 = 0 THEN 'comment ' || i END,
 				       timestamptz '2020-01-01 00:00:00+00' + i * interval '1 minute',
 				       timestamptz '2020-01-01 01:00:00+00' + i * interval '1 minute'
 				FROM generate_series(1, %d) AS i`,
 				fmt.Sprintf(benchUUIDSQL, 2, "i"), movie, fmt.Sprintf(benchUUIDSQL, 3, "1 + i % "+strconv.Itoa(benchUsers)), n),
 			// Movie 0 is the history benchmark's: exactly 50 viewings.
-			fmt.Sprintf(`INSERT INTO reviews (id, movie_id, user_id, rating, watched_at, created_at)
-				SELECT %s, %s, %s, i %% 6, timestamptz '2019-01-01 00:00:00+00' + i * interval '1 day', now()
+			fmt.Sprintf(`INSERT INTO reviews (id, movie_id, user_id, rating_halves, watched_at, created_at)
+				SELECT %s, %s, %s, i %% 11, timestamptz '2019-01-01 00:00:00+00' + i * interval '1 day', now()
 				FROM generate_series(1, %d) AS i`,
 				fmt.Sprintf(benchUUIDSQL, 4, "i"), fmt.Sprintf(benchUUIDSQL, 1, "0"), fmt.Sprintf(benchUUIDSQL, 3, "1"), historyViewings),
 			`VACUUM (ANALYZE) movies`,
@@ -157,7 +157,7 @@ func BenchmarkRepository(b *testing.B) {
 			m := movies[rng.IntN(len(movies))]
 			user, _ := domain.UserIDFromUUID(benchUUID(3, 1+rng.IntN(benchUsers)))
 			now := time.Now()
-			r, err := domain.NewReview(m.ID, user, domain.MustNewRating(rng.IntN(6)), domain.Comment{}, now.Add(-time.Hour), now)
+			r, err := domain.NewReview(m.ID, user, mustRatingFromHalves(b, rng.IntN(11)), domain.Comment{}, now.Add(-time.Hour), now)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -192,7 +192,7 @@ func BenchmarkRepository(b *testing.B) {
 					rid, _ := domain.ReviewIDFromUUID(id)
 					m := movies[rng.IntN(len(movies))]
 					now := time.Now()
-					r, err := domain.RestoreReview(rid, m.ID, user, domain.MustNewRating(rng.IntN(6)), domain.Comment{}, now.Add(-time.Hour), now)
+					r, err := domain.RestoreReview(rid, m.ID, user, mustRatingFromHalves(b, rng.IntN(11)), domain.Comment{}, now.Add(-time.Hour), now)
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -241,4 +241,14 @@ func queryFirst(b *testing.B, repo *postgres.MovieRepository, q domain.DiaryQuer
 		b.Fatal(err)
 	}
 	return page.Entries
+}
+
+// mustRatingFromHalves returns the rating of halves half stars.
+func mustRatingFromHalves(tb testing.TB, halves int) domain.Rating {
+	tb.Helper()
+	r, err := domain.RatingFromHalves(halves)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return r
 }

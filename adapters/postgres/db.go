@@ -65,6 +65,7 @@ type DB struct {
 	url    string // for ListenOutbox's dedicated connection
 	movies *MovieRepository
 	users  *UserRepository
+	tokens *APITokenRepository
 	outbox *Outbox
 }
 
@@ -81,8 +82,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, fmt.Errorf("postgres: open: the database URL is malformed: %w", domain.ErrMisconfigured)
 	}
 	// Send parse, bind and execute together: one round trip per statement
-	// instead of two. The repositories pass no []byte parameters, the only
-	// ones this changes the encoding of.
+	// instead of two. It changes the encoding of []byte parameters only,
+	// which go out as binary: the repositories pass []byte for bytea
+	// columns alone (the API token hashes), whose binary form is the bytes.
 	pqCfg.BinaryParameters = true
 	connector, err := pq.NewConnectorConfig(pqCfg)
 	if err != nil {
@@ -101,6 +103,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	db.movies = &MovieRepository{db: db.x, outbox: cfg.Outbox}
 	db.users = &UserRepository{db: db.x}
+	db.tokens = &APITokenRepository{db: db.x}
 	db.outbox = &Outbox{db: db.x}
 	return db, nil
 }

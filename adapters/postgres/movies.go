@@ -147,54 +147,6 @@ func (r *MovieRepository) SetPosterPath(ctx context.Context, id domain.MovieID, 
 	return nil
 }
 
-// SaveViewing stores v's movie and review in one transaction: a failure
-// stores neither. The movie resolves to the stored holder of its external
-// ID, else the stored movie with its ID (attaching the external ID when the
-// row has none), else a new row; concurrent first saves of one external ID
-// end with one movie and MovieCreated for exactly one of them. The review is
-// stored under the canonical movie's ID and the exact diary totals are
-// bumped in the same transaction. In outbox mode (Config.Outbox) the
-// returned events are inserted into outbox_events in that transaction too,
-// and OutboxChannel is notified when it commits.
-func (r *MovieRepository) SaveViewing(ctx context.Context, v domain.Viewing) (domain.SavedViewing, error) {
-	const op = opSaveViewing
-	if err := sqlrows.CheckViewing(v); err != nil {
-		return domain.SavedViewing{}, dbError(op, err)
-	}
-	var saved domain.SavedViewing
-	err := inTx(ctx, r.db, op, func(tx *sqlx.Tx) error {
-		movie, change, err := sqlrows.ResolveMovie(ctx, movieTx{tx}, v.Movie)
-		if err != nil {
-			return dbError(op, err)
-		}
-		rv := v.Review
-		review, err := domain.RestoreReview(rv.ID, movie.ID, rv.UserID, rv.Rating, rv.Comment, rv.WatchedAt, rv.CreatedAt)
-		if err != nil {
-			return dbError(op, err)
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO reviews (`+reviewColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			review.ID.UUID(), review.MovieID.UUID(), review.UserID.UUID(), review.Rating.Int(),
-			nullString(review.Comment.String()), review.WatchedAt, review.CreatedAt)
-		if err != nil {
-			return dbError(op+": insert review", err)
-		}
-		saved = domain.SavedViewing{
-			Movie:  movie,
-			Change: change,
-			Review: review,
-			Events: domain.LogEvents(movie, change, review, v.PosterURL, review.CreatedAt),
-		}
-		if r.outbox {
-			return insertEvents(ctx, tx, op, saved.Events)
-		}
-		return nil
-	})
-	if err != nil {
-		return domain.SavedViewing{}, err
-	}
-	return saved, nil
-}
-
 // opSaveViewing names SaveViewing and the statements of its movieTx.
 const opSaveViewing = "save viewing"
 

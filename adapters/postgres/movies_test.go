@@ -54,7 +54,7 @@ func TestConcurrentFirstLogsOfOneExternalID(t *testing.T) {
 			var wg sync.WaitGroup
 			for i := range n {
 				m := porttest.NewMovie(t, ext, "Persona", 1966, "Ingmar Bergman")
-				r := porttest.NewReview(t, m.ID, domain.NewUserID(), i%6, watched.Add(time.Duration(i)*time.Minute))
+				r := porttest.NewReview(t, m.ID, domain.NewUserID(), float64(i%6), watched.Add(time.Duration(i)*time.Minute))
 				wg.Go(func() {
 					<-start
 					saved[i], errs[i] = tc.log(t.Context(), repo, m, r)
@@ -149,7 +149,7 @@ func TestCountsMatchConcurrentInserts(t *testing.T) {
 		wg.Go(func() {
 			for i := range each {
 				m := movies[(w+i)%len(movies)]
-				r := porttest.NewReview(t, m.ID, users[(w*7+i)%len(users)], i%6, watched.Add(time.Duration(w*each+i)*time.Second))
+				r := porttest.NewReview(t, m.ID, users[(w*7+i)%len(users)], float64(i%6), watched.Add(time.Duration(w*each+i)*time.Second))
 				if _, err := repo.SaveViewing(ctx, domain.Viewing{Movie: m, Review: r}); err != nil {
 					errs <- err
 				}
@@ -220,11 +220,11 @@ func TestSchemaRefusesInvalidRows(t *testing.T) {
 		query string
 		code  string
 	}{
-		{"rating above 5", `INSERT INTO reviews (id, movie_id, user_id, rating, watched_at, created_at)
-			VALUES (gen_random_uuid(), '` + movie + `', gen_random_uuid(), 6, now(), now())`, "23514"},
-		{"negative rating", `INSERT INTO reviews (id, movie_id, user_id, rating, watched_at, created_at)
+		{"rating above 5 stars", `INSERT INTO reviews (id, movie_id, user_id, rating_halves, watched_at, created_at)
+			VALUES (gen_random_uuid(), '` + movie + `', gen_random_uuid(), 11, now(), now())`, "23514"},
+		{"negative rating", `INSERT INTO reviews (id, movie_id, user_id, rating_halves, watched_at, created_at)
 			VALUES (gen_random_uuid(), '` + movie + `', gen_random_uuid(), -1, now(), now())`, "23514"},
-		{"review of an unknown movie", `INSERT INTO reviews (id, movie_id, user_id, rating, watched_at, created_at)
+		{"review of an unknown movie", `INSERT INTO reviews (id, movie_id, user_id, rating_halves, watched_at, created_at)
 			VALUES (gen_random_uuid(), gen_random_uuid(), gen_random_uuid(), 3, now(), now())`, "23503"},
 		{"year before 1888", `INSERT INTO movies (id, title, release_year) VALUES (gen_random_uuid(), 'Old', 1887)`, "23514"},
 		{"malformed external ID", `INSERT INTO movies (id, external_id, title, release_year) VALUES (gen_random_uuid(), 'nm0000001', 'X', 2000)`, "23514"},

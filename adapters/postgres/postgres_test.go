@@ -51,6 +51,13 @@ func TestUserRepositoryContract(t *testing.T) {
 	})
 }
 
+func TestAPITokenRepositoryContract(t *testing.T) {
+	t.Parallel()
+	porttest.TestAPITokenRepository(t, func(t *testing.T) domain.APITokenRepository {
+		return openDB(t).Tokens()
+	})
+}
+
 // rawDB opens a plain database/sql pool on url, for arranging and
 // inspecting state that the repositories do not expose.
 func rawDB(t testing.TB, url string) *sql.DB {

@@ -32,17 +32,17 @@ const movieColumns = `id, external_id, title, release_year, director, poster_pat
 
 // reviewRow is a row of reviews.
 type reviewRow struct {
-	ID        uuid.UUID      `db:"id"`
-	MovieID   uuid.UUID      `db:"movie_id"`
-	UserID    uuid.UUID      `db:"user_id"`
-	Rating    int            `db:"rating"`
-	Comment   sql.NullString `db:"comment"`
-	WatchedAt time.Time      `db:"watched_at"`
-	CreatedAt time.Time      `db:"created_at"`
+	ID           uuid.UUID      `db:"id"`
+	MovieID      uuid.UUID      `db:"movie_id"`
+	UserID       uuid.UUID      `db:"user_id"`
+	RatingHalves sql.NullInt64  `db:"rating_halves"`
+	Comment      sql.NullString `db:"comment"`
+	WatchedAt    time.Time      `db:"watched_at"`
+	CreatedAt    time.Time      `db:"created_at"`
 }
 
 // reviewColumns lists reviewRow's columns in table order.
-const reviewColumns = `id, movie_id, user_id, rating, comment, watched_at, created_at`
+const reviewColumns = `id, movie_id, user_id, rating_halves, comment, watched_at, created_at`
 
 // entryRow is a review joined with its movie, scanned without reflection
 // (see scan) straight into the shared struct.
@@ -50,7 +50,7 @@ type entryRow sqlrows.Entry
 
 // entryColumns selects an entryRow from reviews r joined with movies m; the
 // movie's ID is the review's movie_id.
-const entryColumns = `r.id, r.movie_id, r.user_id, r.rating, r.comment, r.watched_at, r.created_at,
+const entryColumns = `r.id, r.movie_id, r.user_id, r.rating_halves, r.comment, r.watched_at, r.created_at,
 	m.external_id, m.title, m.release_year, m.director, m.poster_path`
 
 // userRow is a row of users.
@@ -81,26 +81,40 @@ type outboxRow struct {
 // outboxColumns lists outboxRow's columns.
 const outboxColumns = `seq, id, name, payload, created_at, next_attempt_at, attempts, last_error, dead`
 
-// scan reads a row of entryColumns followed by one bigint (the diary's
-// total) into r and total, without reflection: small integers arrive as
-// int64 and UUIDs as text, which are converted here rather than by
-// database/sql's generic conversions. A UUID that does not parse is
-// recorded in r.Review.DecodeErrors, for toDomain to report with the rest.
+// scan reads a row of entryColumns, followed by one bigint (the diary's
+// total) when total is not nil, into r and total, without reflection:
+// small integers arrive as int64 (the rating as nil when NULL) and UUIDs as
+// text, which are converted here rather than by database/sql's generic
+// conversions. A UUID that does not parse is recorded in
+// r.Review.DecodeErrors, for toDomain to report with the rest.
 func (r *entryRow) scan(rows *sql.Rows, total *int64) error {
 	var (
 		id, movieID, userID sql.RawBytes
-		rating, year        int64
+		rating              any
+		year                int64
 	)
 	rv, m := &r.Review, &r.Movie
-	err := rows.Scan(&id, &movieID, &userID, &rating, &rv.Comment, &rv.WatchedAt, &rv.CreatedAt,
-		&m.ExternalID, &m.Title, &year, &m.Director, &m.PosterPath, total)
-	if err != nil {
+	dest := [...]any{&id, &movieID, &userID, &rating, &rv.Comment, &rv.WatchedAt, &rv.CreatedAt,
+		&m.ExternalID, &m.Title, &year, &m.Director, &m.PosterPath, total}
+	n := len(dest)
+	if total == nil {
+		n--
+	}
+	if err := rows.Scan(dest[:n]...); err != nil {
 		return err
 	}
 	rv.ID = textUUID(&rv.DecodeErrors, "id", id)
 	rv.MovieID = textUUID(&rv.DecodeErrors, "movie_id", movieID)
 	rv.UserID = textUUID(&rv.DecodeErrors, "user_id", userID)
-	rv.Rating, m.ReleaseYear = int(rating), int(year)
+	switch v := rating.(type) {
+	case nil:
+		rv.RatingHalves = sql.NullInt64{}
+	case int64:
+		rv.RatingHalves = sql.NullInt64{Int64: v, Valid: true}
+	default:
+		rv.DecodeErrors = append(rv.DecodeErrors, domain.FieldError{Field: "rating_halves", Rule: "must be a smallint"})
+	}
+	m.ReleaseYear = int(year)
 	m.ID = rv.MovieID
 	return nil
 }
@@ -135,7 +149,7 @@ func (r movieRow) toDomain() (domain.Movie, error) {
 // decode returns the row's columns; the driver decoded them.
 func (r reviewRow) decode() sqlrows.Review {
 	return sqlrows.Review{
-		ID: r.ID, MovieID: r.MovieID, UserID: r.UserID, Rating: r.Rating, Comment: r.Comment,
+		ID: r.ID, MovieID: r.MovieID, UserID: r.UserID, RatingHalves: r.RatingHalves, Comment: r.Comment,
 		WatchedAt: r.WatchedAt, CreatedAt: r.CreatedAt,
 	}
 }

@@ -29,8 +29,8 @@ func openStatementsDB(t *testing.T, n int) (*DB, domain.UserID) {
 		`INSERT INTO movies (id, title, release_year) VALUES ($1, 'Heat', 1995)`, movie.UUID()); err != nil {
 		t.Fatalf("insert movie: %v", err)
 	}
-	if _, err := db.x.ExecContext(t.Context(), `INSERT INTO reviews (id, movie_id, user_id, rating, watched_at, created_at)
-		SELECT gen_random_uuid(), $1, $2, 4, timestamptz '2024-01-01' + i * interval '1 day', now()
+	if _, err := db.x.ExecContext(t.Context(), `INSERT INTO reviews (id, movie_id, user_id, rating_halves, watched_at, created_at)
+		SELECT gen_random_uuid(), $1, $2, 8, timestamptz '2024-01-01' + i * interval '1 day', now()
 		FROM generate_series(1, $3) AS i`, movie.UUID(), user.UUID(), n); err != nil {
 		t.Fatalf("insert reviews: %v", err)
 	}
