@@ -50,13 +50,26 @@ func mustMovie(tb testing.TB, title string, year int, opts ...movieOpt) domain.M
 	return m
 }
 
-func mustEntry(tb testing.TB, m domain.Movie, rating int, comment string, watched time.Time) domain.DiaryEntry {
+// mustEntry returns a viewing of m by a new user; a negative rating means
+// not rated.
+func mustEntry(tb testing.TB, m domain.Movie, rating float64, comment string, watched time.Time) domain.DiaryEntry {
+	tb.Helper()
+	return mustEntryBy(tb, domain.NewUserID(), m, rating, comment, watched)
+}
+
+// mustEntryBy returns a viewing of m by user; a negative rating means not
+// rated.
+func mustEntryBy(tb testing.TB, user domain.UserID, m domain.Movie, rating float64, comment string, watched time.Time) domain.DiaryEntry {
 	tb.Helper()
 	c, err := domain.NewComment(comment)
 	if err != nil {
 		tb.Fatalf("NewComment: %v", err)
 	}
-	r, err := domain.RestoreReview(domain.NewReviewID(), m.ID, domain.NewUserID(), domain.MustNewRating(rating), c, watched, watched)
+	var stars domain.Rating
+	if rating >= 0 {
+		stars = domain.MustNewRating(rating)
+	}
+	r, err := domain.RestoreReview(domain.NewReviewID(), m.ID, user, stars, c, watched, watched)
 	if err != nil {
 		tb.Fatalf("RestoreReview: %v", err)
 	}

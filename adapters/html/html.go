@@ -1,5 +1,6 @@
 // Package html renders moviediary's server-side pages: the diary with its
-// log form, the sign-in and sign-up pages, and error pages.
+// log form, the edit and delete pages of an entry, the API tokens page, the
+// sign-in and sign-up pages, and error pages.
 //
 // Pages are built with html/template from templates embedded in the binary
 // and parsed once by New. They need no JavaScript and no external assets:
@@ -40,6 +41,7 @@ const (
 	LogoutPath   = "/logout"
 	RegisterPath = "/register"
 	ReviewsPath  = "/reviews"
+	TokensPath   = "/tokens"
 	FeedPath     = "/feed.rss"
 	PostersPath  = "/posters/"
 )
@@ -66,6 +68,9 @@ type Renderer struct {
 	diary    *template.Template
 	login    *template.Template
 	register *template.Template
+	edit     *template.Template
+	del      *template.Template
+	tokens   *template.Template
 	errorT   *template.Template
 	bufs     sync.Pool
 }
@@ -108,6 +113,15 @@ func New(cfg Config) (*Renderer, error) {
 		return nil, err
 	}
 	if r.register, err = page("register.html"); err != nil {
+		return nil, err
+	}
+	if r.edit, err = page("edit.html"); err != nil {
+		return nil, err
+	}
+	if r.del, err = page("delete.html"); err != nil {
+		return nil, err
+	}
+	if r.tokens, err = page("tokens.html"); err != nil {
 		return nil, err
 	}
 	if r.errorT, err = page("error.html"); err != nil {
@@ -154,6 +168,43 @@ func (r *Renderer) DiaryPage(w io.Writer, v DiaryView) error {
 		Site: r.site, Title: title, CSS: r.css,
 		SignedIn: v.SignedIn, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, ShowSignIn: !v.SignedIn,
 		Content: c,
+	})
+}
+
+// EditReviewPage renders the form that corrects one entry: rating (or not
+// rated), comment and time of viewing, posting to EditReviewPath.
+func (r *Renderer) EditReviewPage(w io.Writer, v EditReviewView) error {
+	c := newReviewContent(v.Entry, v.CSRFToken)
+	c.Form, c.Errors = v.Form, v.Errors
+	c.RatingOptions = ratingOptions(v.Form.Rating)
+	if !v.Now.IsZero() {
+		c.WatchedAtMax = v.Now.UTC().Format(datetimeLocal)
+	}
+	return r.render(w, "edit", r.edit, page{
+		Site: r.site, Title: "Edit " + c.Entry.TitleYear, CSS: r.css,
+		SignedIn: true, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, Content: c,
+	})
+}
+
+// DeleteReviewPage renders the confirmation that deletes one entry: the
+// film and the day it was watched, a Delete button posting to
+// DeleteReviewPath and a link back to the diary.
+func (r *Renderer) DeleteReviewPage(w io.Writer, v DeleteReviewView) error {
+	c := newReviewContent(v.Entry, v.CSRFToken)
+	return r.render(w, "delete", r.del, page{
+		Site: r.site, Title: "Delete " + c.Entry.TitleYear, CSS: r.css,
+		SignedIn: true, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, Content: c,
+	})
+}
+
+// TokensPage renders the signed-in user's personal API tokens, each with a
+// Revoke button posting to RevokeTokenPath, the form that makes one
+// (posting to TokensPath), and the token just made, if any, with a note
+// that it is shown only this once.
+func (r *Renderer) TokensPage(w io.Writer, v TokensView) error {
+	return r.render(w, "tokens", r.tokens, page{
+		Site: r.site, Title: "API tokens", CSS: r.css,
+		SignedIn: true, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, Content: newTokensContent(v),
 	})
 }
 

@@ -21,7 +21,7 @@ func BenchmarkDiaryPage20(b *testing.B) {
 			opts = append(opts, withPoster)
 		}
 		m := mustMovie(b, fmt.Sprintf("Film number %d & friends", i), 1990+i%30, opts...)
-		entries[i] = mustEntry(b, m, i%6,
+		entries[i] = mustEntry(b, m, float64(i%12)/2-0.5,
 			"A slow start, then it <really> takes off.\nGreat score & photography; the ending is \"earned\" 🎬.", watched.Add(-time.Duration(i)*time.Hour))
 	}
 	v := html.DiaryView{

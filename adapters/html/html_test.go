@@ -41,8 +41,22 @@ func pages(tb testing.TB) []namedPage {
 	auth := html.AuthView{CSRFToken: token, Email: nasty, Errors: []string{nasty}, RegistrationOpen: true}
 	closed := auth
 	closed.RegistrationOpen = false
+	own := signedIn
+	own.UserID = entry.Review.UserID
+	edit := html.EditReviewView{Entry: entry, UserEmail: nasty, CSRFToken: token, Form: html.EditFormFor(entry.Review), Errors: []string{nasty}, Now: now}
+	del := html.DeleteReviewView{Entry: entry, UserEmail: nasty, CSRFToken: token}
+	tok := mustToken(tb, nasty, now.Add(-time.Hour), time.Time{}, time.Time{})
+	tokens := html.TokensView{Tokens: []domain.APIToken{tok}, Created: &html.CreatedToken{Name: nasty, Token: "mdpat_secret"},
+		UserEmail: nasty, CSRFToken: token, Form: html.TokenForm{Name: nasty}, Errors: []string{nasty}, Now: now}
 	return []namedPage{
 		{"diary signed in", func(r *html.Renderer, b *bytes.Buffer) error { return r.DiaryPage(b, signedIn) }, []string{"/logout", "/reviews"}},
+		{"diary with the user's own entry", func(r *html.Renderer, b *bytes.Buffer) error { return r.DiaryPage(b, own) }, []string{"/logout", "/reviews"}},
+		{"edit", func(r *html.Renderer, b *bytes.Buffer) error { return r.EditReviewPage(b, edit) },
+			[]string{"/logout", html.EditReviewPath(entry.Review.ID)}},
+		{"delete", func(r *html.Renderer, b *bytes.Buffer) error { return r.DeleteReviewPage(b, del) },
+			[]string{"/logout", html.DeleteReviewPath(entry.Review.ID)}},
+		{"tokens", func(r *html.Renderer, b *bytes.Buffer) error { return r.TokensPage(b, tokens) },
+			[]string{"/logout", "/tokens", html.RevokeTokenPath(tok.ID)}},
 		{"diary signed out", func(r *html.Renderer, b *bytes.Buffer) error { return r.DiaryPage(b, diary) }, nil},
 		{"login", func(r *html.Renderer, b *bytes.Buffer) error { return r.LoginPage(b, auth) }, []string{"/login"}},
 		{"register open", func(r *html.Renderer, b *bytes.Buffer) error { return r.RegisterPage(b, auth) }, []string{"/register"}},
@@ -218,8 +232,14 @@ func TestLogFormControlsHaveTheRightKinds(t *testing.T) {
 		for _, o := range all(c, tag("option")) {
 			values = append(values, attrOr(o, "value"))
 		}
-		if want := []string{"", "5", "4", "3", "2", "1", "0"}; !slices.Equal(values, want) {
+		if want := []string{"", "5", "4.5", "4", "3.5", "3", "2.5", "2", "1.5", "1", "0.5", "0"}; !slices.Equal(values, want) {
 			t.Errorf("rating options = %q, want %q", values, want)
+		}
+		if got := text(all(c, tag("option"))[0]); got != "Not rated" {
+			t.Errorf("first rating option = %q, want Not rated", got)
+		}
+		if _, required := attr(c, "required"); required {
+			t.Errorf("rating is required; not rated must be allowed")
 		}
 	}
 	if c := control(t, form, "comment"); c.Data != "textarea" {
@@ -344,12 +364,15 @@ func TestWatchedAtDefaultsToNowAndIsCappedAtNow(t *testing.T) {
 func TestRatingIsDrawnAsStarsWithTextForScreenReaders(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		rating    int
+		rating    float64
 		wantStars string
 		wantText  string
 	}{
 		{0, "☆☆☆☆☆", "0 out of 5"},
+		{0.5, "½☆☆☆☆", "0.5 out of 5"},
 		{3, "★★★☆☆", "3 out of 5"},
+		{3.5, "★★★½☆", "3.5 out of 5"},
+		{4.5, "★★★★½", "4.5 out of 5"},
 		{5, "★★★★★", "5 out of 5"},
 	}
 	for _, tc := range tests {
@@ -357,6 +380,9 @@ func TestRatingIsDrawnAsStarsWithTextForScreenReaders(t *testing.T) {
 			t.Parallel()
 			if got := html.Stars(domain.MustNewRating(tc.rating)); got != tc.wantStars {
 				t.Errorf("Stars = %q, want %q", got, tc.wantStars)
+			}
+			if got := html.RatingText(domain.MustNewRating(tc.rating)); got != tc.wantText {
+				t.Errorf("RatingText = %q, want %q", got, tc.wantText)
 			}
 			e := mustEntry(t, mustMovie(t, "Heat", 1995), tc.rating, "", watched)
 			_, doc := diaryDoc(t, html.DiaryView{Entries: []domain.DiaryEntry{e}, TotalCount: 1})
@@ -372,6 +398,28 @@ func TestRatingIsDrawnAsStarsWithTextForScreenReaders(t *testing.T) {
 				t.Errorf("screen-reader text = %q, want %q", got, tc.wantText)
 			}
 		})
+	}
+}
+
+func TestUnratedViewingSaysNotRatedAndDrawsNoStars(t *testing.T) {
+	t.Parallel()
+	if got := html.Stars(domain.Rating{}); got != "" {
+		t.Errorf("Stars(not rated) = %q, want none", got)
+	}
+	if got := html.RatingText(domain.Rating{}); got != "Not rated" {
+		t.Errorf("RatingText(not rated) = %q", got)
+	}
+	e := mustEntry(t, mustMovie(t, "Heat", 1995), -1, "", watched)
+	_, doc := diaryDoc(t, html.DiaryView{Entries: []domain.DiaryEntry{e}, TotalCount: 1})
+	article := first(t, doc, tag("article"), "article")
+	if n := len(all(article, func(n *xhtml.Node) bool { return hasClass(n, "stars") })); n != 0 {
+		t.Errorf("%d star elements for an unrated viewing", n)
+	}
+	if got := text(first(t, article, func(n *xhtml.Node) bool { return hasClass(n, "unrated") }, "unrated note")); got != "Not rated" {
+		t.Errorf("unrated note = %q, want Not rated", got)
+	}
+	if strings.ContainsAny(text(article), "★☆½") {
+		t.Errorf("unrated entry shows stars: %q", text(article))
 	}
 }
 

@@ -27,6 +27,9 @@ type DiaryView struct {
 	// SignedIn shows the log form and the sign-out button instead of a
 	// sign-in link.
 	SignedIn bool
+	// UserID is the signed-in user: the entries they wrote get "Edit" and
+	// "Delete" links. Zero when signed out.
+	UserID domain.UserID
 	// UserEmail names the signed-in account in the header.
 	UserEmail string
 	// CSRFToken goes into the hidden csrf_token field of every form.
@@ -50,8 +53,9 @@ type LogForm struct {
 	ManualTitle        string
 	ManualReleaseYear  string
 	ManualDirector     string
-	Rating             string
-	Comment            string
+	// Rating is the stars as a decimal ("4.5"); empty means not rated.
+	Rating  string
+	Comment string
 	// WatchedAt is in datetime-local form, "2006-01-02T15:04"; empty
 	// defaults to DiaryView.Now.
 	WatchedAt string
@@ -110,11 +114,19 @@ type entryView struct {
 	Director    string
 	PosterURL   string
 	PosterAlt   string
+	Rated       bool
 	Stars       string
 	RatingText  string
 	Comment     string
 	WatchedISO  string
 	WatchedText string
+	// EditURL and DeleteURL lead to the entry's edit and delete pages;
+	// set only on the signed-in author's entries.
+	EditURL   string
+	DeleteURL string
+	// ActionLabel names the entry for the Edit and Delete links' accessible
+	// names ("Heat (1995), 1 May 2024").
+	ActionLabel string
 }
 
 type ratingOption struct {
@@ -134,6 +146,10 @@ func newDiaryContent(v DiaryView) diaryContent {
 	}
 	for i, e := range v.Entries {
 		c.Items[i] = newEntryView(e)
+		if v.SignedIn && !v.UserID.IsZero() && e.Review.UserID == v.UserID {
+			c.Items[i].EditURL = EditReviewPath(e.Review.ID)
+			c.Items[i].DeleteURL = DeleteReviewPath(e.Review.ID)
+		}
 	}
 	if v.FilterMovie != nil {
 		c.Filter = &filterView{TitleYear: TitleYear(*v.FilterMovie), Director: v.FilterMovie.Director.String()}
@@ -149,16 +165,31 @@ func newDiaryContent(v DiaryView) diaryContent {
 		c.WatchedAtMax = now.Format(datetimeLocal)
 		c.YearMax = now.Year() + 5
 	}
-	selected := strings.TrimSpace(v.Form.Rating)
-	for n := domain.MaxRating; n >= domain.MinRating; n-- {
-		val := strconv.Itoa(n)
+	c.RatingOptions = ratingOptions(v.Form.Rating)
+	return c
+}
+
+// ratingOptions lists the choices of a rating <select>: "Not rated"
+// (the empty value) and 5 down to 0 stars in halves, with selected (as the
+// form sent it, "4.5" or "4.0") chosen.
+func ratingOptions(selected string) []ratingOption {
+	selected = strings.TrimSpace(selected)
+	if f, err := strconv.ParseFloat(selected, 64); err == nil {
+		if r, err := domain.NewRating(f); err == nil {
+			selected = r.String()
+		}
+	}
+	opts := []ratingOption{{Value: "", Label: "Not rated", Selected: selected == ""}}
+	for h := domain.MaxRating * 2; h >= domain.MinRating*2; h-- {
+		r, _ := domain.RatingFromHalves(h)
+		val := r.String()
 		label := val + " stars"
-		if n == 1 {
+		if h == 2 {
 			label = "1 star"
 		}
-		c.RatingOptions = append(c.RatingOptions, ratingOption{Value: val, Label: label, Selected: val == selected})
+		opts = append(opts, ratingOption{Value: val, Label: label, Selected: val == selected})
 	}
-	return c
+	return opts
 }
 
 func newEntryView(e domain.DiaryEntry) entryView {
@@ -167,11 +198,13 @@ func newEntryView(e domain.DiaryEntry) entryView {
 		TitleYear:   ty,
 		MovieURL:    DiaryPath + "?movie_id=" + url.QueryEscape(e.Movie.ID.String()),
 		Director:    e.Movie.Director.String(),
+		Rated:       !e.Review.Rating.IsZero(),
 		Stars:       Stars(e.Review.Rating),
-		RatingText:  e.Review.Rating.String() + " out of 5",
+		RatingText:  RatingText(e.Review.Rating),
 		Comment:     e.Review.Comment.String(),
 		WatchedISO:  e.Review.WatchedAt.UTC().Format(time.RFC3339),
-		WatchedText: e.Review.WatchedAt.UTC().Format("2 January 2006"),
+		WatchedText: dateText(e.Review.WatchedAt),
+		ActionLabel: ty + ", " + dateText(e.Review.WatchedAt),
 	}
 	if e.Movie.HasPoster() {
 		ev.PosterURL = PostersPath + url.PathEscape(e.Movie.ID.String())
@@ -185,12 +218,32 @@ func TitleYear(m domain.Movie) string {
 	return m.Title.String() + " (" + m.ReleaseYear.String() + ")"
 }
 
-// Stars draws a rating as five stars, filled for each point:
-// "★★★☆☆" for 3.
+// Stars draws a rating as five stars: one filled for each whole star, a
+// "½" for a half, empty ones for the rest — "★★★☆☆" for 3, "★★★½☆" for
+// 3.5. A viewing that is not rated has no stars: "".
 func Stars(r domain.Rating) string {
-	n := min(max(r.Int(), domain.MinRating), domain.MaxRating)
-	return strings.Repeat("★", n) + strings.Repeat("☆", domain.MaxRating-n)
+	if r.IsZero() {
+		return ""
+	}
+	h := min(max(r.Halves(), domain.MinRating*2), domain.MaxRating*2)
+	s := strings.Repeat("★", h/2)
+	if h%2 == 1 {
+		s += "½"
+	}
+	return s + strings.Repeat("☆", domain.MaxRating-(h+1)/2)
 }
+
+// RatingText says a rating in words, for screen readers and wherever the
+// stars are not drawn: "3.5 out of 5", or "Not rated".
+func RatingText(r domain.Rating) string {
+	if r.IsZero() {
+		return "Not rated"
+	}
+	return r.String() + " out of 5"
+}
+
+// dateText is how a day is written on the pages: "1 May 2024" (UTC).
+func dateText(t time.Time) string { return t.UTC().Format("2 January 2006") }
 
 func viewings(n int) string {
 	switch n {
@@ -212,4 +265,168 @@ func timesWatched(n int) string {
 		return "Watched twice"
 	}
 	return "Watched " + strconv.Itoa(n) + " times"
+}
+
+// EditReviewPath is where the edit page of review id is served and its
+// form posts: "/reviews/{id}/edit".
+func EditReviewPath(id domain.ReviewID) string { return ReviewsPath + "/" + id.String() + "/edit" }
+
+// DeleteReviewPath is where the delete confirmation of review id is served
+// and its form posts: "/reviews/{id}/delete".
+func DeleteReviewPath(id domain.ReviewID) string { return ReviewsPath + "/" + id.String() + "/delete" }
+
+// RevokeTokenPath is where the revoke button of token id posts:
+// "/tokens/{id}/revoke".
+func RevokeTokenPath(id domain.APITokenID) string { return TokensPath + "/" + id.String() + "/revoke" }
+
+// EditReviewView is what the edit page shows: the form that corrects one
+// entry of the signed-in user.
+type EditReviewView struct {
+	// Entry is the entry being edited, as stored.
+	Entry domain.DiaryEntry
+	// UserEmail names the signed-in account in the header.
+	UserEmail string
+	// CSRFToken goes into the hidden csrf_token field of every form.
+	CSRFToken string
+	// Form holds the form's values: EditFormFor(Entry.Review) at first,
+	// what the user sent after a failed attempt.
+	Form EditForm
+	// Errors are validation messages to list above the form.
+	Errors []string
+	// Now is the server's current time: the latest watched_at the form
+	// offers. Zero leaves it unset.
+	Now time.Time
+}
+
+// EditForm holds the edit form's values as the user typed them. Field
+// names match the PATCH /api/reviews/{id} body.
+type EditForm struct {
+	// Rating is the stars as a decimal ("4.5"); empty means not rated.
+	Rating string
+	// Comment is the comment; empty removes it.
+	Comment string
+	// WatchedAt is in datetime-local form, "2006-01-02T15:04" (UTC).
+	WatchedAt string
+}
+
+// EditFormFor returns the edit form filled with r as stored.
+func EditFormFor(r domain.Review) EditForm {
+	return EditForm{Rating: r.Rating.String(), Comment: r.Comment.String(), WatchedAt: r.WatchedAt.UTC().Format(datetimeLocal)}
+}
+
+// DeleteReviewView is what the delete confirmation page shows.
+type DeleteReviewView struct {
+	// Entry is the entry to delete.
+	Entry domain.DiaryEntry
+	// UserEmail names the signed-in account in the header.
+	UserEmail string
+	// CSRFToken goes into the hidden csrf_token field of every form.
+	CSRFToken string
+}
+
+// TokensView is what the API tokens page shows: the signed-in user's
+// personal API tokens, the form that makes one, and the one just made.
+type TokensView struct {
+	// Tokens are the user's tokens, in display order (newest first).
+	Tokens []domain.APIToken
+	// Created is the token just made, shown this once; nil otherwise.
+	Created *CreatedToken
+	// UserEmail names the signed-in account in the header.
+	UserEmail string
+	// CSRFToken goes into the hidden csrf_token field of every form.
+	CSRFToken string
+	// Form holds the create form's values after a failed attempt.
+	Form TokenForm
+	// Errors are validation messages to list above the create form.
+	Errors []string
+	// Now is the server's current time: expired tokens are marked, and the
+	// expiry date must lie after it. Zero leaves both alone.
+	Now time.Time
+}
+
+// CreatedToken is a token just made: the only time it is shown.
+type CreatedToken struct {
+	// Name is the token's name.
+	Name string
+	// Token is the secret itself.
+	Token string
+}
+
+// TokenForm holds the create form's values as the user typed them. Field
+// names match the POST /api/tokens body.
+type TokenForm struct {
+	// Name says what the token is for.
+	Name string
+	// ExpiresAt is the expiry day, "2006-01-02" (the token stops working
+	// at the start of that day, UTC); empty for never.
+	ExpiresAt string
+}
+
+// reviewContent is the data of the edit and delete pages.
+type reviewContent struct {
+	CSRFToken     string
+	Entry         entryView
+	Form          EditForm
+	Errors        []string
+	RatingOptions []ratingOption
+	WatchedAtMax  string
+}
+
+func newReviewContent(e domain.DiaryEntry, csrf string) reviewContent {
+	ev := newEntryView(e)
+	ev.EditURL, ev.DeleteURL = EditReviewPath(e.Review.ID), DeleteReviewPath(e.Review.ID)
+	return reviewContent{CSRFToken: csrf, Entry: ev}
+}
+
+// tokensContent is the tokens template's data.
+type tokensContent struct {
+	CSRFToken    string
+	Created      *CreatedToken
+	Items        []tokenItem
+	Form         TokenForm
+	Errors       []string
+	ExpiresAtMin string
+}
+
+type tokenItem struct {
+	Name         string
+	Prefix       string
+	CreatedISO   string
+	CreatedText  string
+	LastUsedISO  string
+	LastUsedText string
+	ExpiresISO   string
+	ExpiresText  string
+	Expired      bool
+	RevokeURL    string
+}
+
+func newTokensContent(v TokensView) tokensContent {
+	c := tokensContent{CSRFToken: v.CSRFToken, Created: v.Created, Form: v.Form, Errors: v.Errors,
+		Items: make([]tokenItem, len(v.Tokens))}
+	for i, t := range v.Tokens {
+		it := tokenItem{
+			Name:         t.Name,
+			Prefix:       t.Prefix + "…",
+			CreatedISO:   t.CreatedAt.UTC().Format(time.RFC3339),
+			CreatedText:  dateText(t.CreatedAt),
+			LastUsedText: "Never",
+			ExpiresText:  "Never",
+			RevokeURL:    RevokeTokenPath(t.ID),
+		}
+		if !t.LastUsedAt.IsZero() {
+			it.LastUsedISO = t.LastUsedAt.UTC().Format(time.RFC3339)
+			it.LastUsedText = t.LastUsedAt.UTC().Format("2 January 2006, 15:04 UTC")
+		}
+		if !t.ExpiresAt.IsZero() {
+			it.ExpiresISO = t.ExpiresAt.UTC().Format(time.RFC3339)
+			it.ExpiresText = dateText(t.ExpiresAt)
+			it.Expired = !v.Now.IsZero() && !t.ActiveAt(v.Now)
+		}
+		c.Items[i] = it
+	}
+	if !v.Now.IsZero() {
+		c.ExpiresAtMin = v.Now.UTC().AddDate(0, 0, 1).Format(time.DateOnly)
+	}
+	return c
 }
