@@ -161,20 +161,20 @@ func seed(b *testing.B, path string, n int) {
 	exec(`INSERT INTO movies (id, external_id, title, title_key, release_year)
 	  VALUES (unhex(printf('%032x', ?)), 'tt9999999', 'Rewatched', 'REWATCHED', 1999)`, historyMovieNum)
 	exec(`WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ?)
-	  INSERT INTO reviews (id, movie_id, user_id, rating, comment, watched_at, created_at)
+	  INSERT INTO reviews (id, movie_id, user_id, rating_halves, comment, watched_at, created_at)
 	  SELECT unhex(printf('%016x', i) || hex(randomblob(8))),
 	         unhex(printf('%032x', 1 + abs(random()) % ?)),
 	         unhex(printf('%032x', ? + i % ?)),
-	         i % 6,
+	         i % 11,
 	         CASE WHEN i % 3 = 0 THEN 'comment on viewing ' || i END,
 	         ? + i * 60,
 	         (? + i * 60) * 1000000
 	  FROM k`,
 		n-historyViewings, benchMovies, firstUserNum, benchUsers, benchEpoch, benchEpoch)
 	exec(`WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ?)
-	  INSERT INTO reviews (id, movie_id, user_id, rating, comment, watched_at, created_at)
+	  INSERT INTO reviews (id, movie_id, user_id, rating_halves, comment, watched_at, created_at)
 	  SELECT unhex(printf('%016x', ? + i) || hex(randomblob(8))), unhex(printf('%032x', ?)),
-	         unhex(printf('%032x', ?)), i % 6, NULL, ? + i * 86400, (? + i * 86400) * 1000000
+	         unhex(printf('%032x', ?)), i % 11, NULL, ? + i * 86400, (? + i * 86400) * 1000000
 	  FROM k`,
 		historyViewings, n, historyMovieNum, firstUserNum, benchEpoch+30, benchEpoch+30)
 	for _, sql := range later {

@@ -38,9 +38,10 @@ type Config struct {
 	// MaxReadConns sizes the reader pool; DefaultMaxReadConns or the number
 	// of CPUs, whichever is larger, when zero.
 	MaxReadConns int
-	// Outbox turns on outbox mode: SaveViewing also stores the events of
-	// each viewing in outbox_events, in the transaction that stores the
-	// viewing, for a dispatcher to deliver from (*DB).Outbox.
+	// Outbox turns on outbox mode: SaveViewing, UpdateReview and
+	// DeleteReview also store their events in outbox_events, in the
+	// transaction that makes the change, for a dispatcher to deliver from
+	// (*DB).Outbox.
 	Outbox bool
 }
 
@@ -75,6 +76,7 @@ type DB struct {
 	closed atomic.Bool
 	movies *MovieRepository
 	users  *UserRepository
+	tokens *APITokenRepository
 	outbox *Outbox
 	// outboxMode is Config.Outbox.
 	outboxMode bool
@@ -126,6 +128,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	db.w, db.r = w, r
 	db.movies = &MovieRepository{db: db}
 	db.users = &UserRepository{db: db}
+	db.tokens = &APITokenRepository{db: db}
 	db.outbox = &Outbox{db: db}
 	return db, nil
 }
@@ -175,6 +178,9 @@ func (db *DB) Movies() *MovieRepository { return db.movies }
 
 // Users returns the user repository of db.
 func (db *DB) Users() *UserRepository { return db.users }
+
+// Tokens returns the API token repository of db.
+func (db *DB) Tokens() *APITokenRepository { return db.tokens }
 
 // Ping reports whether the database answers queries: nil when ready, an
 // error wrapping domain.ErrUnavailable otherwise.

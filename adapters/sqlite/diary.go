@@ -20,7 +20,7 @@ var anyScope = []byte{}
 // named for entryRow.
 const entryColumns = `m.id AS "m.id", m.external_id AS "m.external_id", m.title AS "m.title",
 	m.release_year AS "m.release_year", m.director AS "m.director", m.poster_path AS "m.poster_path",
-	r.id AS "r.id", r.movie_id AS "r.movie_id", r.user_id AS "r.user_id", r.rating AS "r.rating",
+	r.id AS "r.id", r.movie_id AS "r.movie_id", r.user_id AS "r.user_id", r.rating_halves AS "r.rating_halves",
 	r.comment AS "r.comment", r.watched_at AS "r.watched_at", r.created_at AS "r.created_at"`
 
 // QueryDiary returns one page of the diary, ordered by watched_at then

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -176,6 +177,14 @@ func (r *MovieRepository) SetPosterPath(ctx context.Context, id domain.MovieID, 
 // serialised, so concurrent first logs of one film give one movie. In
 // outbox mode (Config.Outbox) the returned events are inserted into
 // outbox_events in the same transaction.
+//
+// With v.Idempotency set, the transaction starts by claiming the key: one
+// upsert into idempotency_keys that replaces a record only when it is older
+// than the window (sqlrows.IdempotencyCutoff). When it changes no row the
+// key is held and the error wraps domain.ErrConflict, before anything else
+// ran. Writes are serialised and (user_id, key) is the primary key, so of
+// concurrent saves under one key exactly one stores. Without a key no
+// statement is added.
 func (r *MovieRepository) SaveViewing(ctx context.Context, v domain.Viewing) (domain.SavedViewing, error) {
 	const op = "save viewing"
 	if err := sqlrows.CheckViewing(v); err != nil {
@@ -183,6 +192,11 @@ func (r *MovieRepository) SaveViewing(ctx context.Context, v domain.Viewing) (do
 	}
 	var saved domain.SavedViewing
 	err := r.db.write(ctx, op, func(tx *sqlx.Tx) error {
+		if !v.Idempotency.IsZero() {
+			if err := claimKey(ctx, tx, v.Idempotency, v.Review); err != nil {
+				return err
+			}
+		}
 		movie, change, err := sqlrows.ResolveMovie(ctx, movieTx{tx}, v.Movie)
 		if err != nil {
 			return err
@@ -210,6 +224,59 @@ func (r *MovieRepository) SaveViewing(ctx context.Context, v domain.Viewing) (do
 		return domain.SavedViewing{}, err
 	}
 	return saved, nil
+}
+
+// claimKey stores req's record for review rv, or returns an error wrapping
+// domain.ErrConflict when the user's key is held by a record newer than
+// the window allows.
+func claimKey(ctx context.Context, tx *sqlx.Tx, req domain.IdempotentRequest, rv domain.Review) error {
+	res, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (`+keyColumns+`) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (user_id, key) DO UPDATE
+		SET fingerprint = excluded.fingerprint, review_id = excluded.review_id, created_at = excluded.created_at
+		WHERE idempotency_keys.created_at <= ?`,
+		idArg(req.User.UUID()), req.Key.String(), req.Fingerprint, idArg(rv.ID.UUID()), createdArg(rv.CreatedAt),
+		createdArg(sqlrows.IdempotencyCutoff(rv.CreatedAt)))
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return sqlrows.IdempotencyConflict(req)
+	}
+	return nil
+}
+
+// IdempotencyRecord returns the record of user's key created at or after
+// since, or an error wrapping domain.ErrNotFound.
+func (r *MovieRepository) IdempotencyRecord(ctx context.Context, user domain.UserID, key domain.IdempotencyKey, since time.Time) (domain.IdempotencyRecord, error) {
+	const op = "idempotency record"
+	if r.db.closed.Load() {
+		return domain.IdempotencyRecord{}, &dbError{op: op, kind: domain.ErrUnavailable, err: errClosed}
+	}
+	var row keyRow
+	err := r.db.r.GetContext(ctx, &row, `SELECT `+keyColumns+` FROM idempotency_keys
+		WHERE user_id = ? AND key = ? AND created_at >= ?`,
+		idArg(user.UUID()), key.String(), sinceArg(since))
+	if errors.Is(err, sql.ErrNoRows) {
+		return domain.IdempotencyRecord{}, r.db.wrap(op, fmt.Errorf("no key %q of user %s since %v: %w", key, user, since, domain.ErrNotFound))
+	}
+	if err != nil {
+		return domain.IdempotencyRecord{}, r.db.wrap(op, err)
+	}
+	rec, err := row.toDomain()
+	return rec, r.db.wrap(op, err)
+}
+
+// sinceArg is the first stored microsecond at or after since.
+func sinceArg(since time.Time) int64 {
+	us := since.UnixMicro()
+	if since.Nanosecond()%1000 != 0 && us >= 0 {
+		us++
+	}
+	return us
 }
 
 // movieTx runs sqlrows.ResolveMovie's statements in a write transaction.
@@ -265,7 +332,7 @@ func insertMovie(ctx context.Context, tx *sqlx.Tx, m domain.Movie) (domain.Movie
 // the same transaction.
 func insertReview(ctx context.Context, tx *sqlx.Tx, rv domain.Review) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO reviews (`+reviewColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		idArg(rv.ID.UUID()), idArg(rv.MovieID.UUID()), idArg(rv.UserID.UUID()), rv.Rating.Int(),
+		idArg(rv.ID.UUID()), idArg(rv.MovieID.UUID()), idArg(rv.UserID.UUID()), sqlrows.RatingArg(rv.Rating),
 		nullString(rv.Comment.String()), watchedArg(rv.WatchedAt), createdArg(rv.CreatedAt))
 	return err
 }

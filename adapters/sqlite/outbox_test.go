@@ -67,6 +67,29 @@ func TestSaveViewingStoresNoEventWithoutOutboxMode(t *testing.T) {
 	}
 }
 
+func TestEditsStoreNoEventWithoutOutboxMode(t *testing.T) {
+	ctx := t.Context()
+	db, _ := mustOpenTemp(t)
+	m := porttest.NewMovie(t, domain.ExternalMetadataID{}, "Late Autumn", 1960, "")
+	saved, err := db.Movies().SaveViewing(ctx, domain.Viewing{Movie: m, Review: porttest.NewReview(t, m.ID, domain.NewUserID(), 3.5, porttest.FixtureTime)})
+	if err != nil {
+		t.Fatalf("SaveViewing: %v", err)
+	}
+	edited := saved.Review
+	edited.Rating = domain.Rating{}
+	got, err := db.Movies().UpdateReview(ctx, edited, porttest.FixtureTime)
+	if err != nil || len(got.Events) != 1 {
+		t.Fatalf("UpdateReview = %d events, %v; want one event for the caller to publish", len(got.Events), err)
+	}
+	events, err := db.Movies().DeleteReview(ctx, edited.ID, porttest.FixtureTime)
+	if err != nil || len(events) != 1 {
+		t.Fatalf("DeleteReview = %d events, %v; want one event for the caller to publish", len(events), err)
+	}
+	if n, err := db.Outbox().PendingEvents(ctx); err != nil || n != 0 {
+		t.Errorf("PendingEvents = %d, %v; want 0, nil: outbox mode is off", n, err)
+	}
+}
+
 func TestBackfillHealsMoviesStoredBeforeTheOutbox(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "moviediary.db")
 	// Movies logged by a server without outbox mode, as before this change.

@@ -109,7 +109,7 @@ func checkPlans(tb testing.TB, db *sql.DB) {
 		}
 	}
 	check("total count", `SELECT n FROM review_counts WHERE movie_id = ? AND user_id = ?`, []byte{}, []byte{})
-	check("history", `SELECT id, movie_id, user_id, rating, comment, watched_at, created_at FROM reviews WHERE movie_id = ? ORDER BY watched_at, id`, make([]byte, 16))
+	check("history", `SELECT id, movie_id, user_id, rating_halves, comment, watched_at, created_at FROM reviews WHERE movie_id = ? ORDER BY watched_at, id`, make([]byte, 16))
 	check("movie by ID", `SELECT title FROM movies WHERE id = ?`, make([]byte, 16))
 	check("movie by IMDb ID", `SELECT title FROM movies WHERE external_id = ?`, "tt0111161")
 	check("user by email", `SELECT id FROM users WHERE email = ?`, "a@example.com")

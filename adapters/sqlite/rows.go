@@ -16,7 +16,7 @@ import (
 // Column lists, in the order of the row structs.
 const (
 	movieColumns  = `id, external_id, title, release_year, director, poster_path`
-	reviewColumns = `id, movie_id, user_id, rating, comment, watched_at, created_at`
+	reviewColumns = `id, movie_id, user_id, rating_halves, comment, watched_at, created_at`
 	userColumns   = `id, email, password_hash, created_at, session_generation`
 )
 
@@ -35,7 +35,7 @@ type reviewRow struct {
 	ID        []byte         `db:"id"`
 	MovieID   []byte         `db:"movie_id"`
 	UserID    []byte         `db:"user_id"`
-	Rating    int            `db:"rating"`
+	Rating    sql.NullInt64  `db:"rating_halves"`
 	Comment   sql.NullString `db:"comment"`
 	WatchedAt int64          `db:"watched_at"`
 	CreatedAt int64          `db:"created_at"`
@@ -54,6 +54,33 @@ type userRow struct {
 	PasswordHash      string `db:"password_hash"`
 	CreatedAt         int64  `db:"created_at"`
 	SessionGeneration int64  `db:"session_generation"`
+}
+
+// tokenColumns lists tokenRow's columns.
+const tokenColumns = `id, user_id, name, prefix, hash, created_at, last_used_at, expires_at`
+
+// tokenRow is a row of api_tokens.
+type tokenRow struct {
+	ID         []byte        `db:"id"`
+	UserID     []byte        `db:"user_id"`
+	Name       string        `db:"name"`
+	Prefix     string        `db:"prefix"`
+	Hash       []byte        `db:"hash"`
+	CreatedAt  int64         `db:"created_at"`
+	LastUsedAt sql.NullInt64 `db:"last_used_at"`
+	ExpiresAt  sql.NullInt64 `db:"expires_at"`
+}
+
+// keyColumns lists keyRow's columns.
+const keyColumns = `user_id, key, fingerprint, review_id, created_at`
+
+// keyRow is a row of idempotency_keys.
+type keyRow struct {
+	UserID      []byte `db:"user_id"`
+	Key         string `db:"key"`
+	Fingerprint string `db:"fingerprint"`
+	ReviewID    []byte `db:"review_id"`
+	CreatedAt   int64  `db:"created_at"`
 }
 
 // outboxColumns lists outboxRow's columns.
@@ -81,6 +108,11 @@ func nullString(s string) sql.NullString { return sql.NullString{String: s, Vali
 func watchedArg(t time.Time) int64 { return t.Unix() }
 
 func createdArg(t time.Time) int64 { return t.UnixMicro() }
+
+// nullTimeArg is t in Unix microseconds, or NULL when t is zero.
+func nullTimeArg(t time.Time) sql.NullInt64 {
+	return sql.NullInt64{Int64: t.UnixMicro(), Valid: !t.IsZero()}
+}
 
 // titleKey maps every character of a title to the smallest member of its
 // Unicode simple case-folding orbit. strings.EqualFold compares titles rune
@@ -131,10 +163,10 @@ func (r movieRow) toDomain() (domain.Movie, error) {
 // decode decodes the row's columns.
 func (r reviewRow) decode() sqlrows.Review {
 	rv := sqlrows.Review{
-		Rating:    r.Rating,
-		Comment:   r.Comment,
-		WatchedAt: watchedTime(r.WatchedAt),
-		CreatedAt: createdTime(r.CreatedAt),
+		RatingHalves: r.Rating,
+		Comment:      r.Comment,
+		WatchedAt:    watchedTime(r.WatchedAt),
+		CreatedAt:    createdTime(r.CreatedAt),
 	}
 	rv.ID = blobUUID(&rv.DecodeErrors, "id", r.ID)
 	rv.MovieID = blobUUID(&rv.DecodeErrors, "movie_id", r.MovieID)
@@ -174,6 +206,41 @@ func (r userRow) toDomain() (domain.User, error) {
 		return domain.User{}, sqlrows.Corrupt("user "+hex.EncodeToString(r.ID), err)
 	}
 	return u, nil
+}
+
+// decode decodes the row's columns.
+func (r tokenRow) decode() sqlrows.APIToken {
+	t := sqlrows.APIToken{Name: r.Name, Prefix: r.Prefix, Hash: r.Hash, CreatedAt: createdTime(r.CreatedAt)}
+	if r.LastUsedAt.Valid {
+		t.LastUsedAt = createdTime(r.LastUsedAt.Int64)
+	}
+	if r.ExpiresAt.Valid {
+		t.ExpiresAt = createdTime(r.ExpiresAt.Int64)
+	}
+	t.ID = blobUUID(&t.DecodeErrors, "id", r.ID)
+	t.UserID = blobUUID(&t.DecodeErrors, "user_id", r.UserID)
+	return t
+}
+
+// toDomain rebuilds the token.
+func (r tokenRow) toDomain() (domain.APIToken, error) {
+	t, err := r.decode().ToDomain()
+	if err != nil {
+		return domain.APIToken{}, sqlrows.Corrupt("API token "+hex.EncodeToString(r.ID), err)
+	}
+	return t, nil
+}
+
+// toDomain rebuilds the idempotency record.
+func (r keyRow) toDomain() (domain.IdempotencyRecord, error) {
+	k := sqlrows.IdempotencyRecord{Key: r.Key, Fingerprint: r.Fingerprint, CreatedAt: createdTime(r.CreatedAt)}
+	k.UserID = blobUUID(&k.DecodeErrors, "user_id", r.UserID)
+	k.ReviewID = blobUUID(&k.DecodeErrors, "review_id", r.ReviewID)
+	rec, err := k.ToDomain()
+	if err != nil {
+		return domain.IdempotencyRecord{}, sqlrows.Corrupt("idempotency key of user "+hex.EncodeToString(r.UserID), err)
+	}
+	return rec, nil
 }
 
 // decode decodes the row's columns.
@@ -218,6 +285,6 @@ func blobUUID(bad *[]domain.FieldError, column string, b []byte) uuid.UUID {
 // watchedTime decodes watched_at, in Unix seconds.
 func watchedTime(sec int64) time.Time { return time.Unix(sec, 0).UTC() }
 
-// createdTime decodes created_at and the outbox's times, in Unix
-// microseconds.
+// createdTime decodes created_at, the outbox's and the tokens' times, in
+// Unix microseconds.
 func createdTime(usec int64) time.Time { return time.UnixMicro(usec).UTC() }

@@ -71,6 +71,13 @@ func TestUserRepositoryContract(t *testing.T) {
 	})
 }
 
+func TestAPITokenRepositoryContract(t *testing.T) {
+	porttest.TestAPITokenRepository(t, func(t *testing.T) domain.APITokenRepository {
+		db, _ := mustOpenTemp(t)
+		return db.Tokens()
+	})
+}
+
 func TestParseURL(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -240,7 +247,7 @@ func TestConcurrentWritersNeverSeeLocked(t *testing.T) {
 			for i := range perWriter {
 				m := movie
 				m.ID = domain.NewMovieID() // every writer races to create the film
-				r := porttest.NewReview(t, m.ID, user, (w+i)%6, watched.Add(time.Duration(w*perWriter+i)*time.Minute))
+				r := porttest.NewReview(t, m.ID, user, float64((w+i)%6), watched.Add(time.Duration(w*perWriter+i)*time.Minute))
 				if _, err := repo.SaveViewing(t.Context(), domain.Viewing{Movie: m, Review: r}); err != nil {
 					errs <- fmt.Errorf("writer %d save %d: %w", w, i, err)
 				}
