@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -37,6 +38,28 @@ func PlannedQueries() []PlannedQuery {
 		{"user by ID", sqlUserByID, []any{user}},
 		{"user by email", sqlUserByEmail, []any{"a@example.com"}},
 		{"increment session generation", sqlIncrementSessionGeneration, []any{user}},
+		{"entry by review ID", sqlEntryByReviewID, []any{review}},
+		{"update review", sqlUpdateReview, []any{review, 7, "c", time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}},
+		{"delete review", sqlDeleteReview, []any{review}},
+		{"idempotency record", sqlIdempotencyRecord, []any{user, "key", time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}},
+		{"API token by hash", sqlAPITokenByHash, []any{make([]byte, 32)}},
+		{"API tokens of a user", sqlAPITokens, []any{user}},
+		{"delete API token", sqlDeleteAPIToken, []any{user, uuid.New()}},
+		{"touch API token", sqlTouchAPIToken, []any{uuid.New(), time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}},
+	}
+	at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	saveArgs := []any{movie, "tt0111161", "Heat", 1995, "Michael Mann", nil, review, user, 8, nil, at, at}
+	for _, outbox := range []bool{false, true} {
+		for _, keyed := range []bool{false, true} {
+			args := saveArgs
+			if outbox {
+				args = append(args[:len(args):len(args)], uuid.New(), "{}", uuid.New(), "{}")
+			}
+			if keyed {
+				args = append(args[:len(args):len(args)], user, "key", "fingerprint", at)
+			}
+			qs = append(qs, PlannedQuery{fmt.Sprintf("save viewing (outbox %v, key %v)", outbox, keyed), saveViewingSQL[b2i(outbox)][b2i(keyed)], args})
+		}
 	}
 	movieID, _ := domain.MovieIDFromUUID(movie)
 	userID, _ := domain.UserIDFromUUID(user)

@@ -17,34 +17,37 @@ ALTER TABLE reviews
 
 -- Reviews can be deleted now, so the exact totals drop with them: a
 -- statement trigger takes the deleted rows off the same four scopes and
--- slots as review_counts_add (migration 0003) put them on. It locks the
--- counter rows in primary-key order before changing them, the order the
--- insert trigger's upsert takes, so deletes and inserts never deadlock on
--- them. A total that reaches zero keeps its rows.
+-- slots as review_counts_add (migration 0003) put them on. It updates the
+-- counter rows one at a time in primary-key order, the order the insert
+-- trigger's upsert locks them in, so deletes and inserts never deadlock on
+-- them; each update by primary key re-reads a row that a concurrent writer
+-- changed, so no change is lost. A total that reaches zero keeps its rows.
 CREATE FUNCTION review_counts_remove() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    d record;
 BEGIN
-    WITH deltas AS (
-        SELECT movie_id, user_id, (get_byte(uuid_send(id), 15) % 16)::smallint AS slot, count(*) AS n
-          FROM deleted GROUP BY movie_id, user_id, 3
-        UNION ALL
-        SELECT movie_id, '00000000-0000-0000-0000-000000000000'::uuid, (get_byte(uuid_send(id), 15) % 16)::smallint, count(*)
-          FROM deleted GROUP BY movie_id, 3
-        UNION ALL
-        SELECT '00000000-0000-0000-0000-000000000000'::uuid, user_id, (get_byte(uuid_send(id), 15) % 16)::smallint, count(*)
-          FROM deleted GROUP BY user_id, 3
-        UNION ALL
-        SELECT '00000000-0000-0000-0000-000000000000'::uuid, '00000000-0000-0000-0000-000000000000'::uuid, (get_byte(uuid_send(id), 15) % 16)::smallint, count(*)
-          FROM deleted GROUP BY 3
-    ), locked AS MATERIALIZED (
-        SELECT c.movie_id, c.user_id, c.slot, d.n
-          FROM review_counts c JOIN deltas d USING (movie_id, user_id, slot)
-         ORDER BY c.movie_id, c.user_id, c.slot
-           FOR UPDATE OF c
-    )
-    UPDATE review_counts c SET n = c.n - l.n
-      FROM locked l
-     WHERE c.movie_id = l.movie_id AND c.user_id = l.user_id AND c.slot = l.slot;
+    FOR d IN
+        SELECT movie_id, user_id, slot, sum(n) AS n FROM (
+            SELECT movie_id, user_id, (get_byte(uuid_send(id), 15) % 16)::smallint AS slot, 1 AS n
+              FROM deleted
+            UNION ALL
+            SELECT movie_id, '00000000-0000-0000-0000-000000000000'::uuid, (get_byte(uuid_send(id), 15) % 16)::smallint, 1
+              FROM deleted
+            UNION ALL
+            SELECT '00000000-0000-0000-0000-000000000000'::uuid, user_id, (get_byte(uuid_send(id), 15) % 16)::smallint, 1
+              FROM deleted
+            UNION ALL
+            SELECT '00000000-0000-0000-0000-000000000000'::uuid, '00000000-0000-0000-0000-000000000000'::uuid,
+                   (get_byte(uuid_send(id), 15) % 16)::smallint, 1
+              FROM deleted
+        ) AS deltas
+        GROUP BY movie_id, user_id, slot
+        ORDER BY movie_id, user_id, slot
+    LOOP
+        UPDATE review_counts SET n = n - d.n
+         WHERE movie_id = d.movie_id AND user_id = d.user_id AND slot = d.slot;
+    END LOOP;
     RETURN NULL;
 END
 $$;
