@@ -27,7 +27,7 @@ func ExampleLogReview() {
 		UserID:            domain.NewUserID(),
 		ManualTitle:       "Amélie",
 		ManualReleaseYear: &year,
-		Rating:            4,
+		Rating:            ptr(4.0),
 		Comment:           "Still charming.",
 		WatchedAt:         now().Add(-2 * time.Hour),
 	}
@@ -39,7 +39,7 @@ func ExampleLogReview() {
 		entry.Review.Rating, entry.Review.WatchedAt.Format(time.DateTime))
 
 	// A rewatch is a new entry of the same movie.
-	cmd.Rating, cmd.WatchedAt = 5, now().Add(-time.Hour)
+	cmd.Rating, cmd.WatchedAt = ptr(4.5), now().Add(-time.Hour)
 	again, err := logReview.Handle(context.Background(), cmd)
 	if err != nil {
 		panic(err)
@@ -47,14 +47,14 @@ func ExampleLogReview() {
 	fmt.Println("same movie:", again.Movie.ID == entry.Movie.ID, "- viewings:", len(movies.reviews))
 
 	// A bad command reports every broken field at once.
-	_, err = logReview.Handle(context.Background(), application.LogReviewCommand{UserID: cmd.UserID, Rating: 9})
+	_, err = logReview.Handle(context.Background(), application.LogReviewCommand{UserID: cmd.UserID, Rating: ptr(4.3)})
 	fmt.Println(err)
 	// Output:
 	// event review_logged
 	// logged Amélie (2001), 4 stars, watched 2025-06-01 19:00:00
 	// event review_logged
 	// same movie: true - viewings: 2
-	// validation failed: rating: must be an integer from 0 to 5; watched_at: is required; manual_title: is required: no external_metadata_id was given, so a title and a release year are needed; manual_release_year: is required: no external_metadata_id was given, so a title and a release year are needed
+	// validation failed: rating: must be a number from 0 to 5 in steps of 0.5 (or null for no rating); watched_at: is required; manual_title: is required: no external_metadata_id was given, so a title and a release year are needed; manual_release_year: is required: no external_metadata_id was given, so a title and a release year are needed
 }
 
 // movieStore is a minimal application.LogReviewRepository.
@@ -62,6 +62,7 @@ type movieStore struct {
 	mu      sync.Mutex
 	movies  []domain.Movie
 	reviews []domain.Review
+	keys    map[domain.IdempotencyKey]domain.IdempotencyRecord
 }
 
 func (s *movieStore) MovieByExternalID(_ context.Context, id domain.ExternalMetadataID) (domain.Movie, error) {
@@ -114,6 +115,12 @@ func (s *movieStore) SaveViewing(_ context.Context, v domain.Viewing) (domain.Sa
 		s.movies = append(s.movies, v.Movie)
 	}
 	s.reviews = append(s.reviews, v.Review)
+	if !v.Idempotency.IsZero() {
+		if s.keys == nil {
+			s.keys = make(map[domain.IdempotencyKey]domain.IdempotencyRecord)
+		}
+		s.keys[v.Idempotency.Key] = domain.IdempotencyRecord{Request: v.Idempotency, ReviewID: v.Review.ID, CreatedAt: v.Review.CreatedAt}
+	}
 	return domain.SavedViewing{
 		Movie:  v.Movie,
 		Change: change,
@@ -121,6 +128,36 @@ func (s *movieStore) SaveViewing(_ context.Context, v domain.Viewing) (domain.Sa
 		Events: domain.LogEvents(v.Movie, change, v.Review, v.PosterURL, v.Review.CreatedAt),
 	}, nil
 }
+
+// IdempotencyRecord returns the record of a key this store saved. (It
+// keeps one user's keys and never expires them: enough for an example.)
+func (s *movieStore) IdempotencyRecord(_ context.Context, _ domain.UserID, key domain.IdempotencyKey, _ time.Time) (domain.IdempotencyRecord, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if rec, ok := s.keys[key]; ok {
+		return rec, nil
+	}
+	return domain.IdempotencyRecord{}, domain.ErrNotFound
+}
+
+// EntryByReviewID returns a stored review with its movie.
+func (s *movieStore) EntryByReviewID(_ context.Context, id domain.ReviewID) (domain.DiaryEntry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range s.reviews {
+		if r.ID != id {
+			continue
+		}
+		for _, m := range s.movies {
+			if m.ID == r.MovieID {
+				return domain.DiaryEntry{Movie: m, Review: r}, nil
+			}
+		}
+	}
+	return domain.DiaryEntry{}, domain.ErrNotFound
+}
+
+func ptr[T any](v T) *T { return &v }
 
 // noMetadata is a metadata source that knows no film, so films are logged
 // by title and year.
