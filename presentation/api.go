@@ -1,9 +1,11 @@
 package presentation
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -21,6 +23,11 @@ func (s *server) registerAPI(e *echo.Echo) {
 	api.GET("/diary", s.apiDiary)
 	api.GET("/movies/:id/history", s.apiHistory)
 	api.POST("/reviews", s.apiLogReview, s.requireBearer)
+	api.PATCH("/reviews/:id", s.apiEditReview, s.requireBearer)
+	api.DELETE("/reviews/:id", s.apiDeleteReview, s.requireBearer)
+	api.POST("/tokens", s.apiCreateToken, s.requireBearer)
+	api.GET("/tokens", s.apiListTokens, s.requireBearer)
+	api.DELETE("/tokens/:id", s.apiRevokeToken, s.requireBearer)
 	api.POST("/movies/:id/sync-poster", s.apiSyncPoster, s.requireBearer)
 }
 
@@ -128,14 +135,27 @@ func (s *server) apiHistory(c echo.Context) error {
 		}
 		return err
 	}
-	out := HistoryJSON{Movie: movieJSON(h.Movie), Viewings: make([]ReviewJSON, 0, len(h.Viewings)), Trend: string(h.Trend())}
+	out := HistoryJSON{Movie: movieJSON(h.Movie), Viewings: make([]ReviewJSON, 0, len(h.Viewings)), Trend: optional(string(h.Trend()))}
 	for _, r := range h.Viewings {
 		out.Viewings = append(out.Viewings, reviewJSON(r))
 	}
 	return c.JSON(http.StatusOK, out)
 }
 
+// Headers of idempotent logging (the IETF httpapi Idempotency-Key draft).
+const (
+	// idempotencyKeyHeader names the client's key for a POST it may retry.
+	idempotencyKeyHeader = "Idempotency-Key"
+	// replayedHeader marks an answer replayed for a repeated key.
+	replayedHeader = "Idempotent-Replayed"
+)
+
 func (s *server) apiLogReview(c echo.Context) error {
+	// A malformed key is refused before the body is read.
+	key, err := idempotencyKey(c.Request().Header)
+	if err != nil {
+		return err
+	}
 	var req LogReviewRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
@@ -144,11 +164,30 @@ func (s *server) apiLogReview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	entry, err := s.svc.LogReview.Handle(c.Request().Context(), cmd)
+	cmd.IdempotencyKey = key
+	res, err := s.svc.LogReview.Log(c.Request().Context(), cmd)
 	if err != nil {
-		return err
+		return logReviewError(err)
 	}
-	return c.JSON(http.StatusCreated, entryJSON(entry))
+	if res.Replayed {
+		c.Response().Header().Set(replayedHeader, "true")
+	}
+	return c.JSON(http.StatusCreated, entryJSON(res.Entry))
+}
+
+// logReviewError says precisely why a log under an idempotency key was
+// refused; both errors wrap domain.ErrConflict, so they are told apart
+// before the error table.
+func logReviewError(err error) error {
+	switch {
+	case errors.Is(err, application.ErrIdempotencyKeyReused):
+		return newHTTPError(http.StatusUnprocessableEntity,
+			"this Idempotency-Key was used within the last 24 hours for a different request; send a new key with a new request")
+	case errors.Is(err, application.ErrIdempotentEntryGone):
+		return newHTTPError(http.StatusConflict,
+			"the entry this Idempotency-Key logged has since been deleted; nothing was logged again")
+	}
+	return err
 }
 
 // logReviewCommand turns a request into the use case's command, checking
@@ -161,12 +200,8 @@ func logReviewCommand(user domain.UserID, req LogReviewRequest) (application.Log
 		ManualTitle:        deref(req.ManualTitle),
 		ManualReleaseYear:  req.ManualReleaseYear,
 		ManualDirector:     deref(req.ManualDirector),
+		Rating:             req.Rating,
 		Comment:            deref(req.Comment),
-	}
-	if req.Rating == nil {
-		v.Add("rating", "is required")
-	} else {
-		cmd.Rating = *req.Rating
 	}
 	if req.WatchedAt == nil || *req.WatchedAt == "" {
 		v.Add("watched_at", "is required")
@@ -182,6 +217,164 @@ func logReviewCommand(user domain.UserID, req LogReviewRequest) (application.Log
 		v.Check("rating", err)
 	}
 	return cmd, v.Err()
+}
+
+// idempotencyKey reads the Idempotency-Key header: "" when it is not
+// sent. A key sent empty, more than once, longer than 255 characters or
+// with characters other than printable ASCII is an error naming the header.
+func idempotencyKey(header http.Header) (string, error) {
+	values, sent := header[idempotencyKeyHeader]
+	if !sent {
+		return "", nil
+	}
+	if len(values) != 1 {
+		return "", domain.FieldError{Field: idempotencyKeyHeader, Rule: "must be sent once"}
+	}
+	if _, err := domain.ParseIdempotencyKey(values[0]); err != nil {
+		var v domain.Validation
+		v.Check(idempotencyKeyHeader, err)
+		return "", v.Err()
+	}
+	return values[0], nil
+}
+
+func (s *server) apiEditReview(c echo.Context) error {
+	var req EditReviewRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	cmd, err := editReviewCommand(currentUser(c).ID, c.Param("id"), req)
+	if err != nil {
+		return err
+	}
+	entry, err := s.svc.EditReview.Handle(c.Request().Context(), cmd)
+	if err != nil {
+		return reviewError(err, c.Param("id"))
+	}
+	return c.JSON(http.StatusOK, entryJSON(entry))
+}
+
+// editReviewCommand turns a merge patch into the use case's command: a
+// field left out is not Set, a null one is Set without a value. Values of
+// the wrong JSON type and malformed times are reported here, with a bad
+// rating, since the use case is then not reached.
+func editReviewCommand(user domain.UserID, id string, req EditReviewRequest) (application.EditReviewCommand, error) {
+	var v domain.Validation
+	cmd := application.EditReviewCommand{
+		UserID:   user,
+		ReviewID: id,
+		Rating:   patchField[float64](&v, "rating", req.Rating, "must be a number from 0 to 5 in steps of 0.5 (or null for no rating)"),
+		Comment:  patchField[string](&v, "comment", req.Comment, "must be a string (or null for no comment)"),
+	}
+	at := patchField[string](&v, "watched_at", req.WatchedAt, "must be a date-time string; it cannot be null")
+	if at.Set {
+		cmd.WatchedAt.Set = true
+		if at.Value != nil {
+			if t, err := parseWatchedAt(*at.Value); err != nil {
+				v.Check("watched_at", err)
+			} else {
+				cmd.WatchedAt.Value = &t
+			}
+		}
+	}
+	if cmd.Rating.Value != nil && v.Err() != nil {
+		_, err := domain.NewRating(*cmd.Rating.Value)
+		v.Check("rating", err)
+	}
+	return cmd, v.Err()
+}
+
+// patchField reads one field of a merge patch: absent (nil) is no change,
+// null clears the field, and anything else must decode as a T, or rule is
+// recorded against field.
+func patchField[T any](v *domain.Validation, field string, raw json.RawMessage, rule string) application.Change[T] {
+	switch {
+	case raw == nil:
+		return application.Change[T]{}
+	case string(raw) == "null":
+		return application.Null[T]()
+	}
+	var value T
+	if err := json.Unmarshal(raw, &value); err != nil {
+		v.Add(field, rule)
+		return application.Change[T]{}
+	}
+	return application.To(value)
+}
+
+func (s *server) apiDeleteReview(c echo.Context) error {
+	err := s.svc.DeleteReview.Handle(c.Request().Context(), application.DeleteReviewCommand{UserID: currentUser(c).ID, ReviewID: c.Param("id")})
+	if err != nil {
+		return reviewError(err, c.Param("id"))
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// reviewError says precisely why an edit or a deletion of review id was
+// refused.
+func reviewError(err error, id string) error {
+	switch {
+	case errors.Is(err, domain.ErrForbidden):
+		return newHTTPError(http.StatusForbidden, "only the review's author may change or delete it")
+	case errors.Is(err, domain.ErrNotFound):
+		return newHTTPError(http.StatusNotFound, "no review with id %s", id)
+	}
+	return err
+}
+
+func (s *server) apiCreateToken(c echo.Context) error {
+	var req CreateTokenRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	cmd := application.CreateAPITokenCommand{UserID: currentUser(c).ID, Name: req.Name}
+	if req.ExpiresAt != nil {
+		t, err := time.Parse(time.RFC3339, *req.ExpiresAt)
+		if err != nil {
+			var v domain.Validation
+			if strings.TrimSpace(req.Name) == "" {
+				v.Add("name", "must not be empty")
+			}
+			v.Add("expires_at", "must be an RFC 3339 time like 2027-01-01T00:00:00Z (or null for never)")
+			return v.Err()
+		}
+		cmd.ExpiresAt = &t
+	}
+	created, err := s.svc.APITokens.Create(c.Request().Context(), cmd)
+	if err != nil {
+		return err
+	}
+	r := created.Record
+	return c.JSON(http.StatusCreated, CreatedTokenJSON{
+		ID:        r.ID.String(),
+		Name:      r.Name,
+		Token:     created.Token,
+		Prefix:    r.Prefix,
+		CreatedAt: r.CreatedAt.UTC().Format(time.RFC3339),
+		ExpiresAt: timeJSON(r.ExpiresAt),
+	})
+}
+
+func (s *server) apiListTokens(c echo.Context) error {
+	tokens, err := s.svc.APITokens.List(c.Request().Context(), currentUser(c).ID)
+	if err != nil {
+		return err
+	}
+	out := TokensJSON{Items: make([]TokenJSON, 0, len(tokens))}
+	for _, t := range tokens {
+		out.Items = append(out.Items, tokenJSON(t))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *server) apiRevokeToken(c echo.Context) error {
+	if err := s.svc.APITokens.Revoke(c.Request().Context(), currentUser(c).ID, c.Param("id")); err != nil {
+		if errors.Is(err, domain.ErrNotFound) {
+			return newHTTPError(http.StatusNotFound, "you have no token with id %s", c.Param("id"))
+		}
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }
 
 func (s *server) apiSyncPoster(c echo.Context) error {

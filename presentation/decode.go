@@ -101,6 +101,8 @@ func jsonKind(kind string) string {
 	switch kind {
 	case "int", "int64", "int32":
 		return "an integer"
+	case "float64", "float32":
+		return "a number"
 	case "string":
 		return "a string"
 	case "ptr":

@@ -24,12 +24,12 @@ type MovieJSON struct {
 
 // ReviewJSON is one viewing as the API shows it.
 type ReviewJSON struct {
-	ID        string  `json:"id"`
-	UserID    string  `json:"user_id"`
-	Rating    int     `json:"rating"`
-	Comment   *string `json:"comment"`
-	WatchedAt string  `json:"watched_at"`
-	CreatedAt string  `json:"created_at"`
+	ID        string   `json:"id"`
+	UserID    string   `json:"user_id"`
+	Rating    *float64 `json:"rating"`
+	Comment   *string  `json:"comment"`
+	WatchedAt string   `json:"watched_at"`
+	CreatedAt string   `json:"created_at"`
 }
 
 // EntryJSON is one diary entry.
@@ -47,11 +47,12 @@ type DiaryJSON struct {
 	NextCursor *string     `json:"next_cursor"`
 }
 
-// HistoryJSON is a movie with every viewing of it, oldest first.
+// HistoryJSON is a movie with every viewing of it, oldest first. Trend is
+// null when no viewing is rated.
 type HistoryJSON struct {
 	Movie    MovieJSON    `json:"movie"`
 	Viewings []ReviewJSON `json:"viewings"`
-	Trend    string       `json:"trend"`
+	Trend    *string      `json:"trend"`
 }
 
 // RegisterRequest is the body of POST /api/auth/register and /login.
@@ -74,15 +75,60 @@ type LoginJSON struct {
 	ExpiresAt string `json:"expires_at"`
 }
 
-// LogReviewRequest is the body of POST /api/reviews.
+// LogReviewRequest is the body of POST /api/reviews. A null or absent
+// rating logs the viewing as not rated.
 type LogReviewRequest struct {
-	ExternalMetadataID *string `json:"external_metadata_id"`
-	ManualTitle        *string `json:"manual_title"`
-	ManualReleaseYear  *int    `json:"manual_release_year"`
-	ManualDirector     *string `json:"manual_director"`
-	Rating             *int    `json:"rating"`
-	Comment            *string `json:"comment"`
-	WatchedAt          *string `json:"watched_at"`
+	ExternalMetadataID *string  `json:"external_metadata_id"`
+	ManualTitle        *string  `json:"manual_title"`
+	ManualReleaseYear  *int     `json:"manual_release_year"`
+	ManualDirector     *string  `json:"manual_director"`
+	Rating             *float64 `json:"rating"`
+	Comment            *string  `json:"comment"`
+	WatchedAt          *string  `json:"watched_at"`
+}
+
+// EditReviewRequest is the body of PATCH /api/reviews/{id}, a JSON merge
+// patch: a field left out stays as it is, and one set to null is cleared.
+// The fields are kept raw so that absent (nil) and null ("null") differ;
+// editReviewCommand reads them.
+type EditReviewRequest struct {
+	Rating    json.RawMessage `json:"rating"`
+	Comment   json.RawMessage `json:"comment"`
+	WatchedAt json.RawMessage `json:"watched_at"`
+}
+
+// CreateTokenRequest is the body of POST /api/tokens. ExpiresAt is an RFC
+// 3339 time, or null (or absent) for a token that never expires.
+type CreateTokenRequest struct {
+	Name      string  `json:"name"`
+	ExpiresAt *string `json:"expires_at"`
+}
+
+// CreatedTokenJSON answers POST /api/tokens: the only time the token
+// itself is shown.
+type CreatedTokenJSON struct {
+	ID        string  `json:"id"`
+	Name      string  `json:"name"`
+	Token     string  `json:"token"`
+	Prefix    string  `json:"prefix"`
+	CreatedAt string  `json:"created_at"`
+	ExpiresAt *string `json:"expires_at"`
+}
+
+// TokenJSON is a personal API token as GET /api/tokens lists it: never
+// the token. Times are RFC 3339 UTC; unset ones are null.
+type TokenJSON struct {
+	ID         string  `json:"id"`
+	Name       string  `json:"name"`
+	Prefix     string  `json:"prefix"`
+	CreatedAt  string  `json:"created_at"`
+	LastUsedAt *string `json:"last_used_at"`
+	ExpiresAt  *string `json:"expires_at"`
+}
+
+// TokensJSON answers GET /api/tokens.
+type TokensJSON struct {
+	Items []TokenJSON `json:"items"`
 }
 
 func optional(s string) *string {
@@ -118,10 +164,39 @@ func reviewJSON(r domain.Review) ReviewJSON {
 	return ReviewJSON{
 		ID:        r.ID.String(),
 		UserID:    r.UserID.String(),
-		Rating:    r.Rating.Int(),
+		Rating:    ratingJSON(r.Rating),
 		Comment:   optional(r.Comment.String()),
 		WatchedAt: r.WatchedAt.UTC().Format(watchedAtLayout),
 		CreatedAt: r.CreatedAt.UTC().Format(time.RFC3339Nano),
+	}
+}
+
+// ratingJSON is a rating in stars (4, 4.5), or nil when not rated.
+func ratingJSON(r domain.Rating) *float64 {
+	if r.IsZero() {
+		return nil
+	}
+	stars := r.Stars()
+	return &stars
+}
+
+// timeJSON is t in RFC 3339 UTC to the second, or nil when t is zero.
+func timeJSON(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339)
+	return &s
+}
+
+func tokenJSON(t domain.APIToken) TokenJSON {
+	return TokenJSON{
+		ID:         t.ID.String(),
+		Name:       t.Name,
+		Prefix:     t.Prefix,
+		CreatedAt:  t.CreatedAt.UTC().Format(time.RFC3339),
+		LastUsedAt: timeJSON(t.LastUsedAt),
+		ExpiresAt:  timeJSON(t.ExpiresAt),
 	}
 }
 

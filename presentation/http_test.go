@@ -419,9 +419,10 @@ func TestAPIErrorDetails(t *testing.T) {
 		wantFields []string
 		wantDetail string
 	}{
-		{"rating as a string", review(`{"rating":"five","watched_at":"2024-01-01"}`), 400, []string{"rating"}, "must be an integer"},
+		{"rating as a string", review(`{"rating":"five","watched_at":"2024-01-01"}`), 400, []string{"rating"}, "must be a number"},
+		{"rating between half stars", review(`{"manual_title":"X","manual_release_year":2000,"rating":4.3,"watched_at":"2024-01-01"}`), 400, []string{"rating"}, "steps of 0.5"},
 		{"comment as a number", review(`{"rating":3,"comment":5,"watched_at":"2024-01-01"}`), 400, []string{"comment"}, "must be a string"},
-		{"rating and date missing", review(`{"manual_title":"X","manual_release_year":2000}`), 400, []string{"rating", "watched_at"}, "is required"},
+		{"date missing", review(`{"manual_title":"X","manual_release_year":2000}`), 400, []string{"watched_at"}, "is required"},
 		{"rating out of range, bad date", review(`{"manual_title":"X","manual_release_year":2000,"rating":9,"watched_at":"01/02/2024"}`), 400, []string{"rating", "watched_at"}, "rating"},
 		{"no bearer", a.do(request{method: http.MethodPost, path: "/api/reviews", body: "{}", header: http.Header{"Content-Type": {"application/json"}}}), 401, nil, "bearer token"},
 		{"basic auth", a.do(request{method: http.MethodPost, path: "/api/reviews", body: "{}", header: http.Header{"Authorization": {"Basic YTpi"}}}), 401, nil, "bearer token"},
@@ -480,6 +481,8 @@ func TestOpenAPIDocument(t *testing.T) {
 	for _, route := range []struct{ method, path string }{
 		{"post", "/api/auth/register"}, {"post", "/api/auth/login"}, {"post", "/api/auth/logout"}, {"get", "/api/diary"},
 		{"get", "/api/movies/{id}/history"}, {"post", "/api/reviews"}, {"post", "/api/movies/{id}/sync-poster"},
+		{"patch", "/api/reviews/{id}"}, {"delete", "/api/reviews/{id}"}, {"post", "/api/tokens"}, {"get", "/api/tokens"},
+		{"delete", "/api/tokens/{id}"},
 	} {
 		if _, ok := parsed.Paths[route.path][route.method]; !ok {
 			t.Errorf("openapi.json lacks %s %s", route.method, route.path)
