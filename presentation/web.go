@@ -55,6 +55,13 @@ func (s *server) registerWeb(e *echo.Echo) {
 	web.POST(html.RegisterPath, s.registerSubmit, s.requireCSRF, s.registerRateLimit(s.registerClosedPage))
 	web.POST(html.LogoutPath, s.logoutSubmit, s.requireLogoutCSRF)
 	web.POST(html.ReviewsPath, s.reviewSubmit, s.requireCSRF)
+	web.GET(html.ReviewsPath+"/:id/edit", s.editReviewPage)
+	web.POST(html.ReviewsPath+"/:id/edit", s.editReviewSubmit, s.requireCSRF)
+	web.GET(html.ReviewsPath+"/:id/delete", s.deleteReviewPage)
+	web.POST(html.ReviewsPath+"/:id/delete", s.deleteReviewSubmit, s.requireCSRF)
+	web.GET(html.TokensPath, s.tokensPage)
+	web.POST(html.TokensPath, s.tokenSubmit, s.requireCSRF)
+	web.POST(html.TokensPath+"/:id/revoke", s.tokenRevokeSubmit, s.requireCSRF)
 }
 
 // cookieName is the name the cookie base goes by: __Host-base when
@@ -275,6 +282,7 @@ func (s *server) showDiary(c echo.Context, status int, form html.LogForm, proble
 	}
 	if u := currentUser(c); !u.ID.IsZero() {
 		view.SignedIn = true
+		view.UserID = u.ID
 		view.UserEmail = u.Email.String()
 	}
 	keep := url.Values{}
@@ -440,7 +448,8 @@ func (s *server) reviewSubmit(c echo.Context) error {
 }
 
 // formCommand reads the log form, reporting every field that does not
-// parse, with the same rules as the JSON API.
+// parse, with the same rules as the JSON API. An empty rating is "not
+// rated".
 func formCommand(user domain.UserID, f html.LogForm) (application.LogReviewCommand, error) {
 	req := LogReviewRequest{
 		ExternalMetadataID: &f.ExternalMetadataID,
@@ -450,13 +459,11 @@ func formCommand(user domain.UserID, f html.LogForm) (application.LogReviewComma
 		WatchedAt:          &f.WatchedAt,
 	}
 	var v domain.Validation
-	if f.Rating != "" {
-		if n, err := strconv.Atoi(strings.TrimSpace(f.Rating)); err != nil {
-			v.Add("rating", "must be an integer from 0 to 5")
-		} else {
-			req.Rating = &n
-		}
+	rating, ok := formRating(f.Rating)
+	if !ok {
+		v.Add("rating", ruleFormRating)
 	}
+	req.Rating = rating
 	if y := strings.TrimSpace(f.ManualReleaseYear); y != "" {
 		if n, err := strconv.Atoi(y); err != nil {
 			v.Add("manual_release_year", "must be a year like 1994")
@@ -465,6 +472,30 @@ func formCommand(user domain.UserID, f html.LogForm) (application.LogReviewComma
 		}
 	}
 	cmd, err := logReviewCommand(user, req)
+	addMissingFields(&v, err)
+	return cmd, v.Err()
+}
+
+// ruleFormRating is the rule a form's rating breaks.
+const ruleFormRating = "must be a number from 0 to 5 in steps of 0.5, or not rated"
+
+// formRating reads a form's rating: nil for "" (not rated), the number
+// otherwise, which the use case checks; false when it is not a number.
+func formRating(s string) (*float64, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, true
+	}
+	stars, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return nil, false
+	}
+	return &stars, true
+}
+
+// addMissingFields adds the fields of err, a *domain.ValidationError, that
+// v does not name yet; other errors are ignored.
+func addMissingFields(v *domain.Validation, err error) {
 	var ve *domain.ValidationError
 	if errors.As(err, &ve) {
 		for _, fe := range ve.Fields {
@@ -473,17 +504,247 @@ func formCommand(user domain.UserID, f html.LogForm) (application.LogReviewComma
 			}
 		}
 	}
+}
+
+// pageUser returns the signed-in user, and false when the browser is
+// signed out.
+func pageUser(c echo.Context) (domain.User, bool) {
+	u := currentUser(c)
+	return u, !u.ID.IsZero()
+}
+
+// toLogin sends a signed-out browser to the sign-in page.
+func toLogin(c echo.Context) error { return c.Redirect(http.StatusSeeOther, html.LoginPath) }
+
+// entryPageError turns what the review use cases say about the entry a
+// page names into the page's error: a malformed or unknown ID is a 404,
+// another user's review a 403.
+func entryPageError(err error) error {
+	var ve *domain.ValidationError
+	switch {
+	case errors.Is(err, domain.ErrNotFound) || errors.As(err, &ve) && namesField(ve, "review_id"):
+		return newHTTPError(http.StatusNotFound, "there is no such entry in the diary")
+	case errors.Is(err, domain.ErrForbidden):
+		return newHTTPError(http.StatusForbidden, "only the author of an entry may edit or delete it")
+	}
+	return err
+}
+
+// namesField reports whether ve names field.
+func namesField(ve *domain.ValidationError, field string) bool {
+	for _, f := range ve.Fields {
+		if f.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+// pageEntry reads the entry the path's id names for user: EditReview
+// with nothing to change checks that user wrote it and returns it as it
+// is. Errors are the page's (entryPageError).
+func (s *server) pageEntry(c echo.Context, user domain.UserID) (domain.DiaryEntry, error) {
+	entry, err := s.svc.EditReview.Handle(c.Request().Context(), application.EditReviewCommand{UserID: user, ReviewID: c.Param("id")})
+	if err != nil {
+		return domain.DiaryEntry{}, entryPageError(err)
+	}
+	return entry, nil
+}
+
+// editReviewPage (GET /reviews/{id}/edit) shows the author the form that
+// corrects an entry, filled with the entry as stored.
+func (s *server) editReviewPage(c echo.Context) error {
+	user, ok := pageUser(c)
+	if !ok {
+		return toLogin(c)
+	}
+	entry, err := s.pageEntry(c, user.ID)
+	if err != nil {
+		return err
+	}
+	return s.showEditReview(c, http.StatusOK, user, entry, html.EditFormFor(entry.Review), nil)
+}
+
+func (s *server) showEditReview(c echo.Context, status int, user domain.User, entry domain.DiaryEntry, form html.EditForm, problems []string) error {
+	view := html.EditReviewView{Entry: entry, UserEmail: user.Email.String(), CSRFToken: s.csrfToken(c), Form: form, Errors: problems, Now: s.now()}
+	return s.render(c, status, func(b *bytes.Buffer) error { return s.pages.EditReviewPage(b, view) })
+}
+
+// editReviewSubmit (POST /reviews/{id}/edit) applies the edit form: the
+// rating (empty: not rated), the comment (empty: none) and the time of
+// viewing. It redirects to the diary, or shows the form again with what
+// is wrong.
+func (s *server) editReviewSubmit(c echo.Context) error {
+	user, ok := pageUser(c)
+	if !ok {
+		return toLogin(c)
+	}
+	req := c.Request()
+	form := html.EditForm{Rating: req.PostFormValue("rating"), Comment: req.PostFormValue("comment"), WatchedAt: req.PostFormValue("watched_at")}
+	cmd, err := editFormCommand(user.ID, c.Param("id"), form)
+	if err == nil {
+		_, err = s.svc.EditReview.Handle(req.Context(), cmd)
+	}
+	if err == nil {
+		return c.Redirect(http.StatusSeeOther, html.DiaryPath)
+	}
+	if err = entryPageError(err); !errors.Is(err, domain.ErrValidation) {
+		return err
+	}
+	p := problemFor(err)
+	entry, ferr := s.pageEntry(c, user.ID)
+	if ferr != nil {
+		return ferr
+	}
+	return s.showEditReview(c, p.Status, user, entry, form, problemMessages(p))
+}
+
+// editFormCommand reads the edit form. Every field is sent, so every field
+// is set: an empty rating makes the viewing not rated, an empty comment
+// removes it; watched_at is required.
+func editFormCommand(user domain.UserID, id string, f html.EditForm) (application.EditReviewCommand, error) {
+	cmd := application.EditReviewCommand{UserID: user, ReviewID: id, Comment: application.To(f.Comment)}
+	var v domain.Validation
+	if rating, ok := formRating(f.Rating); !ok {
+		v.Add("rating", ruleFormRating)
+	} else if rating == nil {
+		cmd.Rating = application.Null[float64]()
+	} else {
+		cmd.Rating = application.To(*rating)
+	}
+	if strings.TrimSpace(f.WatchedAt) == "" {
+		v.Add("watched_at", "is required")
+	} else if t, err := parseWatchedAt(strings.TrimSpace(f.WatchedAt)); err != nil {
+		v.Check("watched_at", err)
+	} else {
+		cmd.WatchedAt = application.To(t)
+	}
+	if v.Err() != nil && cmd.Rating.Value != nil {
+		// The use case, which checks every field, is not reached: report a
+		// bad rating together with what is malformed here.
+		_, err := domain.NewRating(*cmd.Rating.Value)
+		v.Check("rating", err)
+	}
 	return cmd, v.Err()
 }
 
-// problemMessages turns a problem into sentences for a page.
+// deleteReviewPage (GET /reviews/{id}/delete) asks the author to confirm
+// the deletion of an entry, naming the film and the day.
+func (s *server) deleteReviewPage(c echo.Context) error {
+	user, ok := pageUser(c)
+	if !ok {
+		return toLogin(c)
+	}
+	entry, err := s.pageEntry(c, user.ID)
+	if err != nil {
+		return err
+	}
+	view := html.DeleteReviewView{Entry: entry, UserEmail: user.Email.String(), CSRFToken: s.csrfToken(c)}
+	return s.render(c, http.StatusOK, func(b *bytes.Buffer) error { return s.pages.DeleteReviewPage(b, view) })
+}
+
+// deleteReviewSubmit (POST /reviews/{id}/delete) deletes the entry and
+// redirects to the diary.
+func (s *server) deleteReviewSubmit(c echo.Context) error {
+	user, ok := pageUser(c)
+	if !ok {
+		return toLogin(c)
+	}
+	err := s.svc.DeleteReview.Handle(c.Request().Context(), application.DeleteReviewCommand{UserID: user.ID, ReviewID: c.Param("id")})
+	if err != nil {
+		return entryPageError(err)
+	}
+	return c.Redirect(http.StatusSeeOther, html.DiaryPath)
+}
+
+// tokensPage (GET /tokens) lists the user's personal API tokens with the
+// form that makes one.
+func (s *server) tokensPage(c echo.Context) error {
+	user, ok := pageUser(c)
+	if !ok {
+		return toLogin(c)
+	}
+	return s.showTokens(c, http.StatusOK, user, html.TokensView{})
+}
+
+// showTokens renders the tokens page with the user's tokens added to v.
+// Every page is sent with Cache-Control: no-store (render), the one that
+// carries a new token too.
+func (s *server) showTokens(c echo.Context, status int, user domain.User, v html.TokensView) error {
+	tokens, err := s.svc.APITokens.List(c.Request().Context(), user.ID)
+	if err != nil {
+		return err
+	}
+	v.Tokens, v.UserEmail, v.CSRFToken, v.Now = tokens, user.Email.String(), s.csrfToken(c), s.now()
+	return s.render(c, status, func(b *bytes.Buffer) error { return s.pages.TokensPage(b, v) })
+}
+
+// tokenSubmit (POST /tokens) makes a token and answers with the tokens
+// page showing it, this once: it is in this response only, never in a URL
+// a redirect would leave in the history.
+func (s *server) tokenSubmit(c echo.Context) error {
+	user, ok := pageUser(c)
+	if !ok {
+		return toLogin(c)
+	}
+	req := c.Request()
+	form := html.TokenForm{Name: req.PostFormValue("name"), ExpiresAt: strings.TrimSpace(req.PostFormValue("expires_at"))}
+	cmd := application.CreateAPITokenCommand{UserID: user.ID, Name: form.Name}
+	var (
+		created application.CreatedAPIToken
+		err     error
+	)
+	if form.ExpiresAt != "" {
+		// The token stops working as that day begins, in UTC.
+		day, perr := time.Parse(time.DateOnly, form.ExpiresAt)
+		if perr != nil {
+			err = domain.FieldError{Field: "expires_at", Rule: "must be a date like 2030-01-31"}
+		}
+		cmd.ExpiresAt = &day
+	}
+	if err == nil {
+		created, err = s.svc.APITokens.Create(req.Context(), cmd)
+	}
+	if err != nil {
+		p := problemFor(err)
+		if p.Status >= 500 {
+			return err
+		}
+		return s.showTokens(c, p.Status, user, html.TokensView{Form: form, Errors: problemMessages(p)})
+	}
+	return s.showTokens(c, http.StatusCreated, user, html.TokensView{Created: &html.CreatedToken{Name: created.Record.Name, Token: created.Token}})
+}
+
+// tokenRevokeSubmit (POST /tokens/{id}/revoke) revokes one of the user's
+// tokens and goes back to the tokens page. Another user's token, or an
+// unknown one, is a 404.
+func (s *server) tokenRevokeSubmit(c echo.Context) error {
+	user, ok := pageUser(c)
+	if !ok {
+		return toLogin(c)
+	}
+	if err := s.svc.APITokens.Revoke(c.Request().Context(), user.ID, c.Param("id")); err != nil {
+		if errors.Is(err, domain.ErrNotFound) || errors.Is(err, domain.ErrValidation) {
+			return newHTTPError(http.StatusNotFound, "there is no such token")
+		}
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, html.TokensPath)
+}
+
+// problemMessages turns a problem into sentences for a page. A rating is
+// chosen from a list there, so its rule is said in the list's words.
 func problemMessages(p Problem) []string {
 	if len(p.Errors) == 0 {
 		return []string{p.Detail}
 	}
 	out := make([]string, 0, len(p.Errors))
 	for _, e := range p.Errors {
-		out = append(out, fieldLabel(e.Field)+" "+e.Rule+".")
+		rule := e.Rule
+		if e.Field == "rating" {
+			rule = ruleFormRating
+		}
+		out = append(out, fieldLabel(e.Field)+" "+rule+".")
 	}
 	return out
 }
@@ -499,6 +760,8 @@ func fieldLabel(field string) string {
 		"watched_at":           "Watched at",
 		"email":                "Email",
 		"password":             "Password",
+		"name":                 "Name",
+		"expires_at":           "Expiry date",
 	}
 	if l, ok := labels[field]; ok {
 		return l

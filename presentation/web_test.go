@@ -228,13 +228,13 @@ func TestReviewFormRejectsInvalidInput(t *testing.T) {
 		{
 			name:     "unparseable numbers and time",
 			form:     url.Values{"manual_title": {"Vertigo"}, "manual_release_year": {"nineteen"}, "rating": {"five"}, "watched_at": {"yesterday"}},
-			wantMsgs: []string{"Rating must be an integer from 0 to 5.", "Year must be a year like 1994.", "Watched at"},
+			wantMsgs: []string{"Rating must be a number from 0 to 5 in steps of 0.5, or not rated.", "Year must be a year like 1994.", "Watched at"},
 			wantKept: []string{`value="nineteen"`, `value="yesterday"`},
 		},
 		{
 			name:     "rating 9 and a malformed date",
 			form:     url.Values{"manual_title": {"Vertigo"}, "manual_release_year": {"1958"}, "rating": {"9"}, "watched_at": {"tomorrow"}},
-			wantMsgs: []string{"Rating must be an integer from 0 to 5.", "Watched at must be a date-time"},
+			wantMsgs: []string{"Rating must be a number from 0 to 5 in steps of 0.5, or not rated.", "Watched at must be a date-time"},
 			wantKept: []string{`value="tomorrow"`},
 		},
 		{
@@ -243,9 +243,16 @@ func TestReviewFormRejectsInvalidInput(t *testing.T) {
 			wantMsgs: []string{"title"},
 		},
 		{
-			name:     "missing rating and date",
-			form:     url.Values{"manual_title": {"Vertigo"}, "manual_release_year": {"1958"}},
-			wantMsgs: []string{"Rating is required.", "Watched at is required."},
+			name:     "a rating between the halves",
+			form:     url.Values{"manual_title": {"Vertigo"}, "manual_release_year": {"1958"}, "rating": {"4.3"}, "watched_at": {"2024-01-01"}},
+			wantMsgs: []string{"Rating must be a number from 0 to 5 in steps of 0.5, or not rated."},
+		},
+		{
+			// No rating is "not rated": only the date is missing.
+			name:      "missing rating and date",
+			form:      url.Values{"manual_title": {"Vertigo"}, "manual_release_year": {"1958"}},
+			wantMsgs:  []string{"Watched at is required."},
+			wantNoMsg: []string{"Rating"},
 		},
 	}
 	for _, tt := range tests {
@@ -270,6 +277,11 @@ func TestReviewFormRejectsInvalidInput(t *testing.T) {
 		for _, k := range tt.wantKept {
 			if !strings.Contains(body, k) {
 				t.Errorf("%s: entered value %q not kept:\n%s", tt.name, k, body)
+			}
+		}
+		for _, m := range tt.wantNoMsg {
+			if alert := body[strings.Index(body, `role="alert"`):]; strings.Contains(alert[:strings.Index(alert, "</div>")], m) {
+				t.Errorf("%s: error list mentions %q:\n%s", tt.name, m, body)
 			}
 		}
 	}
