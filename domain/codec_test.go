@@ -3,6 +3,7 @@ package domain_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -47,6 +48,40 @@ func codecReviewLogged(t *testing.T) domain.ReviewLogged {
 	}
 }
 
+func codecReviewEdited(t *testing.T) domain.ReviewEdited {
+	t.Helper()
+	return domain.ReviewEdited{
+		EventMeta: domain.EventMeta{ID: mustEventID(t, codecEventID), Time: codecTime},
+		ReviewID:  domain.MustParseReviewID(codecReviewID),
+		Movie:     domain.MustParseMovieID(codecMovieID),
+		UserID:    domain.MustParseUserID(codecUserID),
+		Rating:    domain.MustNewRating(4.5),
+		WatchedAt: codecWatched,
+	}
+}
+
+func codecReviewDeleted(t *testing.T) domain.ReviewDeleted {
+	t.Helper()
+	return domain.ReviewDeleted{
+		EventMeta: domain.EventMeta{ID: mustEventID(t, codecEventID), Time: codecTime},
+		ReviewID:  domain.MustParseReviewID(codecReviewID),
+		Movie:     domain.MustParseMovieID(codecMovieID),
+		UserID:    domain.MustParseUserID(codecUserID),
+	}
+}
+
+// unratedLogged is rl not rated.
+func unratedLogged(rl domain.ReviewLogged) domain.ReviewLogged {
+	rl.Rating = domain.Rating{}
+	return rl
+}
+
+// unratedEdited is re not rated.
+func unratedEdited(re domain.ReviewEdited) domain.ReviewEdited {
+	re.Rating = domain.Rating{}
+	return re
+}
+
 func codecMovieDiscovered(t *testing.T) domain.MovieDiscovered {
 	t.Helper()
 	return domain.MovieDiscovered{
@@ -77,6 +112,17 @@ func sameEvent(t *testing.T, got, want domain.Event) {
 			!g.WatchedAt.Equal(w.WatchedAt) || g.WatchedAt.Location() != time.UTC {
 			t.Fatalf("decoded %#v, want %#v", got, want)
 		}
+	case domain.ReviewEdited:
+		g, ok := got.(domain.ReviewEdited)
+		if !ok || g.ReviewID != w.ReviewID || g.UserID != w.UserID || g.Rating != w.Rating ||
+			!g.WatchedAt.Equal(w.WatchedAt) || g.WatchedAt.Location() != time.UTC {
+			t.Fatalf("decoded %#v, want %#v", got, want)
+		}
+	case domain.ReviewDeleted:
+		g, ok := got.(domain.ReviewDeleted)
+		if !ok || g.ReviewID != w.ReviewID || g.UserID != w.UserID {
+			t.Fatalf("decoded %#v, want %#v", got, want)
+		}
 	case domain.MovieDiscovered:
 		g, ok := got.(domain.MovieDiscovered)
 		if !ok || g.ExternalMetadataID != w.ExternalMetadataID || g.PosterURL != w.PosterURL {
@@ -90,6 +136,7 @@ func sameEvent(t *testing.T, got, want domain.Event) {
 func TestEventCodec_RoundTripsEveryKind(t *testing.T) {
 	t.Parallel()
 	rl, md := codecReviewLogged(t), codecMovieDiscovered(t)
+	re, rd := codecReviewEdited(t), codecReviewDeleted(t)
 	tests := []struct {
 		name  string
 		event domain.Event
@@ -97,6 +144,18 @@ func TestEventCodec_RoundTripsEveryKind(t *testing.T) {
 	}{
 		{"ReviewLogged", rl, rl},
 		{"*ReviewLogged", &rl, rl},
+		{"ReviewLogged not rated", unratedLogged(rl), unratedLogged(rl)},
+		{"ReviewLogged with half a star", domain.ReviewLogged{EventMeta: rl.EventMeta, ReviewID: rl.ReviewID, Movie: rl.Movie,
+			UserID: rl.UserID, Rating: domain.MustNewRating(0.5), WatchedAt: rl.WatchedAt}, nil},
+		{"ReviewLogged rated 0", domain.ReviewLogged{EventMeta: rl.EventMeta, ReviewID: rl.ReviewID, Movie: rl.Movie,
+			UserID: rl.UserID, Rating: domain.MustNewRating(0), WatchedAt: rl.WatchedAt}, nil},
+		{"ReviewEdited", re, re},
+		{"*ReviewEdited", &re, re},
+		{"ReviewEdited not rated", unratedEdited(re), unratedEdited(re)},
+		{"ReviewEdited of a real review", domain.NewReviewEdited(mustReview(t), now), nil},
+		{"ReviewDeleted", rd, rd},
+		{"*ReviewDeleted", &rd, rd},
+		{"ReviewDeleted of a real review", domain.NewReviewDeleted(mustReview(t), now), nil},
 		{"MovieDiscovered", md, md},
 		{"*MovieDiscovered", &md, md},
 		{"ReviewLogged of a real review", domain.NewReviewLogged(mustReview(t), now), nil},
@@ -127,12 +186,15 @@ func TestEventCodec_RoundTripsEveryKind(t *testing.T) {
 			}
 		})
 	}
-	for _, name := range []domain.EventName{domain.EventReviewLogged, domain.EventMovieDiscovered} {
+	for _, name := range allEventNames {
 		if !kinds[name] {
 			t.Errorf("no round trip of %s", name)
 		}
 	}
 }
+
+// allEventNames are the names the codec knows.
+var allEventNames = []domain.EventName{domain.EventReviewLogged, domain.EventReviewEdited, domain.EventReviewDeleted, domain.EventMovieDiscovered}
 
 // The field names are part of the stored format (outbox rows, NATS
 // messages): a change here breaks events already stored.
@@ -145,13 +207,24 @@ func TestEventCodec_WireFormIsStable(t *testing.T) {
 		{codecReviewLogged(t), `{"event_id":"` + codecEventID + `","occurred_at":"2024-03-01T20:30:15.123456Z",` +
 			`"review_id":"` + codecReviewID + `","movie_id":"` + codecMovieID + `","user_id":"` + codecUserID + `",` +
 			`"rating":4,"watched_at":"2024-03-01T18:00:00Z"}`},
+		{unratedLogged(codecReviewLogged(t)), `{"event_id":"` + codecEventID + `","occurred_at":"2024-03-01T20:30:15.123456Z",` +
+			`"review_id":"` + codecReviewID + `","movie_id":"` + codecMovieID + `","user_id":"` + codecUserID + `",` +
+			`"rating":null,"watched_at":"2024-03-01T18:00:00Z"}`},
+		{codecReviewEdited(t), `{"event_id":"` + codecEventID + `","occurred_at":"2024-03-01T20:30:15.123456Z",` +
+			`"review_id":"` + codecReviewID + `","movie_id":"` + codecMovieID + `","user_id":"` + codecUserID + `",` +
+			`"rating":4.5,"watched_at":"2024-03-01T18:00:00Z"}`},
+		{unratedEdited(codecReviewEdited(t)), `{"event_id":"` + codecEventID + `","occurred_at":"2024-03-01T20:30:15.123456Z",` +
+			`"review_id":"` + codecReviewID + `","movie_id":"` + codecMovieID + `","user_id":"` + codecUserID + `",` +
+			`"rating":null,"watched_at":"2024-03-01T18:00:00Z"}`},
+		{codecReviewDeleted(t), `{"event_id":"` + codecEventID + `","occurred_at":"2024-03-01T20:30:15.123456Z",` +
+			`"review_id":"` + codecReviewID + `","movie_id":"` + codecMovieID + `","user_id":"` + codecUserID + `"}`},
 		{codecMovieDiscovered(t), `{"event_id":"` + codecEventID + `","occurred_at":"2024-03-01T20:30:15.123456Z",` +
 			`"movie_id":"` + codecMovieID + `","external_metadata_id":"tt0111161"}`},
 		{withPoster(codecMovieDiscovered(t)), `{"event_id":"` + codecEventID + `","occurred_at":"2024-03-01T20:30:15.123456Z",` +
 			`"movie_id":"` + codecMovieID + `","external_metadata_id":"tt0111161","poster_url":"https://img.example/p.jpg"}`},
 	}
-	for _, tt := range tests {
-		t.Run(string(tt.event.EventName()), func(t *testing.T) {
+	for i, tt := range tests {
+		t.Run(fmt.Sprintf("%d %s", i, tt.event.EventName()), func(t *testing.T) {
 			t.Parallel()
 			got, err := domain.MarshalEvent(tt.event)
 			if err != nil {
@@ -183,6 +256,8 @@ func TestMarshalEvent_RefusesWhatItCannotEncode(t *testing.T) {
 		{"an unknown event type", otherEvent{domain.NewEventMeta(now)}},
 		{"a nil event", nil},
 		{"a nil *ReviewLogged", (*domain.ReviewLogged)(nil)},
+		{"a nil *ReviewEdited", (*domain.ReviewEdited)(nil)},
+		{"a nil *ReviewDeleted", (*domain.ReviewDeleted)(nil)},
 		{"a nil *MovieDiscovered", (*domain.MovieDiscovered)(nil)},
 	}
 	for _, tt := range tests {
@@ -224,15 +299,18 @@ func TestUnmarshalEvent_RejectsMalformedJSON(t *testing.T) {
 		"a string":               `"review_logged"`,
 		"a UUID that is not one": `{"event_id":"not-a-uuid"}`,
 		"a rating that is text":  `{"rating":"four"}`,
+		"a rating in quotes":     `{"rating":"4"}`,
+		"a rating that is true":  `{"rating":true}`,
 		"a time that is not one": `{"occurred_at":"yesterday"}`,
 		"an external ID number":  `{"external_metadata_id":111161}`,
 	}
-	for _, name := range []domain.EventName{domain.EventReviewLogged, domain.EventMovieDiscovered} {
+	ratings := map[string]bool{"a rating that is text": true, "a rating in quotes": true, "a rating that is true": true}
+	for _, name := range allEventNames {
 		for what, payload := range payloads {
 			t.Run(string(name)+"/"+what, func(t *testing.T) {
 				t.Parallel()
-				if name == domain.EventReviewLogged && what == "an external ID number" ||
-					name == domain.EventMovieDiscovered && what == "a rating that is text" {
+				hasRating := name == domain.EventReviewLogged || name == domain.EventReviewEdited
+				if what == "an external ID number" && name != domain.EventMovieDiscovered || ratings[what] && !hasRating {
 					t.Skip("that field is not part of this event")
 				}
 				e, err := domain.UnmarshalEvent(name, []byte(payload))
@@ -287,12 +365,29 @@ const nilUUID = "00000000-0000-0000-0000-000000000000"
 func TestUnmarshalEvent_RejectsMissingAndInvalidFields(t *testing.T) {
 	t.Parallel()
 	rl, md := codecReviewLogged(t), codecMovieDiscovered(t)
+	re, rd := codecReviewEdited(t), codecReviewDeleted(t)
 	tests := []struct {
 		name   string
 		event  domain.Event
 		change func(map[string]any)
 		want   []string // the fields of the *ValidationError, in order
 	}{
+		{"review_logged with a rating of 4.3", rl, set("rating", 4.3), []string{"rating"}},
+		{"review_logged with a rating of 4.25", rl, set("rating", 4.25), []string{"rating"}},
+		{"review_edited with a rating of 4.3", re, set("rating", 4.3), []string{"rating"}},
+		{"review_edited with a rating of 5.5", re, set("rating", 5.5), []string{"rating"}},
+		{"review_edited without review_id", re, without("review_id"), []string{"review_id"}},
+		{"review_edited with the nil user_id", re, set("user_id", nilUUID), []string{"user_id"}},
+		{"review_edited without watched_at", re, without("watched_at"), []string{"watched_at"}},
+		{"review_edited as an empty object", re, without("event_id", "occurred_at", "review_id", "movie_id", "user_id", "rating", "watched_at"),
+			[]string{"event_id", "occurred_at", "review_id", "movie_id", "user_id", "watched_at"}},
+		{"review_deleted without event_id", rd, without("event_id"), []string{"event_id"}},
+		{"review_deleted without occurred_at", rd, without("occurred_at"), []string{"occurred_at"}},
+		{"review_deleted without review_id", rd, without("review_id"), []string{"review_id"}},
+		{"review_deleted with the nil movie_id", rd, set("movie_id", nilUUID), []string{"movie_id"}},
+		{"review_deleted without user_id", rd, without("user_id"), []string{"user_id"}},
+		{"review_deleted as an empty object", rd, without("event_id", "occurred_at", "review_id", "movie_id", "user_id"),
+			[]string{"event_id", "occurred_at", "review_id", "movie_id", "user_id"}},
 		{"review_logged without event_id", rl, without("event_id"), []string{"event_id"}},
 		{"review_logged with the nil event_id", rl, set("event_id", nilUUID), []string{"event_id"}},
 		{"review_logged without occurred_at", rl, without("occurred_at"), []string{"occurred_at"}},
@@ -329,6 +424,84 @@ func TestUnmarshalEvent_RejectsMissingAndInvalidFields(t *testing.T) {
 	}
 }
 
+// A rating on the wire is a number of stars in halves, or null (or absent)
+// for no rating; payloads stored before half stars, with an integer
+// rating, still decode.
+func TestUnmarshalEvent_Ratings(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		change func(map[string]any)
+		want   domain.Rating
+	}{
+		{"null is not rated", set("rating", nil), domain.Rating{}},
+		{"absent is not rated", without("rating"), domain.Rating{}},
+		{"4.5 is four and a half stars", set("rating", 4.5), domain.MustNewRating(4.5)},
+		{"0.5 is half a star", set("rating", 0.5), domain.MustNewRating(0.5)},
+		{"0 is rated zero stars", set("rating", 0), domain.MustNewRating(0)},
+		{"5 is five stars", set("rating", 5), domain.MustNewRating(5)},
+	}
+	for _, name := range []domain.EventName{domain.EventReviewLogged, domain.EventReviewEdited} {
+		var e domain.Event = codecReviewLogged(t)
+		if name == domain.EventReviewEdited {
+			e = codecReviewEdited(t)
+		}
+		for _, tt := range tests {
+			t.Run(string(name)+"/"+tt.name, func(t *testing.T) {
+				t.Parallel()
+				payload := patch(t, e, tt.change)
+				got, err := domain.UnmarshalEvent(name, payload)
+				if err != nil {
+					t.Fatalf("UnmarshalEvent(%s): %v", payload, err)
+				}
+				var rating domain.Rating
+				switch g := got.(type) {
+				case domain.ReviewLogged:
+					rating = g.Rating
+				case domain.ReviewEdited:
+					rating = g.Rating
+				default:
+					t.Fatalf("decoded a %T", got)
+				}
+				if got.EventName() != name || rating != tt.want || rating.IsZero() != tt.want.IsZero() {
+					t.Errorf("decoded %s with rating %q (not rated: %v), want %s with %q", got.EventName(), rating, rating.IsZero(), name, tt.want)
+				}
+			})
+		}
+	}
+}
+
+// A review_logged payload as stored before ratings had halves: an integer
+// rating, written byte for byte as the old encoder did.
+func TestUnmarshalEvent_ReviewLoggedStoredWithAnIntegerRating(t *testing.T) {
+	t.Parallel()
+	stored := `{"event_id":"` + codecEventID + `","occurred_at":"2024-03-01T20:30:15.123456Z",` +
+		`"review_id":"` + codecReviewID + `","movie_id":"` + codecMovieID + `","user_id":"` + codecUserID + `",` +
+		`"rating":4,"watched_at":"2024-03-01T18:00:00Z"}`
+	got, err := domain.UnmarshalEvent(domain.EventReviewLogged, []byte(stored))
+	if err != nil {
+		t.Fatalf("UnmarshalEvent: %v", err)
+	}
+	sameEvent(t, got, codecReviewLogged(t))
+	if r := got.(domain.ReviewLogged).Rating; r.Stars() != 4 || r.Halves() != 8 || r.IsZero() {
+		t.Errorf("rating = %v stars (%d halves, not rated: %v), want 4 stars", r.Stars(), r.Halves(), r.IsZero())
+	}
+}
+
+// A rating that is not in half stars is refused naming the field and the
+// rule, whatever the event.
+func TestUnmarshalEvent_RatingRuleIsNamed(t *testing.T) {
+	t.Parallel()
+	for _, e := range []domain.Event{codecReviewLogged(t), codecReviewEdited(t)} {
+		payload := patch(t, e, set("rating", 4.3))
+		_, err := domain.UnmarshalEvent(e.EventName(), payload)
+		var ve *domain.ValidationError
+		if !errors.As(err, &ve) || len(ve.Fields) != 1 || ve.Fields[0].Field != "rating" || !strings.Contains(ve.Fields[0].Rule, "0.5") {
+			t.Errorf("%s with rating 4.3: %v, want a ValidationError on rating naming the steps of 0.5", e.EventName(), err)
+		}
+	}
+}
+
 // A payload of one kind stored under the other kind's name does not decode.
 func TestUnmarshalEvent_RejectsAPayloadOfTheOtherKind(t *testing.T) {
 	t.Parallel()
@@ -345,6 +518,15 @@ func TestUnmarshalEvent_RejectsAPayloadOfTheOtherKind(t *testing.T) {
 	}
 	if _, err := domain.UnmarshalEvent(domain.EventMovieDiscovered, rl); !errors.Is(err, domain.ErrValidation) {
 		t.Errorf("review_logged payload as movie_discovered: %v, want ErrValidation", err)
+	}
+	rd, err := domain.MarshalEvent(codecReviewDeleted(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []domain.EventName{domain.EventReviewLogged, domain.EventReviewEdited, domain.EventMovieDiscovered} {
+		if _, err := domain.UnmarshalEvent(name, rd); !errors.Is(err, domain.ErrValidation) {
+			t.Errorf("review_deleted payload as %s: %v, want ErrValidation", name, err)
+		}
 	}
 }
 

@@ -136,6 +136,9 @@ func TestValueObjectsLogAsTheirText(t *testing.T) {
 		{"poster_url", domain.MustParsePosterURL("https://img.example.com/p.jpg"), "https://img.example.com/p.jpg"},
 		{"poster_path", domain.MustNewPosterPath("posters/p.jpg"), "posters/p.jpg"},
 		{"rating", domain.MustNewRating(4), float64(4)},
+		{"half_stars", domain.MustNewRating(4.5), 4.5},
+		{"zero_stars", domain.MustNewRating(0), float64(0)},
+		{"not_rated", domain.Rating{}, "none"},
 		{"year", domain.MustNewReleaseYear(2001), float64(2001)},
 	}
 	for _, tt := range tests {

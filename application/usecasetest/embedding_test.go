@@ -46,10 +46,10 @@ func main() {
 	if err != nil {
 		panic(err)
 	}
-	year := 1957
+	year, rating := 1957, 4.5
 	entry, err := logReview.Handle(ctx, application.LogReviewCommand{
 		UserID: domain.NewUserID(), ManualTitle: "Wild Strawberries", ManualReleaseYear: &year,
-		Rating: 5, WatchedAt: time.Now().Add(-time.Hour),
+		Rating: &rating, WatchedAt: time.Now().Add(-time.Hour),
 	})
 	if err != nil {
 		panic(err)

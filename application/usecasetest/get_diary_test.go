@@ -40,7 +40,7 @@ func newDiaryFixture() diaryFixture {
 	for i := range 11 {
 		movie := f.movies[i%2]
 		watched := base.Add(time.Duration(i/3) * 24 * time.Hour) // three viewings per day
-		r := must(domain.NewReview(movie.ID, f.users[i%2], domain.MustNewRating(i%6), domain.Comment{}, watched, fixedNow))
+		r := must(domain.NewReview(movie.ID, f.users[i%2], domain.MustNewRating(float64(i%6)), domain.Comment{}, watched, fixedNow))
 		f.entries = append(f.entries, domain.DiaryEntry{Movie: movie, Review: r})
 	}
 	return f

@@ -15,11 +15,12 @@ func TestGetReviewHistory(t *testing.T) {
 	t.Parallel()
 	movie := mustMovie(shawshankID, shawshank, shawshankYear, shawshankDir)
 	user := domain.NewUserID()
-	viewing := func(rating int, daysAgo int) domain.Review {
+	viewing := func(rating float64, daysAgo int) domain.Review {
 		return must(domain.NewReview(movie.ID, user, domain.MustNewRating(rating), domain.Comment{},
 			fixedNow.Add(-time.Duration(daysAgo)*24*time.Hour), fixedNow))
 	}
 	first, second, third := viewing(2, 30), viewing(3, 20), viewing(5, 10)
+	unrated := must(domain.NewReview(movie.ID, user, domain.Rating{}, domain.Comment{}, fixedNow.Add(-5*24*time.Hour), fixedNow))
 
 	tests := []struct {
 		name      string
@@ -27,7 +28,9 @@ func TestGetReviewHistory(t *testing.T) {
 		wantOrder []domain.Review
 		wantTrend domain.Trend
 	}{
-		{"no viewings is neutral", nil, nil, domain.TrendNeutral},
+		{"no viewings has no trend", nil, nil, domain.TrendNone},
+		{"only unrated viewings have no trend", []domain.Review{unrated}, []domain.Review{unrated}, domain.TrendNone},
+		{"an unrated latest viewing does not count", []domain.Review{unrated, first, third}, []domain.Review{first, third, unrated}, domain.TrendImproved},
 		{"one viewing is neutral", []domain.Review{first}, []domain.Review{first}, domain.TrendNeutral},
 		{"viewings come back oldest first whatever the reader's order", []domain.Review{third, first, second}, []domain.Review{first, second, third}, domain.TrendImproved},
 		{"a lower latest rating declined", []domain.Review{third, viewing(1, 1)}, []domain.Review{third, {}}, domain.TrendDeclined},

@@ -97,7 +97,7 @@ func baseCommand(t *testing.T) application.LogReviewCommand {
 	watched := must(time.Parse(time.RFC3339Nano, watchedAtInput))
 	return application.LogReviewCommand{
 		UserID:    domain.MustParseUserID("0190a5b2-0000-7000-8000-000000000001"),
-		Rating:    4,
+		Rating:    ptr(4.0),
 		Comment:   "  hope is a good thing  ",
 		WatchedAt: watched,
 	}
@@ -490,8 +490,12 @@ func requireReviewOf(t *testing.T, r domain.Review, movie domain.Movie, cmd appl
 	if r.ID.IsZero() || r.MovieID != movie.ID || r.UserID != cmd.UserID {
 		t.Errorf("review IDs = (%v, movie %v, user %v), want a fresh ID for movie %v by %v", r.ID, r.MovieID, r.UserID, movie.ID, cmd.UserID)
 	}
-	if r.Rating.Int() != cmd.Rating || r.Comment.String() != strings.TrimSpace(cmd.Comment) {
-		t.Errorf("review = (%d, %q), want (%d, trimmed %q)", r.Rating.Int(), r.Comment, cmd.Rating, cmd.Comment)
+	wantRating := domain.Rating{} // not rated
+	if cmd.Rating != nil {
+		wantRating = domain.MustNewRating(*cmd.Rating)
+	}
+	if r.Rating != wantRating || r.Comment.String() != strings.TrimSpace(cmd.Comment) {
+		t.Errorf("review = (%q, %q), want (%q, trimmed %q)", r.Rating, r.Comment, wantRating, cmd.Comment)
 	}
 	if want := cmd.WatchedAt.UTC().Truncate(time.Second); !r.WatchedAt.Equal(want) || r.WatchedAt.Location() != time.UTC {
 		t.Errorf("watched_at = %v, want %v in UTC", r.WatchedAt, want)
@@ -530,7 +534,7 @@ func TestLogReviewValidatesEverythingBeforeCallingAnyPort(t *testing.T) {
 				c.ManualTitle = long
 				c.ManualReleaseYear = ptr(1700)
 				c.ManualDirector = long
-				c.Rating = 6
+				c.Rating = ptr(6.0)
 				c.Comment = strings.Repeat("x", domain.MaxCommentRunes+1)
 				c.WatchedAt = fixedNow.Add(domain.ClockSkew + time.Second)
 			},
@@ -547,7 +551,7 @@ func TestLogReviewValidatesEverythingBeforeCallingAnyPort(t *testing.T) {
 			name: "a missing watched_at and a negative rating are both reported",
 			cmd: func(c *application.LogReviewCommand) {
 				c.ExternalMetadataID = shawshankID
-				c.Rating = -1
+				c.Rating = ptr(-1.0)
 				c.WatchedAt = time.Time{}
 			},
 			wantFields: []string{"rating", "watched_at"},
@@ -568,7 +572,7 @@ func TestLogReviewValidatesEverythingBeforeCallingAnyPort(t *testing.T) {
 			name: "a year alone is not enough without a title",
 			cmd: func(c *application.LogReviewCommand) {
 				c.ManualReleaseYear = ptr(shawshankYear)
-				c.Rating = 9
+				c.Rating = ptr(9.0)
 			},
 			wantFields: []string{"manual_title", "rating"},
 			wantRule:   map[string]string{"manual_title": "a title and a release year are needed"},
