@@ -1,5 +1,5 @@
-// Package sqlite stores moviediary's movies, viewings and accounts in one
-// SQLite file, using the pure-Go driver modernc.org/sqlite (no cgo) through
+// Package sqlite stores moviediary's movies, viewings, accounts and API
+// tokens in one SQLite file, using the pure-Go driver modernc.org/sqlite (no cgo) through
 // sqlx. It is the embedded default behind `moviediary serve`.
 //
 // A DB holds two pools on the same file: a single writer connection, whose
@@ -12,12 +12,13 @@
 // The schema is created by embedded, versioned migrations (see Migrate and
 // docs/decisions/0001-migrations.md). Exact diary counts are kept in a
 // counters table that triggers update in the transaction of every review
-// insert, so a page with its total count costs a few index lookups however
+// insert and delete, so a page with its total count costs a few index lookups however
 // large the diary grows; cursor pages seek the index, and offset pages walk a
 // covering index before joining only the rows they return.
 //
-// Opened with Config.Outbox, SaveViewing also stores the events of each
-// viewing in the table outbox_events, in the viewing's write transaction,
+// Opened with Config.Outbox, SaveViewing, UpdateReview and DeleteReview
+// also store their events in the table outbox_events, in the change's write
+// transaction,
 // and (*DB).Outbox serves them to a dispatcher as a domain.Outbox: claims
 // lease events in one IMMEDIATE transaction, so claimers in several
 // processes sharing the file never take one event twice.
@@ -28,7 +29,10 @@
 // re-validates every column; a stored row that no longer passes the
 // domain's rules is an ErrInfrastructure failure naming every bad column.
 // SaveViewing resolves its movie with sqlrows.ResolveMovie, running this
-// package's own SQL.
+// package's own SQL, and claims an idempotency key, when given, with one
+// upsert that sqlrows.IdempotencyCutoff bounds: writes are serialised and
+// (user_id, key) is the primary key, so one of concurrent saves under a
+// key stores.
 //
 // Errors wrap a domain error kind (domain.ErrNotFound, ErrConflict,
 // ErrUnavailable, ErrInfrastructure, …) together with the driver's error, so
