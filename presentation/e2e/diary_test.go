@@ -399,6 +399,7 @@ func TestOperationalEndpoints(t *testing.T) {
 		// by itself. SQLite's store is closed for good.
 		token, _ := s.account(t, "owner@example.com")
 		e := s.logReview(t, token, map[string]any{"manual_title": "Before the Outage", "manual_release_year": 2020, "rating": 4, "watched_at": watched(0)})
+		apiToken := s.createToken(t, token, map[string]any{"name": "before the outage"})
 		if s.dbProxy != nil {
 			s.dbProxy.cut()
 		} else if err := s.app.Store().Close(); err != nil {
@@ -417,6 +418,11 @@ func TestOperationalEndpoints(t *testing.T) {
 			s.postJSON(t, "/api/auth/login", map[string]string{"email": "owner@example.com", "password": "correct horse battery"}, ""),
 			s.postJSON(t, "/api/reviews", review, token),
 			s.postJSON(t, "/api/movies/"+e.Movie.ID+"/sync-poster", nil, token),
+			s.call(t, http.MethodPatch, "/api/reviews/"+e.Review.ID, map[string]any{"rating": 1}, token),
+			s.call(t, http.MethodDelete, "/api/reviews/"+e.Review.ID, nil, token),
+			s.call(t, http.MethodPost, "/api/tokens", map[string]any{"name": "during the outage"}, token),
+			s.call(t, http.MethodGet, "/api/tokens", nil, token),
+			s.call(t, http.MethodDelete, "/api/tokens/"+apiToken.ID, nil, token),
 		} {
 			p := expectProblem(t, r, http.StatusServiceUnavailable)
 			if strings.Contains(p.Detail, "127.0.0.1") || strings.Contains(p.Detail, "sql") || strings.Contains(p.Detail, "moviediary_test") {
@@ -432,8 +438,11 @@ func TestOperationalEndpoints(t *testing.T) {
 		s.dbProxy.restore()
 		eventually(t, "/readyz to recover", func() bool { return s.get(t, "/readyz").Status == http.StatusOK })
 		s.logReview(t, token, review)
-		if d := s.diary(t, ""); d.TotalCount != 2 || d.Items[1].Review.ID != e.Review.ID {
-			t.Errorf("after the outage the diary holds %+v, want the entry from before and the new one", d)
+		if d := s.diary(t, ""); d.TotalCount != 2 || d.Items[1].Review.ID != e.Review.ID || d.Items[1].Review.rating() != "4" {
+			t.Errorf("after the outage the diary holds %+v, want the entry from before (unchanged) and the new one", d)
+		}
+		if got := s.tokens(t, token); len(got) != 1 || got[0].ID != apiToken.ID {
+			t.Errorf("after the outage the tokens are %+v, want the one from before", got)
 		}
 	})
 }

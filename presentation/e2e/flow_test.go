@@ -37,7 +37,7 @@ func TestLogReview_WholeFlow(t *testing.T) {
 			t.Errorf("poster_url = %q in the 201: the poster is fetched in the background", *e.Movie.PosterURL)
 		}
 		r := e.Review
-		if r.UserID != userID || r.Rating != 5 || r.Comment == nil || *r.Comment != "Hope is a good thing." || r.WatchedAt != "2024-05-01T20:30:00" {
+		if r.UserID != userID || r.rating() != "5" || r.Comment == nil || *r.Comment != "Hope is a good thing." || r.WatchedAt != "2024-05-01T20:30:00" {
 			t.Errorf("review = %+v", r)
 		}
 		created, err := time.Parse(time.RFC3339, r.CreatedAt)
@@ -148,8 +148,8 @@ func TestLogReview_Rewatch(t *testing.T) {
 		if len(h.Viewings) != 2 || h.Viewings[0].ID != second.Review.ID || h.Viewings[1].ID != first.Review.ID {
 			t.Fatalf("viewings = %+v, want [Jan, Mar]", h.Viewings)
 		}
-		if h.Trend != "improved" { // latest 5 > mean 3.5
-			t.Errorf("trend = %q, want improved", h.Trend)
+		if h.trend() != "improved" { // latest 5 > mean 3.5
+			t.Errorf("trend = %s, want improved", h.trend())
 		}
 
 		third := s.logReview(t, token, map[string]any{"external_metadata_id": "https://www.imdb.com/title/tt0133093/?ref_=nv_sr_srsg_0", "rating": 1, "watched_at": "2024-04-01"})
@@ -160,8 +160,8 @@ func TestLogReview_Rewatch(t *testing.T) {
 		if len(h.Viewings) != 3 || h.Viewings[2].ID != third.Review.ID || h.Viewings[2].WatchedAt != "2024-04-01T00:00:00" {
 			t.Fatalf("viewings = %+v", h.Viewings)
 		}
-		if h.Trend != "declined" { // latest 1 < mean 8/3
-			t.Errorf("trend = %q, want declined", h.Trend)
+		if h.trend() != "declined" { // latest 1 < mean 8/3
+			t.Errorf("trend = %s, want declined", h.trend())
 		}
 		if d := s.diary(t, ""); d.TotalCount != 3 || !sameMovie(d.Items, first.Movie.ID) {
 			t.Errorf("diary = %+v, want 3 entries of one movie", d)

@@ -239,6 +239,17 @@ type settings struct {
 	env          map[string]string
 	posterScript func(path string, n int) int
 	dbProxy      bool
+	databaseURL  string
+}
+
+// withDatabaseOf makes the server use other's database (and its data
+// directory's JWT secret): a second server process of one deployment.
+// Only PostgreSQL is shared between processes this way.
+func withDatabaseOf(other *server) option {
+	return func(s *settings) {
+		s.databaseURL = other.cfg.DatabaseURL
+		s.env["DATA_DIR"] = other.cfg.DataDir
+	}
 }
 
 // withDatabaseProxy puts a TCP proxy between the app and PostgreSQL, so a
@@ -301,10 +312,12 @@ func startApp(t *testing.T, db string, opts ...option) *server {
 	dataDir := t.TempDir()
 	var dbURL string
 	var proxy *tcpProxy
-	switch db {
-	case "sqlite":
+	switch {
+	case st.databaseURL != "":
+		dbURL = st.databaseURL
+	case db == "sqlite":
 		dbURL = "sqlite://" + filepath.Join(dataDir, "db.sqlite")
-	case "postgres":
+	case db == "postgres":
 		dbURL = pgtest.NewDatabase(t)
 		if st.dbProxy {
 			u, err := url.Parse(dbURL)
@@ -465,6 +478,34 @@ func (s *server) postJSON(t *testing.T, path string, body any, token string) res
 	return s.do(t, req{method: http.MethodPost, path: path, body: raw, header: h})
 }
 
+// call sends method to path with a bearer token when token is not "", and
+// header pairs. A body (marshalled unless it is a string or []byte) goes
+// as application/json unless the pairs name another Content-Type.
+func (s *server) call(t *testing.T, method, path string, body any, token string, header ...string) response {
+	t.Helper()
+	h := map[string]string{}
+	var raw []byte
+	switch b := body.(type) {
+	case nil:
+	case string:
+		raw = []byte(b)
+	case []byte:
+		raw = b
+	default:
+		raw = mustJSON(t, b)
+	}
+	if body != nil {
+		h["Content-Type"] = "application/json"
+	}
+	if token != "" {
+		h["Authorization"] = "Bearer " + token
+	}
+	for k, v := range pairs(t, header) {
+		h[k] = v
+	}
+	return s.do(t, req{method: method, path: path, body: raw, header: h})
+}
+
 func pairs(t *testing.T, kv []string) map[string]string {
 	t.Helper()
 	if len(kv)%2 != 0 {
@@ -493,12 +534,20 @@ type movieJSON struct {
 
 // reviewJSON is one viewing.
 type reviewJSON struct {
-	ID        string  `json:"id"`
-	UserID    string  `json:"user_id"`
-	Rating    int     `json:"rating"`
-	Comment   *string `json:"comment"`
-	WatchedAt string  `json:"watched_at"`
-	CreatedAt string  `json:"created_at"`
+	ID        string   `json:"id"`
+	UserID    string   `json:"user_id"`
+	Rating    *float64 `json:"rating"`
+	Comment   *string  `json:"comment"`
+	WatchedAt string   `json:"watched_at"`
+	CreatedAt string   `json:"created_at"`
+}
+
+// rating is the review's rating as text: "4.5", or "null" when not rated.
+func (r reviewJSON) rating() string {
+	if r.Rating == nil {
+		return "null"
+	}
+	return strconv.FormatFloat(*r.Rating, 'f', -1, 64)
 }
 
 // entryJSON is one diary entry.
@@ -520,7 +569,15 @@ type diaryJSON struct {
 type historyJSON struct {
 	Movie    movieJSON    `json:"movie"`
 	Viewings []reviewJSON `json:"viewings"`
-	Trend    string       `json:"trend"`
+	Trend    *string      `json:"trend"`
+}
+
+// trend is the history's trend, or "null".
+func (h historyJSON) trend() string {
+	if h.Trend == nil {
+		return "null"
+	}
+	return *h.Trend
 }
 
 // problemJSON is an RFC 9457 problem.

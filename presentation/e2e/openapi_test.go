@@ -205,8 +205,9 @@ func TestOpenAPIDocument(t *testing.T) {
 	}
 	slices.Sort(ops)
 	want := []string{
-		"GET /api/diary", "GET /api/movies/{id}/history", "POST /api/auth/login", "POST /api/auth/logout",
-		"POST /api/auth/register", "POST /api/movies/{id}/sync-poster", "POST /api/reviews",
+		"DELETE /api/reviews/{id}", "DELETE /api/tokens/{id}", "GET /api/diary", "GET /api/movies/{id}/history",
+		"GET /api/tokens", "PATCH /api/reviews/{id}", "POST /api/auth/login", "POST /api/auth/logout",
+		"POST /api/auth/register", "POST /api/movies/{id}/sync-poster", "POST /api/reviews", "POST /api/tokens",
 	}
 	if !slices.Equal(ops, want) {
 		t.Errorf("documented operations = %q, want %q", ops, want)
@@ -235,6 +236,11 @@ func TestOpenAPISecurity(t *testing.T) {
 	// The routes registered with s.requireBearer (presentation/api.go).
 	protected := map[string]bool{
 		"POST /api/reviews":                 true,
+		"PATCH /api/reviews/{id}":           true,
+		"DELETE /api/reviews/{id}":          true,
+		"POST /api/tokens":                  true,
+		"GET /api/tokens":                   true,
+		"DELETE /api/tokens/{id}":           true,
 		"POST /api/movies/{id}/sync-poster": true,
 		"POST /api/auth/logout":             true,
 	}
