@@ -36,6 +36,10 @@ type CredentialCache struct {
 	mu         sync.Mutex
 	userByID   map[domain.UserID]cachedUser
 	tokenByKey map[domain.APITokenHash]cachedToken
+	// forgets counts invalidations: a read that an invalidation overtook
+	// (the count changed while it ran) is returned but not cached, so a
+	// sign-out or revocation is never undone by a read it raced.
+	forgets uint64
 }
 
 type cachedUser struct {
@@ -81,6 +85,7 @@ func (c *CredentialCache) UserByID(ctx context.Context, id domain.UserID) (domai
 	now := c.now()
 	c.mu.Lock()
 	e, ok := c.userByID[id]
+	forgets := c.forgets
 	c.mu.Unlock()
 	if ok && now.Before(e.expires) {
 		return e.user, nil
@@ -90,10 +95,12 @@ func (c *CredentialCache) UserByID(ctx context.Context, id domain.UserID) (domai
 		return u, err
 	}
 	c.mu.Lock()
-	if len(c.userByID) >= maxCachedCredentials {
-		evict(c.userByID, now, func(e cachedUser) time.Time { return e.expires })
+	if c.forgets == forgets {
+		if len(c.userByID) >= maxCachedCredentials {
+			evict(c.userByID, now, func(e cachedUser) time.Time { return e.expires })
+		}
+		c.userByID[id] = cachedUser{user: u, expires: now.Add(c.ttl)}
 	}
-	c.userByID[id] = cachedUser{user: u, expires: now.Add(c.ttl)}
 	c.mu.Unlock()
 	return u, nil
 }
@@ -101,10 +108,9 @@ func (c *CredentialCache) UserByID(ctx context.Context, id domain.UserID) (domai
 // IncrementSessionGeneration ends the account's sessions and forgets the
 // cached account, so this process refuses its old tokens at once.
 func (c *CredentialCache) IncrementSessionGeneration(ctx context.Context, id domain.UserID) (uint64, error) {
+	c.forget(func() { delete(c.userByID, id) })
 	gen, err := c.users.IncrementSessionGeneration(ctx, id)
-	c.mu.Lock()
-	delete(c.userByID, id)
-	c.mu.Unlock()
+	c.forget(func() { delete(c.userByID, id) })
 	return gen, err
 }
 
@@ -128,6 +134,7 @@ func (c *CredentialCache) APITokenByHash(ctx context.Context, hash domain.APITok
 	now := c.now()
 	c.mu.Lock()
 	e, ok := c.tokenByKey[hash]
+	forgets := c.forgets
 	c.mu.Unlock()
 	if ok && now.Before(e.expires) {
 		return e.token, nil
@@ -137,10 +144,12 @@ func (c *CredentialCache) APITokenByHash(ctx context.Context, hash domain.APITok
 		return t, err
 	}
 	c.mu.Lock()
-	if len(c.tokenByKey) >= maxCachedCredentials {
-		evict(c.tokenByKey, now, func(e cachedToken) time.Time { return e.expires })
+	if c.forgets == forgets {
+		if len(c.tokenByKey) >= maxCachedCredentials {
+			evict(c.tokenByKey, now, func(e cachedToken) time.Time { return e.expires })
+		}
+		c.tokenByKey[hash] = cachedToken{token: t, expires: now.Add(c.ttl)}
 	}
-	c.tokenByKey[hash] = cachedToken{token: t, expires: now.Add(c.ttl)}
 	c.mu.Unlock()
 	return t, nil
 }
@@ -148,14 +157,16 @@ func (c *CredentialCache) APITokenByHash(ctx context.Context, hash domain.APITok
 // DeleteAPIToken revokes the token and forgets it, so this process refuses
 // it at once.
 func (c *CredentialCache) DeleteAPIToken(ctx context.Context, user domain.UserID, id domain.APITokenID) error {
-	err := c.tokens.DeleteAPIToken(ctx, user, id)
-	c.mu.Lock()
-	for hash, e := range c.tokenByKey {
-		if e.token.ID == id {
-			delete(c.tokenByKey, hash)
+	drop := func() {
+		for hash, e := range c.tokenByKey {
+			if e.token.ID == id {
+				delete(c.tokenByKey, hash)
+			}
 		}
 	}
-	c.mu.Unlock()
+	c.forget(drop)
+	err := c.tokens.DeleteAPIToken(ctx, user, id)
+	c.forget(drop)
 	return err
 }
 
@@ -186,20 +197,30 @@ func (c *CredentialCache) APITokens(ctx context.Context, user domain.UserID) ([]
 	return c.tokens.APITokens(ctx, user)
 }
 
+// forget runs drop under the lock and counts an invalidation. Invalidations
+// run it before and after the repository call: before, so that no read
+// started later caches what is being changed; after, so that no read that
+// overlapped the change caches what it read.
+func (c *CredentialCache) forget(drop func()) {
+	c.mu.Lock()
+	c.forgets++
+	drop()
+	c.mu.Unlock()
+}
+
 // evict makes room in a full map: it drops the expired entries, and when
-// none was, any one entry.
+// that freed less than a tenth of it, arbitrary entries up to that tenth,
+// so that a map full of live entries is not scanned on every miss.
 func evict[K comparable, V any](m map[K]V, now time.Time, expires func(V) time.Time) {
-	n := len(m)
 	for k, v := range m {
 		if !now.Before(expires(v)) {
 			delete(m, k)
 		}
 	}
-	if len(m) < n {
-		return
-	}
 	for k := range m {
+		if len(m) <= maxCachedCredentials*9/10 {
+			return
+		}
 		delete(m, k)
-		return
 	}
 }

@@ -113,8 +113,14 @@ func NewAPIToken(user UserID, name string, expiresAt, now time.Time) (APIToken, 
 	case !utf8.ValidString(name) || hasControl(name, false):
 		v.Add("name", "must be valid UTF-8 without control characters")
 	}
-	if !expiresAt.IsZero() && !expiresAt.After(now) {
-		v.Add("expires_at", "must be in the future")
+	var expires time.Time
+	if !expiresAt.IsZero() {
+		// Stored to the second: checked as stored, so that a token is
+		// never made already expired.
+		expires = expiresAt.UTC().Truncate(time.Second)
+		if !expires.After(now) {
+			v.Add("expires_at", "must be in the future")
+		}
 	}
 	if err := v.Err(); err != nil {
 		return APIToken{}, "", err
@@ -124,10 +130,6 @@ func NewAPIToken(user UserID, name string, expiresAt, now time.Time) (APIToken, 
 		return APIToken{}, "", err
 	}
 	token := APITokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
-	var expires time.Time
-	if !expiresAt.IsZero() {
-		expires = expiresAt.UTC().Truncate(time.Second)
-	}
 	return APIToken{
 		ID:        NewAPITokenID(),
 		UserID:    user,
