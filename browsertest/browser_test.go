@@ -134,6 +134,84 @@ func TestBrowserDiaryFlow(t *testing.T) {
 	screenshots(t, ctx)
 }
 
+// TestBrowserEditAndDeleteEntries logs a film twice, corrects the newer
+// viewing through its edit page (3.5 stars and a new comment) and deletes
+// the older one through its confirmation page — in a real headless
+// Chromium, without JavaScript on any page.
+func TestBrowserEditAndDeleteEntries(t *testing.T) {
+	browser := requireChromium(t)
+
+	posterHost := httptest.NewServer(posterHandler(t))
+	t.Cleanup(posterHost.Close)
+	omdbHost := httptest.NewServer(omdbHandler(posterHost.URL + "/images/shawshank.png"))
+	t.Cleanup(omdbHost.Close)
+	base := startServer(t, omdbHost.URL+"/")
+
+	ctx := newBrowser(t, browser)
+	const email, password = "editor@example.com", "correct horse battery"
+	do(t, ctx, "open the sign-up page",
+		chromedp.Navigate(base+"/register"),
+		chromedp.WaitVisible(chromedp.CSS(`#email`)),
+		chromedp.SendKeys(chromedp.CSS(`#email`), email),
+		chromedp.SendKeys(chromedp.CSS(`#password`), password),
+	)
+	wantStatus(t, submit(t, ctx, "sign up", `main form button[type=submit]`), http.StatusOK)
+	logViewing(t, ctx, "tt0111161", "4", "2024-03-01T20:30", "First time.")
+	do(t, ctx, "unfold the log form", chromedp.Click(chromedp.CSS(`details.log summary`)))
+	logViewing(t, ctx, "tt0111161", "5", "2025-01-15T21:00", "Second time.")
+	wantText(t, ctx, `main .sub`, "2 viewings")
+
+	// Edit the newer viewing: its page is prefilled with what is stored.
+	wantStatus(t, submit(t, ctx, "open the edit page", `ol.entries li:nth-child(1) a[href$="/edit"]`), http.StatusOK)
+	wantText(t, ctx, `main h1`, "Edit The Shawshank Redemption (1994)")
+	noScripts(t, ctx, "the edit page")
+	if got := eval[string](t, ctx, `document.querySelector('#rating').value`); got != "5" {
+		t.Fatalf("the edit form's rating is %q, want the stored 5", got)
+	}
+	if got := eval[string](t, ctx, `document.querySelector('#comment').value`); got != "Second time." {
+		t.Fatalf("the edit form's comment is %q, want the stored one", got)
+	}
+	if got := eval[string](t, ctx, `document.querySelector('#watched_at').value`); got != "2025-01-15T21:00" {
+		t.Fatalf("the edit form's watched_at is %q, want 2025-01-15T21:00", got)
+	}
+	do(t, ctx, "change the rating", chromedp.SetValue(chromedp.CSS(`#rating`), "3.5"))
+	// Empty the textarea as a user selecting its text would, then type.
+	eval[string](t, ctx, `document.querySelector('#comment').value = ''`)
+	do(t, ctx, "type the new comment", chromedp.SendKeys(chromedp.CSS(`#comment`), "Half a star less on reflection."))
+	wantStatus(t, submit(t, ctx, "save the edit", `main form button[type=submit]`), http.StatusOK)
+	wantPath(t, ctx, base, "/diary")
+	entries := diaryEntries(t, ctx)
+	if len(entries) != 2 {
+		t.Fatalf("after the edit the diary lists %d entries, want 2: %+v", len(entries), entries)
+	}
+	if e := entries[0]; e.Stars != "★★★½☆" || e.Comment != "Half a star less on reflection." || e.Watched != "2025-01-15T21:00:00Z" {
+		t.Fatalf("edited entry = %+v, want ★★★½☆ with the new comment, watched 2025-01-15", e)
+	}
+	wantText(t, ctx, `ol.entries li:nth-child(1) .visually-hidden`, "3.5 out of 5")
+
+	// Delete the older viewing: a confirmation page names it first.
+	wantStatus(t, submit(t, ctx, "open the delete page", `ol.entries li:nth-child(2) a[href$="/delete"]`), http.StatusOK)
+	wantText(t, ctx, `main h2`, "The Shawshank Redemption (1994)")
+	wantText(t, ctx, `main time`, "1 March 2024")
+	wantText(t, ctx, `main a[href="/diary"]`, "Cancel")
+	noScripts(t, ctx, "the delete page")
+	wantStatus(t, submit(t, ctx, "confirm the delete", `main form button[type=submit]`), http.StatusOK)
+	wantPath(t, ctx, base, "/diary")
+	entries = diaryEntries(t, ctx)
+	if len(entries) != 1 || entries[0].Comment != "Half a star less on reflection." {
+		t.Fatalf("after the delete the diary lists %+v, want only the edited entry", entries)
+	}
+	wantText(t, ctx, `main .sub`, "1 viewing")
+}
+
+// noScripts fails when the page carries a <script> element.
+func noScripts(t *testing.T, ctx context.Context, page string) {
+	t.Helper()
+	if n := eval[int](t, ctx, `document.scripts.length`); n != 0 {
+		t.Fatalf("%s carries %d <script> elements; it must work without JavaScript", page, n)
+	}
+}
+
 // requireChromium skips unless MOVIEDIARY_BROWSER_TESTS=1, and then fails
 // when there is no browser to run.
 func requireChromium(t *testing.T) string {
