@@ -38,6 +38,7 @@ func benchUUID(kind, i int) uuid.UUID {
 
 type benchData struct {
 	db      *postgres.DB
+	url     string
 	reviews int
 	movies  int
 }
@@ -61,7 +62,7 @@ func openBench(b *testing.B) benchData {
 	n := benchSize(b)
 	name := fmt.Sprintf("moviediary_bench_%d", n)
 	url, _ := pgtest.EnsureDatabase(b, name)
-	d := benchData{reviews: n, movies: n / reviewsPerMovie}
+	d := benchData{url: url, reviews: n, movies: n / reviewsPerMovie}
 	ctx := context.Background()
 	db, err := postgres.Open(ctx, postgres.Config{URL: url})
 	if err != nil {
@@ -143,29 +144,55 @@ func BenchmarkRepository(b *testing.B) {
 		}
 	}
 
-	b.Run(fmt.Sprintf("reviews=%d/SaveViewing", d.reviews), func(b *testing.B) {
-		movies := make([]domain.Movie, 16)
-		for i := range movies {
-			m, err := repo.MovieByID(ctx, domain.MustParseMovieID(benchUUID(1, 1+i*97).String()))
-			if err != nil {
-				b.Fatal(err)
+	// SaveViewing of a stored movie, as POST /api/reviews of a known IMDb
+	// ID does: plain, in outbox mode (the server's default), and in outbox
+	// mode with an idempotency key.
+	outboxDB, err := postgres.Open(ctx, postgres.Config{URL: d.url, Outbox: true})
+	if err != nil {
+		b.Fatalf("Open: %v", err)
+	}
+	b.Cleanup(func() { _ = outboxDB.Close() })
+	for _, mode := range []struct {
+		name  string
+		repo  *postgres.MovieRepository
+		keyed bool
+	}{
+		{"SaveViewing", repo, false},
+		{"SaveViewingOutbox", outboxDB.Movies(), false},
+		{"SaveViewingOutboxWithKey", outboxDB.Movies(), true},
+	} {
+		b.Run(fmt.Sprintf("reviews=%d/%s", d.reviews, mode.name), func(b *testing.B) {
+			movies := make([]domain.Movie, 16)
+			for i := range movies {
+				m, err := repo.MovieByID(ctx, domain.MustParseMovieID(benchUUID(1, 1+i*97).String()))
+				if err != nil {
+					b.Fatal(err)
+				}
+				movies[i] = m
 			}
-			movies[i] = m
-		}
-		rng := rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))
-		for b.Loop() {
-			m := movies[rng.IntN(len(movies))]
-			user, _ := domain.UserIDFromUUID(benchUUID(3, 1+rng.IntN(benchUsers)))
-			now := time.Now()
-			r, err := domain.NewReview(m.ID, user, mustRatingFromHalves(b, rng.IntN(11)), domain.Comment{}, now.Add(-time.Hour), now)
-			if err != nil {
-				b.Fatal(err)
+			rng := rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))
+			for b.Loop() {
+				m := movies[rng.IntN(len(movies))]
+				user, _ := domain.UserIDFromUUID(benchUUID(3, 1+rng.IntN(benchUsers)))
+				now := time.Now()
+				r, err := domain.NewReview(m.ID, user, mustRatingFromHalves(b, rng.IntN(11)), domain.Comment{}, now.Add(-time.Hour), now)
+				if err != nil {
+					b.Fatal(err)
+				}
+				v := domain.Viewing{Movie: m, Review: r}
+				if mode.keyed {
+					key, err := domain.ParseIdempotencyKey(uuid.NewString())
+					if err != nil {
+						b.Fatal(err)
+					}
+					v.Idempotency = domain.IdempotentRequest{User: user, Key: key, Fingerprint: "bench"}
+				}
+				if _, err := mode.repo.SaveViewing(ctx, v); err != nil {
+					b.Fatal(err)
+				}
 			}
-			if _, err := repo.SaveViewing(ctx, domain.Viewing{Movie: m, Review: r}); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+		})
+	}
 	// Every insert bumps the whole diary's count and its user's count.
 	// Those counter rows are spread over 16 slots picked by the review ID's
 	// last byte; forcing that byte to 0 puts every insert on one hot row,

@@ -2,15 +2,17 @@
 // PostgreSQL, through github.com/jmoiron/sqlx and github.com/lib/pq.
 //
 // Open a pool with Open, bring the schema up to date with (*DB).Migrate,
-// then hand (*DB).Movies and (*DB).Users to the application: they implement
-// domain.MovieRepository and domain.UserRepository.
+// then hand (*DB).Movies, (*DB).Users and (*DB).Tokens to the application:
+// they implement domain.MovieRepository, domain.UserRepository and
+// domain.APITokenRepository.
 //
 // The schema uses native types (uuid, timestamptz, smallint with CHECK
 // constraints) and an index for every query the repositories make.
 // Migrations are embedded, versioned .sql files applied once each, in a
 // transaction each, under a PostgreSQL advisory lock so that two servers
 // starting at once never apply one twice. Diary totals are exact and read
-// from a counter table that a trigger keeps in the inserting transaction;
+// from a counter table that triggers keep in the inserting and deleting
+// transactions;
 // diary pages are read by keyset (DiaryQuery.After) or by offset through a
 // deferred join on an index-only scan.
 //
