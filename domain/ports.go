@@ -80,7 +80,9 @@ type ViewingSaver interface {
 	// created less than IdempotencyWindow before that, nothing is stored
 	// and the error wraps ErrConflict (concurrent saves under one key:
 	// exactly one stores, whatever the races); an older record is
-	// replaced.
+	// replaced. v.Idempotency.User is the review's author. A record
+	// outlives its review: deleting the review leaves the key taken until
+	// the window ends, so a late retry cannot log the film again.
 	SaveViewing(ctx context.Context, v Viewing) (SavedViewing, error)
 	// IdempotencyRecord returns the record of user's key created at or
 	// after since, or ErrNotFound.
