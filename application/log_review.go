@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/moviediary/moviediary/domain"
@@ -84,6 +85,46 @@ type LogReview struct {
 	publisher domain.EventPublisher
 	logger    *slog.Logger
 	now       func() time.Time
+	// known remembers stored movies by external ID, to spare the lookup
+	// of a film logged again.
+	known movieIndex
+}
+
+// maxKnownMovies bounds LogReview's index of stored movies.
+const maxKnownMovies = 4096
+
+// movieIndex maps external IDs to the stored movies holding them; it is
+// safe for concurrent use and holds at most maxKnownMovies.
+type movieIndex struct {
+	mu     sync.Mutex
+	movies map[domain.ExternalMetadataID]domain.Movie
+}
+
+func (x *movieIndex) get(id domain.ExternalMetadataID) (domain.Movie, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	m, ok := x.movies[id]
+	return m, ok
+}
+
+// put remembers m when it holds an external ID; a full index forgets an
+// arbitrary entry first.
+func (x *movieIndex) put(m domain.Movie) {
+	if m.ExternalID.IsZero() {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.movies == nil {
+		x.movies = make(map[domain.ExternalMetadataID]domain.Movie)
+	}
+	if _, ok := x.movies[m.ExternalID]; !ok && len(x.movies) >= maxKnownMovies {
+		for k := range x.movies {
+			delete(x.movies, k)
+			break
+		}
+	}
+	x.movies[m.ExternalID] = m
 }
 
 // NewLogReview returns the LogReview use case. The ports must not be nil; a
@@ -203,6 +244,7 @@ func (uc *LogReview) Log(ctx context.Context, cmd LogReviewCommand) (LogReviewRe
 		}
 		return LogReviewResult{}, fmt.Errorf("log review: save viewing: %w", err)
 	}
+	uc.known.put(saved.Movie)
 	uc.publish(ctx, saved.Events)
 	return LogReviewResult{Entry: domain.DiaryEntry{Movie: saved.Movie, Review: saved.Review}}, nil
 }
@@ -343,10 +385,19 @@ func (uc *LogReview) resolveMovie(ctx context.Context, in logReviewInput) (domai
 
 // storedByExternalID returns the stored movie holding id; found is false
 // when there is none.
+//
+// A movie already seen holding id is taken from uc.known without a
+// lookup: an external ID, once a stored movie holds it, is that movie's
+// for good, and SaveViewing returns the movie as stored, so nothing the
+// entry shows can be stale.
 func (uc *LogReview) storedByExternalID(ctx context.Context, id domain.ExternalMetadataID) (m domain.Movie, found bool, err error) {
+	if m, ok := uc.known.get(id); ok {
+		return m, true, nil
+	}
 	m, err = uc.movies.MovieByExternalID(ctx, id)
 	switch {
 	case err == nil:
+		uc.known.put(m)
 		return m, true, nil
 	case errors.Is(err, domain.ErrNotFound):
 		return domain.Movie{}, false, nil

@@ -845,3 +845,49 @@ func TestNewLogReviewRejectsMissingPorts(t *testing.T) {
 		})
 	}
 }
+
+func TestLogReviewLooksAStoredMovieUpOnce(t *testing.T) {
+	t.Parallel()
+	// A film logged again by IMDb ID: the movie the first log stored (the
+	// canonical one SaveViewing returned) is reused without a lookup, and
+	// a film the lookup found is remembered too.
+	h := newLogReviewHarness(t)
+	extID := domain.MustParseExternalMetadataID(shawshankID)
+	canonical := mustMovie(shawshankID, shawshank, shawshankYear, shawshankDir)
+	h.repo.EXPECT().MovieByExternalID(gomock.Any(), extID).Return(domain.Movie{}, errNoRow).Times(1)
+	h.metadata.EXPECT().MetadataByExternalID(gomock.Any(), extID).
+		Return(metadataOf(shawshankID, shawshank, shawshankYear, shawshankDir), nil).Times(1)
+	var given []domain.Movie
+	h.repo.EXPECT().SaveViewing(gomock.Any(), gomock.Any()).Times(3).DoAndReturn(
+		func(_ context.Context, v domain.Viewing) (domain.SavedViewing, error) {
+			given = append(given, v.Movie)
+			r := v.Review
+			r.MovieID = canonical.ID
+			return domain.SavedViewing{Movie: canonical, Change: domain.MovieUnchanged, Review: r,
+				Events: domain.LogEvents(canonical, domain.MovieUnchanged, r, domain.PosterURL{}, r.CreatedAt)}, nil
+		})
+	other := mustMovie(otherID, "The Godfather", 1972, "")
+	otherExt := domain.MustParseExternalMetadataID(otherID)
+	h.repo.EXPECT().MovieByExternalID(gomock.Any(), otherExt).Return(other, nil).Times(1)
+	h.repo.EXPECT().SaveViewing(gomock.Any(), gomock.Any()).Times(2).DoAndReturn(
+		func(_ context.Context, v domain.Viewing) (domain.SavedViewing, error) {
+			return domain.SavedViewing{Movie: v.Movie, Change: domain.MovieUnchanged, Review: v.Review,
+				Events: domain.LogEvents(v.Movie, domain.MovieUnchanged, v.Review, domain.PosterURL{}, v.Review.CreatedAt)}, nil
+		})
+	h.expectPublish(5, nil)
+
+	cmd := baseCommand(t)
+	cmd.ExternalMetadataID = shawshankID
+	for range 3 {
+		if entry := must(h.uc.Handle(t.Context(), cmd)); entry.Movie != canonical {
+			t.Fatalf("entry movie = %v, want the canonical %v", entry.Movie.ID, canonical.ID)
+		}
+	}
+	if given[1] != canonical || given[2] != canonical {
+		t.Errorf("the later logs saved %v and %v, want the canonical movie %v", given[1].ID, given[2].ID, canonical.ID)
+	}
+	cmd.ExternalMetadataID = otherID
+	for range 2 {
+		must(h.uc.Handle(t.Context(), cmd))
+	}
+}
