@@ -37,6 +37,18 @@ type wireReviewDeleted struct {
 	UserID   uuid.UUID `json:"user_id"`
 }
 
+type wirePlayReported struct {
+	wireMeta
+	UserID             uuid.UUID `json:"user_id"`
+	Source             string    `json:"source"`
+	Kind               string    `json:"kind"`
+	ExternalMetadataID string    `json:"external_metadata_id,omitempty"`
+	Title              string    `json:"title,omitempty"`
+	Year               int       `json:"year,omitempty"`
+	At                 time.Time `json:"at"`
+	Rating             *float64  `json:"rating"`
+}
+
 type wireMovieDiscovered struct {
 	wireMeta
 	MovieID            uuid.UUID `json:"movie_id"`
@@ -64,6 +76,14 @@ func MarshalEvent(e Event) ([]byte, error) {
 	case ReviewDeleted:
 		return json.Marshal(wireReviewDeleted{metaToWire(ev.EventMeta), ev.ReviewID.UUID(), ev.Movie.UUID(), ev.UserID.UUID()})
 	case *ReviewDeleted:
+		if ev != nil {
+			return MarshalEvent(*ev)
+		}
+	case PlayReported:
+		p := ev.Play
+		return json.Marshal(wirePlayReported{metaToWire(ev.EventMeta), p.User.UUID(), string(p.Source), string(p.Kind),
+			p.ExternalID.String(), p.Title.String(), p.Year.Int(), p.At.UTC(), ratingToWire(p.Rating)})
+	case *PlayReported:
 		if ev != nil {
 			return MarshalEvent(*ev)
 		}
@@ -128,6 +148,48 @@ func UnmarshalEvent(name EventName, payload []byte) (Event, error) {
 			return nil, fmt.Errorf("decode %s event: %w", name, err)
 		}
 		return ReviewDeleted{EventMeta: meta, ReviewID: review, Movie: movie, UserID: user}, nil
+	case EventPlayReported:
+		var w wirePlayReported
+		if err := json.Unmarshal(payload, &w); err != nil {
+			return bad(err)
+		}
+		var v Validation
+		meta := metaFromWire(&v, w.wireMeta)
+		user, err := UserIDFromUUID(w.UserID)
+		v.Check("user_id", err)
+		var (
+			ext    ExternalMetadataID
+			title  MovieTitle
+			year   ReleaseYear
+			rating Rating
+		)
+		if w.ExternalMetadataID != "" {
+			ext, err = ParseExternalMetadataID(w.ExternalMetadataID)
+			v.Check("external_metadata_id", err)
+		}
+		if w.Title != "" {
+			title, err = NewMovieTitle(w.Title)
+			v.Check("title", err)
+		}
+		if w.Year != 0 {
+			// Checked as of the play, so that an old event stays
+			// decodable.
+			year, err = NewReleaseYearAt(w.Year, w.At)
+			v.Check("year", err)
+		}
+		if w.Rating != nil {
+			rating, err = NewRating(*w.Rating)
+			v.Check("rating", err)
+		}
+		if err := v.Err(); err != nil {
+			return nil, fmt.Errorf("decode %s event: %w", name, err)
+		}
+		// The play was valid when reported: check it as of then.
+		play, err := NewPlay(user, WebhookSource(w.Source), PlayKind(w.Kind), ext, title, year, w.At, rating, w.OccurredAt)
+		if err != nil {
+			return nil, fmt.Errorf("decode %s event: %w", name, err)
+		}
+		return PlayReported{EventMeta: meta, Play: play}, nil
 	case EventMovieDiscovered:
 		var w wireMovieDiscovered
 		if err := json.Unmarshal(payload, &w); err != nil {

@@ -12,6 +12,7 @@ const (
 	EventMovieDiscovered EventName = "movie_discovered"
 	EventReviewEdited    EventName = "review_edited"
 	EventReviewDeleted   EventName = "review_deleted"
+	EventPlayReported    EventName = "play_reported"
 )
 
 // Event is something that happened in the diary. Every event carries an ID
@@ -126,6 +127,26 @@ func (e ReviewDeleted) MovieID() MovieID { return e.Movie }
 // NewReviewDeleted describes the deletion of r.
 func NewReviewDeleted(r Review, now time.Time) ReviewDeleted {
 	return ReviewDeleted{EventMeta: NewEventMeta(now), ReviewID: r.ID, Movie: r.MovieID, UserID: r.UserID}
+}
+
+// PlayReported says a media server reported a play (or a rating) through a
+// user's webhook; its handler resolves the film and logs the viewing.
+type PlayReported struct {
+	// EventMeta is the event's ID and time.
+	EventMeta
+	// Play is what was reported, validated.
+	Play Play
+}
+
+// EventName returns EventPlayReported.
+func (PlayReported) EventName() EventName { return EventPlayReported }
+
+// MovieID returns the zero MovieID: the film is not resolved yet.
+func (PlayReported) MovieID() MovieID { return MovieID{} }
+
+// NewPlayReported describes the report of p, received at now.
+func NewPlayReported(p Play, now time.Time) PlayReported {
+	return PlayReported{EventMeta: NewEventMeta(now), Play: p}
 }
 
 // MovieDiscovered says a movie with an IMDb ID and no poster entered the

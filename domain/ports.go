@@ -176,6 +176,42 @@ type UserRepository interface {
 	IncrementSessionGeneration(ctx context.Context, id UserID) (uint64, error)
 }
 
+// WebhookRepository keeps users' media-server webhooks (the hashes of
+// their secrets, never the secrets).
+type WebhookRepository interface {
+	// SaveWebhook stores a new webhook; ErrConflict when its ID or secret
+	// hash is stored.
+	SaveWebhook(ctx context.Context, w Webhook) error
+	// WebhookBySecret returns the webhook of source whose secret hashes to
+	// hash, or ErrNotFound (a rotated or deleted secret is gone).
+	WebhookBySecret(ctx context.Context, source WebhookSource, hash WebhookSecretHash) (Webhook, error)
+	// Webhooks returns the user's webhooks, newest first; none is not an
+	// error.
+	Webhooks(ctx context.Context, user UserID) ([]Webhook, error)
+	// RotateWebhook replaces the secret hash of the user's webhook id and
+	// returns the webhook as stored; the old secret stops working at once.
+	// ErrNotFound when the user has no such webhook.
+	RotateWebhook(ctx context.Context, user UserID, id WebhookID, hash WebhookSecretHash) (Webhook, error)
+	// DeleteWebhook removes the user's webhook id; ErrNotFound when the
+	// user has no such webhook.
+	DeleteWebhook(ctx context.Context, user UserID, id WebhookID) error
+	// TouchWebhook records a use at at: LastUsedAt becomes at unless it is
+	// already later. An unknown webhook is not an error.
+	TouchWebhook(ctx context.Context, id WebhookID, at time.Time) error
+}
+
+// PlayRecorder records the plays media servers report.
+type PlayRecorder interface {
+	// RecordPlay stores p with its PlayReported event (occurring at now),
+	// in one transaction, and returns the event for the caller to publish
+	// once committed; in outbox mode the event is stored in the outbox in
+	// that transaction. When a play of the same kind, user, source and
+	// film (Play.FilmKey) at a time less than PlayDedupWindow from p.At is
+	// stored, nothing is stored and recorded is false: the same play
+	// reported twice is recorded once, whatever the races.
+	RecordPlay(ctx context.Context, p Play, now time.Time) (events []Event, recorded bool, err error)
+}
+
 // MovieMetadata is what a metadata source knows about a film.
 type MovieMetadata struct {
 	// ExternalID is the film's IMDb ID; zero when the source did not give

@@ -714,6 +714,157 @@ func (mr *MockUserRepositoryMockRecorder) UserByID(ctx, id any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UserByID", reflect.TypeOf((*MockUserRepository)(nil).UserByID), ctx, id)
 }
 
+// MockWebhookRepository is a mock of WebhookRepository interface.
+type MockWebhookRepository struct {
+	ctrl     *gomock.Controller
+	recorder *MockWebhookRepositoryMockRecorder
+	isgomock struct{}
+}
+
+// MockWebhookRepositoryMockRecorder is the mock recorder for MockWebhookRepository.
+type MockWebhookRepositoryMockRecorder struct {
+	mock *MockWebhookRepository
+}
+
+// NewMockWebhookRepository creates a new mock instance.
+func NewMockWebhookRepository(ctrl *gomock.Controller) *MockWebhookRepository {
+	mock := &MockWebhookRepository{ctrl: ctrl}
+	mock.recorder = &MockWebhookRepositoryMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns an object that allows the caller to indicate expected use.
+func (m *MockWebhookRepository) EXPECT() *MockWebhookRepositoryMockRecorder {
+	return m.recorder
+}
+
+// DeleteWebhook mocks base method.
+func (m *MockWebhookRepository) DeleteWebhook(ctx context.Context, user domain.UserID, id domain.WebhookID) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "DeleteWebhook", ctx, user, id)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// DeleteWebhook indicates an expected call of DeleteWebhook.
+func (mr *MockWebhookRepositoryMockRecorder) DeleteWebhook(ctx, user, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DeleteWebhook", reflect.TypeOf((*MockWebhookRepository)(nil).DeleteWebhook), ctx, user, id)
+}
+
+// RotateWebhook mocks base method.
+func (m *MockWebhookRepository) RotateWebhook(ctx context.Context, user domain.UserID, id domain.WebhookID, hash domain.WebhookSecretHash) (domain.Webhook, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "RotateWebhook", ctx, user, id, hash)
+	ret0, _ := ret[0].(domain.Webhook)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// RotateWebhook indicates an expected call of RotateWebhook.
+func (mr *MockWebhookRepositoryMockRecorder) RotateWebhook(ctx, user, id, hash any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "RotateWebhook", reflect.TypeOf((*MockWebhookRepository)(nil).RotateWebhook), ctx, user, id, hash)
+}
+
+// SaveWebhook mocks base method.
+func (m *MockWebhookRepository) SaveWebhook(ctx context.Context, w domain.Webhook) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "SaveWebhook", ctx, w)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// SaveWebhook indicates an expected call of SaveWebhook.
+func (mr *MockWebhookRepositoryMockRecorder) SaveWebhook(ctx, w any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SaveWebhook", reflect.TypeOf((*MockWebhookRepository)(nil).SaveWebhook), ctx, w)
+}
+
+// TouchWebhook mocks base method.
+func (m *MockWebhookRepository) TouchWebhook(ctx context.Context, id domain.WebhookID, at time.Time) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "TouchWebhook", ctx, id, at)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// TouchWebhook indicates an expected call of TouchWebhook.
+func (mr *MockWebhookRepositoryMockRecorder) TouchWebhook(ctx, id, at any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "TouchWebhook", reflect.TypeOf((*MockWebhookRepository)(nil).TouchWebhook), ctx, id, at)
+}
+
+// WebhookBySecret mocks base method.
+func (m *MockWebhookRepository) WebhookBySecret(ctx context.Context, source domain.WebhookSource, hash domain.WebhookSecretHash) (domain.Webhook, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "WebhookBySecret", ctx, source, hash)
+	ret0, _ := ret[0].(domain.Webhook)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// WebhookBySecret indicates an expected call of WebhookBySecret.
+func (mr *MockWebhookRepositoryMockRecorder) WebhookBySecret(ctx, source, hash any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "WebhookBySecret", reflect.TypeOf((*MockWebhookRepository)(nil).WebhookBySecret), ctx, source, hash)
+}
+
+// Webhooks mocks base method.
+func (m *MockWebhookRepository) Webhooks(ctx context.Context, user domain.UserID) ([]domain.Webhook, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Webhooks", ctx, user)
+	ret0, _ := ret[0].([]domain.Webhook)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Webhooks indicates an expected call of Webhooks.
+func (mr *MockWebhookRepositoryMockRecorder) Webhooks(ctx, user any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Webhooks", reflect.TypeOf((*MockWebhookRepository)(nil).Webhooks), ctx, user)
+}
+
+// MockPlayRecorder is a mock of PlayRecorder interface.
+type MockPlayRecorder struct {
+	ctrl     *gomock.Controller
+	recorder *MockPlayRecorderMockRecorder
+	isgomock struct{}
+}
+
+// MockPlayRecorderMockRecorder is the mock recorder for MockPlayRecorder.
+type MockPlayRecorderMockRecorder struct {
+	mock *MockPlayRecorder
+}
+
+// NewMockPlayRecorder creates a new mock instance.
+func NewMockPlayRecorder(ctrl *gomock.Controller) *MockPlayRecorder {
+	mock := &MockPlayRecorder{ctrl: ctrl}
+	mock.recorder = &MockPlayRecorderMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns an object that allows the caller to indicate expected use.
+func (m *MockPlayRecorder) EXPECT() *MockPlayRecorderMockRecorder {
+	return m.recorder
+}
+
+// RecordPlay mocks base method.
+func (m *MockPlayRecorder) RecordPlay(ctx context.Context, p domain.Play, now time.Time) ([]domain.Event, bool, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "RecordPlay", ctx, p, now)
+	ret0, _ := ret[0].([]domain.Event)
+	ret1, _ := ret[1].(bool)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// RecordPlay indicates an expected call of RecordPlay.
+func (mr *MockPlayRecorderMockRecorder) RecordPlay(ctx, p, now any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "RecordPlay", reflect.TypeOf((*MockPlayRecorder)(nil).RecordPlay), ctx, p, now)
+}
+
 // MockMetadataClient is a mock of MetadataClient interface.
 type MockMetadataClient struct {
 	ctrl     *gomock.Controller
