@@ -2,7 +2,7 @@
 // adapters/postgres) share and what does not depend on the SQL dialect:
 //
 //   - row structs (Movie, Review, Entry, User, OutboxEvent, APIToken,
-//     IdempotencyRecord) holding a row's
+//     IdempotencyRecord, Webhook) holding a row's
 //     columns as decoded Go values — uuid.UUID, time.Time, sql.NullString —
 //     and their converters back to domain values. A converter re-validates
 //     every column through the domain's constructors and reports every
@@ -13,9 +13,14 @@
 //     is of, behind MovieTx, the seam through which each store runs its own
 //     SQL;
 //   - the checks of what a store is asked to save (CheckMovie, CheckViewing,
-//     CheckUser, CheckAPIToken) and the outbox's OneEvent;
+//     CheckUser, CheckAPIToken, CheckWebhook) and the outbox's OneEvent;
 //   - the column encodings both stores share: RatingArg (a rating as the
-//     nullable rating_halves column, NULL for no rating) and APITokenRow;
+//     nullable rating_halves column, NULL for no rating), PlexAccountArg
+//     (NULL for a webhook taking every Plex account's plays), APITokenRow
+//     and WebhookRow;
+//   - the de-duplication of reported plays: PlayRow, the row a recorded
+//     play leaves (its FilmKey names the film), and PlayWindow, within
+//     which a stored play is the same play;
 //   - the idempotency rule of SaveViewing: IdempotencyCutoff decides
 //     whether a stored key still holds, IdempotencyConflict is the error
 //     when it does.
