@@ -22,7 +22,8 @@
 //
 // The suites: TestMovieRepository (with SaveViewing's idempotency keys and
 // the ReviewEditor), TestOutbox and CheckExclusiveClaims, TestUserRepository,
-// TestAPITokenRepository, TestEventPublisher, TestMetadataClient,
+// TestAPITokenRepository, TestWebhookRepository, TestPlayRecorder and
+// TestPlayRecorderOutbox, TestEventPublisher, TestMetadataClient,
 // TestPosterFetcher, TestPosterStorage, TestAuthService and
 // TestPasswordHasher.
 package porttest
