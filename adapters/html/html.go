@@ -1,6 +1,7 @@
 // Package html renders moviediary's server-side pages: the diary with its
 // log form, the edit and delete pages of an entry, the API tokens page, the
-// sign-in and sign-up pages, and error pages.
+// media-server webhooks page, the sign-in and sign-up pages, and error
+// pages.
 //
 // Pages are built with html/template from templates embedded in the binary
 // and parsed once by New. They need no JavaScript and no external assets:
@@ -42,6 +43,7 @@ const (
 	RegisterPath = "/register"
 	ReviewsPath  = "/reviews"
 	TokensPath   = "/tokens"
+	WebhooksPath = "/webhooks"
 	FeedPath     = "/feed.rss"
 	PostersPath  = "/posters/"
 )
@@ -71,6 +73,7 @@ type Renderer struct {
 	edit     *template.Template
 	del      *template.Template
 	tokens   *template.Template
+	webhooks *template.Template
 	errorT   *template.Template
 	bufs     sync.Pool
 }
@@ -122,6 +125,9 @@ func New(cfg Config) (*Renderer, error) {
 		return nil, err
 	}
 	if r.tokens, err = page("tokens.html"); err != nil {
+		return nil, err
+	}
+	if r.webhooks, err = page("webhooks.html"); err != nil {
 		return nil, err
 	}
 	if r.errorT, err = page("error.html"); err != nil {
@@ -205,6 +211,18 @@ func (r *Renderer) TokensPage(w io.Writer, v TokensView) error {
 	return r.render(w, "tokens", r.tokens, page{
 		Site: r.site, Title: "API tokens", CSS: r.css,
 		SignedIn: true, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, Content: newTokensContent(v),
+	})
+}
+
+// WebhooksPage renders the signed-in user's media-server webhooks, each
+// with a Rotate button posting to RotateWebhookPath and a Delete button
+// posting to DeleteWebhookPath, the form that makes one (posting to
+// WebhooksPath), and the URL just made or rotated, if any, with where to
+// paste it and a note that it is shown only this once.
+func (r *Renderer) WebhooksPage(w io.Writer, v WebhooksView) error {
+	return r.render(w, "webhooks", r.webhooks, page{
+		Site: r.site, Title: "Webhooks", CSS: r.css,
+		SignedIn: true, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, Content: newWebhooksContent(v),
 	})
 }
 

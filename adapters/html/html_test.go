@@ -48,6 +48,10 @@ func pages(tb testing.TB) []namedPage {
 	tok := mustToken(tb, nasty, now.Add(-time.Hour), time.Time{}, time.Time{})
 	tokens := html.TokensView{Tokens: []domain.APIToken{tok}, Created: &html.CreatedToken{Name: nasty, Token: "mdpat_secret"},
 		UserEmail: nasty, CSRFToken: token, Form: html.TokenForm{Name: nasty}, Errors: []string{nasty}, Now: now}
+	hook := mustWebhook(tb, domain.SourcePlex, nasty, now.Add(-time.Hour), time.Time{})
+	webhooks := html.WebhooksView{Webhooks: []domain.Webhook{hook},
+		Created:   &html.CreatedWebhook{Source: domain.SourcePlex, URL: "http://diary.example/webhooks/plex/secret"},
+		UserEmail: nasty, CSRFToken: token, Form: html.WebhookForm{Source: "plex", PlexAccount: nasty}, Errors: []string{nasty}}
 	return []namedPage{
 		{"diary signed in", func(r *html.Renderer, b *bytes.Buffer) error { return r.DiaryPage(b, signedIn) }, []string{"/logout", "/reviews"}},
 		{"diary with the user's own entry", func(r *html.Renderer, b *bytes.Buffer) error { return r.DiaryPage(b, own) }, []string{"/logout", "/reviews"}},
@@ -57,6 +61,8 @@ func pages(tb testing.TB) []namedPage {
 			[]string{"/logout", html.DeleteReviewPath(entry.Review.ID)}},
 		{"tokens", func(r *html.Renderer, b *bytes.Buffer) error { return r.TokensPage(b, tokens) },
 			[]string{"/logout", "/tokens", html.RevokeTokenPath(tok.ID)}},
+		{"webhooks", func(r *html.Renderer, b *bytes.Buffer) error { return r.WebhooksPage(b, webhooks) },
+			[]string{"/logout", "/webhooks", html.DeleteWebhookPath(hook.ID), html.RotateWebhookPath(hook.ID)}},
 		{"diary signed out", func(r *html.Renderer, b *bytes.Buffer) error { return r.DiaryPage(b, diary) }, nil},
 		{"login", func(r *html.Renderer, b *bytes.Buffer) error { return r.LoginPage(b, auth) }, []string{"/login"}},
 		{"register open", func(r *html.Renderer, b *bytes.Buffer) error { return r.RegisterPage(b, auth) }, []string{"/register"}},

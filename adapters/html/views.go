@@ -279,6 +279,18 @@ func DeleteReviewPath(id domain.ReviewID) string { return ReviewsPath + "/" + id
 // "/tokens/{id}/revoke".
 func RevokeTokenPath(id domain.APITokenID) string { return TokensPath + "/" + id.String() + "/revoke" }
 
+// RotateWebhookPath is where the rotate button of webhook id posts:
+// "/webhooks/{id}/rotate".
+func RotateWebhookPath(id domain.WebhookID) string {
+	return WebhooksPath + "/" + id.String() + "/rotate"
+}
+
+// DeleteWebhookPath is where the delete button of webhook id posts:
+// "/webhooks/{id}/delete".
+func DeleteWebhookPath(id domain.WebhookID) string {
+	return WebhooksPath + "/" + id.String() + "/delete"
+}
+
 // EditReviewView is what the edit page shows: the form that corrects one
 // entry of the signed-in user.
 type EditReviewView struct {
@@ -362,6 +374,47 @@ type TokenForm struct {
 	ExpiresAt string
 }
 
+// WebhooksView is what the webhooks page shows: the signed-in user's
+// media-server webhooks, the form that makes one, and the URL just made or
+// rotated.
+type WebhooksView struct {
+	// Webhooks are the user's webhooks, in display order (newest first).
+	Webhooks []domain.Webhook
+	// Created is the webhook just made or rotated, its URL shown this
+	// once; nil otherwise.
+	Created *CreatedWebhook
+	// UserEmail names the signed-in account in the header.
+	UserEmail string
+	// CSRFToken goes into the hidden csrf_token field of every form.
+	CSRFToken string
+	// Form holds the create form's values after a failed attempt.
+	Form WebhookForm
+	// Errors are validation messages to list above the create form.
+	Errors []string
+}
+
+// CreatedWebhook is a webhook just made or rotated: the only time its URL
+// is shown.
+type CreatedWebhook struct {
+	// Source is the media server the URL is for; the page says where in
+	// it to paste the URL.
+	Source domain.WebhookSource
+	// URL is the webhook's absolute URL, secret included.
+	URL string
+	// Rotated says the URL replaces one that no longer works.
+	Rotated bool
+}
+
+// WebhookForm holds the create form's values as the user sent them. Field
+// names match the POST /api/webhooks body.
+type WebhookForm struct {
+	// Source is "plex", "jellyfin" or "emby"; empty selects Plex.
+	Source string
+	// PlexAccount limits a Plex webhook to one Plex account; empty for
+	// every account.
+	PlexAccount string
+}
+
 // reviewContent is the data of the edit and delete pages.
 type reviewContent struct {
 	CSRFToken     string
@@ -427,6 +480,110 @@ func newTokensContent(v TokensView) tokensContent {
 	}
 	if !v.Now.IsZero() {
 		c.ExpiresAtMin = v.Now.UTC().AddDate(0, 0, 1).Format(time.DateOnly)
+	}
+	return c
+}
+
+// webhooksContent is the webhooks template's data.
+type webhooksContent struct {
+	CSRFToken     string
+	Created       *createdWebhookView
+	Items         []webhookItem
+	Form          WebhookForm
+	Errors        []string
+	SourceOptions []sourceOption
+}
+
+type createdWebhookView struct {
+	SourceName string
+	URL        string
+	Rotated    bool
+	Hint       string
+}
+
+type webhookItem struct {
+	SourceName   string
+	Account      string
+	CreatedISO   string
+	CreatedText  string
+	LastUsedISO  string
+	LastUsedText string
+	RotateURL    string
+	DeleteURL    string
+}
+
+type sourceOption struct {
+	Value    string
+	Label    string
+	Selected bool
+}
+
+// webhookSources are the sources the create form offers, in its order.
+var webhookSources = []domain.WebhookSource{domain.SourcePlex, domain.SourceJellyfin, domain.SourceEmby}
+
+// sourceName is how the page names a media server.
+func sourceName(s domain.WebhookSource) string {
+	switch s {
+	case domain.SourcePlex:
+		return "Plex"
+	case domain.SourceJellyfin:
+		return "Jellyfin"
+	case domain.SourceEmby:
+		return "Emby"
+	}
+	return string(s)
+}
+
+// pasteHint says where in a media server a webhook URL goes and which
+// events to send.
+func pasteHint(s domain.WebhookSource) string {
+	switch s {
+	case domain.SourcePlex:
+		return "In Plex Web, open Settings → Webhooks (under your account; webhooks need Plex Pass), " +
+			"choose Add Webhook, paste the URL and save. Plex sends every event: finished films and ratings are logged."
+	case domain.SourceJellyfin:
+		return "In Jellyfin, install the Webhook plugin, then under Dashboard → Plugins → Webhook add a " +
+			"Generic Destination: paste the URL as its Webhook Url, tick the Playback Stop notification, " +
+			"the Movies item type and Send All Properties, and save."
+	case domain.SourceEmby:
+		return "In Emby, open Settings → Notifications, add a Webhooks notification, paste the URL, choose " +
+			"the content type application/json, tick the events Playback Stop and Mark Played, and save."
+	}
+	return ""
+}
+
+func newWebhooksContent(v WebhooksView) webhooksContent {
+	c := webhooksContent{CSRFToken: v.CSRFToken, Form: v.Form, Errors: v.Errors,
+		Items: make([]webhookItem, len(v.Webhooks))}
+	if v.Created != nil {
+		c.Created = &createdWebhookView{SourceName: sourceName(v.Created.Source), URL: v.Created.URL,
+			Rotated: v.Created.Rotated, Hint: pasteHint(v.Created.Source)}
+	}
+	for i, h := range v.Webhooks {
+		it := webhookItem{
+			SourceName:   sourceName(h.Source),
+			Account:      "—",
+			CreatedISO:   h.CreatedAt.UTC().Format(time.RFC3339),
+			CreatedText:  dateText(h.CreatedAt),
+			LastUsedText: "Never",
+			RotateURL:    RotateWebhookPath(h.ID),
+			DeleteURL:    DeleteWebhookPath(h.ID),
+		}
+		switch {
+		case h.PlexAccount != "":
+			it.Account = h.PlexAccount
+		case h.Source == domain.SourcePlex:
+			it.Account = "Every account"
+		}
+		if !h.LastUsedAt.IsZero() {
+			it.LastUsedISO = h.LastUsedAt.UTC().Format(time.RFC3339)
+			it.LastUsedText = h.LastUsedAt.UTC().Format("2 January 2006, 15:04 UTC")
+		}
+		c.Items[i] = it
+	}
+	c.SourceOptions = make([]sourceOption, len(webhookSources))
+	for i, s := range webhookSources {
+		c.SourceOptions[i] = sourceOption{Value: string(s), Label: sourceName(s), Selected: string(s) == v.Form.Source}
 	}
 	return c
 }
