@@ -39,9 +39,9 @@ type Config struct {
 	// of CPUs, whichever is larger, when zero.
 	MaxReadConns int
 	// Outbox turns on outbox mode: SaveViewing, UpdateReview and
-	// DeleteReview also store their events in outbox_events, in the
-	// transaction that makes the change, for a dispatcher to deliver from
-	// (*DB).Outbox.
+	// DeleteReview (and RecordPlay) also store their events in
+	// outbox_events, in the transaction that makes the change, for a
+	// dispatcher to deliver from (*DB).Outbox.
 	Outbox bool
 }
 
@@ -71,13 +71,15 @@ func schemeOf(s string) string {
 // DB is an open moviediary database: one writer connection and a pool of
 // readers on the same file. It is safe for concurrent use.
 type DB struct {
-	w      *sqlx.DB // exactly one connection; transactions BEGIN IMMEDIATE
-	r      *sqlx.DB // query-only connections
-	closed atomic.Bool
-	movies *MovieRepository
-	users  *UserRepository
-	tokens *APITokenRepository
-	outbox *Outbox
+	w        *sqlx.DB // exactly one connection; transactions BEGIN IMMEDIATE
+	r        *sqlx.DB // query-only connections
+	closed   atomic.Bool
+	movies   *MovieRepository
+	users    *UserRepository
+	tokens   *APITokenRepository
+	webhooks *WebhookRepository
+	plays    *PlayRecorder
+	outbox   *Outbox
 	// outboxMode is Config.Outbox.
 	outboxMode bool
 }
@@ -129,6 +131,8 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	db.movies = &MovieRepository{db: db}
 	db.users = &UserRepository{db: db}
 	db.tokens = &APITokenRepository{db: db}
+	db.webhooks = &WebhookRepository{db: db}
+	db.plays = &PlayRecorder{db: db}
 	db.outbox = &Outbox{db: db}
 	return db, nil
 }
