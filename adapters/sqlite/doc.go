@@ -1,5 +1,5 @@
-// Package sqlite stores moviediary's movies, viewings, accounts and API
-// tokens in one SQLite file, using the pure-Go driver modernc.org/sqlite (no cgo) through
+// Package sqlite stores moviediary's movies, viewings, accounts, API
+// tokens, media-server webhooks and reported plays in one SQLite file, using the pure-Go driver modernc.org/sqlite (no cgo) through
 // sqlx. It is the embedded default behind `moviediary serve`.
 //
 // A DB holds two pools on the same file: a single writer connection, whose
@@ -16,9 +16,9 @@
 // large the diary grows; cursor pages seek the index, and offset pages walk a
 // covering index before joining only the rows they return.
 //
-// Opened with Config.Outbox, SaveViewing, UpdateReview and DeleteReview
-// also store their events in the table outbox_events, in the change's write
-// transaction,
+// Opened with Config.Outbox, SaveViewing, UpdateReview, DeleteReview and
+// RecordPlay also store their events in the table outbox_events, in the
+// change's write transaction,
 // and (*DB).Outbox serves them to a dispatcher as a domain.Outbox: claims
 // lease events in one IMMEDIATE transaction, so claimers in several
 // processes sharing the file never take one event twice.
@@ -32,7 +32,8 @@
 // package's own SQL, and claims an idempotency key, when given, with one
 // upsert that sqlrows.IdempotencyCutoff bounds: writes are serialised and
 // (user_id, key) is the primary key, so one of concurrent saves under a
-// key stores.
+// key stores. RecordPlay looks for the same play and records a new one in
+// one write transaction, so of identical concurrent reports one records.
 //
 // Errors wrap a domain error kind (domain.ErrNotFound, ErrConflict,
 // ErrUnavailable, ErrInfrastructure, …) together with the driver's error, so

@@ -15,8 +15,9 @@ import (
 
 // Outbox is the durable event store of the transactional outbox, in the
 // table outbox_events (migration 0002); it implements domain.Outbox. Get it
-// from (*DB).Outbox. Events get there from SaveViewing when the DB was
-// opened with Config.Outbox, and from BackfillPosterEvents.
+// from (*DB).Outbox. Events get there from SaveViewing (and the other
+// writes of outbox mode, RecordPlay among them) when the DB was opened with
+// Config.Outbox, and from BackfillPosterEvents.
 //
 // Claims run in one IMMEDIATE write transaction, a single UPDATE …
 // RETURNING, so claimers in this process and in others sharing the file
