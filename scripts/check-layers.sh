@@ -2,9 +2,11 @@
 # Checks the inward-only dependency rule on the real import graph:
 #   domain      → standard library + github.com/google/uuid
 #   application → domain (+ uuid through it)
-#   adapters    → never presentation, and adapters/delivery → domain only
-#   presentation (the HTTP package) → use cases, ports and its renderers
-#               (adapters/html, adapters/rss): no infrastructure adapter;
+#   adapters    → never presentation, and adapters/delivery → domain only;
+#               adapters/mediaserver → application and domain only
+#   presentation (the HTTP package) → use cases, ports, its renderers
+#               (adapters/html, adapters/rss) and its webhook payload
+#               reader (adapters/mediaserver): no infrastructure adapter;
 #               only presentation/wiring and the binary name those
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +30,8 @@ check domain "^($M/domain(/porttest)?|github.com/google/uuid)\$" $M/domain $M/do
 check application "^($M/(domain|application)(/.*)?|github.com/google/uuid)\$" $M/application/...
 
 check delivery "^($M/(domain|adapters/delivery)|github.com/google/uuid)\$" $M/adapters/delivery
-bad=$(nonstd $M/presentation | grep "^$M/adapters/" | grep -Ev "^$M/adapters/(html|rss)\$" || true)
+check mediaserver "^($M/(domain|application|adapters/mediaserver)|github.com/google/uuid)\$" $M/adapters/mediaserver
+bad=$(nonstd $M/presentation | grep "^$M/adapters/" | grep -Ev "^$M/adapters/(html|rss|mediaserver)\$" || true)
 if [ -n "$bad" ]; then
 	echo "layers: the HTTP package presentation reaches adapters only the composition root (presentation/wiring) may name:" >&2
 	echo "$bad" | sed 's/^/  /' >&2
@@ -43,5 +46,5 @@ for dir in adapters/*/; do
 	fi
 done
 
-[ "$fail" -eq 0 ] && echo "layers: ok (domain → uuid only; application → domain only; delivery → domain only; HTTP → no infrastructure adapter; adapters ↛ presentation)"
+[ "$fail" -eq 0 ] && echo "layers: ok (domain → uuid only; application → domain only; delivery → domain only; mediaserver → application, domain only; HTTP → no infrastructure adapter; adapters ↛ presentation)"
 exit "$fail"

@@ -1,0 +1,15 @@
+module github.com/moviediary/moviediary/adapters/mediaserver
+
+go 1.26
+
+require (
+	github.com/moviediary/moviediary/application v0.0.0
+	github.com/moviediary/moviediary/domain v0.0.0
+)
+
+require github.com/google/uuid v1.6.0 // indirect
+
+replace (
+	github.com/moviediary/moviediary/application => ../../application
+	github.com/moviediary/moviediary/domain => ../../domain
+)
