@@ -539,15 +539,16 @@ func sourceName(s domain.WebhookSource) string {
 func pasteHint(s domain.WebhookSource) string {
 	switch s {
 	case domain.SourcePlex:
-		return "In Plex Web, open Settings → Webhooks (under your account; webhooks need Plex Pass), " +
-			"choose Add Webhook, paste the URL and save. Plex sends every event: finished films and ratings are logged."
+		return "In Plex Web, open Settings → Webhooks (your account's settings; webhooks need Plex Pass), " +
+			"choose Add Webhook, paste the URL and Save Changes. Plex sends every event: finished films and ratings are logged."
 	case domain.SourceJellyfin:
-		return "In Jellyfin, install the Webhook plugin, then under Dashboard → Plugins → Webhook add a " +
-			"Generic Destination: paste the URL as its Webhook Url, tick the Playback Stop notification, " +
-			"the Movies item type and Send All Properties, and save."
+		return "In Jellyfin, install the Webhook plugin, then under Dashboard → Plugins → Webhook choose " +
+			"Add Generic Destination: paste the URL as its Webhook Url, tick the Playback Stop notification, " +
+			"your user, the Movies item type and Send All Properties, and save."
 	case domain.SourceEmby:
-		return "In Emby, open Settings → Notifications, add a Webhooks notification, paste the URL, choose " +
-			"the content type application/json, tick the events Playback Stop and Mark Played, and save."
+		return "In Emby, open Settings → Notifications → Add Notification → Webhooks, paste the URL, choose " +
+			"the content type application/json, tick the events Playback Stop and Mark Played, limit user " +
+			"events to your user, and save."
 	}
 	return ""
 }
