@@ -30,8 +30,8 @@ type Config struct {
 	ConnMaxIdleTime time.Duration
 	// Outbox turns on outbox mode: SaveViewing also stores the events of
 	// each viewing in outbox_events, in the transaction that stores the
-	// viewing, and notifies OutboxChannel, for dispatchers to deliver from
-	// (*DB).Outbox.
+	// viewing, and RecordPlay the PlayReported event of each play it
+	// records, for dispatchers to deliver from (*DB).Outbox.
 	Outbox bool
 }
 
@@ -61,12 +61,14 @@ func (c Config) withDefaults() Config {
 // DB is a pool of connections to one moviediary database. It is safe for
 // concurrent use.
 type DB struct {
-	x      *sqlx.DB
-	url    string // for ListenOutbox's dedicated connection
-	movies *MovieRepository
-	users  *UserRepository
-	tokens *APITokenRepository
-	outbox *Outbox
+	x        *sqlx.DB
+	url      string // for ListenOutbox's dedicated connection
+	movies   *MovieRepository
+	users    *UserRepository
+	tokens   *APITokenRepository
+	webhooks *WebhookRepository
+	plays    *PlayRecorder
+	outbox   *Outbox
 }
 
 // Open validates cfg, opens a pool and pings the database. A malformed URL
@@ -84,7 +86,8 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	// Send parse, bind and execute together: one round trip per statement
 	// instead of two. It changes the encoding of []byte parameters only,
 	// which go out as binary: the repositories pass []byte for bytea
-	// columns alone (the API token hashes), whose binary form is the bytes.
+	// columns alone (the API token and webhook secret hashes), whose binary
+	// form is the bytes.
 	pqCfg.BinaryParameters = true
 	connector, err := pq.NewConnectorConfig(pqCfg)
 	if err != nil {
@@ -104,6 +107,8 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	db.movies = &MovieRepository{db: db.x, outbox: cfg.Outbox}
 	db.users = &UserRepository{db: db.x}
 	db.tokens = &APITokenRepository{db: db.x}
+	db.webhooks = &WebhookRepository{db: db.x}
+	db.plays = &PlayRecorder{db: db.x, outbox: cfg.Outbox}
 	db.outbox = &Outbox{db: db.x}
 	return db, nil
 }

@@ -2,9 +2,10 @@
 // PostgreSQL, through github.com/jmoiron/sqlx and github.com/lib/pq.
 //
 // Open a pool with Open, bring the schema up to date with (*DB).Migrate,
-// then hand (*DB).Movies, (*DB).Users and (*DB).Tokens to the application:
-// they implement domain.MovieRepository, domain.UserRepository and
-// domain.APITokenRepository.
+// then hand (*DB).Movies, (*DB).Users, (*DB).Tokens, (*DB).Webhooks and
+// (*DB).Plays to the application: they implement domain.MovieRepository,
+// domain.UserRepository, domain.APITokenRepository,
+// domain.WebhookRepository and domain.PlayRecorder.
 //
 // The schema uses native types (uuid, timestamptz, smallint with CHECK
 // constraints) and an index for every query the repositories make.
@@ -18,7 +19,10 @@
 //
 // Opened with Config.Outbox, SaveViewing also stores the events of each
 // viewing in the table outbox_events, in the viewing's transaction, and
-// notifies the channel OutboxChannel at commit. (*DB).Outbox serves them as
+// RecordPlay the PlayReported event of each play it records; writers then
+// wake dispatchers with (*DB).NotifyOutbox on the channel OutboxChannel.
+// RecordPlay records one play once: an advisory lock on the play's
+// de-duplication key serialises concurrent reports of it. (*DB).Outbox serves them as
 // a domain.Outbox that several processes share safely (FOR UPDATE SKIP
 // LOCKED and a lease), and (*DB).ListenOutbox wakes a dispatcher on every
 // such commit.

@@ -46,8 +46,15 @@ func PlannedQueries() []PlannedQuery {
 		{"API tokens of a user", sqlAPITokens, []any{user}},
 		{"delete API token", sqlDeleteAPIToken, []any{user, uuid.New()}},
 		{"touch API token", sqlTouchAPIToken, []any{uuid.New(), time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}},
+		{"webhook by secret", sqlWebhookBySecret, []any{make([]byte, 32), "plex"}},
+		{"webhooks of a user", sqlWebhooks, []any{user}},
+		{"rotate webhook", sqlRotateWebhook, []any{user, uuid.New(), make([]byte, 32)}},
+		{"delete webhook", sqlDeleteWebhook, []any{user, uuid.New()}},
+		{"touch webhook", sqlTouchWebhook, []any{uuid.New(), time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}},
 	}
 	at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	qs = append(qs, PlannedQuery{"record play", sqlInsertPlay,
+		[]any{user, "plex", "watched", "imdb:tt0090728", at.Add(-time.Hour), at.Add(time.Hour), at, uuid.New()}})
 	saveArgs := []any{movie, "tt0111161", "Heat", 1995, "Michael Mann", nil, review, user, 8, nil, at, at}
 	for _, outbox := range []bool{false, true} {
 		for _, keyed := range []bool{false, true} {

@@ -46,6 +46,21 @@ func TestMovieRepositoryContractInOutboxMode(t *testing.T) {
 	})
 }
 
+func TestPlayRecorderContractInOutboxMode(t *testing.T) {
+	t.Parallel()
+	porttest.TestPlayRecorder(t, func(t *testing.T) domain.PlayRecorder {
+		return openOutboxURL(t, pgtest.NewDatabase(t), true).Plays()
+	})
+}
+
+func TestPlayRecorderOutboxContract(t *testing.T) {
+	t.Parallel()
+	porttest.TestPlayRecorderOutbox(t, func(t *testing.T) (domain.Outbox, domain.PlayRecorder) {
+		db := openOutboxURL(t, pgtest.NewDatabase(t), true)
+		return db.Outbox(), db.Plays()
+	})
+}
+
 func TestTwoPoolsNeverClaimOneEventTwice(t *testing.T) {
 	t.Parallel()
 	url := pgtest.NewDatabase(t)

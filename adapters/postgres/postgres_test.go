@@ -58,6 +58,20 @@ func TestAPITokenRepositoryContract(t *testing.T) {
 	})
 }
 
+func TestWebhookRepositoryContract(t *testing.T) {
+	t.Parallel()
+	porttest.TestWebhookRepository(t, func(t *testing.T) domain.WebhookRepository {
+		return openDB(t).Webhooks()
+	})
+}
+
+func TestPlayRecorderContract(t *testing.T) {
+	t.Parallel()
+	porttest.TestPlayRecorder(t, func(t *testing.T) domain.PlayRecorder {
+		return openDB(t).Plays()
+	})
+}
+
 // rawDB opens a plain database/sql pool on url, for arranging and
 // inspecting state that the repositories do not expose.
 func rawDB(t testing.TB, url string) *sql.DB {
