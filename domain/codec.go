@@ -171,10 +171,10 @@ func UnmarshalEvent(name EventName, payload []byte) (Event, error) {
 			title, err = NewMovieTitle(w.Title)
 			v.Check("title", err)
 		}
-		if w.Year != 0 {
-			// Checked as of the play, so that an old event stays
-			// decodable.
-			year, err = NewReleaseYearAt(w.Year, w.At)
+		if w.Year != 0 && !w.OccurredAt.IsZero() { // without occurred_at, that is the error
+			// Checked as of the report, as it was when received, so
+			// that a stored event stays decodable.
+			year, err = NewReleaseYearAt(w.Year, w.OccurredAt)
 			v.Check("year", err)
 		}
 		if w.Rating != nil {
