@@ -14,7 +14,8 @@ import (
 	"github.com/moviediary/moviediary/domain"
 )
 
-// registerAPI mounts the JSON API under /api.
+// registerAPI mounts the JSON API under /api, and the webhook receiver
+// media servers post to (registerWebhooks).
 func (s *server) registerAPI(e *echo.Echo) {
 	api := e.Group("/api")
 	api.POST("/auth/register", s.apiRegister, s.registerRateLimit(func(echo.Context) error { return errSignUpClosed() }))
@@ -29,6 +30,11 @@ func (s *server) registerAPI(e *echo.Echo) {
 	api.GET("/tokens", s.apiListTokens, s.requireBearer)
 	api.DELETE("/tokens/:id", s.apiRevokeToken, s.requireBearer)
 	api.POST("/movies/:id/sync-poster", s.apiSyncPoster, s.requireBearer)
+	api.POST("/webhooks", s.apiCreateWebhook, s.requireBearer)
+	api.GET("/webhooks", s.apiListWebhooks, s.requireBearer)
+	api.POST("/webhooks/:id/rotate", s.apiRotateWebhook, s.requireBearer)
+	api.DELETE("/webhooks/:id", s.apiDeleteWebhook, s.requireBearer)
+	s.registerWebhooks(e)
 }
 
 func (s *server) apiRegister(c echo.Context) error {

@@ -131,6 +131,46 @@ type TokensJSON struct {
 	Items []TokenJSON `json:"items"`
 }
 
+// CreateWebhookRequest is the body of POST /api/webhooks. PlexAccount,
+// for a Plex webhook only, limits it to that Plex account's plays; null or
+// absent for every account.
+type CreateWebhookRequest struct {
+	Source      string  `json:"source"`
+	PlexAccount *string `json:"plex_account"`
+}
+
+// CreatedWebhookJSON answers POST /api/webhooks and its rotation: the
+// only time the webhook's URL, which holds its secret, is shown.
+type CreatedWebhookJSON struct {
+	ID          string  `json:"id"`
+	Source      string  `json:"source"`
+	URL         string  `json:"url"`
+	PlexAccount *string `json:"plex_account"`
+	CreatedAt   string  `json:"created_at"`
+}
+
+// WebhookJSON is a webhook as GET /api/webhooks lists it: never its URL.
+// Times are RFC 3339 UTC; unset ones are null.
+type WebhookJSON struct {
+	ID          string  `json:"id"`
+	Source      string  `json:"source"`
+	PlexAccount *string `json:"plex_account"`
+	CreatedAt   string  `json:"created_at"`
+	LastUsedAt  *string `json:"last_used_at"`
+}
+
+// WebhooksJSON answers GET /api/webhooks.
+type WebhooksJSON struct {
+	Items []WebhookJSON `json:"items"`
+}
+
+// WebhookResultJSON answers a webhook delivery that named a film:
+// "recorded", or "duplicate" when the same play was reported within the
+// last 30 minutes.
+type WebhookResultJSON struct {
+	Status string `json:"status"`
+}
+
 func optional(s string) *string {
 	if s == "" {
 		return nil
@@ -197,6 +237,16 @@ func tokenJSON(t domain.APIToken) TokenJSON {
 		CreatedAt:  t.CreatedAt.UTC().Format(time.RFC3339),
 		LastUsedAt: timeJSON(t.LastUsedAt),
 		ExpiresAt:  timeJSON(t.ExpiresAt),
+	}
+}
+
+func webhookJSON(w domain.Webhook) WebhookJSON {
+	return WebhookJSON{
+		ID:          w.ID.String(),
+		Source:      string(w.Source),
+		PlexAccount: optional(w.PlexAccount),
+		CreatedAt:   w.CreatedAt.UTC().Format(time.RFC3339),
+		LastUsedAt:  timeJSON(w.LastUsedAt),
 	}
 }
 

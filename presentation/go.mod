@@ -13,6 +13,7 @@ require (
 	github.com/moviediary/moviediary/adapters/delivery v0.0.0
 	github.com/moviediary/moviediary/adapters/eventpublisher v0.0.0
 	github.com/moviediary/moviediary/adapters/html v0.0.0
+	github.com/moviediary/moviediary/adapters/mediaserver v0.0.0
 	github.com/moviediary/moviediary/adapters/nats v0.0.0
 	github.com/moviediary/moviediary/adapters/omdb v0.0.0
 	github.com/moviediary/moviediary/adapters/posterfetcher v0.0.0
@@ -95,6 +96,7 @@ replace (
 	github.com/moviediary/moviediary/adapters/delivery => ../adapters/delivery
 	github.com/moviediary/moviediary/adapters/eventpublisher => ../adapters/eventpublisher
 	github.com/moviediary/moviediary/adapters/html => ../adapters/html
+	github.com/moviediary/moviediary/adapters/mediaserver => ../adapters/mediaserver
 	github.com/moviediary/moviediary/adapters/memory => ../adapters/memory
 	github.com/moviediary/moviediary/adapters/nats => ../adapters/nats
 	github.com/moviediary/moviediary/adapters/omdb => ../adapters/omdb

@@ -374,10 +374,15 @@ func (k *knownClients) add(key string, now time.Time) {
 // one (chunked) is cut off at the limit, with the same 413 either way. Form
 // posts are parsed here, so that a form over the limit, or whose body does
 // not arrive in time, is refused as such instead of reaching its handler
-// as an empty form.
+// as an empty form. The webhook receiver is the one exception: it bounds
+// its body by source (webhookBodyBound: a Plex body carries a thumbnail)
+// and reads it itself, form or not.
 func (s *server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
+		if isWebhookPath(req.URL.Path) {
+			return next(c)
+		}
 		if req.ContentLength > maxBodyBytes {
 			return errBodyTooLarge
 		}

@@ -46,6 +46,17 @@ func newHTTPError(status int, format string, args ...any) error {
 	return &httpError{status: status, detail: fmt.Sprintf(format, args...)}
 }
 
+// statusError is err answered with another status than its kind's: a
+// well-formed webhook payload that breaks a rule is a 422, where a
+// validation failure is otherwise a 400.
+type statusError struct {
+	status int
+	err    error
+}
+
+func (e *statusError) Error() string { return e.err.Error() }
+func (e *statusError) Unwrap() error { return e.err }
+
 // errorKinds is the one table from domain error kind to HTTP status.
 var errorKinds = []struct {
 	kind   error
@@ -64,6 +75,12 @@ var errorKinds = []struct {
 // problemFor turns any error into the problem a client may see. Unknown
 // errors become a generic 500; their text never leaves the server.
 func problemFor(err error) Problem {
+	var se *statusError
+	if errors.As(err, &se) {
+		p := problemFor(se.err)
+		p.Status, p.Title = se.status, http.StatusText(se.status)
+		return p
+	}
 	var he *httpError
 	if errors.As(err, &he) {
 		return Problem{Type: "about:blank", Title: http.StatusText(he.status), Status: he.status, Detail: he.detail}

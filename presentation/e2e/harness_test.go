@@ -84,6 +84,24 @@ var films = []film{
 	{ID: "tt0114369", Title: "Se7en", Year: "1995", Director: "David Fincher", PosterPath: "/images/M/se7en._V1_SX300.jpg"},
 	{ID: "tt0903747", Title: "Breaking Bad", Year: "2008–2013", Director: "N/A", PosterPath: "/images/M/breakingbad._V1_SX300.jpg"},
 	{ID: "tt0392728", Title: "Roundhay Garden Scene", Year: "1888", Director: "Louis Le Prince"},
+	// The films of the media servers' webhook fixtures
+	// (adapters/mediaserver/testdata).
+	{ID: "tt0090728", Title: "Big Trouble in Little China", Year: "1986", Director: "John Carpenter", PosterPath: "/images/M/bigtrouble._V1_SX300.jpg"},
+	{ID: "tt0069945", Title: "Dark Star", Year: "1974", Director: "John Carpenter", PosterPath: "/images/M/darkstar._V1_SX300.jpg"},
+}
+
+// generatedIDPrefix starts the IMDb IDs of the films the fake OMDb makes
+// up on demand (generatedFilm): as many distinct films as a test needs.
+const generatedIDPrefix = "tt95"
+
+// generatedFilm is the made-up film with IMDb ID id (generatedIDPrefix and
+// five digits), with a poster; ok is false for other IDs.
+func generatedFilm(id string) (f film, ok bool) {
+	n, err := strconv.Atoi(strings.TrimPrefix(id, generatedIDPrefix))
+	if !strings.HasPrefix(id, generatedIDPrefix) || len(id) != len(generatedIDPrefix)+5 || err != nil {
+		return film{}, false
+	}
+	return film{ID: id, Title: fmt.Sprintf("Delivery %05d", n), Year: "2001", Director: "N/A", PosterPath: "/images/M/" + id + "._V1_SX300.jpg"}, true
 }
 
 func filmByID(t *testing.T, id string) film {
@@ -136,6 +154,10 @@ func (f *fakeOMDb) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			_, _ = w.Write(f.answer(m))
 			return
 		}
+	}
+	if m, ok := generatedFilm(q.Get("i")); ok {
+		_, _ = w.Write(f.answer(m))
+		return
 	}
 	if q.Has("i") {
 		_, _ = io.WriteString(w, `{"Response":"False","Error":"Incorrect IMDb ID."}`)
@@ -435,14 +457,15 @@ type req struct {
 }
 
 // do sends rq over the real listener, reads the whole response and, for
-// /api routes, validates the exchange against the OpenAPI document.
+// /api and /webhooks routes, validates the exchange against the OpenAPI
+// document.
 func (s *server) do(t *testing.T, rq req) response {
 	t.Helper()
 	out, httpReq, err := s.send(rq.method, rq.path, rq.body, rq.header)
 	if err != nil {
 		t.Fatalf("%s %s: %v", rq.method, rq.path, err)
 	}
-	if strings.HasPrefix(rq.path, "/api/") {
+	if strings.HasPrefix(rq.path, "/api/") || strings.HasPrefix(rq.path, "/webhooks/") {
 		checkExchange(t, httpReq, rq.body, out)
 	}
 	return out

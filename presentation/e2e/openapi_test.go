@@ -23,7 +23,7 @@ import (
 // openAPIFile is the document the server embeds and serves at /openapi.json.
 const openAPIFile = "../openapi.json"
 
-// The OpenAPI drift test: every /api exchange the end-to-end tests make is
+// The OpenAPI drift test: every /api and /webhooks exchange the end-to-end tests make is
 // validated against openAPIFile (OpenAPI 3.1, validated by kin-openapi with
 // its JSON Schema 2020-12 validator, which openapi3filter turns on for 3.1
 // documents). A status the document does not list is a
@@ -205,9 +205,11 @@ func TestOpenAPIDocument(t *testing.T) {
 	}
 	slices.Sort(ops)
 	want := []string{
-		"DELETE /api/reviews/{id}", "DELETE /api/tokens/{id}", "GET /api/diary", "GET /api/movies/{id}/history",
-		"GET /api/tokens", "PATCH /api/reviews/{id}", "POST /api/auth/login", "POST /api/auth/logout",
+		"DELETE /api/reviews/{id}", "DELETE /api/tokens/{id}", "DELETE /api/webhooks/{id}", "GET /api/diary", "GET /api/movies/{id}/history",
+		"GET /api/tokens", "GET /api/webhooks", "PATCH /api/reviews/{id}", "POST /api/auth/login", "POST /api/auth/logout",
 		"POST /api/auth/register", "POST /api/movies/{id}/sync-poster", "POST /api/reviews", "POST /api/tokens",
+		"POST /api/webhooks", "POST /api/webhooks/{id}/rotate",
+		"POST /webhooks/emby/{secret}", "POST /webhooks/jellyfin/{secret}", "POST /webhooks/plex/{secret}",
 	}
 	if !slices.Equal(ops, want) {
 		t.Errorf("documented operations = %q, want %q", ops, want)
@@ -243,6 +245,10 @@ func TestOpenAPISecurity(t *testing.T) {
 		"DELETE /api/tokens/{id}":           true,
 		"POST /api/movies/{id}/sync-poster": true,
 		"POST /api/auth/logout":             true,
+		"POST /api/webhooks":                true,
+		"GET /api/webhooks":                 true,
+		"POST /api/webhooks/{id}/rotate":    true,
+		"DELETE /api/webhooks/{id}":         true,
 	}
 	seen := map[string]bool{}
 	for path, item := range doc.Paths.Map() {
