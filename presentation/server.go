@@ -64,6 +64,11 @@ type Services struct {
 	Authenticate *application.Authenticate
 	// APITokens creates, lists and revokes personal API tokens.
 	APITokens *application.APITokens
+	// Webhooks manages media-server webhooks and finds the one a
+	// webhook URL names.
+	Webhooks *application.Webhooks
+	// ReportPlay records the plays media servers post to webhooks.
+	ReportPlay *application.ReportPlay
 	// Logout ends every session of the signed-in account.
 	Logout *application.Logout
 	// SyncPoster fetches a film's poster on demand.
@@ -96,7 +101,7 @@ func newServer(cfg Config, svc Services, metrics *Metrics, logger *slog.Logger, 
 	for name, missing := range map[string]bool{
 		"base_url": cfg.BaseURL == nil, "log_review": svc.LogReview == nil, "get_diary": svc.GetDiary == nil,
 		"history": svc.History == nil, "register": svc.Register == nil, "login": svc.Login == nil,
-		"authenticate": svc.Authenticate == nil, "edit_review": svc.EditReview == nil, "delete_review": svc.DeleteReview == nil, "api_tokens": svc.APITokens == nil, "logout": svc.Logout == nil, "sync_poster": svc.SyncPoster == nil, "movies": svc.Movies == nil,
+		"authenticate": svc.Authenticate == nil, "edit_review": svc.EditReview == nil, "delete_review": svc.DeleteReview == nil, "api_tokens": svc.APITokens == nil, "webhooks": svc.Webhooks == nil, "report_play": svc.ReportPlay == nil, "logout": svc.Logout == nil, "sync_poster": svc.SyncPoster == nil, "movies": svc.Movies == nil,
 		"posters": svc.Posters == nil, "ready": svc.Ready == nil, "metrics": metrics == nil,
 		"csrf_key": len(cfg.CSRFKey) < minCSRFKeyBytes,
 	} {

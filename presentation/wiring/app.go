@@ -76,7 +76,8 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 		return nil, err
 	}
 	metrics := presentation.NewMetrics()
-	bus, err := newBus(cfg, logger, metrics, store, posters.sync, cfg.EventDispatch)
+	plays := new(PlayHandler)
+	bus, err := newBus(cfg, logger, metrics, store, handlers(posters.sync, plays), cfg.EventDispatch)
 	if err != nil {
 		return nil, err
 	}
@@ -101,6 +102,15 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 		return nil, err
 	}
 	if svc.DeleteReview, err = application.NewDeleteReview(movies, bus.publisher, logger, now); err != nil {
+		return nil, err
+	}
+	if err := plays.build(svc.LogReview, movies, bus.publisher, logger); err != nil {
+		return nil, err
+	}
+	if svc.Webhooks, err = application.NewWebhooks(store.Webhooks(), logger, now); err != nil {
+		return nil, err
+	}
+	if svc.ReportPlay, err = application.NewReportPlay(store.Plays(), bus.publisher, logger, now); err != nil {
 		return nil, err
 	}
 	// Accounts and API tokens are read through the one credential cache,

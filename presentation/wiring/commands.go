@@ -17,6 +17,7 @@ import (
 	natsadapter "github.com/moviediary/moviediary/adapters/nats"
 	"github.com/moviediary/moviediary/application"
 	"github.com/moviediary/moviediary/domain"
+	"github.com/moviediary/moviediary/presentation"
 )
 
 // NewLogger builds the process logger from LOG_LEVEL and LOG_FORMAT.
@@ -115,6 +116,42 @@ func AddAPIToken(ctx context.Context, cfg Config, logger *slog.Logger, email, na
 	}
 	logger.Info("API token created", "user_id", user.ID.String(), "token_id", created.Record.ID.String(), "prefix", created.Record.Prefix)
 	return created, nil
+}
+
+// AddWebhook makes a media-server webhook for the account with email and
+// returns it with its absolute URL (under BASE_URL): the URL holds the
+// secret, shown this once; only the secret's hash is stored.
+func AddWebhook(ctx context.Context, cfg Config, logger *slog.Logger, email, source, plexAccount string) (application.CreatedWebhook, string, error) {
+	addr, err := domain.ParseEmail(email)
+	if err != nil {
+		return application.CreatedWebhook{}, "", err
+	}
+	store, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return application.CreatedWebhook{}, "", err
+	}
+	defer store.Close()
+	user, err := store.Users().UserByEmail(ctx, addr)
+	if errors.Is(err, domain.ErrNotFound) {
+		return application.CreatedWebhook{}, "", fmt.Errorf("no account with email %s", addr)
+	}
+	if err != nil {
+		return application.CreatedWebhook{}, "", err
+	}
+	hooks, err := application.NewWebhooks(store.Webhooks(), logger, time.Now)
+	if err != nil {
+		return application.CreatedWebhook{}, "", err
+	}
+	created, err := hooks.Create(ctx, application.CreateWebhookCommand{UserID: user.ID, Source: source, PlexAccount: plexAccount})
+	if err != nil {
+		var ve *domain.ValidationError
+		if errors.As(err, &ve) {
+			return application.CreatedWebhook{}, "", errors.New(ve.Error())
+		}
+		return application.CreatedWebhook{}, "", err
+	}
+	logger.Info("webhook created", "user_id", user.ID.String(), "webhook_id", created.Record.ID.String(), "source", string(created.Record.Source))
+	return created, presentation.WebhookURL(cfg.BaseURL, created.Record.Source, created.Secret), nil
 }
 
 // ListDeadEvents writes up to limit dead events to w as a table: ID,

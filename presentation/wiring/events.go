@@ -12,6 +12,7 @@ import (
 	"github.com/moviediary/moviediary/adapters/delivery"
 	"github.com/moviediary/moviediary/adapters/eventpublisher"
 	"github.com/moviediary/moviediary/adapters/outbox"
+	"github.com/moviediary/moviediary/application"
 	"github.com/moviediary/moviediary/domain"
 	"github.com/moviediary/moviediary/presentation"
 )
@@ -34,19 +35,20 @@ type eventBus struct {
 // newBus builds the bus EVENT_BUS names. With dispatch false (outbox,
 // nats) the bus only stores events, leaving their delivery to `moviediary
 // worker` processes.
-func newBus(cfg Config, logger *slog.Logger, metrics *presentation.Metrics, store Store, syncer PosterSyncer, dispatch bool) (*eventBus, error) {
+func newBus(cfg Config, logger *slog.Logger, metrics *presentation.Metrics, store Store, hs []delivery.Handler, dispatch bool) (*eventBus, error) {
 	switch cfg.EventBus {
 	case EventBusOutbox:
-		return newOutboxBus(cfg, logger, metrics, store, syncer, dispatch)
+		return newOutboxBus(cfg, logger, metrics, store, hs, dispatch)
 	case EventBusNATS:
-		return newNATSBus(cfg, logger, metrics, store, syncer, dispatch)
+		return newNATSBus(cfg, logger, metrics, store, hs, dispatch)
 	}
-	return newChannelBus(cfg, logger, metrics, syncer), nil
+	return newChannelBus(cfg, logger, metrics, hs), nil
 }
 
-// handlers are the event handlers every bus delivers to.
-func handlers(syncer PosterSyncer) []delivery.Handler {
-	return []delivery.Handler{NewPosterSyncHandler(syncer)}
+// handlers are the event handlers every bus delivers to: the poster sync
+// and the logging of media-server plays.
+func handlers(syncer PosterSyncer, plays *PlayHandler) []delivery.Handler {
+	return []delivery.Handler{NewPosterSyncHandler(syncer), plays}
 }
 
 // attemptMetrics is the one outcome hook of every bus: dead events, and
@@ -85,10 +87,10 @@ func publishMetrics(m *presentation.Metrics) func(domain.EventName, error) {
 // newChannelBus is the in-process channel: the worker retries each event
 // by the poster retry policy in its own goroutine; events are lost on a
 // crash.
-func newChannelBus(cfg Config, logger *slog.Logger, metrics *presentation.Metrics, syncer PosterSyncer) *eventBus {
+func newChannelBus(cfg Config, logger *slog.Logger, metrics *presentation.Metrics, hs []delivery.Handler) *eventBus {
 	publisher, worker := eventpublisher.CreateEventChannel(
 		eventpublisher.Config{ChannelBuffer: cfg.EventChannelBuffer, Retry: cfg.PosterRetry()},
-		handlers(syncer),
+		hs,
 		eventpublisher.WithLogger(logger),
 		eventpublisher.WithPublishHook(publishMetrics(metrics)),
 		eventpublisher.WithHandledHook(metrics.EventHandled),
@@ -120,7 +122,7 @@ func dispatcherConfig(cfg Config, retry delivery.RetryPolicy) outbox.Config {
 // newOutboxBus delivers the events the repositories stored: the dispatcher
 // retries by the poster retry policy, so the poster handler makes one
 // attempt per delivery.
-func newOutboxBus(cfg Config, logger *slog.Logger, metrics *presentation.Metrics, store Store, syncer PosterSyncer, dispatch bool) (*eventBus, error) {
+func newOutboxBus(cfg Config, logger *slog.Logger, metrics *presentation.Metrics, store Store, hs []delivery.Handler, dispatch bool) (*eventBus, error) {
 	ob := store.Outbox()
 	metrics.WatchOutboxPending(ob.PendingEvents)
 	bus := &eventBus{outbox: ob}
@@ -131,7 +133,7 @@ func newOutboxBus(cfg Config, logger *slog.Logger, metrics *presentation.Metrics
 		bus.pending = func() string { return "" }
 		return bus, nil
 	}
-	sink := outbox.LocalSink(handlers(syncer), outbox.WithLogger(logger), outbox.WithHandledHook(metrics.EventHandled))
+	sink := outbox.LocalSink(hs, outbox.WithLogger(logger), outbox.WithHandledHook(metrics.EventHandled))
 	d, err := outbox.New(ob, sink, dispatcherConfig(cfg, cfg.PosterRetry()),
 		outbox.WithLogger(logger), outbox.WithAttemptHook(attemptMetrics(metrics)))
 	if err != nil {
@@ -203,8 +205,16 @@ func Work(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		return err
 	}
 	metrics := presentation.NewMetrics()
-	bus, err := newBus(cfg, logger, metrics, store, posters.sync, true)
+	plays := new(PlayHandler)
+	bus, err := newBus(cfg, logger, metrics, store, handlers(posters.sync, plays), true)
 	if err != nil {
+		return err
+	}
+	logReview, err := application.NewLogReview(store.Movies(), posters.metadata, bus.publisher, logger, time.Now)
+	if err != nil {
+		return err
+	}
+	if err := plays.build(logReview, store.Movies(), bus.publisher, logger); err != nil {
 		return err
 	}
 	if cfg.MetricsAddr != "" {

@@ -104,9 +104,9 @@ func (l *natsLink) connect(ctx context.Context) {
 //
 // Connecting is not needed to start: run connects in the background,
 // retrying, while the relay keeps the events in the outbox.
-func newNATSBus(cfg Config, logger *slog.Logger, metrics *presentation.Metrics, store Store, syncer PosterSyncer, dispatch bool) (*eventBus, error) {
+func newNATSBus(cfg Config, logger *slog.Logger, metrics *presentation.Metrics, store Store, hs []delivery.Handler, dispatch bool) (*eventBus, error) {
 	if !dispatch {
-		return newOutboxBus(cfg, logger, metrics, store, syncer, false)
+		return newOutboxBus(cfg, logger, metrics, store, hs, false)
 	}
 	ob := store.Outbox()
 	metrics.WatchOutboxPending(ob.PendingEvents)
@@ -146,7 +146,7 @@ func newNATSBus(cfg Config, logger *slog.Logger, metrics *presentation.Metrics, 
 			case <-ctx.Done():
 				return
 			}
-			if err := link.bus.Load().Consume(ctx, handlers(syncer), consumeOpts...); err != nil {
+			if err := link.bus.Load().Consume(ctx, hs, consumeOpts...); err != nil {
 				logger.Error("nats consumer stopped; events are no longer handled by this process", "error", err.Error())
 			}
 		})

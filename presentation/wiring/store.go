@@ -18,6 +18,10 @@ type Store interface {
 	Users() domain.UserRepository
 	// Tokens keeps personal API tokens.
 	Tokens() domain.APITokenRepository
+	// Webhooks keeps the media-server webhooks.
+	Webhooks() domain.WebhookRepository
+	// Plays records the plays media servers report, with their events.
+	Plays() domain.PlayRecorder
 	// Outbox is the transactional outbox. Repositories store their events
 	// in it only when the store was opened for a bus that keeps them (not
 	// the channel bus); it can be listed and requeued either way.
@@ -88,14 +92,18 @@ func OpenStore(ctx context.Context, cfg Config) (Store, error) {
 
 type sqliteStore struct{ *sqlite.DB }
 
-func (s sqliteStore) Movies() domain.MovieRepository    { return s.DB.Movies() }
-func (s sqliteStore) Users() domain.UserRepository      { return s.DB.Users() }
-func (s sqliteStore) Tokens() domain.APITokenRepository { return s.DB.Tokens() }
-func (s sqliteStore) Outbox() domain.Outbox             { return s.DB.Outbox() }
+func (s sqliteStore) Movies() domain.MovieRepository     { return s.DB.Movies() }
+func (s sqliteStore) Users() domain.UserRepository       { return s.DB.Users() }
+func (s sqliteStore) Tokens() domain.APITokenRepository  { return s.DB.Tokens() }
+func (s sqliteStore) Webhooks() domain.WebhookRepository { return s.DB.Webhooks() }
+func (s sqliteStore) Plays() domain.PlayRecorder         { return s.DB.Plays() }
+func (s sqliteStore) Outbox() domain.Outbox              { return s.DB.Outbox() }
 
 type postgresStore struct{ *postgres.DB }
 
-func (s postgresStore) Movies() domain.MovieRepository    { return s.DB.Movies() }
-func (s postgresStore) Users() domain.UserRepository      { return s.DB.Users() }
-func (s postgresStore) Tokens() domain.APITokenRepository { return s.DB.Tokens() }
-func (s postgresStore) Outbox() domain.Outbox             { return s.DB.Outbox() }
+func (s postgresStore) Movies() domain.MovieRepository     { return s.DB.Movies() }
+func (s postgresStore) Users() domain.UserRepository       { return s.DB.Users() }
+func (s postgresStore) Tokens() domain.APITokenRepository  { return s.DB.Tokens() }
+func (s postgresStore) Webhooks() domain.WebhookRepository { return s.DB.Webhooks() }
+func (s postgresStore) Plays() domain.PlayRecorder         { return s.DB.Plays() }
+func (s postgresStore) Outbox() domain.Outbox              { return s.DB.Outbox() }

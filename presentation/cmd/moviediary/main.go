@@ -12,6 +12,8 @@
 //	moviediary user add --email E   create an account; the password is read from stdin
 //	moviediary token add --email E --name N [--expires 2027-01-01]
 //	                                print a new personal API token for the account
+//	moviediary webhook add --email E --source plex|jellyfin|emby [--plex-account NAME]
+//	                                print a new media-server webhook URL for the account
 //	moviediary version              print the version
 //
 // Configuration comes from the environment (and a .env file in the working
@@ -80,6 +82,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = userCommand(ctx, cfg, logger, args, stdin, stdout)
 	case "token":
 		err = tokenCommand(ctx, cfg, logger, args, stdout)
+	case "webhook":
+		err = webhookCommand(ctx, cfg, logger, args, stdout)
 	default:
 		fmt.Fprintf(stderr, "moviediary: unknown command %q\n\n%s", cmd, usage)
 		return 2
@@ -118,6 +122,8 @@ const usage = `Usage:
   moviediary user add --email E   create an account; password read from stdin
   moviediary token add --email E --name N [--expires DATE]
                                   print a new personal API token for the account
+  moviediary webhook add --email E --source plex|jellyfin|emby [--plex-account NAME]
+                                  print a new media-server webhook URL for the account
   moviediary version              print the version
 `
 
@@ -179,6 +185,30 @@ func tokenCommand(ctx context.Context, cfg wiring.Config, logger *slog.Logger, a
 		return err
 	}
 	fmt.Fprintln(stdout, created.Token)
+	return nil
+}
+
+// webhookCommand runs "webhook add": the URL goes alone on stdout.
+func webhookCommand(ctx context.Context, cfg wiring.Config, logger *slog.Logger, args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return usageError("webhook: the only subcommand is add")
+	}
+	fs := flag.NewFlagSet("webhook add", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	email := fs.String("email", "", "the account's email address")
+	source := fs.String("source", "", "the media server: plex, jellyfin or emby")
+	plexAccount := fs.String("plex-account", "", "with plex: log only this Plex account's plays")
+	if err := fs.Parse(args[1:]); err != nil {
+		return usageError("webhook add: " + err.Error())
+	}
+	if *email == "" || *source == "" {
+		return usageError("webhook add: --email and --source are required")
+	}
+	_, url, err := wiring.AddWebhook(ctx, cfg, logger, *email, *source, *plexAccount)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, url)
 	return nil
 }
 
