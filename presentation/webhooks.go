@@ -51,9 +51,19 @@ func machineClient(next echo.HandlerFunc) echo.HandlerFunc {
 // source, a secret never issued, rotated or deleted — no hint which.
 var errNoWebhook = newHTTPError(http.StatusNotFound, "no webhook at this URL")
 
-// isWebhookPath reports whether path is the receiver's: its body is
-// bounded by receiveWebhook (webhookBodyBound), not by bodyLimit.
-func isWebhookPath(path string) bool { return strings.HasPrefix(path, webhooksPrefix) }
+// isWebhookPath reports whether path is the receiver's,
+// /webhooks/{source}/…: its body is bounded by receiveWebhook
+// (webhookBodyBound), not by bodyLimit. The settings page's forms, under
+// /webhooks/{id}/, are not.
+func isWebhookPath(path string) bool {
+	rest, ok := strings.CutPrefix(path, webhooksPrefix)
+	if !ok {
+		return false
+	}
+	source, _, ok := strings.Cut(rest, "/")
+	_, err := domain.ParseWebhookSource(source)
+	return ok && err == nil
+}
 
 // webhookBodyBound is the most a webhook body from source may hold:
 // mediaserver.MaxPlexBodyBytes (16 MiB) for Plex, whose body carries the

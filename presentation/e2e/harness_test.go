@@ -125,7 +125,7 @@ type fakeOMDb struct {
 	requests   atomic.Int64
 }
 
-func newFakeOMDb(t *testing.T, posterBase string) *fakeOMDb {
+func newFakeOMDb(t testing.TB, posterBase string) *fakeOMDb {
 	t.Helper()
 	f := &fakeOMDb{posterBase: posterBase}
 	f.srv = httptest.NewServer(f)
@@ -202,7 +202,7 @@ type posterHost struct {
 	hits map[string]int
 }
 
-func newPosterHost(t *testing.T, script func(path string, n int) int) *posterHost {
+func newPosterHost(t testing.TB, script func(path string, n int) int) *posterHost {
 	t.Helper()
 	h := &posterHost{script: script, hits: map[string]int{}}
 	h.srv = httptest.NewServer(h)
@@ -293,7 +293,7 @@ func withPosterScript(script func(path string, n int) int) option {
 
 // server is one running moviediary on a real port.
 type server struct {
-	t       *testing.T
+	t       testing.TB
 	db      string
 	base    string // http://127.0.0.1:port
 	app     *wiring.App
@@ -325,7 +325,7 @@ func (b *syncBuffer) String() string {
 
 // startApp starts the real App on db ("sqlite" or "postgres") and stops it
 // when the test ends: ctx cancelled, Serve waited for, App closed.
-func startApp(t *testing.T, db string, opts ...option) *server {
+func startApp(t testing.TB, db string, opts ...option) *server {
 	t.Helper()
 	st := settings{env: map[string]string{}}
 	for _, o := range opts {
@@ -457,7 +457,7 @@ type req struct {
 }
 
 // do sends rq over the real listener, reads the whole response and, for
-// /api and /webhooks routes, validates the exchange against the OpenAPI
+// /api routes and webhook URLs, validates the exchange against the OpenAPI
 // document.
 func (s *server) do(t *testing.T, rq req) response {
 	t.Helper()
@@ -465,10 +465,22 @@ func (s *server) do(t *testing.T, rq req) response {
 	if err != nil {
 		t.Fatalf("%s %s: %v", rq.method, rq.path, err)
 	}
-	if strings.HasPrefix(rq.path, "/api/") || strings.HasPrefix(rq.path, "/webhooks/") {
+	if strings.HasPrefix(rq.path, "/api/") || isWebhookURLPath(rq.path) {
 		checkExchange(t, httpReq, rq.body, out)
 	}
 	return out
+}
+
+// isWebhookURLPath reports whether path is a media server's webhook URL,
+// /webhooks/{plex,jellyfin,emby}/{secret}, not a form of the HTML
+// webhooks page (/webhooks/{id}/rotate).
+func isWebhookURLPath(path string) bool {
+	for _, source := range []string{"plex", "jellyfin", "emby"} {
+		if strings.HasPrefix(path, "/webhooks/"+source+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // get sends a GET.
@@ -826,7 +838,7 @@ type tcpProxy struct {
 	conns map[net.Conn]struct{}
 }
 
-func newTCPProxy(t *testing.T, target string) *tcpProxy {
+func newTCPProxy(t testing.TB, target string) *tcpProxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // fixtureDir holds the webhook payloads of each media server, shaped like
@@ -631,7 +632,7 @@ func TestWebhooks_ConcurrentDeliveriesWhileOMDbDown(t *testing.T) {
 		path := strings.TrimPrefix(hook.URL, webhookBase)
 		for i := range plays {
 			wg.Go(func() {
-				r, _, err := s.send(http.MethodPost, path, concurrentPlay(i), map[string]string{"Content-Type": "application/json"})
+				r, _, err := s.send(http.MethodPost, path, jellyfinPlay(fmt.Sprintf("%s%05d", generatedIDPrefix, i), time.Date(2024, 6, 1, 19, 50, 0, 0, time.UTC)), map[string]string{"Content-Type": "application/json"})
 				if err != nil {
 					errs <- err
 					return
@@ -683,15 +684,4 @@ func TestWebhooks_ConcurrentDeliveriesWhileOMDbDown(t *testing.T) {
 			s.waitForPoster(t, e.Movie.ID)
 		}
 	})
-}
-
-// concurrentPlay is the i-th distinct Jellyfin play of a generated film.
-func concurrentPlay(i int) []byte {
-	id := fmt.Sprintf("%s%05d", generatedIDPrefix, i)
-	f, _ := generatedFilm(id)
-	b, _ := json.Marshal(map[string]any{
-		"NotificationType": "PlaybackStop", "ItemType": "Movie", "PlayedToCompletion": true,
-		"Provider_imdb": id, "Name": f.Title, "Year": 2001, "UtcTimestamp": "2024-06-01T19:50:00.0000000Z",
-	})
-	return b
 }
