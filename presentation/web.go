@@ -62,6 +62,10 @@ func (s *server) registerWeb(e *echo.Echo) {
 	web.GET(html.TokensPath, s.tokensPage)
 	web.POST(html.TokensPath, s.tokenSubmit, s.requireCSRF)
 	web.POST(html.TokensPath+"/:id/revoke", s.tokenRevokeSubmit, s.requireCSRF)
+	web.GET(html.WebhooksPath, s.webhooksPage)
+	web.POST(html.WebhooksPath, s.webhookSubmit, s.requireCSRF)
+	web.POST(html.WebhooksPath+"/:id/rotate", s.webhookRotateSubmit, s.requireCSRF)
+	web.POST(html.WebhooksPath+"/:id/delete", s.webhookDeleteSubmit, s.requireCSRF)
 }
 
 // cookieName is the name the cookie base goes by: __Host-base when
@@ -732,6 +736,100 @@ func (s *server) tokenRevokeSubmit(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, html.TokensPath)
 }
 
+// webhooksPage (GET /webhooks) lists the user's media-server webhooks
+// with the form that makes one.
+func (s *server) webhooksPage(c echo.Context) error {
+	user, ok := pageUser(c)
+	if !ok {
+		return toLogin(c)
+	}
+	return s.showWebhooks(c, http.StatusOK, user, html.WebhooksView{})
+}
+
+// showWebhooks renders the webhooks page with the user's webhooks added to
+// v. Every page is sent with Cache-Control: no-store (render), the one that
+// carries a new URL too.
+func (s *server) showWebhooks(c echo.Context, status int, user domain.User, v html.WebhooksView) error {
+	hooks, err := s.svc.Webhooks.List(c.Request().Context(), user.ID)
+	if err != nil {
+		return err
+	}
+	v.Webhooks, v.UserEmail, v.CSRFToken = hooks, user.Email.String(), s.csrfToken(c)
+	return s.render(c, status, func(b *bytes.Buffer) error { return s.pages.WebhooksPage(b, v) })
+}
+
+// showCreatedWebhook answers with the webhooks page showing the URL of
+// created, this once (201): it is in this response only, never in a URL a
+// redirect would leave in the history.
+func (s *server) showCreatedWebhook(c echo.Context, user domain.User, created application.CreatedWebhook, rotated bool) error {
+	return s.showWebhooks(c, http.StatusCreated, user, html.WebhooksView{Created: &html.CreatedWebhook{
+		Source:  created.Record.Source,
+		URL:     WebhookURL(s.cfg.BaseURL, created.Record.Source, created.Secret),
+		Rotated: rotated,
+	}})
+}
+
+// webhookSubmit (POST /webhooks) makes a webhook and shows its URL once;
+// a refused form is shown again with its values and the reasons (400).
+func (s *server) webhookSubmit(c echo.Context) error {
+	user, ok := pageUser(c)
+	if !ok {
+		return toLogin(c)
+	}
+	req := c.Request()
+	form := html.WebhookForm{Source: req.PostFormValue("source"), PlexAccount: req.PostFormValue("plex_account")}
+	created, err := s.svc.Webhooks.Create(req.Context(), application.CreateWebhookCommand{
+		UserID: user.ID, Source: form.Source, PlexAccount: form.PlexAccount,
+	})
+	if err != nil {
+		p := problemFor(err)
+		if p.Status >= 500 {
+			return err
+		}
+		return s.showWebhooks(c, p.Status, user, html.WebhooksView{Form: form, Errors: problemMessages(p)})
+	}
+	return s.showCreatedWebhook(c, user, created, false)
+}
+
+// webhookRotateSubmit (POST /webhooks/{id}/rotate) gives one of the user's
+// webhooks a new URL, shown once; the old one stops working at once.
+// Another user's webhook, or an unknown one, is a 404.
+func (s *server) webhookRotateSubmit(c echo.Context) error {
+	user, ok := pageUser(c)
+	if !ok {
+		return toLogin(c)
+	}
+	created, err := s.svc.Webhooks.Rotate(c.Request().Context(), user.ID, c.Param("id"))
+	if err != nil {
+		return webhookPageError(err)
+	}
+	return s.showCreatedWebhook(c, user, created, true)
+}
+
+// webhookDeleteSubmit (POST /webhooks/{id}/delete) deletes one of the
+// user's webhooks and goes back to the webhooks page. Another user's
+// webhook, or an unknown one, is a 404.
+func (s *server) webhookDeleteSubmit(c echo.Context) error {
+	user, ok := pageUser(c)
+	if !ok {
+		return toLogin(c)
+	}
+	if err := s.svc.Webhooks.Delete(c.Request().Context(), user.ID, c.Param("id")); err != nil {
+		return webhookPageError(err)
+	}
+	return c.Redirect(http.StatusSeeOther, html.WebhooksPath)
+}
+
+// webhookPageError turns what Webhooks.Rotate and Delete say about the
+// webhook a path names into the page's error: a malformed or unknown ID,
+// another user's included, is a 404.
+func webhookPageError(err error) error {
+	if errors.Is(err, domain.ErrNotFound) || errors.Is(err, domain.ErrValidation) {
+		return newHTTPError(http.StatusNotFound, "there is no such webhook")
+	}
+	return err
+}
+
 // problemMessages turns a problem into sentences for a page. A rating is
 // chosen from a list there, so its rule is said in the list's words.
 func problemMessages(p Problem) []string {
@@ -762,6 +860,8 @@ func fieldLabel(field string) string {
 		"password":             "Password",
 		"name":                 "Name",
 		"expires_at":           "Expiry date",
+		"source":               "Media server",
+		"plex_account":         "Plex account",
 	}
 	if l, ok := labels[field]; ok {
 		return l
