@@ -34,7 +34,6 @@ import (
 // plan made for the bound value).
 func (r *MovieRepository) QueryDiary(ctx context.Context, q domain.DiaryQuery) (domain.DiaryPage, error) {
 	const op = "query diary"
-	limit := q.Page.Limit()
 	query, args, countMovie, countUser := diarySQL(q)
 	var (
 		rows *sql.Rows
@@ -48,6 +47,24 @@ func (r *MovieRepository) QueryDiary(ctx context.Context, q domain.DiaryQuery) (
 	if err != nil {
 		return domain.DiaryPage{}, dbError(op, err)
 	}
+	page, total, err := scanDiaryPage(rows, q.Page.Limit())
+	if err != nil {
+		return domain.DiaryPage{}, dbError(op, err)
+	}
+	if total < 0 {
+		// No row, so no total: read the page again and the total alone,
+		// in one snapshot, so that a review committed between two
+		// statements cannot make them disagree (an empty page with a
+		// total counting it).
+		return r.queryDiarySnapshot(ctx, op, query, args, q.Page.Limit(), countMovie, countUser)
+	}
+	page.TotalCount = int(total)
+	return page, nil
+}
+
+// scanDiaryPage reads up to limit entries from rows and closes them; total
+// is the count the rows carry, or -1 when there was no row.
+func scanDiaryPage(rows *sql.Rows, limit int) (domain.DiaryPage, int64, error) {
 	defer rows.Close()
 	page := domain.DiaryPage{Entries: make([]domain.DiaryEntry, 0, limit)}
 	total := int64(-1)
@@ -61,27 +78,40 @@ func (r *MovieRepository) QueryDiary(ctx context.Context, q domain.DiaryQuery) (
 		}
 		row = entryRow{}
 		if err := row.scan(rows, &total); err != nil {
-			return domain.DiaryPage{}, dbError(op, err)
+			return domain.DiaryPage{}, 0, err
 		}
 		e, err := row.toDomain()
 		if err != nil {
-			return domain.DiaryPage{}, dbError(op, err)
+			return domain.DiaryPage{}, 0, err
 		}
 		page.Entries = append(page.Entries, e)
 	}
 	if err := rows.Err(); err != nil {
+		return domain.DiaryPage{}, 0, err
+	}
+	return page, total, rows.Close()
+}
+
+// queryDiarySnapshot runs the page's query and the count in one read-only
+// REPEATABLE READ transaction: both see the same committed reviews.
+func (r *MovieRepository) queryDiarySnapshot(ctx context.Context, op, query string, args []any, limit int, countMovie, countUser uuid.UUID) (domain.DiaryPage, error) {
+	tx, err := r.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return domain.DiaryPage{}, dbError(op+": begin", err)
+	}
+	defer func() { _ = tx.Rollback() }() // read-only: nothing to commit
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
 		return domain.DiaryPage{}, dbError(op, err)
 	}
-	if err := rows.Close(); err != nil {
+	page, total, err := scanDiaryPage(rows, limit)
+	if err != nil {
 		return domain.DiaryPage{}, dbError(op, err)
 	}
 	if total < 0 {
-		// No row, so no total: read it alone.
-		n, err := r.count(ctx, op, countMovie, countUser)
-		if err != nil {
-			return domain.DiaryPage{}, err
+		if err := tx.QueryRowContext(ctx, sqlCount, countMovie, countUser).Scan(&total); err != nil {
+			return domain.DiaryPage{}, dbError(op+": count", err)
 		}
-		total = int64(n)
 	}
 	page.TotalCount = int(total)
 	return page, nil
@@ -168,26 +198,6 @@ const (
 	sqlCount   = `SELECT coalesce(sum(n), 0) FROM review_counts WHERE movie_id = $1 AND user_id = $2`
 	sqlHistory = `SELECT ` + reviewColumns + ` FROM reviews WHERE movie_id = $1 ORDER BY watched_at, id`
 )
-
-// count returns the exact number of diary entries of a movie and a user,
-// the nil UUID meaning any.
-func (r *MovieRepository) count(ctx context.Context, op string, movie, user uuid.UUID) (int, error) {
-	rows, err := statementsOf(r.db).query(ctx, sqlCount, movie, user)
-	if err != nil {
-		return 0, dbError(op+": count", err)
-	}
-	defer rows.Close()
-	var n int64
-	if rows.Next() {
-		err = rows.Scan(&n)
-	} else if err = rows.Err(); err == nil {
-		err = sql.ErrNoRows
-	}
-	if err != nil {
-		return 0, dbError(op+": count", err)
-	}
-	return int(n), nil
-}
 
 // ReviewHistory returns the movie and all its viewings oldest first, or
 // ErrNotFound when the movie is unknown. The viewings are one range scan of
