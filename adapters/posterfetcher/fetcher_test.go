@@ -11,6 +11,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -549,8 +550,11 @@ func TestFetchPosterTimeoutsAreTransient(t *testing.T) {
 			f := newFetcher(t, posterfetcher.Config{AllowPrivate: true, Timeout: 50 * time.Millisecond})
 			_, err := fetchAll(t.Context(), f, posterURL(t, s.URL))
 			wantKind(t, err, domain.ErrUnavailable)
-			if !errors.Is(err, context.DeadlineExceeded) {
-				t.Fatalf("error = %v, want it to wrap context.DeadlineExceeded", err)
+			// The deadline, or — on a loaded machine, where even the dial
+			// can outlast 50 ms — the dialer's own timeout.
+			var netErr net.Error
+			if !errors.Is(err, context.DeadlineExceeded) && !(errors.As(err, &netErr) && netErr.Timeout()) {
+				t.Fatalf("error = %v, want a timeout (context.DeadlineExceeded or a net.Error timeout)", err)
 			}
 		})
 	}
