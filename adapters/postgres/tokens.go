@@ -111,8 +111,14 @@ func (r *APITokenRepository) APITokens(ctx context.Context, user domain.UserID) 
 // DeleteAPIToken revokes the user's token id; ErrNotFound when the user
 // has no such token, another user's token included.
 func (r *APITokenRepository) DeleteAPIToken(ctx context.Context, user domain.UserID, id domain.APITokenID) error {
-	const op = "delete API token"
-	res, err := r.db.ExecContext(ctx, sqlDeleteAPIToken, user.UUID(), id.UUID())
+	return deleteOwned(ctx, r.db, "delete API token", sqlDeleteAPIToken, "token", user.UUID(), id.UUID())
+}
+
+// deleteOwned runs del, a DELETE of the row id owned by user ($1 the
+// user, $2 the id), and returns an error wrapping domain.ErrNotFound,
+// naming what, when it deleted nothing: the user has no such row.
+func deleteOwned(ctx context.Context, db *sqlx.DB, op, del, what string, user, id uuid.UUID) error {
+	res, err := db.ExecContext(ctx, del, user, id)
 	if err != nil {
 		return dbError(op, err)
 	}
@@ -121,7 +127,7 @@ func (r *APITokenRepository) DeleteAPIToken(ctx context.Context, user domain.Use
 		return dbError(op, err)
 	}
 	if n == 0 {
-		return fmt.Errorf("postgres: %s: user %v has no token %v: %w", op, user, id, domain.ErrNotFound)
+		return fmt.Errorf("postgres: %s: user %v has no %s %v: %w", op, user, what, id, domain.ErrNotFound)
 	}
 	return nil
 }

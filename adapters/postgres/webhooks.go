@@ -133,19 +133,7 @@ func (r *WebhookRepository) RotateWebhook(ctx context.Context, user domain.UserI
 // DeleteWebhook removes the user's webhook id; ErrNotFound when the user
 // has no such webhook, another user's included.
 func (r *WebhookRepository) DeleteWebhook(ctx context.Context, user domain.UserID, id domain.WebhookID) error {
-	const op = "delete webhook"
-	res, err := r.db.ExecContext(ctx, sqlDeleteWebhook, user.UUID(), id.UUID())
-	if err != nil {
-		return dbError(op, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return dbError(op, err)
-	}
-	if n == 0 {
-		return fmt.Errorf("postgres: %s: user %v has no webhook %v: %w", op, user, id, domain.ErrNotFound)
-	}
-	return nil
+	return deleteOwned(ctx, r.db, "delete webhook", sqlDeleteWebhook, "webhook", user.UUID(), id.UUID())
 }
 
 // TouchWebhook records a use of webhook id at at: last_used_at becomes at

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
 	"github.com/moviediary/moviediary/adapters/sqlrows"
@@ -75,9 +76,16 @@ func (r *APITokenRepository) APITokens(ctx context.Context, user domain.UserID) 
 // DeleteAPIToken revokes the user's token id, or returns an error wrapping
 // domain.ErrNotFound when the user has no such token.
 func (r *APITokenRepository) DeleteAPIToken(ctx context.Context, user domain.UserID, id domain.APITokenID) error {
-	const op = "delete api token"
-	return r.db.write(ctx, op, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM api_tokens WHERE id = ? AND user_id = ?`, idArg(id.UUID()), idArg(user.UUID()))
+	return r.db.deleteOwned(ctx, "delete api token", `DELETE FROM api_tokens WHERE id = ? AND user_id = ?`, "token", id.UUID(), user.UUID())
+}
+
+// deleteOwned runs del, a DELETE of the row id owned by user (the first
+// parameter the id, the second the user), in a write transaction, and
+// returns an error wrapping domain.ErrNotFound, naming what, when it
+// deleted nothing: the user has no such row.
+func (db *DB) deleteOwned(ctx context.Context, op, del, what string, id, user uuid.UUID) error {
+	return db.write(ctx, op, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, del, idArg(id), idArg(user))
 		if err != nil {
 			return err
 		}
@@ -86,7 +94,7 @@ func (r *APITokenRepository) DeleteAPIToken(ctx context.Context, user domain.Use
 			return err
 		}
 		if n == 0 {
-			return fmt.Errorf("token %s of user %s: %w", id, user, domain.ErrNotFound)
+			return fmt.Errorf("%s %s of user %s: %w", what, id, user, domain.ErrNotFound)
 		}
 		return nil
 	})

@@ -138,21 +138,7 @@ func (r *WebhookRepository) RotateWebhook(ctx context.Context, user domain.UserI
 // DeleteWebhook removes the user's webhook id, or returns an error
 // wrapping domain.ErrNotFound when the user has no such webhook.
 func (r *WebhookRepository) DeleteWebhook(ctx context.Context, user domain.UserID, id domain.WebhookID) error {
-	const op = "delete webhook"
-	return r.db.write(ctx, op, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM webhooks WHERE id = ? AND user_id = ?`, idArg(id.UUID()), idArg(user.UUID()))
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return fmt.Errorf("webhook %s of user %s: %w", id, user, domain.ErrNotFound)
-		}
-		return nil
-	})
+	return r.db.deleteOwned(ctx, "delete webhook", `DELETE FROM webhooks WHERE id = ? AND user_id = ?`, "webhook", id.UUID(), user.UUID())
 }
 
 // TouchWebhook sets the webhook's last_used_at to at unless it is already
