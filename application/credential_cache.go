@@ -34,21 +34,18 @@ type CredentialCache struct {
 	now    func() time.Time
 
 	mu         sync.Mutex
-	userByID   map[domain.UserID]cachedUser
-	tokenByKey map[domain.APITokenHash]cachedToken
+	userByID   map[domain.UserID]cached[domain.User]
+	tokenByKey map[domain.APITokenHash]cached[domain.APIToken]
 	// forgets counts invalidations: a read that an invalidation overtook
 	// (the count changed while it ran) is returned but not cached, so a
 	// sign-out or revocation is never undone by a read it raced.
 	forgets uint64
 }
 
-type cachedUser struct {
-	user    domain.User
-	expires time.Time
-}
-
-type cachedToken struct {
-	token   domain.APIToken
+// cached is a value read from a repository and when it stops being
+// trusted.
+type cached[V any] struct {
+	value   V
 	expires time.Time
 }
 
@@ -75,34 +72,41 @@ func NewCredentialCache(users domain.UserRepository, tokens domain.APITokenRepos
 	}
 	return &CredentialCache{
 		users: users, tokens: tokens, ttl: ttl, now: now,
-		userByID:   make(map[domain.UserID]cachedUser),
-		tokenByKey: make(map[domain.APITokenHash]cachedToken),
+		userByID:   make(map[domain.UserID]cached[domain.User]),
+		tokenByKey: make(map[domain.APITokenHash]cached[domain.APIToken]),
 	}, nil
 }
 
 // UserByID returns the cached account while it is fresh, else reads it.
 func (c *CredentialCache) UserByID(ctx context.Context, id domain.UserID) (domain.User, error) {
+	return readThrough(c, c.userByID, id, func() (domain.User, error) { return c.users.UserByID(ctx, id) })
+}
+
+// readThrough returns m's fresh entry for key, else the value read by
+// read, which it caches for the TTL unless reading failed, caching is off,
+// or an invalidation ran meanwhile.
+func readThrough[K comparable, V any](c *CredentialCache, m map[K]cached[V], key K, read func() (V, error)) (V, error) {
 	now := c.now()
 	c.mu.Lock()
-	e, ok := c.userByID[id]
+	e, ok := m[key]
 	forgets := c.forgets
 	c.mu.Unlock()
 	if ok && now.Before(e.expires) {
-		return e.user, nil
+		return e.value, nil
 	}
-	u, err := c.users.UserByID(ctx, id)
+	v, err := read()
 	if err != nil || c.ttl < 0 {
-		return u, err
+		return v, err
 	}
 	c.mu.Lock()
 	if c.forgets == forgets {
-		if len(c.userByID) >= maxCachedCredentials {
-			evict(c.userByID, now, func(e cachedUser) time.Time { return e.expires })
+		if len(m) >= maxCachedCredentials {
+			evict(m, now)
 		}
-		c.userByID[id] = cachedUser{user: u, expires: now.Add(c.ttl)}
+		m[key] = cached[V]{value: v, expires: now.Add(c.ttl)}
 	}
 	c.mu.Unlock()
-	return u, nil
+	return v, nil
 }
 
 // IncrementSessionGeneration ends the account's sessions and forgets the
@@ -131,27 +135,7 @@ func (c *CredentialCache) SaveFirstUser(ctx context.Context, u domain.User) erro
 
 // APITokenByHash returns the cached token while it is fresh, else reads it.
 func (c *CredentialCache) APITokenByHash(ctx context.Context, hash domain.APITokenHash) (domain.APIToken, error) {
-	now := c.now()
-	c.mu.Lock()
-	e, ok := c.tokenByKey[hash]
-	forgets := c.forgets
-	c.mu.Unlock()
-	if ok && now.Before(e.expires) {
-		return e.token, nil
-	}
-	t, err := c.tokens.APITokenByHash(ctx, hash)
-	if err != nil || c.ttl < 0 {
-		return t, err
-	}
-	c.mu.Lock()
-	if c.forgets == forgets {
-		if len(c.tokenByKey) >= maxCachedCredentials {
-			evict(c.tokenByKey, now, func(e cachedToken) time.Time { return e.expires })
-		}
-		c.tokenByKey[hash] = cachedToken{token: t, expires: now.Add(c.ttl)}
-	}
-	c.mu.Unlock()
-	return t, nil
+	return readThrough(c, c.tokenByKey, hash, func() (domain.APIToken, error) { return c.tokens.APITokenByHash(ctx, hash) })
 }
 
 // DeleteAPIToken revokes the token and forgets it, so this process refuses
@@ -159,7 +143,7 @@ func (c *CredentialCache) APITokenByHash(ctx context.Context, hash domain.APITok
 func (c *CredentialCache) DeleteAPIToken(ctx context.Context, user domain.UserID, id domain.APITokenID) error {
 	drop := func() {
 		for hash, e := range c.tokenByKey {
-			if e.token.ID == id {
+			if e.value.ID == id {
 				delete(c.tokenByKey, hash)
 			}
 		}
@@ -178,8 +162,8 @@ func (c *CredentialCache) TouchAPIToken(ctx context.Context, id domain.APITokenI
 	}
 	c.mu.Lock()
 	for hash, e := range c.tokenByKey {
-		if e.token.ID == id && e.token.LastUsedAt.Before(at) {
-			e.token.LastUsedAt = at
+		if e.value.ID == id && e.value.LastUsedAt.Before(at) {
+			e.value.LastUsedAt = at
 			c.tokenByKey[hash] = e
 		}
 	}
@@ -211,9 +195,9 @@ func (c *CredentialCache) forget(drop func()) {
 // evict makes room in a full map: it drops the expired entries, and when
 // that freed less than a tenth of it, arbitrary entries up to that tenth,
 // so that a map full of live entries is not scanned on every miss.
-func evict[K comparable, V any](m map[K]V, now time.Time, expires func(V) time.Time) {
-	for k, v := range m {
-		if !now.Before(expires(v)) {
+func evict[K comparable, V any](m map[K]cached[V], now time.Time) {
+	for k, e := range m {
+		if !now.Before(e.expires) {
 			delete(m, k)
 		}
 	}
