@@ -3,7 +3,6 @@ module github.com/moviediary/moviediary/presentation
 go 1.26.0
 
 require (
-	github.com/moviediary/moviediary/adapters/sqlrows v0.0.0 // indirect
 	github.com/PuerkitoBio/goquery v1.8.0
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/golang-jwt/jwt/v5 v5.3.1
@@ -21,6 +20,7 @@ require (
 	github.com/moviediary/moviediary/adapters/postgres v0.0.0
 	github.com/moviediary/moviediary/adapters/rss v0.0.0
 	github.com/moviediary/moviediary/adapters/sqlite v0.0.0
+	github.com/moviediary/moviediary/adapters/sqlrows v0.0.0 // indirect
 	github.com/moviediary/moviediary/application v0.0.0
 	github.com/moviediary/moviediary/domain v0.0.0
 	github.com/nats-io/nats-server/v2 v2.15.2
@@ -50,13 +50,13 @@ require (
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/go-openapi/jsonpointer v0.22.5 // indirect
 	github.com/go-openapi/swag/jsonname v0.25.5 // indirect
-	github.com/google/uuid v1.6.0 // indirect
+	github.com/google/uuid v1.6.0
 	github.com/jmoiron/sqlx v1.4.0 // indirect
 	github.com/klauspost/compress v1.20.3 // indirect
 	github.com/klauspost/cpuid/v2 v2.4.0 // indirect
 	github.com/klauspost/crc32 v1.3.0 // indirect
 	github.com/labstack/gommon v0.5.0 // indirect
-	github.com/lib/pq v1.12.3 // indirect
+	github.com/lib/pq v1.12.3
 	github.com/mattn/go-colorable v0.1.15 // indirect
 	github.com/mattn/go-isatty v0.0.24 // indirect
 	github.com/minio/crc64nvme v1.1.1 // indirect
@@ -87,11 +87,10 @@ require (
 	modernc.org/libc v1.80.1 // indirect
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
-	modernc.org/sqlite v1.62.0 // indirect
+	modernc.org/sqlite v1.62.0
 )
 
 replace (
-	github.com/moviediary/moviediary/adapters/sqlrows => ../adapters/sqlrows
 	github.com/moviediary/moviediary/adapters/auth => ../adapters/auth
 	github.com/moviediary/moviediary/adapters/delivery => ../adapters/delivery
 	github.com/moviediary/moviediary/adapters/eventpublisher => ../adapters/eventpublisher
@@ -105,6 +104,7 @@ replace (
 	github.com/moviediary/moviediary/adapters/postgres => ../adapters/postgres
 	github.com/moviediary/moviediary/adapters/rss => ../adapters/rss
 	github.com/moviediary/moviediary/adapters/sqlite => ../adapters/sqlite
+	github.com/moviediary/moviediary/adapters/sqlrows => ../adapters/sqlrows
 	github.com/moviediary/moviediary/application => ../application
 	github.com/moviediary/moviediary/domain => ../domain
 	github.com/moviediary/moviediary/domain/mock => ../domain/mock
