@@ -56,6 +56,13 @@ type wireMovieDiscovered struct {
 	PosterURL          string    `json:"poster_url,omitempty"`
 }
 
+type wireMovieNeedsMetadata struct {
+	wireMeta
+	MovieID uuid.UUID `json:"movie_id"`
+	Title   string    `json:"title"`
+	Year    int       `json:"year"`
+}
+
 // MarshalEvent encodes e in its wire form. Events of other types, a nil
 // event and nil pointers are refused with an error wrapping
 // ErrInfrastructure: they are programming errors, not bad input.
@@ -90,6 +97,12 @@ func MarshalEvent(e Event) ([]byte, error) {
 	case MovieDiscovered:
 		return json.Marshal(wireMovieDiscovered{metaToWire(ev.EventMeta), ev.Movie.UUID(), ev.ExternalMetadataID.String(), ev.PosterURL.String()})
 	case *MovieDiscovered:
+		if ev != nil {
+			return MarshalEvent(*ev)
+		}
+	case MovieNeedsMetadata:
+		return json.Marshal(wireMovieNeedsMetadata{metaToWire(ev.EventMeta), ev.Movie.UUID(), ev.Title.String(), ev.Year.Int()})
+	case *MovieNeedsMetadata:
 		if ev != nil {
 			return MarshalEvent(*ev)
 		}
@@ -210,6 +223,26 @@ func UnmarshalEvent(name EventName, payload []byte) (Event, error) {
 			return nil, fmt.Errorf("decode %s event: %w", name, err)
 		}
 		return MovieDiscovered{EventMeta: meta, Movie: movie, ExternalMetadataID: ext, PosterURL: poster}, nil
+	case EventMovieNeedsMetadata:
+		var w wireMovieNeedsMetadata
+		if err := json.Unmarshal(payload, &w); err != nil {
+			return bad(err)
+		}
+		var v Validation
+		meta := metaFromWire(&v, w.wireMeta)
+		movie, err := MovieIDFromUUID(w.MovieID)
+		v.Check("movie_id", err)
+		title, err := NewMovieTitle(w.Title)
+		v.Check("title", err)
+		var year ReleaseYear
+		if !w.OccurredAt.IsZero() { // without occurred_at, that is the error
+			year, err = NewReleaseYearAt(w.Year, w.OccurredAt)
+			v.Check("year", err)
+		}
+		if err := v.Err(); err != nil {
+			return nil, fmt.Errorf("decode %s event: %w", name, err)
+		}
+		return MovieNeedsMetadata{EventMeta: meta, Movie: movie, Title: title, Year: year}, nil
 	}
 	return nil, fmt.Errorf("decode event: %w", FieldError{Field: "event", Rule: fmt.Sprintf("unknown event name %q", name)})
 }

@@ -13,6 +13,9 @@ const (
 	EventReviewEdited    EventName = "review_edited"
 	EventReviewDeleted   EventName = "review_deleted"
 	EventPlayReported    EventName = "play_reported"
+	// EventMovieNeedsMetadata: a movie imported by title and year is to
+	// be looked up in the metadata source.
+	EventMovieNeedsMetadata EventName = "movie_needs_metadata"
 )
 
 // Event is something that happened in the diary. Every event carries an ID

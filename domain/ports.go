@@ -133,9 +133,11 @@ type DiaryReader interface {
 type MovieRepository interface {
 	MovieFinder
 	MovieWriter
+	MovieIdentifier
 	ViewingSaver
 	ReviewEditor
 	DiaryReader
+	DiaryExporter
 }
 
 // APITokenRepository keeps personal API tokens (their hashes, never the
@@ -167,6 +169,9 @@ type UserRepository interface {
 	UserByID(ctx context.Context, id UserID) (User, error)
 	// SaveUser stores a new user, or ErrConflict when the email is taken.
 	SaveUser(ctx context.Context, u User) error
+	// Owner returns the first account (the owner), or ErrNotFound when
+	// there is none yet.
+	Owner(ctx context.Context) (User, error)
 	// SaveFirstUser stores u only if no user exists yet (the owner),
 	// atomically; ErrForbidden when one does.
 	SaveFirstUser(ctx context.Context, u User) error
@@ -317,4 +322,93 @@ type PasswordHasher interface {
 type EventPublisher interface {
 	// Publish delivers e, waiting for room or for ctx.
 	Publish(ctx context.Context, e Event) error
+}
+
+// ImportParser reads import files. Parsing the same files gives the same
+// rows and keys every time, so an interrupted import resumes where it
+// stopped.
+type ImportParser interface {
+	// ParseImport reads files as source, or detects the source from their
+	// headers when source is zero. Files that cannot be read as a whole
+	// (an empty file, a missing or unknown header, a corrupt or oversized
+	// ZIP, files of different sources) give an error wrapping
+	// ErrValidation that names the file and, for a header, the file type
+	// expected and the columns missing; malformed rows are listed in
+	// ParsedImport.Problems and the rest are read.
+	ParseImport(files []ImportFile, source ImportSource, now time.Time) (ParsedImport, error)
+}
+
+// ImportRepository keeps import jobs and stores their rows.
+type ImportRepository interface {
+	// CreateImportJob stores job (state ImportQueued) and its files in one
+	// transaction. ErrConflict when job.User already has an active
+	// (queued or running) job, whatever the races.
+	CreateImportJob(ctx context.Context, job ImportJob, files []ImportFile) error
+	// ImportJob returns the job, or ErrNotFound.
+	ImportJob(ctx context.Context, id ImportJobID) (ImportJob, error)
+	// ImportFiles returns the job's files in upload order; none once the
+	// job ended. ErrNotFound when the job is unknown.
+	ImportFiles(ctx context.Context, id ImportJobID) ([]ImportFile, error)
+	// ActiveImportJobs returns the queued and running jobs, oldest first.
+	ActiveImportJobs(ctx context.Context) ([]ImportJob, error)
+	// ClaimImportJob makes the caller the job's runner until until: it
+	// sets the job running and reports true when the job is active and
+	// unclaimed, or its claim ended before now; otherwise false, and
+	// nothing changes. ErrNotFound when the job is unknown.
+	ClaimImportJob(ctx context.Context, id ImportJobID, now, until time.Time) (bool, error)
+	// SaveImportBatch stores b in one transaction: a viewing whose key
+	// b.Job.User holds already, or whose review ID is stored, is already
+	// present and stores nothing; every other one is stored as
+	// SaveViewing stores a viewing, with its key, and its ImportEvents
+	// (stored in the outbox in outbox mode). b.Job is written with those
+	// counts added and its claim extended to b.ClaimUntil. ErrNotFound
+	// when the job is unknown.
+	SaveImportBatch(ctx context.Context, b ImportBatch) (ImportBatchResult, error)
+	// PresentImportRows reports, for each of viewings, whether user holds
+	// its key or its review ID is stored: what SaveImportBatch would find
+	// already present (a dry run).
+	PresentImportRows(ctx context.Context, user UserID, viewings []ImportedViewing) ([]bool, error)
+	// UpdateImportJob writes job's state, progress, problems and error
+	// (not its user, source or creation). A job that ends (done or
+	// failed) loses its files and its claim. ErrNotFound when unknown.
+	UpdateImportJob(ctx context.Context, job ImportJob) error
+}
+
+// MovieIdentifier attaches what the metadata source found to a movie
+// stored without an external ID.
+type MovieIdentifier interface {
+	// IdentifyMovie, in one transaction:
+	//   - a movie that has an external ID already is returned as stored,
+	//     with no event;
+	//   - when no other movie holds md.ExternalID, the movie gets it, and
+	//     md.Director when it has no director; it is returned with
+	//     MovieDiscovered (occurring at at, carrying md.PosterURL) when it
+	//     has no poster;
+	//   - when another movie holds md.ExternalID, every review of id moves
+	//     to that movie and id is deleted: one movie per film. That movie
+	//     is returned, with no event.
+	// In outbox mode the events are stored in the outbox in the
+	// transaction. ErrNotFound when id is unknown (merged meanwhile).
+	IdentifyMovie(ctx context.Context, id MovieID, md MovieMetadata, at time.Time) (Movie, []Event, error)
+}
+
+// DiaryExporter streams a user's whole diary.
+type DiaryExporter interface {
+	// ExportDiary calls fn with every entry of user, oldest viewing first
+	// (watched_at, then review ID), and stops at fn's first error, which
+	// it returns. Memory stays flat whatever the count: entries are read
+	// as they are handed on.
+	ExportDiary(ctx context.Context, user UserID, fn func(ExportedEntry) error) error
+}
+
+// QuotaCounter counts the uses of a scarce outside resource (OMDb
+// requests) in fixed windows, across processes and restarts.
+type QuotaCounter interface {
+	// TakeQuota counts one use of name in the window starting at window,
+	// unless limit uses are counted there already: then taken is false
+	// and nothing changes. Atomic, whatever the races.
+	TakeQuota(ctx context.Context, name string, window time.Time, limit int) (taken bool, err error)
+	// QuotaUsed returns the uses of name counted in the window starting
+	// at window (0 when none).
+	QuotaUsed(ctx context.Context, name string, window time.Time) (int, error)
 }

@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -110,13 +111,19 @@ func (p RetryPolicy) IsPermanent(err error) bool {
 }
 
 // Decide says what becomes of attempt number n at e, which ended with err:
-// success when err is nil; dead when err is permanent or n was the last
-// attempt; otherwise a retry after Delay(n).
+// success when err is nil; a deferred retry when err is a
+// *domain.DeferredError (a spent quota: the event waits until its Until,
+// or Delay(1) when that is sooner, however many attempts it had — never
+// dead); dead when err is permanent or n was the last attempt; otherwise a
+// retry after Delay(n).
 func (p RetryPolicy) Decide(e domain.Event, n int, err error) Attempt {
 	a := Attempt{Event: e, Number: n, Err: err}
+	var deferred *domain.DeferredError
 	switch {
 	case err == nil:
 		a.Outcome = OutcomeSuccess
+	case errors.As(err, &deferred):
+		a.Outcome, a.Reason, a.Delay = OutcomeRetry, ReasonDeferred, max(time.Until(deferred.Until), p.Delay(1))
 	case p.IsPermanent(err):
 		a.Outcome, a.Reason = OutcomeDead, ReasonPermanent
 	case n >= p.Attempts():
@@ -157,6 +164,10 @@ const (
 	// once, and the interruption itself never makes the event dead (the
 	// outbox still counts it as an attempt; the NATS consumer redelivers it).
 	ReasonInterrupted Reason = "interrupted"
+	// ReasonDeferred: the attempt found a quota spent
+	// (*domain.DeferredError); the event waits until it refills, and the
+	// wait never makes it dead.
+	ReasonDeferred Reason = "deferred"
 )
 
 // Attempt describes one finished delivery attempt and what became of it;

@@ -372,6 +372,20 @@ func (mr *MockMovieRepositoryMockRecorder) EntryByReviewID(ctx, id any) *gomock.
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EntryByReviewID", reflect.TypeOf((*MockMovieRepository)(nil).EntryByReviewID), ctx, id)
 }
 
+// ExportDiary mocks base method.
+func (m *MockMovieRepository) ExportDiary(ctx context.Context, user domain.UserID, fn func(domain.ExportedEntry) error) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ExportDiary", ctx, user, fn)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// ExportDiary indicates an expected call of ExportDiary.
+func (mr *MockMovieRepositoryMockRecorder) ExportDiary(ctx, user, fn any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ExportDiary", reflect.TypeOf((*MockMovieRepository)(nil).ExportDiary), ctx, user, fn)
+}
+
 // IdempotencyRecord mocks base method.
 func (m *MockMovieRepository) IdempotencyRecord(ctx context.Context, user domain.UserID, key domain.IdempotencyKey, since time.Time) (domain.IdempotencyRecord, error) {
 	m.ctrl.T.Helper()
@@ -385,6 +399,22 @@ func (m *MockMovieRepository) IdempotencyRecord(ctx context.Context, user domain
 func (mr *MockMovieRepositoryMockRecorder) IdempotencyRecord(ctx, user, key, since any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "IdempotencyRecord", reflect.TypeOf((*MockMovieRepository)(nil).IdempotencyRecord), ctx, user, key, since)
+}
+
+// IdentifyMovie mocks base method.
+func (m *MockMovieRepository) IdentifyMovie(ctx context.Context, id domain.MovieID, md domain.MovieMetadata, at time.Time) (domain.Movie, []domain.Event, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "IdentifyMovie", ctx, id, md, at)
+	ret0, _ := ret[0].(domain.Movie)
+	ret1, _ := ret[1].([]domain.Event)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// IdentifyMovie indicates an expected call of IdentifyMovie.
+func (mr *MockMovieRepositoryMockRecorder) IdentifyMovie(ctx, id, md, at any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "IdentifyMovie", reflect.TypeOf((*MockMovieRepository)(nil).IdentifyMovie), ctx, id, md, at)
 }
 
 // MovieByExternalID mocks base method.
@@ -654,6 +684,21 @@ func (m *MockUserRepository) IncrementSessionGeneration(ctx context.Context, id 
 func (mr *MockUserRepositoryMockRecorder) IncrementSessionGeneration(ctx, id any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "IncrementSessionGeneration", reflect.TypeOf((*MockUserRepository)(nil).IncrementSessionGeneration), ctx, id)
+}
+
+// Owner mocks base method.
+func (m *MockUserRepository) Owner(ctx context.Context) (domain.User, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Owner", ctx)
+	ret0, _ := ret[0].(domain.User)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Owner indicates an expected call of Owner.
+func (mr *MockUserRepositoryMockRecorder) Owner(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Owner", reflect.TypeOf((*MockUserRepository)(nil).Owner), ctx)
 }
 
 // SaveFirstUser mocks base method.
@@ -1171,4 +1216,317 @@ func (m *MockEventPublisher) Publish(ctx context.Context, e domain.Event) error 
 func (mr *MockEventPublisherMockRecorder) Publish(ctx, e any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Publish", reflect.TypeOf((*MockEventPublisher)(nil).Publish), ctx, e)
+}
+
+// MockImportParser is a mock of ImportParser interface.
+type MockImportParser struct {
+	ctrl     *gomock.Controller
+	recorder *MockImportParserMockRecorder
+	isgomock struct{}
+}
+
+// MockImportParserMockRecorder is the mock recorder for MockImportParser.
+type MockImportParserMockRecorder struct {
+	mock *MockImportParser
+}
+
+// NewMockImportParser creates a new mock instance.
+func NewMockImportParser(ctrl *gomock.Controller) *MockImportParser {
+	mock := &MockImportParser{ctrl: ctrl}
+	mock.recorder = &MockImportParserMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns an object that allows the caller to indicate expected use.
+func (m *MockImportParser) EXPECT() *MockImportParserMockRecorder {
+	return m.recorder
+}
+
+// ParseImport mocks base method.
+func (m *MockImportParser) ParseImport(files []domain.ImportFile, source domain.ImportSource, now time.Time) (domain.ParsedImport, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ParseImport", files, source, now)
+	ret0, _ := ret[0].(domain.ParsedImport)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// ParseImport indicates an expected call of ParseImport.
+func (mr *MockImportParserMockRecorder) ParseImport(files, source, now any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ParseImport", reflect.TypeOf((*MockImportParser)(nil).ParseImport), files, source, now)
+}
+
+// MockImportRepository is a mock of ImportRepository interface.
+type MockImportRepository struct {
+	ctrl     *gomock.Controller
+	recorder *MockImportRepositoryMockRecorder
+	isgomock struct{}
+}
+
+// MockImportRepositoryMockRecorder is the mock recorder for MockImportRepository.
+type MockImportRepositoryMockRecorder struct {
+	mock *MockImportRepository
+}
+
+// NewMockImportRepository creates a new mock instance.
+func NewMockImportRepository(ctrl *gomock.Controller) *MockImportRepository {
+	mock := &MockImportRepository{ctrl: ctrl}
+	mock.recorder = &MockImportRepositoryMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns an object that allows the caller to indicate expected use.
+func (m *MockImportRepository) EXPECT() *MockImportRepositoryMockRecorder {
+	return m.recorder
+}
+
+// ActiveImportJobs mocks base method.
+func (m *MockImportRepository) ActiveImportJobs(ctx context.Context) ([]domain.ImportJob, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ActiveImportJobs", ctx)
+	ret0, _ := ret[0].([]domain.ImportJob)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// ActiveImportJobs indicates an expected call of ActiveImportJobs.
+func (mr *MockImportRepositoryMockRecorder) ActiveImportJobs(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ActiveImportJobs", reflect.TypeOf((*MockImportRepository)(nil).ActiveImportJobs), ctx)
+}
+
+// ClaimImportJob mocks base method.
+func (m *MockImportRepository) ClaimImportJob(ctx context.Context, id domain.ImportJobID, now, until time.Time) (bool, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ClaimImportJob", ctx, id, now, until)
+	ret0, _ := ret[0].(bool)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// ClaimImportJob indicates an expected call of ClaimImportJob.
+func (mr *MockImportRepositoryMockRecorder) ClaimImportJob(ctx, id, now, until any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ClaimImportJob", reflect.TypeOf((*MockImportRepository)(nil).ClaimImportJob), ctx, id, now, until)
+}
+
+// CreateImportJob mocks base method.
+func (m *MockImportRepository) CreateImportJob(ctx context.Context, job domain.ImportJob, files []domain.ImportFile) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "CreateImportJob", ctx, job, files)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// CreateImportJob indicates an expected call of CreateImportJob.
+func (mr *MockImportRepositoryMockRecorder) CreateImportJob(ctx, job, files any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CreateImportJob", reflect.TypeOf((*MockImportRepository)(nil).CreateImportJob), ctx, job, files)
+}
+
+// ImportFiles mocks base method.
+func (m *MockImportRepository) ImportFiles(ctx context.Context, id domain.ImportJobID) ([]domain.ImportFile, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ImportFiles", ctx, id)
+	ret0, _ := ret[0].([]domain.ImportFile)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// ImportFiles indicates an expected call of ImportFiles.
+func (mr *MockImportRepositoryMockRecorder) ImportFiles(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ImportFiles", reflect.TypeOf((*MockImportRepository)(nil).ImportFiles), ctx, id)
+}
+
+// ImportJob mocks base method.
+func (m *MockImportRepository) ImportJob(ctx context.Context, id domain.ImportJobID) (domain.ImportJob, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ImportJob", ctx, id)
+	ret0, _ := ret[0].(domain.ImportJob)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// ImportJob indicates an expected call of ImportJob.
+func (mr *MockImportRepositoryMockRecorder) ImportJob(ctx, id any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ImportJob", reflect.TypeOf((*MockImportRepository)(nil).ImportJob), ctx, id)
+}
+
+// PresentImportRows mocks base method.
+func (m *MockImportRepository) PresentImportRows(ctx context.Context, user domain.UserID, viewings []domain.ImportedViewing) ([]bool, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "PresentImportRows", ctx, user, viewings)
+	ret0, _ := ret[0].([]bool)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// PresentImportRows indicates an expected call of PresentImportRows.
+func (mr *MockImportRepositoryMockRecorder) PresentImportRows(ctx, user, viewings any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "PresentImportRows", reflect.TypeOf((*MockImportRepository)(nil).PresentImportRows), ctx, user, viewings)
+}
+
+// SaveImportBatch mocks base method.
+func (m *MockImportRepository) SaveImportBatch(ctx context.Context, b domain.ImportBatch) (domain.ImportBatchResult, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "SaveImportBatch", ctx, b)
+	ret0, _ := ret[0].(domain.ImportBatchResult)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// SaveImportBatch indicates an expected call of SaveImportBatch.
+func (mr *MockImportRepositoryMockRecorder) SaveImportBatch(ctx, b any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SaveImportBatch", reflect.TypeOf((*MockImportRepository)(nil).SaveImportBatch), ctx, b)
+}
+
+// UpdateImportJob mocks base method.
+func (m *MockImportRepository) UpdateImportJob(ctx context.Context, job domain.ImportJob) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UpdateImportJob", ctx, job)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// UpdateImportJob indicates an expected call of UpdateImportJob.
+func (mr *MockImportRepositoryMockRecorder) UpdateImportJob(ctx, job any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdateImportJob", reflect.TypeOf((*MockImportRepository)(nil).UpdateImportJob), ctx, job)
+}
+
+// MockMovieIdentifier is a mock of MovieIdentifier interface.
+type MockMovieIdentifier struct {
+	ctrl     *gomock.Controller
+	recorder *MockMovieIdentifierMockRecorder
+	isgomock struct{}
+}
+
+// MockMovieIdentifierMockRecorder is the mock recorder for MockMovieIdentifier.
+type MockMovieIdentifierMockRecorder struct {
+	mock *MockMovieIdentifier
+}
+
+// NewMockMovieIdentifier creates a new mock instance.
+func NewMockMovieIdentifier(ctrl *gomock.Controller) *MockMovieIdentifier {
+	mock := &MockMovieIdentifier{ctrl: ctrl}
+	mock.recorder = &MockMovieIdentifierMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns an object that allows the caller to indicate expected use.
+func (m *MockMovieIdentifier) EXPECT() *MockMovieIdentifierMockRecorder {
+	return m.recorder
+}
+
+// IdentifyMovie mocks base method.
+func (m *MockMovieIdentifier) IdentifyMovie(ctx context.Context, id domain.MovieID, md domain.MovieMetadata, at time.Time) (domain.Movie, []domain.Event, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "IdentifyMovie", ctx, id, md, at)
+	ret0, _ := ret[0].(domain.Movie)
+	ret1, _ := ret[1].([]domain.Event)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// IdentifyMovie indicates an expected call of IdentifyMovie.
+func (mr *MockMovieIdentifierMockRecorder) IdentifyMovie(ctx, id, md, at any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "IdentifyMovie", reflect.TypeOf((*MockMovieIdentifier)(nil).IdentifyMovie), ctx, id, md, at)
+}
+
+// MockDiaryExporter is a mock of DiaryExporter interface.
+type MockDiaryExporter struct {
+	ctrl     *gomock.Controller
+	recorder *MockDiaryExporterMockRecorder
+	isgomock struct{}
+}
+
+// MockDiaryExporterMockRecorder is the mock recorder for MockDiaryExporter.
+type MockDiaryExporterMockRecorder struct {
+	mock *MockDiaryExporter
+}
+
+// NewMockDiaryExporter creates a new mock instance.
+func NewMockDiaryExporter(ctrl *gomock.Controller) *MockDiaryExporter {
+	mock := &MockDiaryExporter{ctrl: ctrl}
+	mock.recorder = &MockDiaryExporterMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns an object that allows the caller to indicate expected use.
+func (m *MockDiaryExporter) EXPECT() *MockDiaryExporterMockRecorder {
+	return m.recorder
+}
+
+// ExportDiary mocks base method.
+func (m *MockDiaryExporter) ExportDiary(ctx context.Context, user domain.UserID, fn func(domain.ExportedEntry) error) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ExportDiary", ctx, user, fn)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// ExportDiary indicates an expected call of ExportDiary.
+func (mr *MockDiaryExporterMockRecorder) ExportDiary(ctx, user, fn any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ExportDiary", reflect.TypeOf((*MockDiaryExporter)(nil).ExportDiary), ctx, user, fn)
+}
+
+// MockQuotaCounter is a mock of QuotaCounter interface.
+type MockQuotaCounter struct {
+	ctrl     *gomock.Controller
+	recorder *MockQuotaCounterMockRecorder
+	isgomock struct{}
+}
+
+// MockQuotaCounterMockRecorder is the mock recorder for MockQuotaCounter.
+type MockQuotaCounterMockRecorder struct {
+	mock *MockQuotaCounter
+}
+
+// NewMockQuotaCounter creates a new mock instance.
+func NewMockQuotaCounter(ctrl *gomock.Controller) *MockQuotaCounter {
+	mock := &MockQuotaCounter{ctrl: ctrl}
+	mock.recorder = &MockQuotaCounterMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns an object that allows the caller to indicate expected use.
+func (m *MockQuotaCounter) EXPECT() *MockQuotaCounterMockRecorder {
+	return m.recorder
+}
+
+// QuotaUsed mocks base method.
+func (m *MockQuotaCounter) QuotaUsed(ctx context.Context, name string, window time.Time) (int, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "QuotaUsed", ctx, name, window)
+	ret0, _ := ret[0].(int)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// QuotaUsed indicates an expected call of QuotaUsed.
+func (mr *MockQuotaCounterMockRecorder) QuotaUsed(ctx, name, window any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "QuotaUsed", reflect.TypeOf((*MockQuotaCounter)(nil).QuotaUsed), ctx, name, window)
+}
+
+// TakeQuota mocks base method.
+func (m *MockQuotaCounter) TakeQuota(ctx context.Context, name string, window time.Time, limit int) (bool, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "TakeQuota", ctx, name, window, limit)
+	ret0, _ := ret[0].(bool)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// TakeQuota indicates an expected call of TakeQuota.
+func (mr *MockQuotaCounterMockRecorder) TakeQuota(ctx, name, window, limit any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "TakeQuota", reflect.TypeOf((*MockQuotaCounter)(nil).TakeQuota), ctx, name, window, limit)
 }
