@@ -128,6 +128,11 @@ func (c *CredentialCache) SaveUser(ctx context.Context, u domain.User) error {
 	return c.users.SaveUser(ctx, u)
 }
 
+// Owner passes through.
+func (c *CredentialCache) Owner(ctx context.Context) (domain.User, error) {
+	return c.users.Owner(ctx)
+}
+
 // SaveFirstUser passes through.
 func (c *CredentialCache) SaveFirstUser(ctx context.Context, u domain.User) error {
 	return c.users.SaveFirstUser(ctx, u)
