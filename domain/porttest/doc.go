@@ -20,10 +20,11 @@
 // fixture helpers (NewMovie, NewReview, NewUser, PNG, …) build valid domain
 // values for adapter-specific tests too.
 //
-// The suites: TestMovieRepository (with SaveViewing's idempotency keys and
-// the ReviewEditor), TestOutbox and CheckExclusiveClaims, TestUserRepository,
-// TestAPITokenRepository, TestWebhookRepository, TestPlayRecorder and
-// TestPlayRecorderOutbox, TestEventPublisher, TestMetadataClient,
-// TestPosterFetcher, TestPosterStorage, TestAuthService and
-// TestPasswordHasher.
+// The suites: TestMovieRepository (with SaveViewing's idempotency keys, the
+// ReviewEditor, IdentifyMovie and ExportDiary), TestOutbox and
+// CheckExclusiveClaims, TestUserRepository, TestAPITokenRepository,
+// TestWebhookRepository, TestPlayRecorder and TestPlayRecorderOutbox,
+// TestImportRepository and TestImportRepositoryOutbox, TestQuotaCounter,
+// TestEventPublisher, TestMetadataClient, TestPosterFetcher,
+// TestPosterStorage, TestAuthService and TestPasswordHasher.
 package porttest

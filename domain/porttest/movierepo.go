@@ -32,7 +32,11 @@ import (
 // (rating, comment and watched_at replaced, movie, user and created_at
 // kept, the ReviewEdited event, order and totals) and DeleteReview (totals
 // of every filter drop, the movie stays, the ReviewDeleted event),
-// ErrNotFound for unknown reviews.
+// ErrNotFound for unknown reviews. And IdentifyMovie (the external ID and a
+// missing director attached with MovieDiscovered carrying the poster URL,
+// an identified movie left alone, a duplicate merged into the movie
+// holding the ID with every total right, ErrNotFound) and ExportDiary (a
+// user's entries oldest first with their rewatch flags, fn's error).
 func TestMovieRepository(t *testing.T, newRepo func(t *testing.T) domain.MovieRepository) {
 	t.Helper()
 	tests := []struct {
@@ -69,6 +73,13 @@ func TestMovieRepository(t *testing.T, newRepo func(t *testing.T) domain.MovieRe
 		{"EntryByReviewID returns the review with its movie", testEntryByReviewID},
 		{"UpdateReview replaces rating, comment and watched_at only", testUpdateReview},
 		{"DeleteReview removes the review and keeps the movie", testDeleteReview},
+		{"IdentifyMovie gives a movie its external ID and director", testIdentifyMovie},
+		{"IdentifyMovie leaves an identified movie as stored", testIdentifyMovieIdentified},
+		{"IdentifyMovie merges into the movie holding the external ID", testIdentifyMovieMerges},
+		{"IdentifyMovie of an unknown movie is not found", testIdentifyMovieUnknown},
+		{"ExportDiary hands on a user's entries oldest first with rewatches", testExportDiary},
+		{"ExportDiary of an empty diary never calls fn", testExportDiaryEmpty},
+		{"ExportDiary stops at fn's error and returns it", testExportDiaryStops},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -25,7 +25,8 @@ import (
 // domain.DiaryReader, reviews and their events become visible together;
 // that, when it is also a domain.ReviewEditor, UpdateReview and
 // DeleteReview store their events the same way and a failed edit or
-// deletion stores none;
+// deletion stores none; that, when it is also a domain.MovieIdentifier,
+// IdentifyMovie stores its event the same way and a merge stores none;
 // ClaimEvents' limit, order and leases (claiming counts no attempt);
 // CompleteEvent; FailEvent's attempt count, error, next due time and
 // released lease, and its dead parking; DeadEvents' order and limit;
@@ -49,6 +50,7 @@ func TestOutbox(t *testing.T, newStore func(t *testing.T) (domain.Outbox, domain
 		{"a failed save stores no event", testOutboxFailedSave},
 		{"reviews and their events become visible together", testOutboxVisibleTogether},
 		{"edits and deletions store their events", testOutboxEditEvents},
+		{"IdentifyMovie stores its event", testOutboxIdentify},
 		{"ClaimEvents returns at most limit events, oldest first", testOutboxClaimOrder},
 		{"a claimed event is leased until the lease ends", testOutboxLease},
 		{"ExtendClaims renews held leases and nothing else", testOutboxExtendClaims},

@@ -18,7 +18,8 @@ import (
 // users, that SaveFirstUser stores only the very first account, also
 // when many try at once, and that IncrementSessionGeneration counts one
 // account's generation up by one per call, stores it, and gives concurrent
-// callers distinct values.
+// callers distinct values; and that Owner is ErrNotFound before any
+// account and the first account after.
 func TestUserRepository(t *testing.T, newRepo func(t *testing.T) domain.UserRepository) {
 	t.Helper()
 	tests := []struct {
@@ -35,6 +36,7 @@ func TestUserRepository(t *testing.T, newRepo func(t *testing.T) domain.UserRepo
 		{"IncrementSessionGeneration counts up one account and stores it", testIncrementSessionGeneration},
 		{"IncrementSessionGeneration of an unknown user is not found", testIncrementSessionGenerationUnknown},
 		{"IncrementSessionGeneration from many goroutines gives each its own value", testIncrementSessionGenerationConcurrent},
+		{"Owner is the first account", testOwner},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -282,4 +284,24 @@ func checkUser(t *testing.T, what string, got, want domain.User) {
 			got.ID, got.Email, got.PasswordHash.PHC(), got.CreatedAt, got.SessionGeneration,
 			want.ID, want.Email, want.PasswordHash.PHC(), want.CreatedAt, want.SessionGeneration)
 	}
+}
+
+func testOwner(t *testing.T, repo domain.UserRepository) {
+	if _, err := repo.Owner(t.Context()); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("Owner() of no accounts error = %v, want ErrNotFound", err)
+	}
+	first := NewUser(t, "first@example.com")
+	if err := repo.SaveFirstUser(t.Context(), first); err != nil {
+		t.Fatalf("SaveFirstUser: %v", err)
+	}
+	for i := range 3 {
+		u := NewUser(t, fmt.Sprintf("later-%d@example.com", i))
+		u.CreatedAt = FixtureTime.Add(time.Duration(i+1) * time.Hour)
+		mustSaveUser(t, repo, u)
+	}
+	got, err := repo.Owner(t.Context())
+	if err != nil {
+		t.Fatalf("Owner: %v", err)
+	}
+	checkUser(t, "Owner", got, first)
 }
