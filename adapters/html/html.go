@@ -1,7 +1,7 @@
 // Package html renders moviediary's server-side pages: the diary with its
 // log form, the edit and delete pages of an entry, the API tokens page, the
-// media-server webhooks page, the sign-in and sign-up pages, and error
-// pages.
+// media-server webhooks page, the import page and the pages of import
+// jobs, the sign-in and sign-up pages, and error pages.
 //
 // Pages are built with html/template from templates embedded in the binary
 // and parsed once by New. They need no JavaScript and no external assets:
@@ -75,7 +75,11 @@ type Renderer struct {
 	tokens   *template.Template
 	webhooks *template.Template
 	errorT   *template.Template
-	bufs     sync.Pool
+	// importT and importJob are the import page and an import job's page
+	// (imports.go).
+	importT   *template.Template
+	importJob *template.Template
+	bufs      sync.Pool
 }
 
 // New parses the embedded templates. It fails, with an error wrapping
@@ -133,6 +137,12 @@ func New(cfg Config) (*Renderer, error) {
 	if r.errorT, err = page("error.html"); err != nil {
 		return nil, err
 	}
+	if r.importT, err = page("import.html"); err != nil {
+		return nil, err
+	}
+	if r.importJob, err = page("import_job.html"); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -159,7 +169,10 @@ type page struct {
 	UserEmail  string
 	CSRFToken  string
 	ShowSignIn bool
-	Content    any
+	// Refresh, when not zero, makes the page reload itself after that
+	// many seconds (a meta refresh: no script).
+	Refresh int
+	Content any
 }
 
 // DiaryPage renders the diary: the entries of one page, pagination links,

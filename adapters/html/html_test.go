@@ -52,7 +52,15 @@ func pages(tb testing.TB) []namedPage {
 	webhooks := html.WebhooksView{Webhooks: []domain.Webhook{hook},
 		Created:   &html.CreatedWebhook{Source: domain.SourcePlex, URL: "http://diary.example/webhooks/plex/secret"},
 		UserEmail: nasty, CSRFToken: token, Form: html.WebhookForm{Source: "plex", PlexAccount: nasty}, Errors: []string{nasty}}
+	job := importJob(tb, domain.ImportRunning, 3)
+	job.Problems = []domain.ImportProblem{{File: nasty, Line: 2, Reason: nasty}}
+	imp := html.ImportView{UserEmail: nasty, CSRFToken: token, Errors: []string{nasty}, Form: html.ImportForm{Source: "imdb", DryRun: true},
+		Running: job.ID, MaxBytes: 50 << 20}
 	return []namedPage{
+		{"import", func(r *html.Renderer, b *bytes.Buffer) error { return r.ImportPage(b, imp) }, []string{"/import", "/logout"}},
+		{"import job", func(r *html.Renderer, b *bytes.Buffer) error {
+			return r.ImportJobPage(b, html.ImportJobView{Job: job, UserEmail: nasty, CSRFToken: token})
+		}, []string{"/logout"}},
 		{"diary signed in", func(r *html.Renderer, b *bytes.Buffer) error { return r.DiaryPage(b, signedIn) }, []string{"/logout", "/reviews"}},
 		{"diary with the user's own entry", func(r *html.Renderer, b *bytes.Buffer) error { return r.DiaryPage(b, own) }, []string{"/logout", "/reviews"}},
 		{"edit", func(r *html.Renderer, b *bytes.Buffer) error { return r.EditReviewPage(b, edit) },
