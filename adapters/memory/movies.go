@@ -175,19 +175,9 @@ func (r *MovieRepository) SaveViewing(_ context.Context, v domain.Viewing) (doma
 		}
 	}
 
-	movie, change := v.Movie, domain.MovieCreated
-	if id, ok := r.holder(v.Movie.ExternalID); ok {
-		movie, change = r.movies[id], domain.MovieUnchanged
-	} else if stored, ok := r.movies[v.Movie.ID]; ok {
-		movie, change = stored, domain.MovieUnchanged
-		switch {
-		case v.Movie.ExternalID.IsZero() || v.Movie.ExternalID == stored.ExternalID:
-		case stored.ExternalID.IsZero():
-			movie.ExternalID, change = v.Movie.ExternalID, domain.MovieIdentified
-		default:
-			return domain.SavedViewing{}, fmt.Errorf("save viewing: movie %v has external ID %q, not %q: %w",
-				stored.ID, stored.ExternalID, v.Movie.ExternalID, domain.ErrConflict)
-		}
+	movie, change, err := movieView{r: r}.resolve(v.Movie)
+	if err != nil {
+		return domain.SavedViewing{}, fmt.Errorf("save viewing: %w", err)
 	}
 
 	review, err := domain.RestoreReview(v.Review.ID, movie.ID, v.Review.UserID, v.Review.Rating, v.Review.Comment, v.Review.WatchedAt, v.Review.CreatedAt)
@@ -214,6 +204,52 @@ func (r *MovieRepository) SaveViewing(_ context.Context, v domain.Viewing) (doma
 		Review: review,
 		Events: events,
 	}, nil
+}
+
+// movieView is the stored movies with, on top, the movies a batch has
+// resolved but not stored yet (nil maps when there are none). The caller
+// holds the lock.
+type movieView struct {
+	r      *MovieRepository
+	movies map[domain.MovieID]domain.Movie
+	byExt  map[domain.ExternalMetadataID]domain.MovieID
+}
+
+func (v movieView) byID(id domain.MovieID) (domain.Movie, bool) {
+	if m, ok := v.movies[id]; ok {
+		return m, true
+	}
+	m, ok := v.r.movies[id]
+	return m, ok
+}
+
+func (v movieView) holder(ext domain.ExternalMetadataID) (domain.MovieID, bool) {
+	if id, ok := v.byExt[ext]; ok && !ext.IsZero() {
+		return id, true
+	}
+	return v.r.holder(ext)
+}
+
+// resolve finds the movie a viewing of given is stored under, as
+// domain.ViewingSaver describes, and what storing it changes.
+func (v movieView) resolve(given domain.Movie) (domain.Movie, domain.MovieChange, error) {
+	if id, ok := v.holder(given.ExternalID); ok {
+		m, _ := v.byID(id)
+		return m, domain.MovieUnchanged, nil
+	}
+	stored, ok := v.byID(given.ID)
+	if !ok {
+		return given, domain.MovieCreated, nil
+	}
+	switch {
+	case given.ExternalID.IsZero() || given.ExternalID == stored.ExternalID:
+		return stored, domain.MovieUnchanged, nil
+	case stored.ExternalID.IsZero():
+		stored.ExternalID = given.ExternalID
+		return stored, domain.MovieIdentified, nil
+	}
+	return domain.Movie{}, 0, fmt.Errorf("movie %v has external ID %q, not %q: %w",
+		stored.ID, stored.ExternalID, given.ExternalID, domain.ErrConflict)
 }
 
 // idempotencyKey is a key of one user.

@@ -16,6 +16,8 @@ type UserRepository struct {
 	mu      sync.RWMutex
 	byID    map[domain.UserID]domain.User
 	byEmail map[domain.Email]domain.UserID
+	// order holds the IDs in the order they were saved.
+	order []domain.UserID
 }
 
 // NewUserRepository returns an empty repository.
@@ -46,6 +48,16 @@ func (r *UserRepository) UserByID(_ context.Context, id domain.UserID) (domain.U
 		return u, nil
 	}
 	return domain.User{}, fmt.Errorf("user %v: %w", id, domain.ErrNotFound)
+}
+
+// Owner returns the first account saved, or ErrNotFound.
+func (r *UserRepository) Owner(context.Context) (domain.User, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if len(r.order) == 0 {
+		return domain.User{}, fmt.Errorf("owner: no account yet: %w", domain.ErrNotFound)
+	}
+	return r.byID[r.order[0]], nil
 }
 
 // IncrementSessionGeneration adds one to the user's session generation and
@@ -95,5 +107,6 @@ func (r *UserRepository) save(given domain.User) error {
 	}
 	r.byID[u.ID] = u
 	r.byEmail[u.Email] = u.ID
+	r.order = append(r.order, u.ID)
 	return nil
 }

@@ -199,13 +199,13 @@ func testOutboxIdentify(t *testing.T, s outboxStore) {
 		t.Skip("the saver is not a domain.MovieIdentifier")
 	}
 	saved := saveReviewOnly(t, s.saver, FixtureTime)
+	// Another copy of the film, merged into the first below: no event.
+	dup := saveReviewOnly(t, s.saver, FixtureTime)
 	md := metadataFor(t, saved.Movie, NewExternalID(t), "Kaneto Shindo")
 	_, events := mustIdentify(t, ident, saved.Movie.ID, md)
 	if len(events) != 1 {
 		t.Fatalf("IdentifyMovie returned %s, want one MovieDiscovered", describeEvents(events))
 	}
-	// Another copy of the film, merged into the first: no event.
-	dup := saveReviewOnly(t, s.saver, FixtureTime)
 	if _, merged := mustIdentify(t, ident, dup.Movie.ID, md); len(merged) != 0 {
 		t.Errorf("IdentifyMovie merging returned %s, want no event", describeEvents(merged))
 	}

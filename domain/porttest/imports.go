@@ -812,11 +812,14 @@ func testPresentImportRows(t *testing.T, s importStore) {
 	if !slices.Equal(got, want) {
 		t.Errorf("PresentImportRows = %v, want %v", got, want)
 	}
-	other, err := s.imports.PresentImportRows(t.Context(), domain.NewUserID(), rows[:3])
+	// Another user's rows under those keys, their reviews not stored.
+	theirs := []domain.ImportedViewing{sameKey, imported(t, m, domain.NewUserID(), 1, "", watched)}
+	theirs[1].Key = stored[0].Key
+	other, err := s.imports.PresentImportRows(t.Context(), domain.NewUserID(), theirs)
 	if err != nil {
 		t.Fatalf("PresentImportRows(another user): %v", err)
 	}
-	if !slices.Equal(other, []bool{false, false, false}) {
+	if !slices.Equal(other, []bool{false, false}) {
 		t.Errorf("PresentImportRows(another user, keys not theirs) = %v, want all false", other)
 	}
 	if none, err := s.imports.PresentImportRows(t.Context(), user, nil); err != nil || len(none) != 0 {
