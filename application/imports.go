@@ -419,15 +419,18 @@ func (r *importRun) present(ctx context.Context, job domain.ImportJob, batch []d
 // without the metadata source, and its review. A row the domain refuses
 // gives an error wrapping domain.ErrValidation.
 func (r *importRun) viewing(ctx context.Context, row *domain.ImportRow, now time.Time) (domain.ImportedViewing, error) {
+	// The review's rules first: a refused row costs no lookup.
+	if err := domain.ValidateWatchedAt(row.WatchedAt, now); err != nil {
+		return domain.ImportedViewing{}, err
+	}
 	movie, err := r.matcher.movie(ctx, row)
 	if err != nil {
 		return domain.ImportedViewing{}, err
 	}
 	var review domain.Review
-	switch {
-	case row.ReviewID.IsZero() && row.CreatedAt.IsZero():
+	if row.ReviewID.IsZero() && row.CreatedAt.IsZero() {
 		review, err = domain.NewReview(movie.ID, r.job.User, row.Rating, row.Comment, row.WatchedAt, now)
-	default:
+	} else {
 		id, created := row.ReviewID, row.CreatedAt
 		if id.IsZero() {
 			id = domain.NewReviewID()
@@ -435,9 +438,7 @@ func (r *importRun) viewing(ctx context.Context, row *domain.ImportRow, now time
 		if created.IsZero() {
 			created = now
 		}
-		if err = domain.ValidateWatchedAt(row.WatchedAt, now); err == nil {
-			review, err = domain.RestoreReview(id, movie.ID, r.job.User, row.Rating, row.Comment, row.WatchedAt, created)
-		}
+		review, err = domain.RestoreReview(id, movie.ID, r.job.User, row.Rating, row.Comment, row.WatchedAt, created)
 	}
 	if err != nil {
 		return domain.ImportedViewing{}, err
