@@ -34,6 +34,7 @@ func (s *server) registerAPI(e *echo.Echo) {
 	api.GET("/webhooks", s.apiListWebhooks, s.requireBearer)
 	api.POST("/webhooks/:id/rotate", s.apiRotateWebhook, s.requireBearer)
 	api.DELETE("/webhooks/:id", s.apiDeleteWebhook, s.requireBearer)
+	s.registerImports(api)
 	s.registerWebhooks(e)
 }
 

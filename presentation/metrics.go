@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/moviediary/moviediary/application"
 	"github.com/moviediary/moviediary/domain"
 )
 
@@ -25,6 +26,8 @@ type Metrics struct {
 	eventsHandled    *prometheus.CounterVec
 	posterSyncResult *prometheus.CounterVec
 	eventsDead       *prometheus.CounterVec
+	importRows       *prometheus.CounterVec
+	importJobs       *prometheus.CounterVec
 }
 
 // NewMetrics registers every collector, plus the Go runtime and process
@@ -57,8 +60,16 @@ func NewMetrics() *Metrics {
 			Name: "moviediary_events_dead_total",
 			Help: "Events parked as dead in the outbox after their last attempt, by event name.",
 		}, []string{"event"}),
+		importRows: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "moviediary_import_rows_total",
+			Help: "Rows of import jobs stored, by result (imported, or already_present when an earlier import or the diary held them).",
+		}, []string{"result"}),
+		importJobs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "moviediary_import_jobs_total",
+			Help: "Import jobs that ended, by state (done or failed).",
+		}, []string{"state"}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.eventsPublished, m.eventsHandled, m.posterSyncResult, m.eventsDead,
+	m.registry.MustRegister(m.requests, m.duration, m.eventsPublished, m.eventsHandled, m.posterSyncResult, m.eventsDead, m.importRows, m.importJobs,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -91,6 +102,70 @@ func (m *Metrics) PosterSyncAttempt(result string) {
 // EventDead counts one event parked as dead.
 func (m *Metrics) EventDead(name domain.EventName) {
 	m.eventsDead.WithLabelValues(string(name)).Inc()
+}
+
+// ImportRows counts n rows of an import stored with result "imported" or
+// "already_present".
+func (m *Metrics) ImportRows(result string, n int) {
+	m.importRows.WithLabelValues(result).Add(float64(n))
+}
+
+// ImportJobEnded counts one import job that ended in state.
+func (m *Metrics) ImportJobEnded(state domain.ImportState) {
+	m.importJobs.WithLabelValues(string(state)).Inc()
+}
+
+// WatchMetadataBudget exports the OMDb budget, read by calling stats once
+// at each scrape (bounded to 2s; a failed read keeps the last values):
+// moviediary_omdb_budget_used and moviediary_omdb_budget_limit (gauges:
+// the requests counted in the current window and the most it allows, 0
+// for no limit), moviediary_omdb_requests_total and
+// moviediary_omdb_requests_deferred_total (counters: requests made, and
+// requests refused because the budget was spent, by this process). Call it
+// at most once.
+func (m *Metrics) WatchMetadataBudget(stats func(ctx context.Context) (application.MetadataBudgetStats, error)) {
+	m.registry.MustRegister(&budgetCollector{stats: stats})
+}
+
+var (
+	budgetUsedDesc = prometheus.NewDesc("moviediary_omdb_budget_used",
+		"OMDb requests counted in the budget's current window, by every process sharing the database.", nil, nil)
+	budgetLimitDesc = prometheus.NewDesc("moviediary_omdb_budget_limit",
+		"OMDb requests the budget allows per window (OMDB_DAILY_LIMIT; 0 means no limit).", nil, nil)
+	budgetRequestsDesc = prometheus.NewDesc("moviediary_omdb_requests_total",
+		"OMDb requests this process made through the budget.", nil, nil)
+	budgetDeferredDesc = prometheus.NewDesc("moviediary_omdb_requests_deferred_total",
+		"OMDb requests this process did not make because the budget was spent (deferred until it refills).", nil, nil)
+)
+
+// budgetCollector reads the budget's statistics once per scrape.
+type budgetCollector struct {
+	stats func(ctx context.Context) (application.MetadataBudgetStats, error)
+	mu    sync.Mutex
+	last  application.MetadataBudgetStats
+}
+
+func (b *budgetCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- budgetUsedDesc
+	ch <- budgetLimitDesc
+	ch <- budgetRequestsDesc
+	ch <- budgetDeferredDesc
+}
+
+func (b *budgetCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	st, err := b.stats(ctx)
+	b.mu.Lock()
+	if err == nil {
+		b.last = st
+	}
+	st = b.last
+	b.mu.Unlock()
+	ch <- prometheus.MustNewConstMetric(budgetUsedDesc, prometheus.GaugeValue, float64(st.Used))
+	ch <- prometheus.MustNewConstMetric(budgetLimitDesc, prometheus.GaugeValue, float64(st.Limit))
+	ch <- prometheus.MustNewConstMetric(budgetRequestsDesc, prometheus.CounterValue, float64(st.Requests))
+	ch <- prometheus.MustNewConstMetric(budgetDeferredDesc, prometheus.CounterValue, float64(st.Deferred))
 }
 
 // WatchOutboxPending exports moviediary_outbox_pending, the events stored

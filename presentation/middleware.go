@@ -374,21 +374,35 @@ func (k *knownClients) add(key string, now time.Time) {
 // one (chunked) is cut off at the limit, with the same 413 either way. Form
 // posts are parsed here, so that a form over the limit, or whose body does
 // not arrive in time, is refused as such instead of reaching its handler
-// as an empty form. The webhook receiver is the one exception: it bounds
-// its body by source (webhookBodyBound: a Plex body carries a thumbnail)
-// and reads it itself, form or not.
+// as an empty form. The exceptions: the webhook receiver bounds its body
+// by source (webhookBodyBound: a Plex body carries a thumbnail) and reads
+// it itself, form or not; import uploads (uploadBound) are bounded by
+// IMPORT_MAX_BYTES, and the API's is read by its handler, part by part.
 func (s *server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
 		if isWebhookPath(req.URL.Path) {
 			return next(c)
 		}
-		if req.ContentLength > maxBodyBytes {
-			return errBodyTooLarge
+		limit, tooLarge := int64(maxBodyBytes), errBodyTooLarge
+		if bound, stream, ok := s.uploadBound(req); ok {
+			// An import upload: bounded by IMPORT_MAX_BYTES; the API's is
+			// read part by part by its handler.
+			limit, tooLarge = bound, errUploadTooLarge(bound)
+			if stream {
+				if req.ContentLength > limit {
+					return tooLarge
+				}
+				req.Body = http.MaxBytesReader(c.Response().Writer, req.Body, limit)
+				return next(c)
+			}
+		}
+		if req.ContentLength > limit {
+			return tooLarge
 		}
 		// The server's own writer, so that a body over the limit also closes
 		// the connection after the answer.
-		req.Body = http.MaxBytesReader(c.Response().Writer, req.Body, maxBodyBytes)
+		req.Body = http.MaxBytesReader(c.Response().Writer, req.Body, limit)
 		mt, _, _ := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
 		var err error
 		switch mt {
@@ -399,6 +413,9 @@ func (s *server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if err != nil {
 			if berr := bodyReadError(err); isBodyLimitOrTimeout(berr) {
+				if errors.Is(berr, errBodyTooLarge) {
+					return tooLarge
+				}
 				return berr
 			}
 			// Anything else is left to the handler, as before: a malformed

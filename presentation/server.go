@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -40,6 +41,9 @@ type Config struct {
 	// limited by: every address in one such network shares one bucket.
 	// 1 to 128; zero means 64.
 	RateLimitIPv6Prefix int
+	// ImportMaxBytes bounds an import upload (POST /api/imports); zero
+	// means DefaultImportMaxBytes (50 MiB).
+	ImportMaxBytes int64
 }
 
 // Services are the use cases and the few ports the handlers use; every
@@ -79,6 +83,16 @@ type Services struct {
 	Posters domain.PosterStorage
 	// Ready reports whether the database answers (/readyz).
 	Ready func(ctx context.Context) error
+	// Imports starts import jobs and shows them.
+	Imports *application.Imports
+	// WakeImports tells the import worker a job was started; nil when no
+	// worker runs in this process (it finds the job at its next poll).
+	WakeImports func()
+	// Export streams a diary for download.
+	Export *application.ExportDiary
+	// CSVExport makes the writer of a CSV export onto w (Letterboxd's
+	// import columns).
+	CSVExport func(w io.Writer) EntryWriter
 }
 
 // NewHandler returns the HTTP handler of every route: the JSON API, the
@@ -103,11 +117,15 @@ func newServer(cfg Config, svc Services, metrics *Metrics, logger *slog.Logger, 
 		"history": svc.History == nil, "register": svc.Register == nil, "login": svc.Login == nil,
 		"authenticate": svc.Authenticate == nil, "edit_review": svc.EditReview == nil, "delete_review": svc.DeleteReview == nil, "api_tokens": svc.APITokens == nil, "webhooks": svc.Webhooks == nil, "report_play": svc.ReportPlay == nil, "logout": svc.Logout == nil, "sync_poster": svc.SyncPoster == nil, "movies": svc.Movies == nil,
 		"posters": svc.Posters == nil, "ready": svc.Ready == nil, "metrics": metrics == nil,
+		"imports": svc.Imports == nil, "export": svc.Export == nil, "csv_export": svc.CSVExport == nil,
 		"csrf_key": len(cfg.CSRFKey) < minCSRFKeyBytes,
 	} {
 		if missing {
 			v.Add(name, "is required")
 		}
+	}
+	if cfg.ImportMaxBytes < 0 {
+		v.Add("import_max_bytes", "must not be negative (0 for 50 MiB)")
 	}
 	if cfg.RateLimitIPv6Prefix < 0 || cfg.RateLimitIPv6Prefix > 128 {
 		v.Add("rate_limit_ipv6_prefix", "must be from 1 to 128 (or 0 for 64)")
