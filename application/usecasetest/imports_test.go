@@ -536,3 +536,33 @@ func TestImportsWorkRunsActiveJobsUntilTheContextEnds(t *testing.T) {
 		t.Errorf("want the failed listing logged at ERROR once")
 	}
 }
+
+// TestImportsRunReusesTheMovieTheStoreKept: when another runner stored the
+// same IMDb ID first, the store keeps its movie, and the later rows use it.
+func TestImportsRunReusesTheMovieTheStoreKept(t *testing.T) {
+	h := newImportsHarness(t)
+	rows := []domain.ImportRow{importRow(2, "tt0113277", "Heat", 1995), importRow(3, "", "Ran", 1985), importRow(4, "tt0113277", "Heat", 1995)}
+	job := runningJob(3, 0, false)
+	h.expectClaim(job, rows)
+	h.movies.EXPECT().MovieByExternalID(gomock.Any(), heatID).Return(domain.Movie{}, domain.ErrNotFound)
+	h.movies.EXPECT().MoviesByTitleYear(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil, nil).Times(2)
+	canonical := mustMovie("tt0113277", "Heat", 1995, "Michael Mann")
+	rec := &batchRecorder{}
+	h.jobs.EXPECT().SaveImportBatch(gomock.Any(), gomock.Any()).DoAndReturn(func(ctx context.Context, b domain.ImportBatch) (domain.ImportBatchResult, error) {
+		res, err := rec.save(ctx, b)
+		for i := range res.Saved {
+			if res.Saved[i].Movie.ExternalID == heatID {
+				res.Saved[i].Movie = canonical
+			}
+		}
+		return res, err
+	}).Times(2)
+	h.publisher.EXPECT().Publish(gomock.Any(), gomock.Any()).Return(nil).AnyTimes()
+	h.jobs.EXPECT().UpdateImportJob(gomock.Any(), gomock.Any()).Return(nil)
+	if _, err := h.uc.Run(t.Context(), job.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.batches[1].Viewings[0].Viewing.Movie; got != canonical {
+		t.Fatalf("the second batch's Heat is %+v, want the stored %+v", got, canonical)
+	}
+}

@@ -74,7 +74,10 @@ func TestMetadataBudgetSpentDefersUntilTheNextWindow(t *testing.T) {
 	// Once spent, the window is not asked again: the inner client never is.
 	quota.EXPECT().TakeQuota(gomock.Any(), "omdb", day, 2).Return(false, nil)
 	for _, call := range []func() error{
-		func() error { _, err := b.SearchMetadata(t.Context(), domain.MustNewMovieTitle("Heat"), domain.ReleaseYear{}); return err },
+		func() error {
+			_, err := b.SearchMetadata(t.Context(), domain.MustNewMovieTitle("Heat"), domain.ReleaseYear{})
+			return err
+		},
 		func() error { _, err := b.PosterURL(t.Context(), heatID); return err },
 	} {
 		err := call()
