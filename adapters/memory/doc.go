@@ -1,7 +1,7 @@
 // Package memory holds in-memory adapters of moviediary's ports: a
 // MovieRepository, a UserRepository, an APITokenRepository, a
-// WebhookRepository, a PlayRecorder, a PosterStorage, a MetadataClient and
-// event publishers (EventPublisherFunc, DiscardEvents, EventRecorder).
+// WebhookRepository, a PlayRecorder, an ImportRepository, a QuotaCounter, a
+// PosterStorage, a MetadataClient and event publishers (EventPublisherFunc, DiscardEvents, EventRecorder).
 //
 // They are the zero-dependency start for embedders: a service built on the
 // domain and application modules runs, and its tests run, with nothing but
@@ -15,7 +15,8 @@
 // repository's Outbox, a domain.Outbox, under the same lock as the change,
 // so a dispatcher in the same process can deliver them at least once. A
 // PlayRecorder made on such a repository (NewPlayRecorder) stores its
-// PlayReported events there the same way.
+// PlayReported events there the same way, and so does an ImportRepository
+// (NewImportRepository) with the events of its batches.
 //
 // Every adapter passes its port's contract suite in package
 // domain/porttest.

@@ -79,6 +79,8 @@ type DB struct {
 	tokens   *APITokenRepository
 	webhooks *WebhookRepository
 	plays    *PlayRecorder
+	imports  *ImportRepository
+	quota    *QuotaCounter
 	outbox   *Outbox
 	// outboxMode is Config.Outbox.
 	outboxMode bool
@@ -133,6 +135,8 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	db.tokens = &APITokenRepository{db: db}
 	db.webhooks = &WebhookRepository{db: db}
 	db.plays = &PlayRecorder{db: db}
+	db.imports = &ImportRepository{db: db}
+	db.quota = &QuotaCounter{db: db}
 	db.outbox = &Outbox{db: db}
 	return db, nil
 }

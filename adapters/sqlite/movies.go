@@ -312,12 +312,7 @@ func (t movieTx) InsertMovie(ctx context.Context, m domain.Movie) (domain.Movie,
 // insertMovie inserts m unless a movie already holds its external ID; ok
 // reports whether it did, and the stored movie is m.
 func insertMovie(ctx context.Context, tx *sqlx.Tx, m domain.Movie) (domain.Movie, bool, error) {
-	res, err := tx.ExecContext(ctx, `INSERT INTO movies
-		(id, external_id, title, title_key, release_year, director, poster_path)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (external_id) DO NOTHING`,
-		idArg(m.ID.UUID()), nullString(m.ExternalID.String()), m.Title.String(), titleKey(m.Title),
-		m.ReleaseYear.Int(), nullString(m.Director.String()), nullString(m.PosterPath.String()))
+	res, err := tx.ExecContext(ctx, sqlInsertMovie, insertMovieArgs(m)...)
 	if err != nil {
 		return domain.Movie{}, false, err
 	}
@@ -326,6 +321,19 @@ func insertMovie(ctx context.Context, tx *sqlx.Tx, m domain.Movie) (domain.Movie
 		return domain.Movie{}, false, err
 	}
 	return m, true, nil
+}
+
+// sqlInsertMovie inserts a movie unless one holds its external ID; its
+// arguments are insertMovieArgs.
+const sqlInsertMovie = `INSERT INTO movies
+	(id, external_id, title, title_key, release_year, director, poster_path)
+	VALUES (?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (external_id) DO NOTHING`
+
+// insertMovieArgs are sqlInsertMovie's arguments for m.
+func insertMovieArgs(m domain.Movie) []any {
+	return []any{idArg(m.ID.UUID()), nullString(m.ExternalID.String()), m.Title.String(), titleKey(m.Title),
+		m.ReleaseYear.Int(), nullString(m.Director.String()), nullString(m.PosterPath.String())}
 }
 
 // insertReview appends a review; the triggers bump the diary counters in

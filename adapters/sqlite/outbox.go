@@ -32,6 +32,10 @@ var _ domain.Outbox = (*Outbox)(nil)
 // in outbox mode; only in that mode does SaveViewing fill it.
 func (db *DB) Outbox() *Outbox { return db.outbox }
 
+// sqlInsertEvent stores one event, due at its occurrence.
+const sqlInsertEvent = `INSERT INTO outbox_events
+	(id, name, payload, movie_id, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)`
+
 // insertEvents stores events, due at their occurrence, in tx, in order.
 func insertEvents(ctx context.Context, tx *sqlx.Tx, events []domain.Event) error {
 	for _, e := range events {
@@ -40,8 +44,7 @@ func insertEvents(ctx context.Context, tx *sqlx.Tx, events []domain.Event) error
 			return err
 		}
 		at := createdArg(e.OccurredAt())
-		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox_events
-			(id, name, payload, movie_id, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		if _, err := tx.ExecContext(ctx, sqlInsertEvent,
 			idArg(e.EventID().UUID()), string(e.EventName()), string(payload), idArg(e.MovieID().UUID()), at, at); err != nil {
 			return err
 		}

@@ -47,6 +47,25 @@ func (r *UserRepository) userBy(ctx context.Context, op, column string, arg any)
 	return u, r.db.wrap(op, err)
 }
 
+// Owner returns the first account (the earliest created, then the lowest
+// ID), or an error wrapping domain.ErrNotFound when there is none.
+func (r *UserRepository) Owner(ctx context.Context) (domain.User, error) {
+	const op = "owner"
+	if r.db.closed.Load() {
+		return domain.User{}, &dbError{op: op, kind: domain.ErrUnavailable, err: errClosed}
+	}
+	var row userRow
+	err := r.db.r.GetContext(ctx, &row, `SELECT `+userColumns+` FROM users ORDER BY created_at, id LIMIT 1`)
+	if errors.Is(err, sql.ErrNoRows) {
+		return domain.User{}, r.db.wrap(op, fmt.Errorf("no account yet: %w", domain.ErrNotFound))
+	}
+	if err != nil {
+		return domain.User{}, r.db.wrap(op, err)
+	}
+	u, err := row.toDomain()
+	return u, r.db.wrap(op, err)
+}
+
 // SaveUser stores a new user, or returns an error wrapping
 // domain.ErrConflict when the email (or the ID) is taken.
 func (r *UserRepository) SaveUser(ctx context.Context, u domain.User) error {
