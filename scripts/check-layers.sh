@@ -3,6 +3,7 @@
 #   domain      → standard library + github.com/google/uuid
 #   application → domain (+ uuid through it)
 #   adapters    → never presentation, and adapters/delivery → domain only;
+#               adapters/diaryfile → domain only;
 #               adapters/mediaserver → application and domain only
 #   presentation (the HTTP package) → use cases, ports, its renderers
 #               (adapters/html, adapters/rss) and its webhook payload
@@ -30,6 +31,7 @@ check domain "^($M/domain(/porttest)?|github.com/google/uuid)\$" $M/domain $M/do
 check application "^($M/(domain|application)(/.*)?|github.com/google/uuid)\$" $M/application/...
 
 check delivery "^($M/(domain|adapters/delivery)|github.com/google/uuid)\$" $M/adapters/delivery
+check diaryfile "^($M/(domain|adapters/diaryfile)|github.com/google/uuid)\$" $M/adapters/diaryfile
 check mediaserver "^($M/(domain|application|adapters/mediaserver)|github.com/google/uuid)\$" $M/adapters/mediaserver
 bad=$(nonstd $M/presentation | grep "^$M/adapters/" | grep -Ev "^$M/adapters/(html|rss|mediaserver)\$" || true)
 if [ -n "$bad" ]; then
@@ -46,5 +48,5 @@ for dir in adapters/*/; do
 	fi
 done
 
-[ "$fail" -eq 0 ] && echo "layers: ok (domain → uuid only; application → domain only; delivery → domain only; mediaserver → application, domain only; HTTP → no infrastructure adapter; adapters ↛ presentation)"
+[ "$fail" -eq 0 ] && echo "layers: ok (domain → uuid only; application → domain only; delivery → domain only; diaryfile → domain only; mediaserver → application, domain only; HTTP → no infrastructure adapter; adapters ↛ presentation)"
 exit "$fail"
