@@ -133,9 +133,9 @@ type ImportJob struct {
 	// Unmatched counts the imported rows whose film has no IMDb ID yet:
 	// stored by title and year, to be looked up later.
 	Unmatched int
-	// Problems lists at most MaxImportProblems problems, in file order;
-	// ProblemsMore counts the rest.
-	Problems     []ImportProblem
+	// Problems lists at most MaxImportProblems problems, in file order.
+	Problems []ImportProblem
+	// ProblemsMore counts the problems past MaxImportProblems.
 	ProblemsMore int
 	// Error says why a failed job failed; "" otherwise.
 	Error string
@@ -164,16 +164,18 @@ func (k ImportRowKey) IsZero() bool { return k == "" }
 
 // ImportRow is one viewing read from an import file, its values validated.
 type ImportRow struct {
-	// File and Line locate the row (Line counts the header as 1).
+	// File is the file the row is in.
 	File string
+	// Line is the line the row starts on, counting the header as 1.
 	Line int
 	// Key identifies the row across imports; never zero.
 	Key ImportRowKey
 	// ExternalID is the film's IMDb ID; zero when the file has none.
 	ExternalID ExternalMetadataID
-	// Title and Year name the film; never zero.
+	// Title is the film's title; never zero.
 	Title MovieTitle
-	Year  ReleaseYear
+	// Year is the film's release year; never zero.
+	Year ReleaseYear
 	// Director is the film's director; zero when unknown.
 	Director Director
 	// Rating is the viewing's rating; zero when not rated.
@@ -182,10 +184,14 @@ type ImportRow struct {
 	Comment Comment
 	// WatchedAt is when the film was watched, in UTC.
 	WatchedAt time.Time
-	// MovieID, ReviewID and CreatedAt restore a moviediary export's IDs
-	// and creation time; zero for other sources.
-	MovieID   MovieID
-	ReviewID  ReviewID
+	// MovieID restores a moviediary export's movie ID; zero for other
+	// sources.
+	MovieID MovieID
+	// ReviewID restores a moviediary export's review ID; zero for other
+	// sources.
+	ReviewID ReviewID
+	// CreatedAt restores a moviediary export's creation time; zero for
+	// other sources.
 	CreatedAt time.Time
 }
 
@@ -215,9 +221,9 @@ type ImportedViewing struct {
 // ImportBatch is rows of a job stored in one transaction, with the job's
 // progress after them.
 type ImportBatch struct {
-	// Job is the job after the batch, except that Imported and
-	// AlreadyPresent do not count the batch's viewings yet: the store adds
-	// them, as it finds them.
+	// Job is the job after the batch, except that Imported,
+	// AlreadyPresent and Unmatched do not count the batch's viewings yet:
+	// the store adds them, as it finds them.
 	Job ImportJob
 	// Viewings are the batch's rows to store.
 	Viewings []ImportedViewing
@@ -245,9 +251,10 @@ type MovieNeedsMetadata struct {
 	EventMeta
 	// Movie is the movie to look up.
 	Movie MovieID
-	// Title and Year are what it is looked up by.
+	// Title is the title it is looked up by.
 	Title MovieTitle
-	Year  ReleaseYear
+	// Year is the release year it is looked up by.
+	Year ReleaseYear
 }
 
 // EventName returns EventMovieNeedsMetadata.
@@ -274,6 +281,7 @@ func ImportEvents(movie Movie, change MovieChange, review Review, poster PosterU
 
 // ExportedEntry is an entry of a diary export.
 type ExportedEntry struct {
+	// DiaryEntry is the movie and the review.
 	DiaryEntry
 	// Rewatch is true when the user watched the film before: an earlier
 	// entry of the same movie in the export's order.

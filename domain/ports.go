@@ -361,8 +361,10 @@ type ImportRepository interface {
 	// present and stores nothing; every other one is stored as
 	// SaveViewing stores a viewing, with its key, and its ImportEvents
 	// (stored in the outbox in outbox mode). b.Job is written with those
-	// counts added and its claim extended to b.ClaimUntil. ErrNotFound
-	// when the job is unknown.
+	// counts added — Imported the viewings stored, Unmatched those of
+	// them whose movie as stored has no external ID, AlreadyPresent the
+	// rest — and its claim extended to b.ClaimUntil. ErrNotFound when the
+	// job is unknown.
 	SaveImportBatch(ctx context.Context, b ImportBatch) (ImportBatchResult, error)
 	// PresentImportRows reports, for each of viewings, whether user holds
 	// its key or its review ID is stored: what SaveImportBatch would find
