@@ -329,6 +329,8 @@ type importRun struct {
 // the job after the last.
 func (r *importRun) rows(ctx context.Context, rows []domain.ImportRow, progress func(domain.ImportJob)) (domain.ImportJob, error) {
 	batch := make([]domain.ImportedViewing, 0, min(r.uc.cfg.BatchSize, len(rows)))
+	// from[i] is the row batch[i] was read from.
+	from := make([]*domain.ImportRow, 0, cap(batch))
 	for start := r.job.RowsDone; start < len(rows); {
 		if err := ctx.Err(); err != nil {
 			return r.job, err
@@ -336,12 +338,13 @@ func (r *importRun) rows(ctx context.Context, rows []domain.ImportRow, progress 
 		end := min(start+r.uc.cfg.BatchSize, len(rows))
 		now := r.uc.now().UTC()
 		next := r.job
-		batch = batch[:0]
+		batch, from = batch[:0], from[:0]
 		for i := start; i < end; i++ {
 			v, err := r.viewing(ctx, &rows[i], now)
 			switch {
 			case err == nil:
 				batch = append(batch, v)
+				from = append(from, &rows[i])
 			case errors.Is(err, domain.ErrValidation):
 				// The domain refuses the row: list it, import the rest.
 				next.Skipped++
@@ -357,7 +360,7 @@ func (r *importRun) rows(ctx context.Context, rows []domain.ImportRow, progress 
 		if r.job.DryRun {
 			next, err = r.present(ctx, next, batch)
 		} else {
-			next, err = r.save(ctx, next, batch, now)
+			next, err = r.save(ctx, next, batch, from, now)
 		}
 		if err != nil {
 			return r.job, err
@@ -372,22 +375,62 @@ func (r *importRun) rows(ctx context.Context, rows []domain.ImportRow, progress 
 }
 
 // save stores batch with job's progress and publishes its events; it
-// returns the job as stored.
-func (r *importRun) save(ctx context.Context, job domain.ImportJob, batch []domain.ImportedViewing, now time.Time) (domain.ImportJob, error) {
+// returns the job as stored. A batch the store refuses for good (a row
+// contradicting the diary, say a movie ID stored with another IMDb ID) is
+// stored row by row instead, so that only the rows refused are skipped
+// and listed (from[i] is the row batch[i] came from).
+func (r *importRun) save(ctx context.Context, job domain.ImportJob, batch []domain.ImportedViewing, from []*domain.ImportRow, now time.Time) (domain.ImportJob, error) {
 	res, err := r.uc.store.SaveImportBatch(ctx, domain.ImportBatch{Job: job, Viewings: batch, ClaimUntil: now.Add(r.uc.cfg.Lease)})
-	if err != nil {
+	switch {
+	case err != nil && domain.IsPermanent(err) && len(batch) > 1:
+		return r.saveEach(ctx, job, batch, from, now)
+	case err != nil:
 		return job, fmt.Errorf("store rows %d to %d: %w", r.job.RowsDone+1, job.RowsDone, err)
 	}
-	stored := res.Job
-	for i := range res.Saved {
-		m := res.Saved[i].Movie
-		if m.ExternalID.IsZero() {
-			stored.Unmatched++
+	r.stored(ctx, res)
+	return res.Job, nil
+}
+
+// saveEach stores batch one viewing at a time; a viewing the store
+// refuses for good is skipped and listed as its row's problem. Until the
+// last step the job's progress stays where it was before the batch, so a
+// crash part way redoes the batch (keys already held store nothing).
+func (r *importRun) saveEach(ctx context.Context, job domain.ImportJob, batch []domain.ImportedViewing, from []*domain.ImportRow, now time.Time) (domain.ImportJob, error) {
+	acc := job
+	written := false
+	for i := range batch {
+		step := acc
+		written = i == len(batch)-1
+		if !written {
+			step.RowsDone = r.job.RowsDone
 		}
-		r.matcher.stored(m)
+		res, err := r.uc.store.SaveImportBatch(ctx, domain.ImportBatch{Job: step, Viewings: batch[i : i+1], ClaimUntil: now.Add(r.uc.cfg.Lease)})
+		switch {
+		case err == nil:
+			r.stored(ctx, res)
+			acc.Imported, acc.AlreadyPresent, acc.Unmatched = res.Job.Imported, res.Job.AlreadyPresent, res.Job.Unmatched
+		case domain.IsPermanent(err):
+			written = false
+			acc.Skipped++
+			acc.AddProblem(domain.ImportProblem{File: from[i].File, Line: from[i].Line, Reason: err.Error()})
+		default:
+			return r.job, fmt.Errorf("store row %d of %s: %w", from[i].Line, from[i].File, err)
+		}
+	}
+	if !written {
+		if err := r.uc.store.UpdateImportJob(ctx, acc); err != nil {
+			return r.job, fmt.Errorf("record progress: %w", err)
+		}
+	}
+	return acc, nil
+}
+
+// stored remembers the movies of a stored batch and publishes its events.
+func (r *importRun) stored(ctx context.Context, res domain.ImportBatchResult) {
+	for i := range res.Saved {
+		r.matcher.stored(res.Saved[i].Movie)
 	}
 	publishStored(ctx, r.uc.publisher, r.uc.logger, res.Events)
-	return stored, nil
 }
 
 // present counts what storing batch would do, and writes job's progress.

@@ -265,6 +265,9 @@ func (r *batchRecorder) save(_ context.Context, b domain.ImportBatch) (domain.Im
 	res := domain.ImportBatchResult{Job: b.Job}
 	for _, v := range b.Viewings {
 		res.Job.Imported++
+		if v.Viewing.Movie.ExternalID.IsZero() {
+			res.Job.Unmatched++
+		}
 		rv := v.Viewing.Review
 		rv.MovieID = v.Viewing.Movie.ID
 		res.Saved = append(res.Saved, domain.SavedViewing{Movie: v.Viewing.Movie, Change: domain.MovieCreated, Review: rv})
@@ -564,5 +567,45 @@ func TestImportsRunReusesTheMovieTheStoreKept(t *testing.T) {
 	}
 	if got := rec.batches[1].Viewings[0].Viewing.Movie; got != canonical {
 		t.Fatalf("the second batch's Heat is %+v, want the stored %+v", got, canonical)
+	}
+}
+
+func TestImportsRunStoresARefusedBatchRowByRowSkippingOnlyTheRefusedRow(t *testing.T) {
+	h := newImportsHarness(t)
+	rows := []domain.ImportRow{importRow(2, "", "Heat", 1995), importRow(3, "", "Alien", 1979), importRow(4, "", "Ran", 1985)}
+	job := runningJob(3, 0, false)
+	h.expectClaim(job, rows)
+	h.movies.EXPECT().MoviesByTitleYear(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil, nil).Times(3)
+	rec := &batchRecorder{}
+	var steps []domain.ImportBatch
+	h.jobs.EXPECT().SaveImportBatch(gomock.Any(), gomock.Any()).DoAndReturn(func(ctx context.Context, b domain.ImportBatch) (domain.ImportBatchResult, error) {
+		steps = append(steps, b)
+		for _, v := range b.Viewings {
+			if v.Viewing.Movie.Title.String() == "Alien" {
+				return domain.ImportBatchResult{}, fmt.Errorf("movie stored with another IMDb ID: %w", domain.ErrConflict)
+			}
+		}
+		return rec.save(ctx, b)
+	}).Times(4) // the first batch of two, each of its rows, the second batch
+	h.publisher.EXPECT().Publish(gomock.Any(), gomock.Any()).Return(nil).Times(2)
+	var final domain.ImportJob
+	h.jobs.EXPECT().UpdateImportJob(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, j domain.ImportJob) error {
+		final = j
+		return nil
+	}).Times(2) // after the refused row, the last of its batch; at the end
+	got, err := h.uc.Run(t.Context(), job.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Imported != 2 || got.Skipped != 1 || len(got.Problems) != 1 || got.Problems[0].Line != 3 || got.State != domain.ImportDone {
+		t.Fatalf("job %+v, want 2 imported and row 3 skipped and listed", got)
+	}
+	if final.Imported != 2 || final.RowsDone != 3 {
+		t.Fatalf("stored job %+v", final)
+	}
+	// Until the last row the progress stays before the batch, so a crash
+	// part way redoes it.
+	if steps[1].Job.RowsDone != 0 || steps[3].Job.RowsDone != 3 {
+		t.Fatalf("row-by-row progress %d, %d; want 0 then 3", steps[1].Job.RowsDone, steps[3].Job.RowsDone)
 	}
 }
