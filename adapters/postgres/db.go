@@ -31,7 +31,8 @@ type Config struct {
 	// Outbox turns on outbox mode: SaveViewing also stores the events of
 	// each viewing in outbox_events, in the transaction that stores the
 	// viewing, and RecordPlay the PlayReported event of each play it
-	// records, for dispatchers to deliver from (*DB).Outbox.
+	// records, and SaveImportBatch and IdentifyMovie theirs, for
+	// dispatchers to deliver from (*DB).Outbox.
 	Outbox bool
 }
 
@@ -69,6 +70,8 @@ type DB struct {
 	webhooks *WebhookRepository
 	plays    *PlayRecorder
 	outbox   *Outbox
+	imports  *ImportRepository
+	quota    *QuotaCounter
 }
 
 // Open validates cfg, opens a pool and pings the database. A malformed URL
@@ -110,6 +113,8 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	db.webhooks = &WebhookRepository{db: db.x}
 	db.plays = &PlayRecorder{db: db.x, outbox: cfg.Outbox}
 	db.outbox = &Outbox{db: db.x}
+	db.imports = &ImportRepository{db: db.x, outbox: cfg.Outbox}
+	db.quota = &QuotaCounter{db: db.x}
 	return db, nil
 }
 

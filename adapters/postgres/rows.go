@@ -88,6 +88,21 @@ const outboxColumns = `seq, id, name, payload, created_at, next_attempt_at, atte
 // conversions. A UUID that does not parse is recorded in
 // r.Review.DecodeErrors, for toDomain to report with the rest.
 func (r *entryRow) scan(rows *sql.Rows, total *int64) error {
+	if total == nil {
+		return r.scanExtra(rows, nil)
+	}
+	return r.scanExtra(rows, total)
+}
+
+// scanRewatch reads a row of entryColumns followed by one boolean, the
+// export's rewatch flag, into r and rewatch, as scan does.
+func (r *entryRow) scanRewatch(rows *sql.Rows, rewatch *bool) error {
+	return r.scanExtra(rows, rewatch)
+}
+
+// scanExtra is scan with the column after entryColumns, when there is one,
+// read into extra (a pointer), or none when extra is nil.
+func (r *entryRow) scanExtra(rows *sql.Rows, extra any) error {
 	var (
 		id, movieID, userID sql.RawBytes
 		rating              any
@@ -95,9 +110,9 @@ func (r *entryRow) scan(rows *sql.Rows, total *int64) error {
 	)
 	rv, m := &r.Review, &r.Movie
 	dest := [...]any{&id, &movieID, &userID, &rating, &rv.Comment, &rv.WatchedAt, &rv.CreatedAt,
-		&m.ExternalID, &m.Title, &year, &m.Director, &m.PosterPath, total}
+		&m.ExternalID, &m.Title, &year, &m.Director, &m.PosterPath, extra}
 	n := len(dest)
-	if total == nil {
+	if extra == nil {
 		n--
 	}
 	if err := rows.Scan(dest[:n]...); err != nil {

@@ -39,9 +39,9 @@ const (
 	sqlIncrementSessionGeneration = `UPDATE users SET session_generation = session_generation + 1 WHERE id = $1 RETURNING session_generation`
 )
 
-func (r *UserRepository) user(ctx context.Context, op, query string, arg any) (domain.User, error) {
+func (r *UserRepository) user(ctx context.Context, op, query string, args ...any) (domain.User, error) {
 	var row userRow
-	err := r.db.GetContext(ctx, &row, query, arg)
+	err := r.db.GetContext(ctx, &row, query, args...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return domain.User{}, fmt.Errorf("postgres: %s: no such user: %w", op, domain.ErrNotFound)
 	}
@@ -111,4 +111,14 @@ func (r *UserRepository) IncrementSessionGeneration(ctx context.Context, id doma
 		return 0, dbError(op, err)
 	}
 	return uint64(gen), nil
+}
+
+// sqlOwner reads the first account: the earliest created, ties broken by
+// ID (time-ordered), through users_created_idx.
+const sqlOwner = `SELECT ` + userColumns + ` FROM users ORDER BY created_at, id LIMIT 1`
+
+// Owner returns the first account (the owner), or ErrNotFound when there
+// is none yet.
+func (r *UserRepository) Owner(ctx context.Context) (domain.User, error) {
+	return r.user(ctx, "owner", sqlOwner)
 }
