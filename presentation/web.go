@@ -66,6 +66,7 @@ func (s *server) registerWeb(e *echo.Echo) {
 	web.POST(html.WebhooksPath, s.webhookSubmit, s.requireCSRF)
 	web.POST(html.WebhooksPath+"/:id/rotate", s.webhookRotateSubmit, s.requireCSRF)
 	web.POST(html.WebhooksPath+"/:id/delete", s.webhookDeleteSubmit, s.requireCSRF)
+	s.registerImportPages(web)
 }
 
 // cookieName is the name the cookie base goes by: __Host-base when
