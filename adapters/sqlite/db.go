@@ -152,7 +152,7 @@ func dsn(cfg Config, writer bool) string {
 		"_pragma=synchronous(NORMAL)",
 	}
 	if writer {
-		q = append(q, "_txlock=immediate")
+		q = append(q, "_txlock=immediate", "_pragma=temp_store(MEMORY)")
 	} else {
 		// Readers map the file (up to 1 GiB of address space, not memory):
 		// walking an index then costs no read call per page, which halves

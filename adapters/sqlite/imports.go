@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -293,18 +294,9 @@ func (r *ImportRepository) PresentImportRows(ctx context.Context, user domain.Us
 		return out, nil
 	}
 	err := r.db.read(ctx, op, func(tx *sqlx.Tx) error {
-		stmt, err := tx.PreparexContext(ctx, sqlPresent)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		userArg := idArg(user.UUID())
-		for i, v := range viewings {
-			if err := stmt.QueryRowContext(ctx, userArg, string(v.Key), idArg(v.Viewing.Review.ID.UUID())).Scan(&out[i]); err != nil {
-				return err
-			}
-		}
-		return nil
+		var err error
+		out, err = presentRows(ctx, tx, idArg(user.UUID()), viewings)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -312,19 +304,20 @@ func (r *ImportRepository) PresentImportRows(ctx context.Context, user domain.Us
 	return out, nil
 }
 
-// sqlPresent tells whether a row is already present: its key held by the
-// user, or its review stored.
-const sqlPresent = `SELECT EXISTS (SELECT 1 FROM import_keys WHERE user_id = ?1 AND key = ?2)
-	OR EXISTS (SELECT 1 FROM reviews WHERE id = ?3)`
-
 // SaveImportBatch stores b in one write transaction: the viewings not
-// already present (sqlPresent) with their keys, their movies resolved by
+// already present with their keys, their movies resolved by
 // sqlrows.ResolveMovie as SaveViewing resolves them, their ImportEvents
 // (inserted into outbox_events in outbox mode), and b.Job with the counts
-// added and its claim extended. Every statement is prepared once for the
-// batch, and the movies the batch looks up are remembered for the rest of
-// it, so a batch costs a handful of statements a row. An error wrapping
-// domain.ErrNotFound when the job is unknown; any failure stores nothing.
+// added and its claim extended. An error wrapping domain.ErrNotFound when
+// the job is unknown; any failure stores nothing.
+//
+// A batch costs a few statements for all its rows, not a few a row: one
+// query finds the keys and review IDs already stored, two read every movie
+// the rows name (by ID and by IMDb ID), after which resolving a row reads
+// nothing and only a new movie is written on its own; the reviews, keys
+// and events are then inserted with multi-row statements, and the diary
+// counters of the whole batch are added at once while the per-review
+// trigger is paused (review_counts_paused, migration 0007).
 func (r *ImportRepository) SaveImportBatch(ctx context.Context, b domain.ImportBatch) (domain.ImportBatchResult, error) {
 	const op = "save import batch"
 	for _, v := range b.Viewings {
@@ -345,7 +338,10 @@ func (r *ImportRepository) SaveImportBatch(ctx context.Context, b domain.ImportB
 		if err != nil {
 			return err
 		}
-		res, err = r.saveBatch(ctx, tx, userBlob, b)
+		// The batch's statements do not watch ctx each: that costs a
+		// goroutine a statement. A cancelled ctx still rolls the
+		// transaction back (database/sql ends it), at the latest on commit.
+		res, err = r.saveBatch(context.WithoutCancel(ctx), tx, userBlob, b)
 		return err
 	})
 	if err != nil {
@@ -354,51 +350,51 @@ func (r *ImportRepository) SaveImportBatch(ctx context.Context, b domain.ImportB
 	return res, nil
 }
 
+// saveBatch does SaveImportBatch's work in tx, the job being stored.
 func (r *ImportRepository) saveBatch(ctx context.Context, tx *sqlx.Tx, userBlob []byte, b domain.ImportBatch) (domain.ImportBatchResult, error) {
 	res := domain.ImportBatchResult{Job: b.Job}
 	if len(b.Viewings) > 0 {
-		st, err := prepareBatch(ctx, tx, r.db.outboxMode)
+		present, err := presentRows(ctx, tx, userBlob, b.Viewings)
 		if err != nil {
 			return res, err
 		}
-		defer st.close()
-		movies := &batchMovies{st: st, byID: map[uuid.UUID]domain.Movie{}, byExt: map[domain.ExternalMetadataID]domain.Movie{}}
-		for _, v := range b.Viewings {
-			var present bool
-			if err := st.present.QueryRowContext(ctx, userBlob, string(v.Key), idArg(v.Viewing.Review.ID.UUID())).Scan(&present); err != nil {
-				return res, err
-			}
-			if present {
+		movies, err := loadBatchMovies(ctx, tx, b.Viewings)
+		if err != nil {
+			return res, err
+		}
+		defer movies.close()
+		keys := make([]domain.ImportRowKey, 0, len(b.Viewings))
+		seenKeys := make(map[domain.ImportRowKey]bool, len(b.Viewings))
+		seenReviews := make(map[domain.ReviewID]bool, len(b.Viewings))
+		for i, v := range b.Viewings {
+			rv := v.Viewing.Review
+			if present[i] || seenKeys[v.Key] || seenReviews[rv.ID] {
 				res.Job.AlreadyPresent++
 				continue
 			}
+			seenKeys[v.Key], seenReviews[rv.ID] = true, true
 			movie, change, err := sqlrows.ResolveMovie(ctx, movies, v.Viewing.Movie)
 			if err != nil {
 				return res, err
 			}
-			rv := v.Viewing.Review
 			review, err := domain.RestoreReview(rv.ID, movie.ID, rv.UserID, rv.Rating, rv.Comment, rv.WatchedAt, rv.CreatedAt)
 			if err != nil {
 				return res, err
 			}
-			if _, err := st.review.ExecContext(ctx, idArg(review.ID.UUID()), idArg(movie.ID.UUID()), idArg(review.UserID.UUID()),
-				sqlrows.RatingArg(review.Rating), nullString(review.Comment.String()), watchedArg(review.WatchedAt),
-				createdArg(review.CreatedAt)); err != nil {
-				return res, err
-			}
-			if _, err := st.key.ExecContext(ctx, userBlob, string(v.Key), idArg(review.ID.UUID())); err != nil {
-				return res, err
-			}
 			events := domain.ImportEvents(movie, change, review, v.Viewing.PosterURL, review.CreatedAt)
-			if st.event != nil {
-				if err := st.insertEvents(ctx, events); err != nil {
-					return res, err
-				}
-			}
 			res.Saved = append(res.Saved, domain.SavedViewing{Movie: movie, Change: change, Review: review, Events: events})
 			res.Events = append(res.Events, events...)
-			res.Job.Imported++
+			keys = append(keys, v.Key)
 		}
+		if err := insertBatchRows(ctx, tx, userBlob, res.Saved, keys); err != nil {
+			return res, err
+		}
+		if r.db.outboxMode {
+			if err := insertEventRows(ctx, tx, res.Events); err != nil {
+				return res, err
+			}
+		}
+		res.Job.Imported += len(res.Saved)
 	}
 	if err := updateImportJob(ctx, tx, res.Job, createdArg(b.ClaimUntil)); err != nil {
 		return res, err
@@ -406,77 +402,256 @@ func (r *ImportRepository) saveBatch(ctx context.Context, tx *sqlx.Tx, userBlob 
 	return res, nil
 }
 
-// batchStatements are the statements of a batch, prepared once.
-type batchStatements struct {
-	present, movieByID, movieByExt, attach, insertMovie, review, key, event *sqlx.Stmt
-}
+// maxChunkArgs bounds the arguments of one statement, well below SQLite's
+// limit (32,766).
+const maxChunkArgs = 3000
 
-func prepareBatch(ctx context.Context, tx *sqlx.Tx, outbox bool) (*batchStatements, error) {
-	st := &batchStatements{}
-	queries := []struct {
-		stmt **sqlx.Stmt
-		sql  string
-	}{
-		{&st.present, sqlPresent},
-		{&st.movieByID, sqlMovieByID},
-		{&st.movieByExt, sqlMovieByExternalID},
-		{&st.attach, `UPDATE movies SET external_id = ? WHERE id = ? RETURNING ` + movieColumns},
-		{&st.insertMovie, sqlInsertMovie},
-		{&st.review, `INSERT INTO reviews (` + reviewColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?)`},
-		{&st.key, `INSERT INTO import_keys (user_id, key, review_id) VALUES (?, ?, ?)`},
-	}
-	if outbox {
-		queries = append(queries, struct {
-			stmt **sqlx.Stmt
-			sql  string
-		}{&st.event, sqlInsertEvent})
-	}
-	for _, q := range queries {
-		s, err := tx.PreparexContext(ctx, q.sql)
-		if err != nil {
-			st.close()
-			return nil, err
-		}
-		*q.stmt = s
-	}
-	return st, nil
-}
-
-func (st *batchStatements) close() {
-	for _, s := range []*sqlx.Stmt{st.present, st.movieByID, st.movieByExt, st.attach, st.insertMovie, st.review, st.key, st.event} {
-		if s != nil {
-			_ = s.Close()
-		}
-	}
-}
-
-// insertEvents stores events in the outbox, as insertEvents does.
-func (st *batchStatements) insertEvents(ctx context.Context, events []domain.Event) error {
-	for _, e := range events {
-		payload, err := domain.MarshalEvent(e)
-		if err != nil {
-			return err
-		}
-		at := createdArg(e.OccurredAt())
-		if _, err := st.event.ExecContext(ctx, idArg(e.EventID().UUID()), string(e.EventName()), string(payload),
-			idArg(e.MovieID().UUID()), at, at); err != nil {
+// chunks calls fn with consecutive ranges [from, to) of n items, each with
+// at most maxChunkArgs/perItem items.
+func chunks(n, perItem int, fn func(from, to int) error) error {
+	size := max(1, maxChunkArgs/perItem)
+	for from := 0; from < n; from += size {
+		if err := fn(from, min(from+size, n)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// batchMovies resolves a batch's movies with its prepared statements,
-// remembering every movie it read or wrote: writes are serialised and the
-// batch is one transaction, so what it remembers stays true until it
-// commits.
+// valuesSQL returns prefix followed by rows groups of cols placeholders.
+func valuesSQL(prefix string, rows, cols int) string {
+	group := "(" + strings.Repeat("?, ", cols-1) + "?)"
+	var b strings.Builder
+	b.Grow(len(prefix) + rows*(len(group)+2))
+	b.WriteString(prefix)
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(group)
+	}
+	return b.String()
+}
+
+// inList returns "(?, ?, …)" with n placeholders.
+func inList(n int) string {
+	return "(" + strings.Repeat("?, ", n-1) + "?)"
+}
+
+// presentRows reports for each viewing whether userBlob holds its key or
+// its review ID is stored, with one query a chunk.
+func presentRows(ctx context.Context, q sqlx.QueryerContext, userBlob []byte, viewings []domain.ImportedViewing) ([]bool, error) {
+	heldKeys := make(map[string]bool)
+	storedReviews := make(map[uuid.UUID]bool)
+	err := chunks(len(viewings), 2, func(from, to int) error {
+		part := viewings[from:to]
+		args := make([]any, 0, 1+2*len(part))
+		args = append(args, userBlob)
+		for _, v := range part {
+			args = append(args, string(v.Key))
+		}
+		for _, v := range part {
+			args = append(args, idArg(v.Viewing.Review.ID.UUID()))
+		}
+		list := inList(len(part))
+		rows, err := q.QueryContext(ctx, `SELECT 1, key FROM import_keys WHERE user_id = ? AND key IN `+list+`
+			UNION ALL SELECT 2, id FROM reviews WHERE id IN `+list, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				kind int
+				val  []byte
+			)
+			if err := rows.Scan(&kind, &val); err != nil {
+				return err
+			}
+			if kind == 1 {
+				heldKeys[string(val)] = true
+			} else if u, err := uuid.FromBytes(val); err == nil {
+				storedReviews[u] = true
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]bool, len(viewings))
+	for i, v := range viewings {
+		out[i] = heldKeys[string(v.Key)] || storedReviews[v.Viewing.Review.ID.UUID()]
+	}
+	return out, nil
+}
+
+// insertBatchRows inserts the saved reviews and their keys, and adds their
+// diary counts, with the per-review trigger paused.
+func insertBatchRows(ctx context.Context, tx *sqlx.Tx, userBlob []byte, saved []domain.SavedViewing, keys []domain.ImportRowKey) error {
+	if len(saved) == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE review_counts_paused SET paused = 1`); err != nil {
+		return err
+	}
+	err := chunks(len(saved), 7, func(from, to int) error {
+		args := make([]any, 0, 7*(to-from))
+		for _, sv := range saved[from:to] {
+			rv := sv.Review
+			args = append(args, idArg(rv.ID.UUID()), idArg(rv.MovieID.UUID()), idArg(rv.UserID.UUID()), sqlrows.RatingArg(rv.Rating),
+				nullString(rv.Comment.String()), watchedArg(rv.WatchedAt), createdArg(rv.CreatedAt))
+		}
+		_, err := tx.ExecContext(ctx, valuesSQL(`INSERT INTO reviews (`+reviewColumns+`) VALUES `, to-from, 7), args...)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	err = chunks(len(saved), 3, func(from, to int) error {
+		args := make([]any, 0, 3*(to-from))
+		for i := from; i < to; i++ {
+			args = append(args, userBlob, string(keys[i]), idArg(saved[i].Review.ID.UUID()))
+		}
+		_, err := tx.ExecContext(ctx, valuesSQL(`INSERT INTO import_keys (user_id, key, review_id) VALUES `, to-from, 3), args...)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	// The counts the trigger would have added: every review, per movie,
+	// per user, per movie and user.
+	type scope struct{ movie, user uuid.UUID }
+	var none uuid.UUID
+	counts := make(map[scope]int)
+	var order []scope
+	add := func(s scope) {
+		if counts[s] == 0 {
+			order = append(order, s)
+		}
+		counts[s]++
+	}
+	for _, sv := range saved {
+		m, u := sv.Review.MovieID.UUID(), sv.Review.UserID.UUID()
+		add(scope{none, none})
+		add(scope{m, none})
+		add(scope{none, u})
+		add(scope{m, u})
+	}
+	blob := func(u uuid.UUID) []byte {
+		if u == none {
+			return anyScope
+		}
+		return idArg(u)
+	}
+	err = chunks(len(order), 3, func(from, to int) error {
+		args := make([]any, 0, 3*(to-from))
+		for _, s := range order[from:to] {
+			args = append(args, blob(s.movie), blob(s.user), counts[s])
+		}
+		_, err := tx.ExecContext(ctx, valuesSQL(`INSERT INTO review_counts (movie_id, user_id, n) VALUES `, to-from, 3)+`
+			ON CONFLICT (movie_id, user_id) DO UPDATE SET n = n + excluded.n`, args...)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE review_counts_paused SET paused = 0`)
+	return err
+}
+
+// insertEventRows stores events in the outbox, due at their occurrence,
+// in order, as insertEvents does, with multi-row statements.
+func insertEventRows(ctx context.Context, tx *sqlx.Tx, events []domain.Event) error {
+	return chunks(len(events), 6, func(from, to int) error {
+		args := make([]any, 0, 6*(to-from))
+		for _, e := range events[from:to] {
+			payload, err := domain.MarshalEvent(e)
+			if err != nil {
+				return err
+			}
+			at := createdArg(e.OccurredAt())
+			args = append(args, idArg(e.EventID().UUID()), string(e.EventName()), string(payload), idArg(e.MovieID().UUID()), at, at)
+		}
+		_, err := tx.ExecContext(ctx, valuesSQL(`INSERT INTO outbox_events
+			(id, name, payload, movie_id, created_at, next_attempt_at) VALUES `, to-from, 6), args...)
+		return err
+	})
+}
+
+// batchMovies resolves a batch's movies (as sqlrows.MovieTx) from what
+// loadBatchMovies read up front: every movie the rows name by ID or IMDb
+// ID, and which of those are not stored. Writes are serialised and the
+// batch is one transaction, so that stays true as long as batchMovies
+// records its own writes, which it does; a look-up it did not prepare for
+// asks the database.
 type batchMovies struct {
-	st    *batchStatements
-	byID  map[uuid.UUID]domain.Movie
-	byExt map[domain.ExternalMetadataID]domain.Movie
+	tx             *sqlx.Tx
+	byID           map[uuid.UUID]domain.Movie
+	byExt          map[domain.ExternalMetadataID]domain.Movie
+	checkedIDs     map[uuid.UUID]bool
+	checkedExts    map[domain.ExternalMetadataID]bool
+	insert, attach *sqlx.Stmt
 }
 
 var _ sqlrows.MovieTx = (*batchMovies)(nil)
+
+// loadBatchMovies reads the movies viewings name and prepares the
+// statements that write movies.
+func loadBatchMovies(ctx context.Context, tx *sqlx.Tx, viewings []domain.ImportedViewing) (*batchMovies, error) {
+	b := &batchMovies{
+		tx: tx, byID: map[uuid.UUID]domain.Movie{}, byExt: map[domain.ExternalMetadataID]domain.Movie{},
+		checkedIDs: map[uuid.UUID]bool{}, checkedExts: map[domain.ExternalMetadataID]bool{},
+	}
+	var ids, exts []any
+	for _, v := range viewings {
+		m := v.Viewing.Movie
+		if id := m.ID.UUID(); !b.checkedIDs[id] {
+			b.checkedIDs[id] = true
+			ids = append(ids, idArg(id))
+		}
+		if ext := m.ExternalID; !ext.IsZero() && !b.checkedExts[ext] {
+			b.checkedExts[ext] = true
+			exts = append(exts, ext.String())
+		}
+	}
+	for _, q := range []struct {
+		column string
+		args   []any
+	}{{"id", ids}, {"external_id", exts}} {
+		err := chunks(len(q.args), 1, func(from, to int) error {
+			var rows []movieRow
+			if err := tx.SelectContext(ctx, &rows, selectMovies+`WHERE `+q.column+` IN `+inList(to-from), q.args[from:to]...); err != nil {
+				return err
+			}
+			for _, row := range rows {
+				m, err := row.toDomain()
+				if err != nil {
+					return err
+				}
+				b.remember(m)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	var err error
+	if b.insert, err = tx.PreparexContext(ctx, sqlInsertMovie); err != nil {
+		return nil, err
+	}
+	if b.attach, err = tx.PreparexContext(ctx, `UPDATE movies SET external_id = ? WHERE id = ? RETURNING `+movieColumns); err != nil {
+		_ = b.insert.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+func (b *batchMovies) close() {
+	_ = b.insert.Close()
+	_ = b.attach.Close()
+}
 
 func (b *batchMovies) remember(m domain.Movie) {
 	b.byID[m.ID.UUID()] = m
@@ -485,9 +660,26 @@ func (b *batchMovies) remember(m domain.Movie) {
 	}
 }
 
-func (t *batchMovies) get(ctx context.Context, stmt *sqlx.Stmt, args ...any) (domain.Movie, bool, error) {
+// MovieByExternalID returns the movie holding ext.
+func (b *batchMovies) MovieByExternalID(ctx context.Context, ext domain.ExternalMetadataID) (domain.Movie, bool, error) {
+	if m, ok := b.byExt[ext]; ok || b.checkedExts[ext] {
+		return m, ok, nil
+	}
+	return b.read(ctx, b.tx, sqlMovieByExternalID, ext.String())
+}
+
+// MovieByID returns the movie with id.
+func (b *batchMovies) MovieByID(ctx context.Context, id domain.MovieID) (domain.Movie, bool, error) {
+	if m, ok := b.byID[id.UUID()]; ok || b.checkedIDs[id.UUID()] {
+		return m, ok, nil
+	}
+	return b.read(ctx, b.tx, sqlMovieByID, idArg(id.UUID()))
+}
+
+// AttachExternalID sets the external ID of the movie id.
+func (b *batchMovies) AttachExternalID(ctx context.Context, id domain.MovieID, ext domain.ExternalMetadataID) (domain.Movie, bool, error) {
 	var row movieRow
-	err := stmt.GetContext(ctx, &row, args...)
+	err := b.attach.QueryRowxContext(ctx, ext.String(), idArg(id.UUID())).StructScan(&row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return domain.Movie{}, false, nil
 	}
@@ -498,34 +690,13 @@ func (t *batchMovies) get(ctx context.Context, stmt *sqlx.Stmt, args ...any) (do
 	if err != nil {
 		return domain.Movie{}, false, err
 	}
-	t.remember(m)
+	b.remember(m)
 	return m, true, nil
 }
 
-// MovieByExternalID reads the movie holding ext.
-func (t *batchMovies) MovieByExternalID(ctx context.Context, ext domain.ExternalMetadataID) (domain.Movie, bool, error) {
-	if m, ok := t.byExt[ext]; ok {
-		return m, true, nil
-	}
-	return t.get(ctx, t.st.movieByExt, ext.String())
-}
-
-// MovieByID reads the movie with id.
-func (t *batchMovies) MovieByID(ctx context.Context, id domain.MovieID) (domain.Movie, bool, error) {
-	if m, ok := t.byID[id.UUID()]; ok {
-		return m, true, nil
-	}
-	return t.get(ctx, t.st.movieByID, idArg(id.UUID()))
-}
-
-// AttachExternalID sets the external ID of the movie id.
-func (t *batchMovies) AttachExternalID(ctx context.Context, id domain.MovieID, ext domain.ExternalMetadataID) (domain.Movie, bool, error) {
-	return t.get(ctx, t.st.attach, ext.String(), idArg(id.UUID()))
-}
-
 // InsertMovie inserts m unless a movie holds its external ID.
-func (t *batchMovies) InsertMovie(ctx context.Context, m domain.Movie) (domain.Movie, bool, error) {
-	res, err := t.st.insertMovie.ExecContext(ctx, insertMovieArgs(m)...)
+func (b *batchMovies) InsertMovie(ctx context.Context, m domain.Movie) (domain.Movie, bool, error) {
+	res, err := b.insert.ExecContext(ctx, insertMovieArgs(m)...)
 	if err != nil {
 		return domain.Movie{}, false, err
 	}
@@ -533,6 +704,15 @@ func (t *batchMovies) InsertMovie(ctx context.Context, m domain.Movie) (domain.M
 	if err != nil || n != 1 {
 		return domain.Movie{}, false, err
 	}
-	t.remember(m)
+	b.remember(m)
 	return m, true, nil
+}
+
+// read runs a statement yielding at most one movie and remembers it.
+func (b *batchMovies) read(ctx context.Context, q sqlx.QueryerContext, query string, args ...any) (domain.Movie, bool, error) {
+	m, ok, err := selectMovie(ctx, q, query, args...)
+	if ok {
+		b.remember(m)
+	}
+	return m, ok, err
 }
