@@ -71,11 +71,10 @@ func (p *Parser) readMember(zipName, member string, f *zip.File, budget *int64) 
 		return nil, fileError(zipName, "member "+member+" cannot be read ("+err.Error()+")")
 	}
 	defer rc.Close()
-	hint := int64(maxReadHint)
-	if f.UncompressedSize64 < uint64(hint) {
-		hint = int64(f.UncompressedSize64)
-	}
-	hint = min(hint, *budget)
+	// Preallocate what the header declares, within what deflate can
+	// expand the compressed bytes to (about 1032:1) and the budget.
+	hint := uint64(min(*budget, maxReadHint))
+	hint = min(hint, f.UncompressedSize64, f.CompressedSize64*1032+1024)
 	var b bytes.Buffer
 	b.Grow(int(hint))
 	n, err := b.ReadFrom(io.LimitReader(rc, *budget+1))

@@ -14,13 +14,11 @@ type lbRecord struct {
 	title   domain.MovieTitle
 	year    domain.ReleaseYear
 	film    string // filmIdentity
+	day     string // film and date: what a review is matched by
 	date    time.Time
 	rating  domain.Rating
 	comment domain.Comment
 }
-
-// day is the record's film and date, what a review is matched by.
-func (r lbRecord) day() string { return r.film + "\x00" + r.date.Format(dateLayout) }
 
 // letterboxd collects the rows of a Letterboxd export's files and merges
 // them into viewings:
@@ -66,6 +64,7 @@ func (lb *letterboxd) read(u *unit, now time.Time) {
 			continue
 		}
 		r.film = filmIdentity(r.title, r.year)
+		r.day = r.film + "\x00" + r.date.Format(dateLayout)
 		switch k {
 		case kindLetterboxdDiary:
 			lb.diary = append(lb.diary, r)
@@ -84,13 +83,13 @@ func (lb *letterboxd) rows() []domain.ImportRow {
 	reviewed := make([]bool, 0, len(lb.diary))
 	byDay := make(map[string][]int, len(lb.diary))
 	for _, d := range lb.diary {
-		byDay[d.day()] = append(byDay[d.day()], len(viewings))
+		byDay[d.day] = append(byDay[d.day], len(viewings))
 		viewings = append(viewings, d)
 		reviewed = append(reviewed, false)
 	}
 	for _, r := range lb.reviews {
 		merged := false
-		for _, i := range byDay[r.day()] {
+		for _, i := range byDay[r.day] {
 			if reviewed[i] {
 				continue
 			}
@@ -136,7 +135,7 @@ func (lb *letterboxd) rows() []domain.ImportRow {
 	rows := make([]domain.ImportRow, 0, len(viewings)+len(films))
 	occ := make(occurrences, len(viewings))
 	for _, v := range viewings {
-		rows = append(rows, v.row(viewingKey(string(domain.ImportLetterboxd), v.film, v.date, occ.next(v.day()))))
+		rows = append(rows, v.row(viewingKey(string(domain.ImportLetterboxd), v.day, occ.next(v.day))))
 	}
 	for _, f := range films {
 		rows = append(rows, f.row(hashKey(string(domain.ImportLetterboxd), "film", f.film)))

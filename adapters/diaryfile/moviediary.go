@@ -48,7 +48,7 @@ func readMoviediaryCSV(u *unit, rows []domain.ImportRow, now time.Time) []domain
 			film = row.ExternalID.String()
 		}
 		day := film + "\x00" + row.WatchedAt.Format(dateLayout)
-		row.Key = viewingKey("moviediary-csv", film, row.WatchedAt, occ.next(day))
+		row.Key = viewingKey("moviediary-csv", day, occ.next(day))
 		rows = append(rows, row)
 	}
 	return rows

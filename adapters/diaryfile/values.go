@@ -162,7 +162,8 @@ func hashKey(parts ...string) domain.ImportRowKey {
 	return domain.ImportRowKey(hex.EncodeToString(sum[:]))
 }
 
-// viewingKey is the key of the n-th viewing of film on date from source.
-func viewingKey(source, film string, date time.Time, n int) domain.ImportRowKey {
-	return hashKey(source, "viewing", film, date.Format(dateLayout), strconv.Itoa(n))
+// viewingKey is the key of the n-th viewing of a film on a day (its
+// identity and the date, NUL between them) from source.
+func viewingKey(source, day string, n int) domain.ImportRowKey {
+	return hashKey(source, "viewing", day, strconv.Itoa(n))
 }
