@@ -314,8 +314,8 @@ func (r *ImportRepository) PresentImportRows(ctx context.Context, user domain.Us
 // A batch costs a few statements for all its rows, not a few a row: one
 // query finds the keys and review IDs already stored, two read every movie
 // the rows name (by ID and by IMDb ID), after which resolving a row reads
-// nothing and only a new movie is written on its own; the reviews, keys
-// and events are then inserted with multi-row statements, and the diary
+// nothing; the new movies, reviews, keys and events are then inserted
+// with multi-row statements, and the diary
 // counters of the whole batch are added at once while the per-review
 // trigger is paused (review_counts_paused, migration 0007).
 func (r *ImportRepository) SaveImportBatch(ctx context.Context, b domain.ImportBatch) (domain.ImportBatchResult, error) {
@@ -385,6 +385,9 @@ func (r *ImportRepository) saveBatch(ctx context.Context, tx *sqlx.Tx, userBlob 
 			res.Saved = append(res.Saved, domain.SavedViewing{Movie: movie, Change: change, Review: review, Events: events})
 			res.Events = append(res.Events, events...)
 			keys = append(keys, v.Key)
+		}
+		if err := movies.flush(ctx); err != nil {
+			return res, err
 		}
 		if err := insertBatchRows(ctx, tx, userBlob, res.Saved, keys); err != nil {
 			return res, err
@@ -586,12 +589,16 @@ func insertEventRows(ctx context.Context, tx *sqlx.Tx, events []domain.Event) er
 // records its own writes, which it does; a look-up it did not prepare for
 // asks the database.
 type batchMovies struct {
-	tx             *sqlx.Tx
-	byID           map[uuid.UUID]domain.Movie
-	byExt          map[domain.ExternalMetadataID]domain.Movie
-	checkedIDs     map[uuid.UUID]bool
-	checkedExts    map[domain.ExternalMetadataID]bool
-	insert, attach *sqlx.Stmt
+	tx          *sqlx.Tx
+	byID        map[uuid.UUID]domain.Movie
+	byExt       map[domain.ExternalMetadataID]domain.Movie
+	checkedIDs  map[uuid.UUID]bool
+	checkedExts map[domain.ExternalMetadataID]bool
+	// pending are the new movies, inserted together by flush before the
+	// reviews that refer to them; pendingAt finds one by ID.
+	pending   []domain.Movie
+	pendingAt map[uuid.UUID]int
+	attach    *sqlx.Stmt
 }
 
 var _ sqlrows.MovieTx = (*batchMovies)(nil)
@@ -602,6 +609,7 @@ func loadBatchMovies(ctx context.Context, tx *sqlx.Tx, viewings []domain.Importe
 	b := &batchMovies{
 		tx: tx, byID: map[uuid.UUID]domain.Movie{}, byExt: map[domain.ExternalMetadataID]domain.Movie{},
 		checkedIDs: map[uuid.UUID]bool{}, checkedExts: map[domain.ExternalMetadataID]bool{},
+		pendingAt: map[uuid.UUID]int{},
 	}
 	var ids, exts []any
 	for _, v := range viewings {
@@ -638,19 +646,28 @@ func loadBatchMovies(ctx context.Context, tx *sqlx.Tx, viewings []domain.Importe
 		}
 	}
 	var err error
-	if b.insert, err = tx.PreparexContext(ctx, sqlInsertMovie); err != nil {
-		return nil, err
-	}
 	if b.attach, err = tx.PreparexContext(ctx, `UPDATE movies SET external_id = ? WHERE id = ? RETURNING `+movieColumns); err != nil {
-		_ = b.insert.Close()
 		return nil, err
 	}
 	return b, nil
 }
 
-func (b *batchMovies) close() {
-	_ = b.insert.Close()
-	_ = b.attach.Close()
+func (b *batchMovies) close() { _ = b.attach.Close() }
+
+// flush inserts the pending movies.
+func (b *batchMovies) flush(ctx context.Context) error {
+	err := chunks(len(b.pending), 7, func(from, to int) error {
+		args := make([]any, 0, 7*(to-from))
+		for _, m := range b.pending[from:to] {
+			args = append(args, insertMovieArgs(m)...)
+		}
+		_, err := b.tx.ExecContext(ctx, valuesSQL(`INSERT INTO movies
+			(id, external_id, title, title_key, release_year, director, poster_path) VALUES `, to-from, 7), args...)
+		return err
+	})
+	b.pending = b.pending[:0]
+	clear(b.pendingAt)
+	return err
 }
 
 func (b *batchMovies) remember(m domain.Movie) {
@@ -678,6 +695,14 @@ func (b *batchMovies) MovieByID(ctx context.Context, id domain.MovieID) (domain.
 
 // AttachExternalID sets the external ID of the movie id.
 func (b *batchMovies) AttachExternalID(ctx context.Context, id domain.MovieID, ext domain.ExternalMetadataID) (domain.Movie, bool, error) {
+	if i, ok := b.pendingAt[id.UUID()]; ok {
+		if _, held := b.byExt[ext]; held {
+			return domain.Movie{}, false, nil
+		}
+		b.pending[i].ExternalID = ext
+		b.remember(b.pending[i])
+		return b.pending[i], true, nil
+	}
 	var row movieRow
 	err := b.attach.QueryRowxContext(ctx, ext.String(), idArg(id.UUID())).StructScan(&row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -694,16 +719,18 @@ func (b *batchMovies) AttachExternalID(ctx context.Context, id domain.MovieID, e
 	return m, true, nil
 }
 
-// InsertMovie inserts m unless a movie holds its external ID.
-func (b *batchMovies) InsertMovie(ctx context.Context, m domain.Movie) (domain.Movie, bool, error) {
-	res, err := b.insert.ExecContext(ctx, insertMovieArgs(m)...)
-	if err != nil {
-		return domain.Movie{}, false, err
+// InsertMovie records m for flush unless a movie holds its external ID or
+// its ID: ResolveMovie asks only after looking both up, so what
+// batchMovies knows decides.
+func (b *batchMovies) InsertMovie(_ context.Context, m domain.Movie) (domain.Movie, bool, error) {
+	if _, held := b.byExt[m.ExternalID]; held && !m.ExternalID.IsZero() {
+		return domain.Movie{}, false, nil
 	}
-	n, err := res.RowsAffected()
-	if err != nil || n != 1 {
-		return domain.Movie{}, false, err
+	if _, stored := b.byID[m.ID.UUID()]; stored {
+		return domain.Movie{}, false, nil
 	}
+	b.pendingAt[m.ID.UUID()] = len(b.pending)
+	b.pending = append(b.pending, m)
 	b.remember(m)
 	return m, true, nil
 }

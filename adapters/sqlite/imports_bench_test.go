@@ -2,9 +2,7 @@ package sqlite_test
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -36,13 +34,6 @@ func BenchmarkSaveImportBatch(b *testing.B) {
 			} else {
 				db = mustOpen(b, path)
 			}
-			if os.Getenv("EXP_DROP") != "" {
-				for _, q := range strings.Split(os.Getenv("EXP_DROP"), ";") {
-					if _, err := rawDB(b, path).Exec(q); err != nil {
-						b.Fatal(err)
-					}
-				}
-			}
 			imports := db.Imports()
 			user := porttest.NewUser(b, "importer@example.com")
 			if err := db.Users().SaveUser(b.Context(), user); err != nil {
@@ -72,7 +63,12 @@ func BenchmarkSaveImportBatch(b *testing.B) {
 						m = porttest.NewMovie(b, domain.ExternalMetadataID{}, fmt.Sprintf("Film %d", row), 1990+row%30, "")
 						known = append(known, m)
 					}
-					rv := porttest.NewReviewWithComment(b, m.ID, user.ID, float64(row%11)/2, "", watched.Add(time.Duration(row)*time.Hour))
+					// As the use case makes them: time-ordered IDs.
+					rv, err := domain.NewReview(m.ID, user.ID, domain.MustNewRating(float64(row%11)/2), domain.Comment{},
+						watched.Add(time.Duration(row)*time.Hour), time.Now())
+					if err != nil {
+						b.Fatal(err)
+					}
 					batch[j] = domain.ImportedViewing{Key: domain.ImportRowKey(fmt.Sprintf("letterboxd:diary.csv:%d", row)),
 						Viewing: domain.Viewing{Movie: m, Review: rv}}
 				}

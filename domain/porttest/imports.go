@@ -635,6 +635,14 @@ func testSaveImportBatch(t *testing.T, s importStore) {
 	if _, err := s.movies.MovieByID(ctx, sameFilm.ID); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("MovieByID(given movie of a stored IMDb ID) error = %v, want ErrNotFound", err)
 	}
+	// Every total counts the batch, and later saves count as before.
+	checkDiaryTotal(t, s.movies, domain.DiaryFilter{MovieID: storedMovie.ID}, 1)
+	checkDiaryTotal(t, s.movies, domain.DiaryFilter{MovieID: unknown.ID, UserID: user}, 1)
+	mustSaveViewing(t, s.movies, domain.Viewing{Movie: storedMovie, Review: NewReview(t, storedMovie.ID, user, 2, watched)})
+	checkDiaryTotal(t, s.movies, domain.DiaryFilter{}, 5)
+	checkDiaryTotal(t, s.movies, domain.DiaryFilter{MovieID: storedMovie.ID}, 2)
+	checkDiaryTotal(t, s.movies, domain.DiaryFilter{MovieID: storedMovie.ID, UserID: user}, 2)
+	checkDiaryTotal(t, s.movies, domain.DiaryFilter{UserID: user}, 5)
 }
 
 func testImportBatchSameKeys(t *testing.T, s importStore) {
@@ -729,15 +737,21 @@ func testImportBatchOneMovie(t *testing.T, s importStore) {
 	b := NewMovie(t, ext, "Yojimbo", 1961, "")
 	// An unmatched film, every row of it resolved to one new movie ID.
 	home := NewMovie(t, domain.ExternalMetadataID{}, "Sanjuro", 1962, "")
+	// Another unmatched film, identified by a later row of the batch.
+	late := NewMovie(t, domain.ExternalMetadataID{}, "Dersu Uzala", 1975, "")
+	lateIdentified := late
+	lateIdentified.ExternalID = NewExternalID(t)
 	viewings := []domain.ImportedViewing{
 		imported(t, a, user, 4, "", watched),
 		imported(t, home, user, 3, "", watched),
+		imported(t, late, user, 2, "", watched),
 		imported(t, b, user, 5, "", watched.Add(time.Hour)),
 		imported(t, home, user, 3.5, "", watched.Add(time.Hour)),
+		imported(t, lateIdentified, user, 4, "", watched.Add(time.Hour)),
 	}
 	res := mustSaveBatch(t, s, domain.ImportBatch{Job: job, Viewings: viewings, ClaimUntil: importTime.Add(time.Minute)})
-	checkBatchSaved(t, res, viewings, []domain.Movie{a, home, a, home},
-		[]domain.MovieChange{domain.MovieCreated, domain.MovieCreated, domain.MovieUnchanged, domain.MovieUnchanged})
+	checkBatchSaved(t, res, viewings, []domain.Movie{a, home, late, a, home, lateIdentified},
+		[]domain.MovieChange{domain.MovieCreated, domain.MovieCreated, domain.MovieCreated, domain.MovieUnchanged, domain.MovieUnchanged, domain.MovieIdentified})
 	needs, discovered := 0, 0
 	for _, e := range res.Events {
 		switch e.(type) {
@@ -747,8 +761,8 @@ func testImportBatchOneMovie(t *testing.T, s importStore) {
 			discovered++
 		}
 	}
-	if needs != 1 || discovered != 1 {
-		t.Errorf("batch events hold %d MovieNeedsMetadata and %d MovieDiscovered, want one each", needs, discovered)
+	if needs != 2 || discovered != 2 {
+		t.Errorf("batch events hold %d MovieNeedsMetadata and %d MovieDiscovered, want two each", needs, discovered)
 	}
 	if _, err := s.movies.MovieByID(t.Context(), b.ID); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("MovieByID(second movie of one IMDb ID) error = %v, want ErrNotFound", err)
@@ -760,12 +774,21 @@ func testImportBatchOneMovie(t *testing.T, s importStore) {
 
 	// A later batch of the same films adds viewings, not movies.
 	c := NewMovie(t, ext, "Yojimbo", 1961, "")
-	more := []domain.ImportedViewing{imported(t, c, user, 1, "", watched.Add(2*time.Hour)), imported(t, home, user, 1, "", watched.Add(2*time.Hour))}
-	res2 := mustSaveBatch(t, s, domain.ImportBatch{Job: res.Job, Viewings: more, ClaimUntil: importTime.Add(time.Minute)})
-	checkBatchSaved(t, res2, more, []domain.Movie{a, home}, []domain.MovieChange{domain.MovieUnchanged, domain.MovieUnchanged})
-	if res2.Job.Imported != 6 {
-		t.Errorf("job imported %d, want 6", res2.Job.Imported)
+	more := []domain.ImportedViewing{
+		imported(t, c, user, 1, "", watched.Add(2*time.Hour)),
+		imported(t, home, user, 1, "", watched.Add(2*time.Hour)),
+		imported(t, late, user, 1, "", watched.Add(2*time.Hour)),
 	}
+	res2 := mustSaveBatch(t, s, domain.ImportBatch{Job: res.Job, Viewings: more, ClaimUntil: importTime.Add(time.Minute)})
+	checkBatchSaved(t, res2, more, []domain.Movie{a, home, lateIdentified}, []domain.MovieChange{domain.MovieUnchanged, domain.MovieUnchanged, domain.MovieUnchanged})
+	if res2.Job.Imported != 9 {
+		t.Errorf("job imported %d, want 9", res2.Job.Imported)
+	}
+	got, err := s.movies.MovieByExternalID(t.Context(), lateIdentified.ExternalID)
+	if err != nil {
+		t.Fatalf("MovieByExternalID(identified in the batch): %v", err)
+	}
+	checkMovie(t, "movie identified in the batch", got, lateIdentified)
 }
 
 func testImportBatchUnknownJob(t *testing.T, s importStore) {
