@@ -113,8 +113,8 @@ type importContent struct {
 var importSources = []sourceOption{
 	{Value: "", Label: "Detect from the files"},
 	{Value: string(domain.ImportLetterboxd), Label: "Letterboxd"},
-	{Value: string(domain.ImportIMDb), Label: "IMDb ratings"},
-	{Value: string(domain.ImportMoviediary), Label: "moviediary export"},
+	{Value: string(domain.ImportIMDb), Label: "IMDb"},
+	{Value: string(domain.ImportMoviediary), Label: "moviediary"},
 }
 
 func newImportContent(v ImportView) importContent {
@@ -153,6 +153,7 @@ func byteSize(n int64) string {
 // importJobContent is the import job template's data.
 type importJobContent struct {
 	URL         string
+	SourceText  string
 	Refresh     int
 	StateText   string
 	Active      bool
@@ -197,18 +198,29 @@ func importStateText(s domain.ImportState) string {
 	return string(s)
 }
 
+// importSourceText names the kind of files a job reads; "" when unknown.
+func importSourceText(s domain.ImportSource) string {
+	for _, o := range importSources {
+		if o.Value != "" && o.Value == string(s) {
+			return o.Label
+		}
+	}
+	return ""
+}
+
 func newImportJobContent(j domain.ImportJob) importJobContent {
 	c := importJobContent{
-		URL:       ImportJobPath(j.ID),
-		StateText: importStateText(j.State),
-		Active:    j.State.Active(),
-		Refresh:   ImportRefreshSeconds,
-		Done:      j.State == domain.ImportDone,
-		Failed:    j.State == domain.ImportFailed,
-		DryRun:    j.DryRun,
-		Error:     j.Error,
-		RowsTotal: j.RowsTotal,
-		RowsDone:  min(j.RowsDone, j.RowsTotal),
+		URL:        ImportJobPath(j.ID),
+		StateText:  importStateText(j.State),
+		Active:     j.State.Active(),
+		Refresh:    ImportRefreshSeconds,
+		SourceText: importSourceText(j.Source),
+		Done:       j.State == domain.ImportDone,
+		Failed:     j.State == domain.ImportFailed,
+		DryRun:     j.DryRun,
+		Error:      j.Error,
+		RowsTotal:  j.RowsTotal,
+		RowsDone:   min(j.RowsDone, j.RowsTotal),
 		Counts: []importCount{
 			{Label: "Imported", Value: j.Imported, Hint: "viewings added to the diary"},
 			{Label: "Already present", Value: j.AlreadyPresent, Hint: "rows an earlier import or the diary already holds"},

@@ -185,6 +185,9 @@ func TestImportJobPageShowsTheCounts(t *testing.T) {
 	if want := []string{"Imported=4", "Already present=3", "Skipped=2", "Unmatched=1"}; !slices.Equal(got, want) {
 		t.Errorf("counts = %v, want %v", got, want)
 	}
+	if sub := text(first(t, doc, tagAttr("p", "class", "sub"), "subtitle")); !strings.HasPrefix(sub, "From a Letterboxd export.") {
+		t.Errorf("subtitle = %q, want the source named", sub)
+	}
 }
 
 func TestImportJobPageStopsRefreshingWhenDoneAndLinksTheDiary(t *testing.T) {
