@@ -56,8 +56,6 @@ type unit struct {
 	name string
 	// data is the content, UTF-8 once decoded.
 	data []byte
-	// member is true for a ZIP member.
-	member bool
 	// ignored units are listed as a problem and not read.
 	ignored bool
 	// typ is the file type its header names; set by identify.
@@ -163,7 +161,7 @@ func checkSources(read []*unit, want domain.ImportSource) (domain.ImportSource, 
 	first := read[0]
 	for _, u := range read {
 		if want != "" && u.typ.source != want {
-			return "", fileError(u.name, fmt.Sprintf("is %s, not a %s export (source %q)", u.typ.describe(), sourceName(want), want))
+			return "", fileError(u.name, fmt.Sprintf("is %s, but this import reads %s files (source %q)", u.typ.describe(), sourceName(want), want))
 		}
 		if u.typ.source != first.typ.source {
 			return "", fileError(u.name, fmt.Sprintf("is %s but %s is %s: files of different sources cannot be imported together; import them one source at a time",
