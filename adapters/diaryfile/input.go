@@ -51,7 +51,7 @@ func (p *Parser) unzip(name string, data []byte, budget *int64) ([]*unit, error)
 		if strings.HasSuffix(member, "/") || f.FileInfo().IsDir() {
 			continue
 		}
-		u := &unit{name: member}
+		u := &unit{name: member, zip: name}
 		units = append(units, u)
 		if !diaryMember(strings.TrimPrefix(member, prefix)) {
 			u.ignored = true

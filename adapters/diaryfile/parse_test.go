@@ -180,6 +180,15 @@ func TestParseReadsEveryFormatAndQuirk(t *testing.T) {
 			skipped: 3,
 		},
 		{
+			name: "a file uploaded twice (on its own and in the ZIP) is read once",
+			files: []domain.ImportFile{
+				file("diary.csv", lbDiary+"2023-01-05,Heat,1995,https://boxd.it/a,4,,,2023-01-04\n"),
+				{Name: "export.zip", Data: zipOf(t, [2]string{"diary.csv", lbDiary + "2023-01-05,Heat,1995,https://boxd.it/a,4,,,2023-01-04\n"})},
+			},
+			want:     []view{{Title: "Heat", Year: 1995, Watched: "2023-01-04", Rating: "4"}},
+			problems: []string{"diary.csv:0 ignored: the same content as diary.csv, read already"},
+		},
+		{
 			name: "an uploaded watchlist.csv is ignored: its header is watched.csv's",
 			files: []domain.ImportFile{
 				file("watchlist.csv", lbWatched+"2022-01-01,Perfect Days,2023,x\n"),

@@ -1,6 +1,7 @@
 package diaryfile
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"strings"
 	"time"
@@ -54,6 +55,9 @@ func NewParser(limits Limits) *Parser {
 type unit struct {
 	// name is the upload's name or the member's name in its ZIP.
 	name string
+	// zip is the name of the ZIP upload it is a member of; "" for an
+	// upload.
+	zip string
 	// data is the content, UTF-8 once decoded.
 	data []byte
 	// ignored units are listed as a problem and not read.
@@ -66,6 +70,15 @@ type unit struct {
 	problems []domain.ImportProblem
 	// skipped counts the rows not returned.
 	skipped int
+}
+
+// where names the file for a person: "diary.csv" or "diary.csv in
+// export.zip".
+func (u *unit) where() string {
+	if u.zip != "" {
+		return u.name + " in " + u.zip
+	}
+	return u.name
 }
 
 // problem lists a problem with the row starting at line (0: the file).
@@ -107,11 +120,18 @@ func (p *Parser) ParseImport(files []domain.ImportFile, source domain.ImportSour
 	}
 
 	var read []*unit
+	seen := make(map[[sha256.Size]byte]string, len(units))
 	for _, u := range units {
 		if u.ignored {
 			u.problem(0, "ignored: not a diary file")
 			continue
 		}
+		sum := sha256.Sum256(u.data)
+		if first, dup := seen[sum]; dup && len(u.data) > 0 {
+			u.problem(0, "ignored: the same content as "+first+", read already")
+			continue
+		}
+		seen[sum] = u.where()
 		if err := u.identify(); err != nil {
 			return domain.ParsedImport{}, err
 		}
