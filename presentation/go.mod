@@ -10,6 +10,7 @@ require (
 	github.com/mmcdole/gofeed v1.3.0
 	github.com/moviediary/moviediary/adapters/auth v0.0.0
 	github.com/moviediary/moviediary/adapters/delivery v0.0.0
+	github.com/moviediary/moviediary/adapters/diaryfile v0.0.0
 	github.com/moviediary/moviediary/adapters/eventpublisher v0.0.0
 	github.com/moviediary/moviediary/adapters/html v0.0.0
 	github.com/moviediary/moviediary/adapters/mediaserver v0.0.0
@@ -93,6 +94,7 @@ require (
 replace (
 	github.com/moviediary/moviediary/adapters/auth => ../adapters/auth
 	github.com/moviediary/moviediary/adapters/delivery => ../adapters/delivery
+	github.com/moviediary/moviediary/adapters/diaryfile => ../adapters/diaryfile
 	github.com/moviediary/moviediary/adapters/eventpublisher => ../adapters/eventpublisher
 	github.com/moviediary/moviediary/adapters/html => ../adapters/html
 	github.com/moviediary/moviediary/adapters/mediaserver => ../adapters/mediaserver

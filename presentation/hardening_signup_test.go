@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/moviediary/moviediary/adapters/auth"
+	"github.com/moviediary/moviediary/adapters/diaryfile"
 	"github.com/moviediary/moviediary/adapters/omdb"
 	"github.com/moviediary/moviediary/adapters/posterfetcher"
 	"github.com/moviediary/moviediary/adapters/posterstorage"
@@ -160,6 +161,14 @@ func newTracedServer(t *testing.T, dir string, policy application.RegistrationPo
 	mustDo(err)
 	svc.SyncPoster, err = application.NewSyncPoster(store.Movies(), metadata, fetcher, posters, 1)
 	mustDo(err)
+	svc.Imports, err = application.NewImports(struct {
+		domain.ImportRepository
+		domain.MovieFinder
+	}{store.Imports(), store.Movies()}, users, diaryfile.NewParser(diaryfile.Limits{}), discardEvents{}, application.ImportConfig{}, nil, nil)
+	mustDo(err)
+	svc.Export, err = application.NewExportDiary(store.Movies(), users)
+	mustDo(err)
+	svc.CSVExport = func(w io.Writer) presentation.EntryWriter { return diaryfile.NewCSVWriter(w) }
 	base, _ := url.Parse("http://diary.example")
 	h, gate, err := presentation.NewHandlerWithPasswordGate(presentation.Config{BaseURL: base, Registration: policy, CSRFKey: bytes.Repeat([]byte("k"), 32)},
 		svc, presentation.NewMetrics(), nil, nil)

@@ -123,6 +123,16 @@ type fakeOMDb struct {
 	posterBase string
 	down       atomic.Bool
 	requests   atomic.Int64
+
+	mu sync.Mutex
+	at []time.Time // when each request arrived
+}
+
+// arrivals returns when each request arrived, in order.
+func (f *fakeOMDb) arrivals() []time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]time.Time(nil), f.at...)
 }
 
 func newFakeOMDb(t testing.TB, posterBase string) *fakeOMDb {
@@ -135,6 +145,9 @@ func newFakeOMDb(t testing.TB, posterBase string) *fakeOMDb {
 
 func (f *fakeOMDb) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.requests.Add(1)
+	f.mu.Lock()
+	f.at = append(f.at, time.Now())
+	f.mu.Unlock()
 	q := r.URL.Query()
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	if f.down.Load() {
@@ -356,6 +369,8 @@ func startApp(t testing.TB, db string, opts ...option) *server {
 	posters := newPosterHost(t, st.posterScript)
 	omdb := newFakeOMDb(t, posters.srv.URL)
 
+	// OMDB_RATE=0: no rate bound, for the tests' bursts of lookups (the
+	// budget's own test sets one); OMDB_DAILY_LIMIT keeps its default.
 	env := map[string]string{
 		"DATA_DIR":                     dataDir,
 		"DATABASE_URL":                 dbURL,
@@ -363,6 +378,7 @@ func startApp(t testing.TB, db string, opts ...option) *server {
 		"OMDB_API_KEY":                 "test",
 		"OMDB_BASE_URL":                omdb.srv.URL + "/",
 		"OMDB_TIMEOUT_SECONDS":         "5",
+		"OMDB_RATE":                    "0",
 		"POSTER_FETCH_ALLOW_PRIVATE":   "true",
 		"POSTER_FETCH_TIMEOUT_SECONDS": "5",
 		"POSTER_SYNC_BASE_DELAY":       "10ms",

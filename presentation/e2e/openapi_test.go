@@ -205,9 +205,9 @@ func TestOpenAPIDocument(t *testing.T) {
 	}
 	slices.Sort(ops)
 	want := []string{
-		"DELETE /api/reviews/{id}", "DELETE /api/tokens/{id}", "DELETE /api/webhooks/{id}", "GET /api/diary", "GET /api/movies/{id}/history",
-		"GET /api/tokens", "GET /api/webhooks", "PATCH /api/reviews/{id}", "POST /api/auth/login", "POST /api/auth/logout",
-		"POST /api/auth/register", "POST /api/movies/{id}/sync-poster", "POST /api/reviews", "POST /api/tokens",
+		"DELETE /api/reviews/{id}", "DELETE /api/tokens/{id}", "DELETE /api/webhooks/{id}", "GET /api/diary", "GET /api/export",
+		"GET /api/imports/{id}", "GET /api/movies/{id}/history", "GET /api/tokens", "GET /api/webhooks", "PATCH /api/reviews/{id}", "POST /api/auth/login", "POST /api/auth/logout",
+		"POST /api/auth/register", "POST /api/imports", "POST /api/movies/{id}/sync-poster", "POST /api/reviews", "POST /api/tokens",
 		"POST /api/webhooks", "POST /api/webhooks/{id}/rotate",
 		"POST /webhooks/emby/{secret}", "POST /webhooks/jellyfin/{secret}", "POST /webhooks/plex/{secret}",
 	}
@@ -249,6 +249,9 @@ func TestOpenAPISecurity(t *testing.T) {
 		"GET /api/webhooks":                 true,
 		"POST /api/webhooks/{id}/rotate":    true,
 		"DELETE /api/webhooks/{id}":         true,
+		"POST /api/imports":                 true,
+		"GET /api/imports/{id}":             true,
+		"GET /api/export":                   true,
 	}
 	seen := map[string]bool{}
 	for path, item := range doc.Paths.Map() {

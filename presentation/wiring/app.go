@@ -38,6 +38,11 @@ type App struct {
 
 	bus *eventBus
 
+	// imports runs the import jobs (Serve runs its worker); wake tells
+	// the worker a job was started.
+	imports *application.Imports
+	wake    chan struct{}
+
 	closeOnce sync.Once
 }
 
@@ -71,23 +76,31 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 		return nil, err
 	}
 	movies, users := store.Movies(), store.Users()
-	posters, err := newPosterSync(ctx, cfg, logger, movies)
+	metrics := presentation.NewMetrics()
+	posters, err := newPosterSync(ctx, cfg, logger, movies, store.Quota(), metrics)
 	if err != nil {
 		return nil, err
 	}
-	metrics := presentation.NewMetrics()
-	plays := new(PlayHandler)
-	bus, err := newBus(cfg, logger, metrics, store, handlers(posters.sync, plays), cfg.EventDispatch)
+	plays, enrich := new(PlayHandler), new(EnrichHandler)
+	bus, err := newBus(cfg, logger, metrics, store, handlers(posters.sync, plays, enrich), cfg.EventDispatch)
 	if err != nil {
 		return nil, err
 	}
 
 	now := time.Now
+	wake := make(chan struct{}, 1)
 	svc := presentation.Services{
 		SyncPoster: posters.sync,
 		Movies:     movies,
 		Posters:    posters.storage,
 		Ready:      store.Ping,
+		CSVExport:  csvExport,
+		WakeImports: func() {
+			select {
+			case wake <- struct{}{}:
+			default: // a wake-up is pending already
+			}
+		},
 	}
 	if svc.LogReview, err = application.NewLogReview(movies, posters.metadata, bus.publisher, logger, now); err != nil {
 		return nil, err
@@ -105,6 +118,15 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 		return nil, err
 	}
 	if err := plays.build(svc.LogReview, movies, bus.publisher, logger); err != nil {
+		return nil, err
+	}
+	if err := enrich.build(movies, posters.metadata, bus.publisher, logger); err != nil {
+		return nil, err
+	}
+	if svc.Imports, err = newImports(cfg, store, bus.publisher, metrics, logger); err != nil {
+		return nil, err
+	}
+	if svc.Export, err = application.NewExportDiary(movies, users); err != nil {
 		return nil, err
 	}
 	if svc.Webhooks, err = application.NewWebhooks(store.Webhooks(), logger, now); err != nil {
@@ -145,6 +167,7 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 		TrustedProxies:      cfg.TrustedProxies,
 		CSRFKey:             deriveKey(secret, csrfKeyLabel),
 		RateLimitIPv6Prefix: cfg.RateLimitIPv6Prefix,
+		ImportMaxBytes:      cfg.ImportMaxBytes,
 	}, svc, metrics, logger, now)
 	if err != nil {
 		return nil, err
@@ -156,6 +179,8 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 		handler: handler,
 		metrics: metrics,
 		bus:     bus,
+		imports: svc.Imports,
+		wake:    wake,
 	}, nil
 }
 
@@ -201,6 +226,18 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		go func() { workerDone <- a.bus.run(busCtx) }()
 	}
 
+	// The import worker runs the jobs the API starts (and those another
+	// process left), until shutdown starts.
+	importCtx, stopImports := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopImports()
+	importsDone := make(chan struct{})
+	go func() {
+		defer close(importsDone)
+		if err := a.imports.Work(importCtx, a.wake, importPollEvery); err != nil && !errors.Is(err, context.Canceled) {
+			a.logger.Error("import worker stopped", "error", err.Error())
+		}
+	}()
+
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	a.logger.Info("moviediary listening", "addr", ln.Addr().String(), "base_url", a.cfg.BaseURL.String())
@@ -216,9 +253,17 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	a.logger.Info("shutting down", "timeout", a.cfg.ShutdownTimeout.String())
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)
 	defer cancel()
+	// A job cut short stays claimed until its lease ends; the next start
+	// (or another process) resumes it without duplicates.
+	stopImports()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		a.logger.Warn("in-flight requests did not finish in time", "error", err.Error())
 		_ = srv.Close()
+	}
+	select {
+	case <-importsDone:
+	case <-shutdownCtx.Done():
+		a.logger.Warn("the import worker did not stop before the shutdown timeout")
 	}
 	// No request can publish any more: stop the bus and let the worker
 	// drain what is buffered (the dispatcher: what is due).
@@ -313,8 +358,8 @@ func deriveKey(jwtSecret []byte, label string) []byte {
 }
 
 // posterSync is the poster sync use case with the outside services it
-// reaches; LogReview shares the metadata client and the HTTP layer the
-// storage.
+// reaches; LogReview and the enrichment of imported films share the
+// metadata client and the HTTP layer the storage.
 type posterSync struct {
 	sync     *application.SyncPoster
 	metadata domain.MetadataClient
@@ -322,9 +367,10 @@ type posterSync struct {
 }
 
 // newPosterSync is the one construction of the poster sync and its
-// adapters: OMDb (or the disabled client without OMDB_API_KEY), the poster
-// fetcher and the poster storage (local or S3).
-func newPosterSync(ctx context.Context, cfg Config, logger *slog.Logger, movies application.SyncPosterRepository) (posterSync, error) {
+// adapters: OMDb behind its budget (newMetadataBudget, counted in quota
+// and exported in metrics), or the disabled client without OMDB_API_KEY;
+// the poster fetcher and the poster storage (local or S3).
+func newPosterSync(ctx context.Context, cfg Config, logger *slog.Logger, movies application.SyncPosterRepository, quota domain.QuotaCounter, metrics *presentation.Metrics) (posterSync, error) {
 	var (
 		p   posterSync
 		err error
@@ -348,8 +394,17 @@ func newPosterSync(ctx context.Context, cfg Config, logger *slog.Logger, movies 
 	if cfg.OMDbAPIKey == "" {
 		logger.Warn("OMDB_API_KEY is not set: metadata lookups are off; log films by title and year")
 		p.metadata = omdb.Disabled("OMDB_API_KEY is not set")
-	} else if p.metadata, err = omdb.New(omdb.Config{APIKey: cfg.OMDbAPIKey, BaseURL: cfg.OMDbBaseURL, Timeout: cfg.OMDbTimeout}); err != nil {
-		return posterSync{}, err
+	} else {
+		client, err := omdb.New(omdb.Config{APIKey: cfg.OMDbAPIKey, BaseURL: cfg.OMDbBaseURL, Timeout: cfg.OMDbTimeout})
+		if err != nil {
+			return posterSync{}, err
+		}
+		budget, err := newMetadataBudget(cfg, client, quota)
+		if err != nil {
+			return posterSync{}, err
+		}
+		metrics.WatchMetadataBudget(budget.Stats)
+		p.metadata = budget
 	}
 	fetcher, err := posterfetcher.New(posterfetcher.Config{
 		Timeout:      cfg.PosterFetchTimeout,

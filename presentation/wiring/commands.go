@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -249,6 +250,151 @@ func RetryEvent(ctx context.Context, cfg Config, logger *slog.Logger, id string)
 	}
 	logger.Info("event requeued", "event_id", eid.String())
 	return nil
+}
+
+// ImportOptions are what `moviediary import` was asked to do.
+type ImportOptions struct {
+	// Email names the account whose diary the rows go to.
+	Email string
+	// Source is letterboxd, imdb or moviediary; "" to detect it.
+	Source string
+	// DryRun reports without writing.
+	DryRun bool
+	// Files are the paths of the files to import.
+	Files []string
+}
+
+// ErrImportRefused is the error of an import whose files were refused (a
+// file of no known type, a header with columns missing, an empty file) or
+// that could not start (another import into the diary runs).
+var ErrImportRefused = errors.New("import refused")
+
+// importPollInterval is how often ImportFiles reads a job another process
+// runs.
+const importPollInterval = 500 * time.Millisecond
+
+// ImportFiles imports files into the diary of the account with
+// opts.Email, in this process, through the same use case as the API:
+// the job is started (a refused file is an error naming it), then run,
+// calling progress after each batch. When a server took the job first, its
+// progress is read every 500 ms until it ends. It returns the job as it
+// ended. The events of the rows (enrichment of films without an IMDb ID,
+// posters) are stored in the outbox for the servers' dispatchers; with
+// EVENT_BUS=channel they are delivered here, before it returns.
+func ImportFiles(ctx context.Context, cfg Config, logger *slog.Logger, opts ImportOptions, progress func(domain.ImportJob)) (domain.ImportJob, error) {
+	addr, err := domain.ParseEmail(opts.Email)
+	if err != nil {
+		return domain.ImportJob{}, err
+	}
+	files := make([]domain.ImportFile, 0, len(opts.Files))
+	for _, path := range opts.Files {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return domain.ImportJob{}, fmt.Errorf("read %s: %w", path, err)
+		}
+		files = append(files, domain.ImportFile{Name: filepath.Base(path), Data: data})
+	}
+	// The servers' dispatchers deliver the events stored in the outbox;
+	// this process only stores them.
+	cfg.EventDispatch = false
+	app, err := New(ctx, cfg, logger)
+	if err != nil {
+		return domain.ImportJob{}, err
+	}
+	defer app.Close()
+	user, err := app.store.Users().UserByEmail(ctx, addr)
+	if errors.Is(err, domain.ErrNotFound) {
+		return domain.ImportJob{}, fmt.Errorf("no account with email %s", addr)
+	}
+	if err != nil {
+		return domain.ImportJob{}, err
+	}
+	if app.bus.stop != nil { // the channel: deliver here, then drain
+		done := make(chan error, 1)
+		go func() { done <- app.bus.run(context.WithoutCancel(ctx)) }()
+		defer func() {
+			app.bus.stop()
+			<-done
+		}()
+	}
+	job, err := app.imports.Start(ctx, application.ImportCommand{Actor: user.ID, User: user.ID, Files: files, Source: opts.Source, DryRun: opts.DryRun})
+	switch {
+	case errors.Is(err, application.ErrImportRunning):
+		return domain.ImportJob{}, fmt.Errorf("%w: an import into %s's diary is running already: wait until it ends", ErrImportRefused, addr)
+	case errors.Is(err, domain.ErrValidation):
+		return domain.ImportJob{}, fmt.Errorf("%w: %s", ErrImportRefused, err.Error())
+	case err != nil:
+		return domain.ImportJob{}, err
+	}
+	logger.Info("import started", "import_id", job.ID.String(), "user_id", user.ID.String(), "files", len(files), "dry_run", opts.DryRun)
+	progress(job)
+	ended, err := app.imports.Run(ctx, job.ID, progress)
+	if !errors.Is(err, application.ErrImportClaimed) {
+		return ended, err
+	}
+	// A server claimed the job first: follow it there.
+	logger.Info("a server is running the import; following its progress", "import_id", job.ID.String())
+	tick := time.NewTicker(importPollInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return job, ctx.Err()
+		case <-tick.C:
+		}
+		if job, err = app.imports.Job(ctx, user.ID, job.ID); err != nil {
+			return job, err
+		}
+		progress(job)
+		if !job.State.Active() {
+			return job, nil
+		}
+	}
+}
+
+// Export formats of ExportDiary.
+const (
+	ExportJSON = "json"
+	ExportCSV  = "csv"
+)
+
+// ExportDiary writes the diary of the account with email to w, oldest
+// viewing first, as GET /api/export does: format ExportJSON (moviediary's
+// lossless JSON) or ExportCSV (Letterboxd's import columns).
+func ExportDiary(ctx context.Context, cfg Config, email, format string, w io.Writer) error {
+	addr, err := domain.ParseEmail(email)
+	if err != nil {
+		return err
+	}
+	var out presentation.EntryWriter
+	switch format {
+	case ExportJSON:
+		out = presentation.NewJSONExportWriter(w, time.Now())
+	case ExportCSV:
+		out = csvExport(w)
+	default:
+		return fmt.Errorf("export format %q: must be json or csv", format)
+	}
+	store, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	user, err := store.Users().UserByEmail(ctx, addr)
+	if errors.Is(err, domain.ErrNotFound) {
+		return fmt.Errorf("no account with email %s", addr)
+	}
+	if err != nil {
+		return err
+	}
+	export, err := application.NewExportDiary(store.Movies(), store.Users())
+	if err != nil {
+		return err
+	}
+	if err := export.Export(ctx, user.ID, user.ID, out.Write); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	return out.Flush()
 }
 
 // LoadDotEnv reads KEY=VALUE lines from path into the environment, without

@@ -40,6 +40,20 @@ type Config struct {
 	OMDbAPIKey  string
 	OMDbBaseURL string
 	OMDbTimeout time.Duration
+	// OMDbDailyLimit is how many OMDb requests every process together
+	// makes per OMDbLimitWindow (OMDB_DAILY_LIMIT, default 1000, a free
+	// key's allowance); 0 means no limit.
+	OMDbDailyLimit int
+	// OMDbLimitWindow is the window OMDbDailyLimit counts in
+	// (OMDB_LIMIT_WINDOW, default 24h).
+	OMDbLimitWindow time.Duration
+	// OMDbRate bounds the OMDb requests of one process per second
+	// (OMDB_RATE, default 5); 0 means no bound.
+	OMDbRate float64
+
+	// ImportMaxBytes bounds an import upload (IMPORT_MAX_BYTES, default
+	// 50 MiB).
+	ImportMaxBytes int64
 
 	PosterStorage    string // "local" or "s3"
 	PosterStorageDir string
@@ -156,6 +170,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		OMDbBaseURL: p.httpURL("OMDB_BASE_URL", "https://www.omdbapi.com/").String(),
 		OMDbTimeout: time.Duration(p.intRange("OMDB_TIMEOUT_SECONDS", 10, 1, 300)) * time.Second,
 
+		OMDbDailyLimit:  p.intRange("OMDB_DAILY_LIMIT", 1000, 0, 1<<30),
+		OMDbLimitWindow: p.duration("OMDB_LIMIT_WINDOW", 24*time.Hour),
+		OMDbRate:        p.float("OMDB_RATE", 5, 0, 1000),
+		ImportMaxBytes:  int64(p.intRange("IMPORT_MAX_BYTES", 50<<20, 1024, 1<<32)),
+
 		PosterStorage: p.oneOf("POSTER_STORAGE", "local", "local", "s3"),
 		S3: S3Config{
 			Endpoint:        getenv("MINIO_ENDPOINT"),
@@ -212,6 +231,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if p.err == nil && (c.AuthCacheTTL < 0 || c.AuthCacheTTL > time.Second) {
 		p.fail("AUTH_CACHE_TTL", fmt.Sprintf("must be from 0 (off) to 1s, got %q", c.AuthCacheTTL.String()))
 	}
+	if p.err == nil && c.OMDbLimitWindow < time.Second {
+		p.fail("OMDB_LIMIT_WINDOW", fmt.Sprintf("must be at least 1s, got %q", c.OMDbLimitWindow.String()))
+	}
 	if p.err == nil && c.EventLease < time.Second {
 		p.fail("EVENT_LEASE", fmt.Sprintf("must be at least 1s, got %q", c.EventLease.String()))
 	}
@@ -249,6 +271,10 @@ func (c Config) LogValue() slog.Value {
 		slog.String("base_url", c.BaseURL.String()),
 		slog.String("data_dir", c.DataDir),
 		slog.Bool("omdb", c.OMDbAPIKey != ""),
+		slog.Int("omdb_daily_limit", c.OMDbDailyLimit),
+		slog.Duration("omdb_limit_window", c.OMDbLimitWindow),
+		slog.Float64("omdb_rate", c.OMDbRate),
+		slog.Int64("import_max_bytes", c.ImportMaxBytes),
 		slog.String("poster_storage", c.PosterStorage),
 		slog.String("registration", c.Registration.String()),
 		slog.String("event_bus", c.EventBus),
@@ -351,6 +377,19 @@ func (p *envParser) intRange(name string, def, lo, hi int) int {
 		return def
 	}
 	return n
+}
+
+func (p *envParser) float(name string, def, lo, hi float64) float64 {
+	v, ok := p.raw(name)
+	if !ok {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < lo || f > hi || f != f {
+		p.fail(name, fmt.Sprintf("must be a number from %g to %g, got %q", lo, hi, v))
+		return def
+	}
+	return f
 }
 
 func (p *envParser) boolean(name string, def bool) bool {

@@ -45,10 +45,10 @@ func newBus(cfg Config, logger *slog.Logger, metrics *presentation.Metrics, stor
 	return newChannelBus(cfg, logger, metrics, hs), nil
 }
 
-// handlers are the event handlers every bus delivers to: the poster sync
-// and the logging of media-server plays.
-func handlers(syncer PosterSyncer, plays *PlayHandler) []delivery.Handler {
-	return []delivery.Handler{NewPosterSyncHandler(syncer), plays}
+// handlers are the event handlers every bus delivers to: the poster sync,
+// the logging of media-server plays and the enrichment of imported films.
+func handlers(syncer PosterSyncer, plays *PlayHandler, enrich *EnrichHandler) []delivery.Handler {
+	return []delivery.Handler{NewPosterSyncHandler(syncer), plays, enrich}
 }
 
 // attemptMetrics is the one outcome hook of every bus: dead events, and
@@ -200,13 +200,13 @@ func Work(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		return err
 	}
 	defer store.Close()
-	posters, err := newPosterSync(ctx, cfg, logger, store.Movies())
+	metrics := presentation.NewMetrics()
+	posters, err := newPosterSync(ctx, cfg, logger, store.Movies(), store.Quota(), metrics)
 	if err != nil {
 		return err
 	}
-	metrics := presentation.NewMetrics()
-	plays := new(PlayHandler)
-	bus, err := newBus(cfg, logger, metrics, store, handlers(posters.sync, plays), true)
+	plays, enrich := new(PlayHandler), new(EnrichHandler)
+	bus, err := newBus(cfg, logger, metrics, store, handlers(posters.sync, plays, enrich), true)
 	if err != nil {
 		return err
 	}
@@ -215,6 +215,9 @@ func Work(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		return err
 	}
 	if err := plays.build(logReview, store.Movies(), bus.publisher, logger); err != nil {
+		return err
+	}
+	if err := enrich.build(store.Movies(), posters.metadata, bus.publisher, logger); err != nil {
 		return err
 	}
 	if cfg.MetricsAddr != "" {

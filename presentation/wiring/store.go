@@ -22,6 +22,12 @@ type Store interface {
 	Webhooks() domain.WebhookRepository
 	// Plays records the plays media servers report, with their events.
 	Plays() domain.PlayRecorder
+	// Imports keeps import jobs and stores their rows (with their events,
+	// in the outbox when it is on).
+	Imports() domain.ImportRepository
+	// Quota counts the uses of the OMDb budget, shared by every process
+	// on the database.
+	Quota() domain.QuotaCounter
 	// Outbox is the transactional outbox. Repositories store their events
 	// in it only when the store was opened for a bus that keeps them (not
 	// the channel bus); it can be listed and requeued either way.
@@ -98,6 +104,8 @@ func (s sqliteStore) Tokens() domain.APITokenRepository  { return s.DB.Tokens() 
 func (s sqliteStore) Webhooks() domain.WebhookRepository { return s.DB.Webhooks() }
 func (s sqliteStore) Plays() domain.PlayRecorder         { return s.DB.Plays() }
 func (s sqliteStore) Outbox() domain.Outbox              { return s.DB.Outbox() }
+func (s sqliteStore) Imports() domain.ImportRepository   { return s.DB.Imports() }
+func (s sqliteStore) Quota() domain.QuotaCounter         { return s.DB.Quota() }
 
 type postgresStore struct{ *postgres.DB }
 
@@ -107,3 +115,5 @@ func (s postgresStore) Tokens() domain.APITokenRepository  { return s.DB.Tokens(
 func (s postgresStore) Webhooks() domain.WebhookRepository { return s.DB.Webhooks() }
 func (s postgresStore) Plays() domain.PlayRecorder         { return s.DB.Plays() }
 func (s postgresStore) Outbox() domain.Outbox              { return s.DB.Outbox() }
+func (s postgresStore) Imports() domain.ImportRepository   { return s.DB.Imports() }
+func (s postgresStore) Quota() domain.QuotaCounter         { return s.DB.Quota() }

@@ -14,6 +14,10 @@
 //	                                print a new personal API token for the account
 //	moviediary webhook add --email E --source plex|jellyfin|emby [--plex-account NAME]
 //	                                print a new media-server webhook URL for the account
+//	moviediary import --email E [--source letterboxd|imdb|moviediary] [--dry-run] FILE…
+//	                                import a Letterboxd, IMDb or moviediary export into the account's diary
+//	moviediary export --email E --format json|csv [--output FILE]
+//	                                write the account's diary (stdout by default)
 //	moviediary version              print the version
 //
 // Configuration comes from the environment (and a .env file in the working
@@ -84,6 +88,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = tokenCommand(ctx, cfg, logger, args, stdout)
 	case "webhook":
 		err = webhookCommand(ctx, cfg, logger, args, stdout)
+	case "import":
+		err = importCommand(ctx, cfg, logger, args, stdout)
+	case "export":
+		err = exportCommand(ctx, cfg, args, stdout)
 	default:
 		fmt.Fprintf(stderr, "moviediary: unknown command %q\n\n%s", cmd, usage)
 		return 2
@@ -99,7 +107,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "moviediary:", ce)
 			return 2
 		}
-		if errors.Is(err, wiring.ErrUnknownEvent) {
+		if errors.Is(err, wiring.ErrUnknownEvent) || errors.Is(err, wiring.ErrImportRefused) {
 			fmt.Fprintln(stderr, "moviediary:", err)
 			return 1
 		}
@@ -124,6 +132,11 @@ const usage = `Usage:
                                   print a new personal API token for the account
   moviediary webhook add --email E --source plex|jellyfin|emby [--plex-account NAME]
                                   print a new media-server webhook URL for the account
+  moviediary import --email E [--source letterboxd|imdb|moviediary] [--dry-run] FILE...
+                                  import a Letterboxd, IMDb or moviediary export into the
+                                  account's diary, with a progress report
+  moviediary export --email E --format json|csv [--output FILE]
+                                  write the account's diary (stdout by default)
   moviediary version              print the version
 `
 
