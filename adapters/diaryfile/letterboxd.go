@@ -13,7 +13,7 @@ type lbRecord struct {
 	line    int
 	title   domain.MovieTitle
 	year    domain.ReleaseYear
-	film    string // filmIdentity
+	film    string // see filmDay
 	day     string // film and date: what a review is matched by
 	date    time.Time
 	rating  domain.Rating
@@ -63,8 +63,7 @@ func (lb *letterboxd) read(u *unit, now time.Time) {
 			u.skip(line, is.reason())
 			continue
 		}
-		r.film = filmIdentity(r.title, r.year)
-		r.day = r.film + "\x00" + r.date.Format(dateLayout)
+		r.film, r.day = filmDay(r.title, r.year, r.date)
 		switch k {
 		case kindLetterboxdDiary:
 			lb.diary = append(lb.diary, r)
@@ -81,15 +80,26 @@ func (lb *letterboxd) read(u *unit, now time.Time) {
 func (lb *letterboxd) rows() []domain.ImportRow {
 	viewings := make([]lbRecord, 0, len(lb.diary)+len(lb.reviews))
 	reviewed := make([]bool, 0, len(lb.diary))
-	byDay := make(map[string][]int, len(lb.diary))
-	for _, d := range lb.diary {
-		byDay[d.day] = append(byDay[d.day], len(viewings))
+	// firstOn[day] is the first diary viewing of a film on a day,
+	// nextOn[i] the one after viewing i (-1: none), in file order.
+	firstOn := make(map[string]int, len(lb.diary))
+	nextOn := make([]int, len(lb.diary))
+	lastOn := make(map[string]int, len(lb.diary))
+	for i, d := range lb.diary {
+		nextOn[i] = -1
+		if last, ok := lastOn[d.day]; ok {
+			nextOn[last] = i
+		} else {
+			firstOn[d.day] = i
+		}
+		lastOn[d.day] = i
 		viewings = append(viewings, d)
 		reviewed = append(reviewed, false)
 	}
 	for _, r := range lb.reviews {
 		merged := false
-		for _, i := range byDay[r.day] {
+		i, ok := firstOn[r.day]
+		for ; ok && i >= 0; i = nextOn[i] {
 			if reviewed[i] {
 				continue
 			}

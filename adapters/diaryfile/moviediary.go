@@ -43,11 +43,10 @@ func readMoviediaryCSV(u *unit, rows []domain.ImportRow, now time.Time) []domain
 			u.skip(line, is.reason())
 			continue
 		}
-		film := filmIdentity(row.Title, row.Year)
+		_, day := filmDay(row.Title, row.Year, row.WatchedAt)
 		if !row.ExternalID.IsZero() {
-			film = row.ExternalID.String()
+			day = row.ExternalID.String() + "\x00" + row.WatchedAt.Format(dateLayout)
 		}
-		day := film + "\x00" + row.WatchedAt.Format(dateLayout)
 		row.Key = viewingKey("moviediary-csv", day, occ.next(day))
 		rows = append(rows, row)
 	}

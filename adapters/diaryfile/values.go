@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/moviediary/moviediary/domain"
 )
@@ -128,9 +130,32 @@ func parseExternalID(col, s string, is *issues) domain.ExternalMetadataID {
 	return id
 }
 
-// filmIdentity is a film's name and year, compared ignoring case.
-func filmIdentity(t domain.MovieTitle, y domain.ReleaseYear) string {
-	return strings.ToLower(t.String()) + "\x00" + y.String()
+// filmDay returns a film's identity — its title in lower case (compared
+// ignoring case), NUL, its year — and its day: the identity, NUL, date.
+// The identity is a prefix of the day; both take one allocation.
+func filmDay(t domain.MovieTitle, y domain.ReleaseYear, date time.Time) (film, day string) {
+	title := t.String()
+	var b strings.Builder
+	b.Grow(len(title) + len("\x002006\x002006-01-02"))
+	for _, r := range title {
+		switch {
+		case 'A' <= r && r <= 'Z':
+			b.WriteByte(byte(r) + 'a' - 'A')
+		case r < utf8.RuneSelf:
+			b.WriteByte(byte(r))
+		default:
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	var tail [len("\x002006\x002006-01-02") + 8]byte
+	buf := append(tail[:0], 0)
+	buf = strconv.AppendInt(buf, int64(y.Int()), 10)
+	n := b.Len() + len(buf)
+	buf = append(buf, 0)
+	buf = date.AppendFormat(buf, dateLayout)
+	b.Write(buf)
+	day = b.String()
+	return day[:n], day
 }
 
 // occurrences numbers the rows of one identity in file order, so that two
@@ -147,11 +172,8 @@ func (o occurrences) next(identity string) int {
 // hashKey is the hex SHA-256 of parts joined by NUL (no part holds one:
 // titles refuse control characters).
 func hashKey(parts ...string) domain.ImportRowKey {
-	n := len(parts)
-	for _, p := range parts {
-		n += len(p)
-	}
-	buf := make([]byte, 0, n)
+	var arr [512]byte
+	buf := arr[:0]
 	for i, p := range parts {
 		if i > 0 {
 			buf = append(buf, 0)
