@@ -104,6 +104,27 @@ func TestLetterboxdFixtureFilesOneByOne(t *testing.T) {
 	}
 }
 
+// TestKeysArePinned: a release that changed how keys are made would import
+// every earlier import again.
+func TestKeysArePinned(t *testing.T) {
+	t.Parallel()
+	lb := parse(t, "", fixture(t, "letterboxd-export.zip")).Rows
+	md := parse(t, "", fixture(t, "moviediary/export.csv")).Rows
+	for _, c := range []struct {
+		row  domain.ImportRow
+		want domain.ImportRowKey
+	}{
+		{lb[0], "b0bfb337eaee00414923ad9ba561c44c5772d106249ab619c6ddbc9b07cef0e9"},  // Parasite, diary
+		{lb[10], "647ed8622bfdf65b71f6e12e83beb88f1363a22ac9f0e78dd764fb7cae6e0523"}, // Aftersun, review
+		{lb[11], "643079433a74403c1be0d46bd6edeb5702a7471d263dd2aa30c9022ad30912ca"}, // Heat, rated
+		{md[3], "9a10387bf19cc6f089af3638f071fee6fc838f74788d0433b2fee60be4bd76a4"},  // moviediary CSV, no IMDb ID
+	} {
+		if c.row.Key != c.want {
+			t.Errorf("%s: key %s, want %s", c.row.Title, c.row.Key, c.want)
+		}
+	}
+}
+
 func TestLetterboxdFixtureKeysDoNotDependOnUploadOrder(t *testing.T) {
 	t.Parallel()
 	inOrder := parse(t, "", fixtures(t, letterboxdFiles[:4]...)...)
