@@ -163,7 +163,14 @@ func (b *Bus) setup(ctx context.Context) error {
 		// mid-handler) and silently strand the event after the last one,
 		// with no advisory.
 		MaxDeliver: -1,
-		AckWait:    cfg.AckWait,
+		// Unlimited too: a deferred event waits for its quota as a
+		// message Nak'd with a delay, which the server counts as awaiting
+		// acknowledgement. Under the default cap of 1000, a large import
+		// whose enrichment waits for tomorrow's OMDb budget would stop
+		// every other event until then. Consume still fetches no more
+		// messages than it has free slots.
+		MaxAckPending: -1,
+		AckWait:       cfg.AckWait,
 		// No BackOff: see the package comment.
 	}
 	cons, err := js.CreateOrUpdateConsumer(ctx, cfg.Stream, cc)

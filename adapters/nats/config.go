@@ -45,6 +45,9 @@ type Config struct {
 	// consumer's MaxDeliver is unlimited (-1), so a delivery that was never
 	// settled (its process died) is always handed out again; a delivery
 	// numbered past Attempts() is still handled, and given up if it fails.
+	// A deferral (*domain.DeferredError) is no failed attempt: the event
+	// waits as a deferred copy, never given up for it (see the package
+	// comment, Deferrals).
 	// It is used as given; DefaultConfig sets delivery.DefaultRetryPolicy.
 	Retry delivery.RetryPolicy
 	// AckWait is how long a delivery may go unacknowledged before the

@@ -17,10 +17,11 @@ import (
 	"github.com/moviediary/moviediary/domain"
 )
 
-// crashAllowance is how many deliveries past Config.Retry.Attempts() an
+// crashAllowance is how many attempts past Config.Retry.Attempts() an
 // event may have that were never settled (their process died, or shutdown
 // cut them short) before it is given up without running its handlers
 // again: the backstop against a message whose handling kills the process.
+// Deferrals and their waits are no attempts (see the package comment).
 const crashAllowance = 3
 
 // DefaultConcurrency is how many messages Consume handles at once unless
@@ -36,7 +37,9 @@ type DeadAdvisory struct {
 	EventID string `json:"event_id"`
 	// MovieID is the movie the event is about; empty when it did not decode.
 	MovieID string `json:"movie_id,omitempty"`
-	// Attempts is how many deliveries were made.
+	// Attempts is how many attempts were made: deliveries that ran, or
+	// might have run, the handlers (deferrals and their waits are not
+	// counted; see the package comment).
 	Attempts int `json:"attempts"`
 	// Error is the failure of the last delivery.
 	Error string `json:"error"`
@@ -81,7 +84,9 @@ func WithHandledHook(fn func(event domain.EventName, handler string, err error))
 // dead: terminated with an advisory), as the other buses report their
 // attempts, so the poster sync metrics hang on any bus alike. A delivery
 // that shutdown cut short (see WithDrainTimeout) is reported as a retry
-// with delivery.ReasonInterrupted. An event that does not decode is
+// with delivery.ReasonInterrupted, a deferred one (see the package
+// comment, Deferrals) as a retry with delivery.ReasonDeferred; the waits
+// of a deferred copy are not reported. An event that does not decode is
 // reported dead with a nil Attempt.Event.
 func WithAttemptHook(fn func(delivery.Attempt)) ConsumeOption {
 	return func(o *consumeOptions) { o.onAttempt = fn }
@@ -110,13 +115,16 @@ func WithDrainTimeout(d time.Duration) ConsumeOption {
 // *delivery.PanicError. All succeeded: the message is acknowledged. The
 // failure is permanent by Config.Retry's judgement (RetryPolicy.IsPermanent
 // on the Invoker's error, which is permanent only when every handler's
-// failure was), or the delivery's number is Config.Retry.Attempts() or
+// failure was), or the attempt's number is Config.Retry.Attempts() or
 // more: the message is terminated and a DeadAdvisory is published.
 // Otherwise the server redelivers it after the backoff (see the package
 // comment), and every handler runs again — handlers must be idempotent.
-// A delivery cut short by shutdown is redelivered at once (see
-// WithDrainTimeout). A message on Config.DeadSubject is acknowledged and
-// skipped; one that does not decode is given up at once.
+// A deferral (*domain.DeferredError) is settled by publishing a deferred
+// copy of the event, whose handlers run when it is due (see the package
+// comment, Deferrals); it never counts as an attempt. A delivery cut
+// short by shutdown is redelivered at once (see WithDrainTimeout). A
+// message on Config.DeadSubject is acknowledged and skipped; one that does
+// not decode is given up at once.
 //
 // Consume returns an error at once if handlers is empty or holds nil, and
 // an error wrapping domain.ErrUnavailable when the bus is closed under it.
@@ -251,16 +259,24 @@ func (b *Bus) handle(ctx context.Context, msg jetstream.Msg, inv *delivery.Invok
 		_ = msg.Ack()
 		return
 	}
-	n := int(md.NumDelivered)
+	df, dfErr := readDeferral(msg)
+	n := df.attempt(int(md.NumDelivered))
 	name := domain.EventName(strings.TrimPrefix(msg.Subject(), b.cfg.SubjectPrefix+"."))
 	e, err := domain.UnmarshalEvent(name, msg.Data())
 	if err != nil {
-		adv := b.advisory(msg, md, err)
+		adv := b.advisory(msg, md, n, err)
 		adv.Event, adv.EventID = string(name), msg.Headers().Get(jetstream.MsgIDHeader)
 		b.giveUp(ctx, msg, adv, nil)
 		if o.onAttempt != nil {
 			o.onAttempt(delivery.Attempt{Number: n, Err: err, Outcome: delivery.OutcomeDead, Reason: delivery.ReasonPermanent})
 		}
+		return
+	}
+	if dfErr != nil {
+		b.logger.LogAttrs(ctx, slog.LevelWarn, "nats: deferral headers ignored",
+			append(delivery.EventAttrs(e), slog.Uint64("stream_seq", md.Sequence.Stream), errAttr(dfErr))...)
+	}
+	if b.wait(ctx, msg, md, e, df) {
 		return
 	}
 
@@ -269,8 +285,8 @@ func (b *Bus) handle(ctx context.Context, msg jetstream.Msg, inv *delivery.Invok
 		// keep ending the process (a fatal error no recover catches), so
 		// running them again would crash again. Give it up unrun.
 		a := delivery.Attempt{Event: e, Number: n, Outcome: delivery.OutcomeDead, Reason: delivery.ReasonExhausted,
-			Err: fmt.Errorf("delivered %d times, %d more than its %d attempts, without being settled: the handlers keep ending the process", n, n-b.cfg.Retry.Attempts(), b.cfg.Retry.Attempts())}
-		adv := b.advisory(msg, md, a.Err)
+			Err: fmt.Errorf("attempted %d times, %d more than its %d attempts, without being settled: the handlers keep ending the process", n, n-b.cfg.Retry.Attempts(), b.cfg.Retry.Attempts())}
+		adv := b.advisory(msg, md, n, a.Err)
 		adv.Event, adv.EventID, adv.MovieID = string(name), e.EventID().String(), e.MovieID().String()
 		delivery.LogAttempt(ctx, b.logger, a, slog.Uint64("stream_seq", md.Sequence.Stream))
 		b.giveUp(ctx, msg, adv, delivery.EventAttrs(e))
@@ -310,10 +326,16 @@ func (b *Bus) handle(ctx context.Context, msg jetstream.Msg, inv *delivery.Invok
 				append(delivery.EventAttrs(e), slog.Int("attempt", n), errAttr(err))...)
 		}
 	case delivery.OutcomeDead:
-		adv := b.advisory(msg, md, a.Err)
+		adv := b.advisory(msg, md, n, a.Err)
 		adv.Event, adv.EventID, adv.MovieID = string(name), e.EventID().String(), e.MovieID().String()
 		delivery.LogAttempt(ctx, b.logger, a, streamSeq, slog.String("dead_subject", b.cfg.DeadSubject))
 		b.giveUp(ctx, msg, adv, delivery.EventAttrs(e))
+	case delivery.OutcomeRetry:
+		if a.Reason == delivery.ReasonDeferred {
+			delivery.LogAttempt(ctx, b.logger, a, b.deferEvent(ctx, msg, md, a)...)
+			break
+		}
+		fallthrough
 	default:
 		var settleErr error
 		if a.Delay > 0 {
@@ -332,10 +354,11 @@ func (b *Bus) handle(ctx context.Context, msg jetstream.Msg, inv *delivery.Invok
 	}
 }
 
-// advisory fills the parts of a DeadAdvisory that come from the message.
-func (b *Bus) advisory(msg jetstream.Msg, md *jetstream.MsgMetadata, err error) DeadAdvisory {
+// advisory fills the parts of a DeadAdvisory that come from the message
+// and its attempt number n.
+func (b *Bus) advisory(msg jetstream.Msg, md *jetstream.MsgMetadata, n int, err error) DeadAdvisory {
 	adv := DeadAdvisory{
-		Attempts:       int(md.NumDelivered),
+		Attempts:       n,
 		Error:          err.Error(),
 		Subject:        msg.Subject(),
 		StreamSequence: md.Sequence.Stream,

@@ -37,7 +37,7 @@ type storedAdvisory struct {
 //
 // Each event is returned as the outbox would list it, so callers print one
 // table for both buses: Event is decoded from the advisory's payload
-// (domain.UnmarshalEvent), Attempts is the advisory's count of deliveries
+// (domain.UnmarshalEvent), Attempts is the advisory's count of attempts
 // (since the last requeue, which starts the count afresh), LastError is the
 // advisory's error, Dead is true, CreatedAt is the event's OccurredAt (not
 // when it was given up, which the advisory's Time holds), and NextAttemptAt

@@ -23,11 +23,13 @@
 //
 // Config.Retry, the delivery.RetryPolicy every bus shares, decides each
 // delivery's fate, and it alone gives events up. The durable consumer has
-// no delivery limit (MaxDeliver -1) and AckWait (how long a delivery may
-// go unacknowledged). A failure the policy retries is answered with
-// NakWithDelay(Retry.Delay(n)), n being the delivery's number from the
-// message's metadata (NumDelivered), so the server redelivers base,
-// 2·base, 4·base, … after the failures.
+// no delivery limit (MaxDeliver -1), no cap on deliveries awaiting
+// acknowledgement (MaxAckPending -1; see Deferrals) and AckWait (how long
+// a delivery may go unacknowledged). A failure the policy retries is
+// answered with NakWithDelay(Retry.Delay(n)), n being the attempt's
+// number — the delivery's number from the message's metadata
+// (NumDelivered), counted as Deferrals says for a deferred copy — so the
+// server redelivers base, 2·base, 4·base, … after the failures.
 //
 // The limit is not the server's because the server counts every delivery,
 // settled or not: with MaxDeliver = Retry.Attempts(), a last permitted
@@ -63,4 +65,40 @@
 // or a message that does not decode is terminated (Term) and a
 // DeadAdvisory is published on Config.DeadSubject. Delivery is
 // at-least-once: handlers must be idempotent.
+//
+// # Deferrals
+//
+// A handler that returns a *domain.DeferredError (a spent quota, such as
+// the OMDb daily budget) has not failed: Config.Retry makes it a retry
+// with delivery.ReasonDeferred, due at its Until, which never makes the
+// event dead. Nak'ing the message with that delay would not do on this
+// bus, because every redelivery raises NumDelivered: an event deferred
+// day after day would use up its attempts and then the crash backstop.
+// Instead Consume publishes a deferred copy of the event — the same
+// payload and subject, with the headers HeaderNotBefore (the time it is
+// due) and HeaderAttempts (the attempts it had before, the deferred one
+// not counted) — waits for JetStream's acknowledgement and only then
+// acknowledges the message. The copy's Nats-Msg-Id is "<event
+// id>/defer/<stream sequence of the deferred message>": should the
+// acknowledgement be lost and the message handled and deferred again, the
+// stream drops the second copy within its duplicate window. When the copy
+// cannot be published, the message is Nak'd with the delay instead, and
+// that wait costs the event a delivery.
+//
+// The first delivery of a copy is its wait: it is Nak'd with the time left
+// until HeaderNotBefore (at once when none is left), without running the
+// handlers, logged at DEBUG only and reported to no hook. Its delivery d
+// ≥ 2 is the event's attempt HeaderAttempts+d−1: a copy of an event
+// deferred on its first attempt is handled, when due, as attempt 1, and
+// failures, unsettled deliveries and the crash backstop count from there
+// as for any message. A later delivery that still comes early (another
+// process's clock is behind, or a process died holding the wait) is
+// replaced by a fresh copy with the same headers, so that count stays
+// exact. An event may thus be deferred any number of times; each copy
+// starts MaxAge afresh.
+//
+// A waiting copy is a delivery awaiting acknowledgement on the server.
+// The durable consumer therefore has no cap on those (MaxAckPending -1):
+// with the server's default of 1000, a large import waiting for the next
+// day's OMDb budget would stop every other event until then.
 package nats
