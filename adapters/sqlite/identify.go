@@ -87,28 +87,38 @@ func mergeMovie(ctx context.Context, tx *sqlx.Tx, from, into domain.MovieID) err
 // ExportDiary calls fn with every entry of user, oldest first (watched_at,
 // then review ID), and stops at fn's first error, which it returns. One
 // query on a reader connection walks the user's index in diary order and
-// hands each row on as it is read, so memory stays flat; a viewing is a
-// rewatch when the user has an earlier viewing of the movie, one seek in
-// reviews_movie_user_watched per row.
+// hands each row on as it is read. A viewing is a rewatch when its movie
+// came up earlier in the walk: the set of movies seen grows with the
+// user's distinct films (16 bytes each), not with the entries, so memory
+// stays flat however long the diary. (A per-row EXISTS on
+// reviews_movie_user_watched costs a fifth more a row, and ROW_NUMBER()
+// OVER (PARTITION BY movie_id …) a third more and a sort of the whole
+// diary before the first row.)
 func (r *MovieRepository) ExportDiary(ctx context.Context, user domain.UserID, fn func(domain.ExportedEntry) error) error {
 	const op = "export diary"
 	var fnErr error
 	err := r.db.read(ctx, op, func(tx *sqlx.Tx) error {
-		rows, err := tx.QueryxContext(ctx, sqlExport, idArg(user.UUID()))
+		rows, err := tx.QueryContext(ctx, sqlExport, idArg(user.UUID()))
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
-		var row exportRow
+		seen := make(map[[16]byte]struct{})
+		var row entryRow
+		m, rv := &row.Movie, &row.Review
 		for rows.Next() {
-			if err := rows.StructScan(&row); err != nil {
+			if err := rows.Scan(&m.ID, &m.ExternalID, &m.Title, &m.ReleaseYear, &m.Director, &m.PosterPath,
+				&rv.ID, &rv.MovieID, &rv.UserID, &rv.Rating, &rv.Comment, &rv.WatchedAt, &rv.CreatedAt); err != nil {
 				return err
 			}
-			e, err := row.entryRow.toDomain()
+			e, err := row.toDomain()
 			if err != nil {
 				return err
 			}
-			if err := fn(domain.ExportedEntry{DiaryEntry: e, Rewatch: row.Rewatch}); err != nil {
+			movie := [16]byte(e.Movie.ID.UUID())
+			_, rewatch := seen[movie]
+			seen[movie] = struct{}{}
+			if err := fn(domain.ExportedEntry{DiaryEntry: e, Rewatch: rewatch}); err != nil {
 				fnErr = err
 				return nil
 			}
@@ -121,15 +131,8 @@ func (r *MovieRepository) ExportDiary(ctx context.Context, user domain.UserID, f
 	return err
 }
 
-// exportRow is an entry with its rewatch flag.
-type exportRow struct {
-	entryRow
-	Rewatch bool `db:"rewatch"`
-}
-
-// sqlExport reads a user's entries oldest first with their rewatch flags.
-const sqlExport = `SELECT ` + entryColumns + `,
-	EXISTS (SELECT 1 FROM reviews AS e INDEXED BY reviews_movie_user_watched
-		WHERE e.movie_id = r.movie_id AND e.user_id = r.user_id AND (e.watched_at, e.id) < (r.watched_at, r.id)) AS rewatch
+// sqlExport reads a user's entries oldest first, in entryRow's order.
+const sqlExport = `SELECT m.id, m.external_id, m.title, m.release_year, m.director, m.poster_path,
+	r.id, r.movie_id, r.user_id, r.rating_halves, r.comment, r.watched_at, r.created_at
 	FROM reviews AS r INDEXED BY reviews_user_watched JOIN movies AS m ON m.id = r.movie_id
 	WHERE r.user_id = ? ORDER BY r.watched_at, r.id`
