@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/lib/pq"
 
 	"github.com/moviediary/moviediary/domain"
 )
@@ -96,5 +97,37 @@ func PlannedQueries() []PlannedQuery {
 			}
 		}
 	}
-	return qs
+	return append(qs, importQueries(movie, user, review, at)...)
+}
+
+// importQueries are the statements of imports, identification, export,
+// quotas and the owner.
+func importQueries(movie, user, review uuid.UUID, at time.Time) []PlannedQuery {
+	job := uuid.New()
+	texts := func(vs ...string) pq.StringArray { return pq.StringArray(vs) }
+	jobArgs := []any{job, "running", 10, 5, 4, 1, 0, 1, "[]", 0, "", at}
+	write := append([]any{job, user, texts(review.String()), texts(movie.String()), pq.Int64Array{7}, texts(""),
+		texts(at.Format(time.RFC3339)), texts(at.Format(time.RFC3339))}, append(jobArgs[1:len(jobArgs):len(jobArgs)], at)...)
+	events := []any{texts(uuid.NewString()), texts("review_logged"), texts("{}"), texts(movie.String()), texts(at.Format(time.RFC3339))}
+	return []PlannedQuery{
+		{"import job", sqlImportJob, []any{job}},
+		{"active import jobs", sqlActiveImportJobs, nil},
+		{"import files", sqlImportFiles, []any{job}},
+		{"claim import job", sqlClaimImportJob, []any{job, at, at}},
+		{"update import job", sqlUpdateImportJob, jobArgs},
+		{"take import keys", sqlTakeImportKeys, []any{user, texts("k"), texts(review.String())}},
+		{"present import rows", sqlPresentImportRows, []any{user, texts("k"), texts(review.String())}},
+		{"resolve identified movies", sqlResolveIdentified, []any{texts("tt0111161"), texts(movie.String()), texts("Heat"), pq.Int64Array{1995}, texts(""), texts("")}},
+		{"resolve unidentified movies", sqlResolveUnidentified, []any{texts(movie.String()), texts("Heat"), pq.Int64Array{1995}, texts(""), texts("")}},
+		{"write import batch", sqlWriteBatch, write},
+		{"write import batch (outbox)", sqlWriteBatchOutbox, append(write[:len(write):len(write)], events...)},
+		{"lock movie", sqlLockMovie, []any{movie}},
+		{"attach identity", sqlAttachIdentity, []any{movie, "tt0111161", "Michael Mann"}},
+		{"move reviews", sqlMoveReviews, []any{movie, uuid.New()}},
+		{"delete movie", sqlDeleteMovie, []any{movie}},
+		{"export diary", sqlExportDiary, []any{user}},
+		{"owner", sqlOwner, nil},
+		{"take quota", sqlTakeQuota, []any{"omdb", at, 1000}},
+		{"quota used", sqlQuotaUsed, []any{"omdb", at}},
+	}
 }

@@ -59,15 +59,19 @@ func (r *ImportRepository) SaveImportBatch(ctx context.Context, b domain.ImportB
 		return domain.ImportBatchResult{}, dbError(op, err)
 	}
 	fast := setBased(b.Viewings)
+	stmts, err := statementsOf(r.db).prepare(ctx, r.batchStatements(fast)...)
+	if err != nil {
+		return domain.ImportBatchResult{}, dbError(op+": prepare", err)
+	}
 	for attempt := 1; ; attempt++ {
 		rowByRow := !fast || attempt == sqlrows.MaxResolveAttempts
 		var res domain.ImportBatchResult
 		err := inTx(ctx, r.db, op, func(tx *sqlx.Tx) error {
 			var err error
 			if rowByRow {
-				res, err = r.saveRowByRow(ctx, tx, b)
+				res, err = r.saveRowByRow(ctx, tx, stmts, b)
 			} else {
-				res, err = r.saveSetBased(ctx, tx, b)
+				res, err = r.saveSetBased(ctx, tx, stmts, b)
 			}
 			return err
 		})
@@ -79,6 +83,19 @@ func (r *ImportRepository) SaveImportBatch(ctx context.Context, b domain.ImportB
 		}
 		return res, nil
 	}
+}
+
+// batchStatements lists the statements SaveImportBatch runs, for
+// preparing: the set-based ones when fast, and the batch's write.
+func (r *ImportRepository) batchStatements(fast bool) []string {
+	write := sqlWriteBatch
+	if r.outbox {
+		write = sqlWriteBatchOutbox
+	}
+	if !fast {
+		return []string{write}
+	}
+	return []string{sqlTakeImportKeys, sqlResolveIdentified, sqlResolveUnidentified, write}
 }
 
 // errBatchRaced undoes a set-based attempt whose movies a concurrent
@@ -272,7 +289,7 @@ func (g *movieGroups) add(i int, m domain.Movie) {
 }
 
 // saveSetBased is SaveImportBatch's set-based attempt, in tx.
-func (r *ImportRepository) saveSetBased(ctx context.Context, tx *sqlx.Tx, b domain.ImportBatch) (domain.ImportBatchResult, error) {
+func (r *ImportRepository) saveSetBased(ctx context.Context, tx *sqlx.Tx, stmts txStatements, b domain.ImportBatch) (domain.ImportBatchResult, error) {
 	const op = "save import batch"
 	n := len(b.Viewings)
 	keys, reviewIDs := make([]string, n), make([]string, n)
@@ -281,12 +298,12 @@ func (r *ImportRepository) saveSetBased(ctx context.Context, tx *sqlx.Tx, b doma
 	}
 	taken := make(map[string]struct{}, n)
 	if n > 0 {
-		var stored []string
-		if err := tx.SelectContext(ctx, &stored, sqlTakeImportKeys, b.Job.User.UUID(), pq.StringArray(keys), pq.StringArray(reviewIDs)); err != nil {
+		rows, err := stmts.query(ctx, tx, sqlTakeImportKeys, b.Job.User.UUID(), pq.StringArray(keys), pq.StringArray(reviewIDs))
+		if err != nil {
 			return domain.ImportBatchResult{}, dbError(op+": take keys", err)
 		}
-		for _, k := range stored {
-			taken[k] = struct{}{}
+		if err := scanKeys(rows, taken); err != nil {
+			return domain.ImportBatchResult{}, dbError(op+": take keys", err)
 		}
 	}
 	groups := newMovieGroups(len(taken))
@@ -297,7 +314,7 @@ func (r *ImportRepository) saveSetBased(ctx context.Context, tx *sqlx.Tx, b doma
 			groups.add(i, iv.Viewing.Movie)
 		}
 	}
-	resolved, err := resolveGroups(ctx, tx, b.Viewings, groups)
+	resolved, err := resolveGroups(ctx, tx, stmts, b.Viewings, groups)
 	if err != nil {
 		return domain.ImportBatchResult{}, err
 	}
@@ -320,13 +337,13 @@ func (r *ImportRepository) saveSetBased(ctx context.Context, tx *sqlx.Tx, b doma
 			return domain.ImportBatchResult{}, dbError(op, err)
 		}
 	}
-	return r.writeBatch(ctx, tx, b, &batch, n-len(toStore))
+	return r.writeBatch(ctx, tx, stmts, b, &batch, n-len(toStore))
 }
 
 // resolveGroups resolves the movie of every group of viewings with
 // sqlResolveIdentified and sqlResolveUnidentified. A movie that is not
 // returned was changed by a concurrent writer: errBatchRaced.
-func resolveGroups(ctx context.Context, tx *sqlx.Tx, viewings []domain.ImportedViewing, groups *movieGroups) ([]resolvedMovie, error) {
+func resolveGroups(ctx context.Context, tx *sqlx.Tx, stmts txStatements, viewings []domain.ImportedViewing, groups *movieGroups) ([]resolvedMovie, error) {
 	const op = "save import batch: resolve movies"
 	resolved := make([]resolvedMovie, len(groups.first))
 	var identified, unidentified []int // group numbers
@@ -353,10 +370,10 @@ func resolveGroups(ctx context.Context, tx *sqlx.Tx, viewings []domain.ImportedV
 			err  error
 		)
 		if withExt {
-			rows, err = tx.QueryContext(ctx, sqlResolveIdentified, pq.StringArray(exts), pq.StringArray(ids),
+			rows, err = stmts.query(ctx, tx, sqlResolveIdentified, pq.StringArray(exts), pq.StringArray(ids),
 				pq.StringArray(titles), pq.Int64Array(years), pq.StringArray(directors), pq.StringArray(posters))
 		} else {
-			rows, err = tx.QueryContext(ctx, sqlResolveUnidentified, pq.StringArray(ids),
+			rows, err = stmts.query(ctx, tx, sqlResolveUnidentified, pq.StringArray(ids),
 				pq.StringArray(titles), pq.Int64Array(years), pq.StringArray(directors), pq.StringArray(posters))
 		}
 		if err != nil {
@@ -411,7 +428,7 @@ func resolveGroups(ctx context.Context, tx *sqlx.Tx, viewings []domain.ImportedV
 // against the store and the viewings before it, its key stored, and its
 // movie resolved by sqlrows.ResolveMovie, one after the other; the reviews,
 // events and job are then written as the set-based path writes them.
-func (r *ImportRepository) saveRowByRow(ctx context.Context, tx *sqlx.Tx, b domain.ImportBatch) (domain.ImportBatchResult, error) {
+func (r *ImportRepository) saveRowByRow(ctx context.Context, tx *sqlx.Tx, stmts txStatements, b domain.ImportBatch) (domain.ImportBatchResult, error) {
 	const op = "save import batch"
 	var batch writeBatch
 	present := 0
@@ -449,7 +466,7 @@ func (r *ImportRepository) saveRowByRow(ctx context.Context, tx *sqlx.Tx, b doma
 		}
 		reviews[rid] = struct{}{}
 	}
-	return r.writeBatch(ctx, tx, b, &batch, present)
+	return r.writeBatch(ctx, tx, stmts, b, &batch, present)
 }
 
 // writeBatch is what a batch writes once its movies are resolved: its
@@ -522,7 +539,7 @@ var (
 
 // writeBatch stores w's reviews and events and b's job, with the stored
 // and present viewings counted, and returns what SaveImportBatch returns.
-func (r *ImportRepository) writeBatch(ctx context.Context, tx *sqlx.Tx, b domain.ImportBatch, w *writeBatch, present int) (domain.ImportBatchResult, error) {
+func (r *ImportRepository) writeBatch(ctx context.Context, tx *sqlx.Tx, stmts txStatements, b domain.ImportBatch, w *writeBatch, present int) (domain.ImportBatchResult, error) {
 	const op = "save import batch"
 	job := b.Job
 	job.Imported += len(w.saved)
@@ -554,8 +571,12 @@ func (r *ImportRepository) writeBatch(ctx context.Context, tx *sqlx.Tx, b domain
 		}
 		args = append(args, pq.StringArray(ids), pq.StringArray(names), pq.StringArray(payloads), pq.StringArray(movies), pq.StringArray(ats))
 	}
+	rows, err := stmts.query(ctx, tx, query, args...)
+	if err != nil {
+		return domain.ImportBatchResult{}, dbError(op, err)
+	}
 	var row importJobRow
-	err = tx.GetContext(ctx, &row, query, args...)
+	err = scanOne(tx, rows, &row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return domain.ImportBatchResult{}, fmt.Errorf("postgres: %s: import job %s: %w", op, job.ID, domain.ErrNotFound)
 	}
@@ -606,4 +627,37 @@ func (r *ImportRepository) PresentImportRows(ctx context.Context, user domain.Us
 		return nil, fmt.Errorf("postgres: %s: %w: %d answers for %d viewings", op, domain.ErrInfrastructure, len(out), len(viewings))
 	}
 	return out, nil
+}
+
+// scanKeys reads the keys rows returns into taken and closes rows.
+func scanKeys(rows *sql.Rows, taken map[string]struct{}) error {
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return err
+		}
+		taken[k] = struct{}{}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+// scanOne reads the single row of rows into dest, a struct with db tags
+// mapped as tx maps them, and closes rows; sql.ErrNoRows when there is
+// none.
+func scanOne(tx *sqlx.Tx, rows *sql.Rows, dest any) error {
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := (&sqlx.Rows{Rows: rows, Mapper: tx.Mapper}).StructScan(dest); err != nil {
+		return err
+	}
+	return rows.Close()
 }

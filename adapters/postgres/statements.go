@@ -106,3 +106,37 @@ func (s *statements) prepared(ctx context.Context, text string) (*sql.Stmt, erro
 	s.stmts[text] = st
 	return st, nil
 }
+
+// txStatements are statements prepared on the pool (see statements) for
+// one transaction. prepare readies them before the transaction starts:
+// preparing takes a connection of the pool for a moment, which a
+// transaction holding one must not wait for. In the transaction each runs
+// on the transaction's connection, prepared there the first time and
+// kept there after it (database/sql's Tx.StmtContext), so a batch of
+// large statements is parsed and planned once per connection rather than
+// per batch.
+type txStatements map[string]*sql.Stmt
+
+// prepare returns the prepared statements of texts; a text the cache has
+// no room for is left out and runs unprepared.
+func (s *statements) prepare(ctx context.Context, texts ...string) (txStatements, error) {
+	out := make(txStatements, len(texts))
+	for _, text := range texts {
+		st, err := s.prepared(ctx, text)
+		if err != nil {
+			return nil, err
+		}
+		if st != nil {
+			out[text] = st
+		}
+	}
+	return out, nil
+}
+
+// query runs text with args in tx, prepared when it was.
+func (p txStatements) query(ctx context.Context, tx *sqlx.Tx, text string, args ...any) (*sql.Rows, error) {
+	if st := p[text]; st != nil {
+		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return tx.QueryContext(ctx, text, args...)
+}
