@@ -130,7 +130,7 @@ func TestWeb_ImportPageAndExportLinks(t *testing.T) {
 			rewatch = append(rewatch, row[1]+"="+map[bool]string{true: "rewatch", false: "first"}[row[6] == "true"])
 		}
 		if got := strings.Join(rewatch, " "); got != "The Matrix=first The Matrix=rewatch Crouching Tiger, Hidden Dragon=first" {
-			t.Errorf("titles and rewatches = %s", got)
+			t.Errorf("titles and rewatches = %s; the CSV:\n%s\nthe diary: %+v", got, csvRes.Body, s.diary(t, "limit=100").Items)
 		}
 	})
 }
