@@ -651,3 +651,94 @@ func TestImportAndExportWithoutTheDatabase(t *testing.T) {
 		}
 	})
 }
+
+// TestImportLetterboxdExport: the Letterboxd export of
+// adapters/diaryfile/testdata (its README lists the 14 viewings it holds),
+// uploaded as its ZIP, gives exactly those viewings — diary rows with
+// their rewatches, half stars and unrated rows, reviews merged into their
+// diary viewings, films only rated or watched once each — and lists the
+// ZIP members that hold no viewing. Uploading it again adds nothing; the
+// same files uploaded one by one give the same diary. The owner sees
+// every job, another user none but their own.
+func TestImportLetterboxdExport(t *testing.T) {
+	t.Parallel()
+	want := []viewing{
+		{Title: "Alien", Year: 1979, Rating: "null", WatchedAt: "2022-09-15T00:00:00"},
+		{Title: "Heat", Year: 1995, Rating: "4", WatchedAt: "2022-10-01T00:00:00"},
+		{Title: "Spirited Away", Year: 2001, Rating: "5", WatchedAt: "2022-11-20T00:00:00"},
+		{Title: "Parasite", Year: 2019, Rating: "4.5", WatchedAt: "2023-01-04T00:00:00"},
+		{Title: "Everything Everywhere All at Once", Year: 2022, Rating: "4", WatchedAt: "2023-02-11T00:00:00", Comment: "Hot dog fingers. That's all, that's the review."},
+		{Title: "The Lighthouse", Year: 2019, Rating: "null", WatchedAt: "2023-03-01T00:00:00"},
+		{Title: "The Lighthouse", Year: 2019, Rating: "3", WatchedAt: "2023-03-01T00:00:00"},
+		{Title: "Crouching Tiger, Hidden Dragon", Year: 2000, Rating: "3.5", WatchedAt: "2023-04-15T00:00:00"},
+		{Title: "Cats", Year: 2019, Rating: "0.5", WatchedAt: "2023-05-20T00:00:00"},
+		{Title: "Tár", Year: 2022, Rating: "4", WatchedAt: "2023-06-01T00:00:00"},
+		{Title: "Dr. Strangelove or: How I Learned to Stop Worrying and Love the Bomb", Year: 1964, Rating: "5", WatchedAt: "2023-07-04T00:00:00"},
+		{Title: `"Crocodile" Dundee`, Year: 1986, Rating: "2.5", WatchedAt: "2023-07-30T00:00:00"},
+		{Title: "Aftersun", Year: 2022, Rating: "4.5", WatchedAt: "2023-08-12T00:00:00", Comment: "Under Pressure, at 1:13 — devastating."},
+		{Title: "Parasite", Year: 2019, Rating: "5", WatchedAt: "2024-03-10T00:00:00", Comment: "Second time.\n\nStill the \"peach\" scene gets me."},
+	}
+	forEachDB(t, func(t *testing.T, db string) {
+		s := startApp(t, db, withEnv("ALLOW_REGISTRATION", "true"))
+		owner, _ := s.account(t, "owner@example.com")
+		ann, annID := s.account(t, "ann@example.com")
+		bob, bobID := s.account(t, "bob@example.com")
+
+		started := s.startImport(t, ann, "", []upload{importFixture(t, "letterboxd-export.zip")})
+		job := s.waitImport(t, ann, started.ID)
+		if job.RowsTotal != 14 || job.Imported != 14 || job.Skipped != 0 || job.AlreadyPresent != 0 {
+			t.Errorf("import = %+v, want 14 rows, all imported", job)
+		}
+		if job.Unmatched != 14 {
+			t.Errorf("unmatched = %d, want 14 (a Letterboxd export has no IMDb IDs)", job.Unmatched)
+		}
+		var ignored []string
+		for _, p := range job.Problems {
+			if p.Line != 0 || !strings.Contains(p.Reason, "ignored") {
+				t.Errorf("problem %+v, want only ignored members (line 0)", p)
+			}
+			ignored = append(ignored, p.File)
+		}
+		if want := []string{"likes/films.csv", "lists/favourites.csv", "profile.csv", "watchlist.csv"}; !slices.Equal(ignored, want) {
+			t.Errorf("ignored members = %q, want %q", ignored, want)
+		}
+		if d := diffViewings(viewingsOf(s.allEntries(t, annID)), want); d != "" {
+			t.Errorf("diary after the Letterboxd import differs:\n%s", d)
+		}
+
+		// Who sees the job: ann (hers), the owner (everyone's); not bob.
+		s.importJobOf(t, owner, job.ID)
+		expectProblem(t, s.call(t, http.MethodGet, "/api/imports/"+job.ID, nil, bob), http.StatusNotFound)
+
+		again := s.importAndWait(t, ann, "", []upload{importFixture(t, "letterboxd-export.zip")})
+		if again.Imported != 0 || again.AlreadyPresent != 14 {
+			t.Errorf("second import = %+v, want 0 imported, 14 already present", again)
+		}
+		if n := len(s.allEntries(t, annID)); n != 14 {
+			t.Errorf("after importing again ann's diary holds %d entries, want 14", n)
+		}
+
+		// The files one by one, into bob's diary: the same viewings, on the
+		// same movies (one movie per film).
+		var files []upload
+		for _, name := range []string{"diary.csv", "reviews.csv", "ratings.csv", "watched.csv", "watchlist.csv"} {
+			files = append(files, importFixture(t, filepath.Join("letterboxd", name)))
+		}
+		one := s.importAndWait(t, bob, "", files, "source", "letterboxd")
+		if one.Imported != 14 || one.Skipped != 0 {
+			t.Errorf("import of the files one by one = %+v, want 14 imported", one)
+		}
+		bobs, anns := s.allEntries(t, bobID), s.allEntries(t, annID)
+		if d := diffViewings(viewingsOf(bobs), want); d != "" {
+			t.Errorf("diary after importing the files one by one differs:\n%s", d)
+		}
+		for i := range min(len(bobs), len(anns)) {
+			if bobs[i].Movie.ID != anns[i].Movie.ID {
+				t.Errorf("entry %d: bob's movie %s, ann's %s: want one movie per film", i, bobs[i].Movie.ID, anns[i].Movie.ID)
+			}
+		}
+		if n := s.metric(t, "moviediary_import_jobs_total", `state="done"`); n != 3 {
+			t.Errorf("moviediary_import_jobs_total{done} = %v, want 3", n)
+		}
+	})
+}

@@ -330,6 +330,9 @@ func ImportFiles(ctx context.Context, cfg Config, logger *slog.Logger, opts Impo
 	progress(job)
 	ended, err := app.imports.Run(ctx, job.ID, progress)
 	if !errors.Is(err, application.ErrImportClaimed) {
+		if err == nil {
+			progress(ended) // the job as it ended: every row done
+		}
 		return ended, err
 	}
 	// A server claimed the job first: follow it there.

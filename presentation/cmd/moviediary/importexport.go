@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -46,9 +47,11 @@ func importCommand(ctx context.Context, cfg wiring.Config, logger *slog.Logger, 
 	return nil
 }
 
-// exportCommand runs "export": the diary goes to stdout, or to --output
-// (removed again when the export fails).
-func exportCommand(ctx context.Context, cfg wiring.Config, args []string, stdout io.Writer) (err error) {
+// exportCommand runs "export": the diary goes to stdout, or to --output,
+// written beside it under a temporary name and renamed into place once
+// complete, so that a failed export leaves no file and keeps the one
+// that was there.
+func exportCommand(ctx context.Context, cfg wiring.Config, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	email := fs.String("email", "", "the account whose diary is written")
@@ -63,27 +66,34 @@ func exportCommand(ctx context.Context, cfg wiring.Config, args []string, stdout
 	if *format != wiring.ExportJSON && *format != wiring.ExportCSV {
 		return usageError("export: --format must be json or csv")
 	}
-	w := stdout
-	if *output != "" {
-		f, err := os.OpenFile(*output, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-		if err != nil {
-			return fmt.Errorf("export: %w", err)
+	if *output == "" {
+		buf := bufio.NewWriterSize(stdout, 64<<10)
+		if err := wiring.ExportDiary(ctx, cfg, *email, *format, buf); err != nil {
+			return err
 		}
-		defer func() {
-			if cerr := f.Close(); err == nil && cerr != nil {
-				err = fmt.Errorf("export: %w", cerr)
-			}
-			if err != nil {
-				_ = os.Remove(*output)
-			}
-		}()
-		w = f
+		return buf.Flush()
 	}
-	buf := bufio.NewWriterSize(w, 64<<10)
-	if err := wiring.ExportDiary(ctx, cfg, *email, *format, buf); err != nil {
-		return err
+	f, err := os.CreateTemp(filepath.Dir(*output), ".moviediary-export-*")
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
 	}
-	return buf.Flush()
+	buf := bufio.NewWriterSize(f, 64<<10)
+	err = wiring.ExportDiary(ctx, cfg, *email, *format, buf)
+	if err == nil {
+		err = buf.Flush()
+	}
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("export: %w", cerr)
+	}
+	if err == nil {
+		if err = os.Rename(f.Name(), *output); err != nil {
+			err = fmt.Errorf("export: %w", err)
+		}
+	}
+	if err != nil {
+		_ = os.Remove(f.Name())
+	}
+	return err
 }
 
 // isTerminal reports whether w is a terminal (a character device).
