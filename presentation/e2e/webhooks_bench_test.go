@@ -22,7 +22,7 @@ import (
 // in the background meanwhile, as in production.
 func BenchmarkWebhookDeliveriesOMDbDown(b *testing.B) {
 	const concurrent = 200
-	s := startApp(b, "sqlite")
+	s := startApp(b, "sqlite", withEnv("OMDB_DAILY_LIMIT", "0")) // no OMDb budget to run out of
 	s.omdb.down.Store(true)
 	path := benchWebhook(b, s)
 	client := &http.Client{

@@ -621,7 +621,9 @@ func TestWebhooks_ConcurrentDeliveriesWhileOMDbDown(t *testing.T) {
 	t.Parallel()
 	const plays = 200
 	forEachDB(t, func(t *testing.T, db string) {
-		s := startApp(t, db)
+		// Hundreds of OMDb attempts (a lookup per play, poster retries):
+		// no OMDb budget, so none is deferred and none waits on counting.
+		s := startApp(t, db, withEnv("OMDB_DAILY_LIMIT", "0"))
 		token, uid := s.account(t, "owner@example.com")
 		hook := s.createWebhook(t, token, "jellyfin", nil)
 		s.omdb.down.Store(true)
