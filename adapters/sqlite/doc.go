@@ -1,6 +1,7 @@
 // Package sqlite stores moviediary's movies, viewings, accounts, API
-// tokens, media-server webhooks and reported plays in one SQLite file, using the pure-Go driver modernc.org/sqlite (no cgo) through
-// sqlx. It is the embedded default behind `moviediary serve`.
+// tokens, media-server webhooks, reported plays, import jobs and quota
+// counters in one SQLite file, using the pure-Go driver modernc.org/sqlite
+// (no cgo) through sqlx. It is the embedded default behind `moviediary serve`.
 //
 // A DB holds two pools on the same file: a single writer connection, whose
 // transactions begin IMMEDIATE, so that writes of this process queue in Go
@@ -34,6 +35,17 @@
 // (user_id, key) is the primary key, so one of concurrent saves under a
 // key stores. RecordPlay looks for the same play and records a new one in
 // one write transaction, so of identical concurrent reports one records.
+//
+// (*DB).Imports keeps import jobs (one active job per user, held by a
+// partial unique index) and stores an import batch in one write
+// transaction with set-based statements: one query finds the rows already
+// present, the batch's movies are read up front and resolved with
+// sqlrows.ResolveMovie, and the movies, reviews, row keys and events are
+// inserted with multi-row statements while the per-review counter trigger
+// is paused for the batch, whose counts are added at once.
+// IdentifyMovie merges a duplicate movie by moving its reviews and its
+// counters in one transaction; ExportDiary streams one index walk.
+// (*DB).Quota counts OMDb requests per window with one conditional upsert.
 //
 // Errors wrap a domain error kind (domain.ErrNotFound, ErrConflict,
 // ErrUnavailable, ErrInfrastructure, …) together with the driver's error, so
