@@ -165,13 +165,21 @@ func setBased(viewings []domain.ImportedViewing) bool {
 	return true
 }
 
+// The batch statements look rows up by index one viewing or movie at a
+// time, whatever the planner believes of the tables' sizes: they run as
+// prepared statements, whose generic plan may have been made while an
+// import was filling an empty database, and a hash join over a table
+// that has grown since would read all of it for every batch. A scalar
+// subquery (never turned into a join) and a LATERAL subquery with LIMIT 1
+// (never flattened into one) keep each look-up a probe of one index.
+
 // sqlTakeImportKeys stores the keys ($2) of a user's ($1) viewings whose
 // review IDs ($3) are not stored, and returns those it stored: a key the
 // user holds is left alone. A key a concurrent transaction is storing
 // makes it wait for that one's end.
 const sqlTakeImportKeys = `INSERT INTO import_keys (user_id, key, review_id)
 	SELECT $1, v.key, v.review_id FROM unnest($2::text[], $3::uuid[]) AS v (key, review_id)
-	 WHERE NOT EXISTS (SELECT FROM reviews r WHERE r.id = v.review_id)
+	 WHERE (SELECT true FROM reviews r WHERE r.id = v.review_id) IS NULL
 	ON CONFLICT DO NOTHING
 	RETURNING key`
 
@@ -197,9 +205,11 @@ const sqlResolveIdentified = `WITH g AS (
 		SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::integer[], $5::text[], $6::text[])
 			WITH ORDINALITY AS g (external_id, id, title, release_year, director, poster_path, i)
 	), holder AS (
-		SELECT g.i, ` + mMovieColumns + ` FROM g JOIN movies m ON m.external_id = g.external_id
+		SELECT g.i, ` + mMovieColumns + ` FROM g,
+		       LATERAL (SELECT ` + movieColumns + ` FROM movies WHERE external_id = g.external_id LIMIT 1) AS m
 	), by_id AS (
-		SELECT g.i, ` + mMovieColumns + ` FROM g JOIN movies m ON m.id = g.id
+		SELECT g.i, ` + mMovieColumns + ` FROM g,
+		       LATERAL (SELECT ` + movieColumns + ` FROM movies WHERE id = g.id LIMIT 1) AS m
 		 WHERE NOT EXISTS (SELECT FROM holder h WHERE h.i = g.i)
 	), identified AS (
 		UPDATE movies m SET external_id = g.external_id
@@ -229,7 +239,8 @@ const sqlResolveUnidentified = `WITH g AS (
 		SELECT * FROM unnest($1::uuid[], $2::text[], $3::integer[], $4::text[], $5::text[])
 			WITH ORDINALITY AS g (id, title, release_year, director, poster_path, i)
 	), stored AS (
-		SELECT g.i, ` + mMovieColumns + ` FROM g JOIN movies m ON m.id = g.id
+		SELECT g.i, ` + mMovieColumns + ` FROM g,
+		       LATERAL (SELECT ` + movieColumns + ` FROM movies WHERE id = g.id LIMIT 1) AS m
 	), inserted AS (
 		INSERT INTO movies (` + movieColumns + `)
 		SELECT id, NULL, title, release_year, nullif(director, ''), nullif(poster_path, '') FROM g
