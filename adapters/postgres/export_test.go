@@ -107,8 +107,8 @@ func importQueries(movie, user, review uuid.UUID, at time.Time) []PlannedQuery {
 	texts := func(vs ...string) pq.StringArray { return pq.StringArray(vs) }
 	jobArgs := []any{job, "running", 10, 5, 4, 1, 0, 1, "[]", 0, "", at}
 	write := append([]any{job, user, texts(review.String()), texts(movie.String()), pq.Int64Array{7}, texts(""),
-		texts(at.Format(time.RFC3339)), texts(at.Format(time.RFC3339))}, append(jobArgs[1:len(jobArgs):len(jobArgs)], at)...)
-	events := []any{texts(uuid.NewString()), texts("review_logged"), texts("{}"), texts(movie.String()), texts(at.Format(time.RFC3339))}
+		pq.Int64Array{at.UnixMicro()}, pq.Int64Array{at.UnixMicro()}}, append(jobArgs[1:len(jobArgs):len(jobArgs)], at)...)
+	events := []any{texts(uuid.NewString()), texts("review_logged"), "[{}]", texts(movie.String()), pq.Int64Array{at.UnixMicro()}}
 	return []PlannedQuery{
 		{"import job", sqlImportJob, []any{job}},
 		{"active import jobs", sqlActiveImportJobs, nil},
