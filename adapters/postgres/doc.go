@@ -2,24 +2,30 @@
 // PostgreSQL, through github.com/jmoiron/sqlx and github.com/lib/pq.
 //
 // Open a pool with Open, bring the schema up to date with (*DB).Migrate,
-// then hand (*DB).Movies, (*DB).Users, (*DB).Tokens, (*DB).Webhooks and
-// (*DB).Plays to the application: they implement domain.MovieRepository,
-// domain.UserRepository, domain.APITokenRepository,
-// domain.WebhookRepository and domain.PlayRecorder.
+// then hand (*DB).Movies, (*DB).Users, (*DB).Tokens, (*DB).Webhooks,
+// (*DB).Plays, (*DB).Imports and (*DB).Quota to the application: they
+// implement domain.MovieRepository, domain.UserRepository,
+// domain.APITokenRepository, domain.WebhookRepository,
+// domain.PlayRecorder, domain.ImportRepository and domain.QuotaCounter.
+//
+// Imports store a batch of rows in one transaction of a handful of
+// set-based statements whatever its size (see SaveImportBatch); exports
+// stream a diary through one query whose rows are decoded as they arrive.
 //
 // The schema uses native types (uuid, timestamptz, smallint with CHECK
 // constraints) and an index for every query the repositories make.
 // Migrations are embedded, versioned .sql files applied once each, in a
 // transaction each, under a PostgreSQL advisory lock so that two servers
 // starting at once never apply one twice. Diary totals are exact and read
-// from a counter table that triggers keep in the inserting and deleting
-// transactions;
+// from a counter table that triggers keep in the inserting, updating and
+// deleting transactions;
 // diary pages are read by keyset (DiaryQuery.After) or by offset through a
 // deferred join on an index-only scan.
 //
 // Opened with Config.Outbox, SaveViewing also stores the events of each
-// viewing in the table outbox_events, in the viewing's transaction, and
-// RecordPlay the PlayReported event of each play it records; writers then
+// viewing in the table outbox_events, in the viewing's transaction,
+// SaveImportBatch and IdentifyMovie theirs likewise, and RecordPlay the
+// PlayReported event of each play it records; writers then
 // wake dispatchers with (*DB).NotifyOutbox on the channel OutboxChannel.
 // RecordPlay records one play once: an advisory lock on the play's
 // de-duplication key serialises concurrent reports of it. (*DB).Outbox serves them as
