@@ -243,6 +243,18 @@ type ImportBatchResult struct {
 	Events []Event
 }
 
+// CountUnmatched counts the viewings of saved whose movie, as stored, has
+// no external ID: what an import batch adds to ImportJob.Unmatched.
+func CountUnmatched(saved []SavedViewing) int {
+	n := 0
+	for i := range saved {
+		if saved[i].Movie.ExternalID.IsZero() {
+			n++
+		}
+	}
+	return n
+}
+
 // MovieNeedsMetadata says a movie entered the diary by title and year
 // only (an imported row without an IMDb ID), so its IMDb ID, director and
 // poster are to be looked up in the metadata source, within its budget.

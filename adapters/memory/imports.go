@@ -208,6 +208,7 @@ func (ir *ImportRepository) SaveImportBatch(_ context.Context, b domain.ImportBa
 	ir.r.box.add(encoded)
 	job := b.Job
 	job.Imported += len(saved)
+	job.Unmatched += domain.CountUnmatched(saved)
 	job.AlreadyPresent += present
 	ir.update(j, job)
 	if j.job.State.Active() {

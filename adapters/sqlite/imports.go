@@ -398,6 +398,7 @@ func (r *ImportRepository) saveBatch(ctx context.Context, tx *sqlx.Tx, userBlob 
 			}
 		}
 		res.Job.Imported += len(res.Saved)
+		res.Job.Unmatched += domain.CountUnmatched(res.Saved)
 	}
 	if err := updateImportJob(ctx, tx, res.Job, createdArg(b.ClaimUntil)); err != nil {
 		return res, err

@@ -614,7 +614,8 @@ func testSaveImportBatch(t *testing.T, s importStore) {
 		[]domain.Movie{known, unknown, storedMovie, storedNoID},
 		[]domain.MovieChange{domain.MovieCreated, domain.MovieCreated, domain.MovieUnchanged, domain.MovieUnchanged})
 	wantJob := b.Job
-	wantJob.Imported, wantJob.AlreadyPresent = 14, 2
+	// Unknown and storedNoID have no IMDb ID: unmatched.
+	wantJob.Imported, wantJob.AlreadyPresent, wantJob.Unmatched = 14, 2, 3
 	checkImportJob(t, "ImportBatchResult.Job", res.Job, wantJob)
 	checkImportJob(t, "ImportJob after the batch", mustImportJob(t, s, job.ID), wantJob)
 
