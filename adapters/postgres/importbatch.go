@@ -23,9 +23,11 @@ import (
 // the holder of its external ID, else the movie stored under its ID
 // (given the external ID when it had none), else inserted — with its key
 // and its domain.ImportEvents, occurring at the review's created_at as
-// SaveViewing's do, stored in the outbox in outbox mode. b.Job is written with the stored viewings
-// added to Imported and the present ones to AlreadyPresent, and its claim
-// extended to b.ClaimUntil.
+// SaveViewing's do, stored in the outbox in outbox mode. b.Job is written
+// with the stored viewings added to Imported, those of them whose movie
+// as stored has no external ID to Unmatched (domain.CountUnmatched) and
+// the present ones to AlreadyPresent, and its claim extended to
+// b.ClaimUntil.
 //
 // A batch costs a handful of statements whatever its size, each taking
 // the whole batch as arrays (unnest):
@@ -558,6 +560,7 @@ func (r *ImportRepository) writeBatch(ctx context.Context, tx *sqlx.Tx, stmts tx
 	const op = "save import batch"
 	job := b.Job
 	job.Imported += len(w.saved)
+	job.Unmatched += domain.CountUnmatched(w.saved)
 	job.AlreadyPresent += present
 	problems, err := problemsArg(job.Problems)
 	if err != nil {
