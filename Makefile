@@ -14,7 +14,7 @@ MODULES = $(shell $(GO) list -m -f '{{.Path}}/...')
 MODULE_DIRS = $(shell $(GO) list -m -f '{{.Dir}}')
 
 .PHONY: all build run test test-race test-postgres test-browser cover generate check-generate \
-        fmt lint layers deadcode bench bench-http clean
+        fmt lint layers deadcode bench bench-http bench-import clean
 
 all: lint test build
 
@@ -93,6 +93,12 @@ bench:
 
 bench-http: build
 	./scripts/bench-http.sh
+
+# Import of a 100,000-row Letterboxd diary and export of 1,000,000 entries
+# through the binary, on SQLite and PostgreSQL (TEST_DATABASE_URL; without
+# it the PostgreSQL halves are skipped), three runs each: docs/bench/import.md.
+bench-import:
+	$(GO) test -run '^$$' -bench 'ImportLetterboxd100k|Export1M' -benchtime=1x -count=3 -timeout 60m ./presentation/cmd/moviediary
 
 clean:
 	rm -rf bin coverage.out

@@ -811,7 +811,7 @@ func TestOMDbBudgetHonoured(t *testing.T) {
 			if len(hits) < len(films) {
 				t.Errorf("OMDb saw %d requests for %d films", len(hits), len(films))
 			}
-			if over := overBudget(hits, window, limit, 100*time.Millisecond); len(over) > 0 {
+			if over := overBudget(hits, window, limit, 500*time.Millisecond); len(over) > 0 {
 				times := make([]string, len(hits))
 				for i, h := range hits {
 					times[i] = h.UTC().Format("05.000")
@@ -829,8 +829,9 @@ func TestOMDbBudgetHonoured(t *testing.T) {
 
 // overBudget returns the windows (unix time / window) in which more than
 // limit of the requests arrived. A request arriving less than slack after
-// a window starts may have taken its quota in the window before, so it is
-// counted there when that window has room.
+// a window starts may have taken its quota in the window before (the
+// server counts a request before sending it; a loaded machine delays the
+// send), so it is counted there when that window has room.
 func overBudget(hits []time.Time, window time.Duration, limit int, slack time.Duration) []string {
 	slices.SortFunc(hits, func(a, b time.Time) int { return a.Compare(b) })
 	counts := map[int64]int{}
