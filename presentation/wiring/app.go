@@ -42,6 +42,8 @@ type App struct {
 	// the worker a job was started.
 	imports *application.Imports
 	wake    chan struct{}
+	// stopMetadata defers the OMDb lookups from the start of shutdown on.
+	stopMetadata func()
 
 	closeOnce sync.Once
 }
@@ -173,14 +175,15 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 		return nil, err
 	}
 	return &App{
-		cfg:     cfg,
-		logger:  logger,
-		store:   store,
-		handler: handler,
-		metrics: metrics,
-		bus:     bus,
-		imports: svc.Imports,
-		wake:    wake,
+		cfg:          cfg,
+		logger:       logger,
+		store:        store,
+		handler:      handler,
+		metrics:      metrics,
+		bus:          bus,
+		imports:      svc.Imports,
+		wake:         wake,
+		stopMetadata: posters.stopMetadata,
 	}, nil
 }
 
@@ -254,8 +257,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)
 	defer cancel()
 	// A job cut short stays claimed until its lease ends; the next start
-	// (or another process) resumes it without duplicates.
+	// (or another process) resumes it without duplicates. Lookups waiting
+	// on OMDb (its rate, its budget) are deferred to the next start rather
+	// than held through the drain.
 	stopImports()
+	a.stopMetadata()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		a.logger.Warn("in-flight requests did not finish in time", "error", err.Error())
 		_ = srv.Close()
@@ -364,6 +370,9 @@ type posterSync struct {
 	sync     *application.SyncPoster
 	metadata domain.MetadataClient
 	storage  domain.PosterStorage
+	// stopMetadata cuts short the lookups waiting on OMDb (or its budget)
+	// and defers later ones: the process is shutting down.
+	stopMetadata func()
 }
 
 // newPosterSync is the one construction of the poster sync and its
@@ -406,6 +415,8 @@ func newPosterSync(ctx context.Context, cfg Config, logger *slog.Logger, movies 
 		metrics.WatchMetadataBudget(budget.Stats)
 		p.metadata = budget
 	}
+	stoppable := newStoppableMetadata(p.metadata)
+	p.metadata, p.stopMetadata = stoppable, stoppable.stop
 	fetcher, err := posterfetcher.New(posterfetcher.Config{
 		Timeout:      cfg.PosterFetchTimeout,
 		MaxBytes:     cfg.PosterMaxBytes,

@@ -229,6 +229,9 @@ func Work(ctx context.Context, cfg Config, logger *slog.Logger) error {
 	}
 	backfill(ctx, bus.outbox, logger)
 	logger.Info("moviediary worker running", "concurrency", cfg.EventConcurrency)
+	// From SIGTERM on, OMDb lookups are deferred to the next start rather
+	// than held through the drain.
+	defer context.AfterFunc(ctx, posters.stopMetadata)()
 	return bus.run(ctx)
 }
 

@@ -131,3 +131,74 @@ func (c countedImports) UpdateImportJob(ctx context.Context, job domain.ImportJo
 	}
 	return err
 }
+
+// shutdownDeferral is how long a metadata lookup cut short by a shutdown
+// is put off: past the drain of the shutdown, so that the draining
+// dispatcher does not take it again, and soon enough after a restart.
+const shutdownDeferral = 30 * time.Second
+
+// stoppableMetadata is the process's metadata client (the OMDb budget
+// and OMDb behind it) that stops waiting the moment the process starts
+// shutting down: a lookup waiting for its turn at OMDB_RATE, or for OMDb,
+// is cut short, and later ones are not started. Either way the lookup
+// fails with a *domain.DeferredError, so its event waits in the outbox for
+// the next start instead of counting an attempt or holding the shutdown.
+type stoppableMetadata struct {
+	inner    domain.MetadataClient
+	stopping context.Context
+	stop     context.CancelFunc
+}
+
+var _ domain.MetadataClient = (*stoppableMetadata)(nil)
+
+func newStoppableMetadata(inner domain.MetadataClient) *stoppableMetadata {
+	stopping, stop := context.WithCancel(context.Background())
+	return &stoppableMetadata{inner: inner, stopping: stopping, stop: stop}
+}
+
+// call runs fn with a context that also ends when the process starts
+// shutting down; a failure then is a deferral.
+func (m *stoppableMetadata) call(ctx context.Context, fn func(ctx context.Context) error) error {
+	if m.stopping.Err() != nil {
+		return m.deferred()
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(m.stopping, cancel)()
+	err := fn(ctx)
+	if err != nil && m.stopping.Err() != nil {
+		return m.deferred()
+	}
+	return err
+}
+
+func (m *stoppableMetadata) deferred() error {
+	return &domain.DeferredError{Until: time.Now().Add(shutdownDeferral), Reason: "the process is shutting down"}
+}
+
+// MetadataByExternalID is the inner client's, until shutdown.
+func (m *stoppableMetadata) MetadataByExternalID(ctx context.Context, id domain.ExternalMetadataID) (md domain.MovieMetadata, err error) {
+	err = m.call(ctx, func(ctx context.Context) error {
+		md, err = m.inner.MetadataByExternalID(ctx, id)
+		return err
+	})
+	return md, err
+}
+
+// SearchMetadata is the inner client's, until shutdown.
+func (m *stoppableMetadata) SearchMetadata(ctx context.Context, title domain.MovieTitle, year domain.ReleaseYear) (md domain.MovieMetadata, err error) {
+	err = m.call(ctx, func(ctx context.Context) error {
+		md, err = m.inner.SearchMetadata(ctx, title, year)
+		return err
+	})
+	return md, err
+}
+
+// PosterURL is the inner client's, until shutdown.
+func (m *stoppableMetadata) PosterURL(ctx context.Context, id domain.ExternalMetadataID) (u domain.PosterURL, err error) {
+	err = m.call(ctx, func(ctx context.Context) error {
+		u, err = m.inner.PosterURL(ctx, id)
+		return err
+	})
+	return u, err
+}
