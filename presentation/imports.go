@@ -2,8 +2,6 @@ package presentation
 
 import (
 	"bufio"
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,7 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"github.com/moviediary/moviediary/adapters/html"
@@ -441,24 +441,23 @@ const (
 
 // JSONExportWriter writes a moviediary JSON export:
 // {"format":"moviediary","version":1,"exported_at":…,"entries":[…]}, each
-// entry exactly as GET /api/diary shows it, one line each, as they come.
+// entry exactly as GET /api/diary shows it (EntryJSON), one line each, as
+// they come. Entries are encoded by hand (appendEntryJSON), without
+// reflection or allocations: an export of a million entries spends its
+// time reading them, not writing them.
 type JSONExportWriter struct {
 	w          io.Writer
 	exportedAt time.Time
 	n          int
 	err        error
-	line       bytes.Buffer
-	enc        *json.Encoder
+	line       []byte
 }
 
 var _ EntryWriter = (*JSONExportWriter)(nil)
 
 // NewJSONExportWriter writes an export made at exportedAt to w.
 func NewJSONExportWriter(w io.Writer, exportedAt time.Time) *JSONExportWriter {
-	j := &JSONExportWriter{w: w, exportedAt: exportedAt.UTC()}
-	j.enc = json.NewEncoder(&j.line)
-	j.enc.SetEscapeHTML(false)
-	return j
+	return &JSONExportWriter{w: w, exportedAt: exportedAt.UTC(), line: make([]byte, 0, 1024)}
 }
 
 func (j *JSONExportWriter) head() string {
@@ -470,21 +469,16 @@ func (j *JSONExportWriter) Write(e domain.ExportedEntry) error {
 	if j.err != nil {
 		return j.err
 	}
-	sep := ",\n"
+	j.line = j.line[:0]
 	if j.n == 0 {
-		sep = j.head() + "\n"
-	}
-	if _, j.err = io.WriteString(j.w, sep); j.err != nil {
-		return j.err
+		j.line = append(j.line, j.head()...)
+		j.line = append(j.line, '\n')
+	} else {
+		j.line = append(j.line, ",\n"...)
 	}
 	j.n++
-	j.line.Reset()
-	if j.err = j.enc.Encode(entryJSON(e.DiaryEntry)); j.err != nil {
-		return j.err
-	}
-	// The encoder ends the entry with a newline; the separator brings its
-	// own, so that each entry is one line.
-	_, j.err = j.w.Write(bytes.TrimSuffix(j.line.Bytes(), []byte("\n")))
+	j.line = appendEntryJSON(j.line, e.DiaryEntry)
+	_, j.err = j.w.Write(j.line)
 	return j.err
 }
 
@@ -505,4 +499,129 @@ func (j *JSONExportWriter) Flush() error {
 		return nil
 	}
 	return j.err
+}
+
+// appendEntryJSON appends e as encoding/json writes entryJSON(e) (HTML
+// characters not escaped), without the trailing newline.
+func appendEntryJSON(b []byte, e domain.DiaryEntry) []byte {
+	m, r := e.Movie, e.Review
+	b = append(b, `{"movie":{"id":`...)
+	b = appendUUIDJSON(b, m.ID.UUID())
+	b = append(b, `,"external_metadata_id":`...)
+	b = appendOptionalJSON(b, m.ExternalID.String())
+	b = append(b, `,"title":`...)
+	b = appendStringJSON(b, m.Title.String())
+	b = append(b, `,"release_year":`...)
+	b = strconv.AppendInt(b, int64(m.ReleaseYear.Int()), 10)
+	b = append(b, `,"director":`...)
+	b = appendOptionalJSON(b, m.Director.String())
+	b = append(b, `,"poster_path":`...)
+	b = appendOptionalJSON(b, m.PosterPath.String())
+	b = append(b, `,"poster_url":`...)
+	if m.HasPoster() {
+		b = append(b, `"/posters/`...)
+		b = appendUUID(b, m.ID.UUID())
+		b = append(b, '"')
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `},"review":{"id":`...)
+	b = appendUUIDJSON(b, r.ID.UUID())
+	b = append(b, `,"user_id":`...)
+	b = appendUUIDJSON(b, r.UserID.UUID())
+	b = append(b, `,"rating":`...)
+	if r.Rating.IsZero() {
+		b = append(b, "null"...)
+	} else {
+		b = strconv.AppendFloat(b, r.Rating.Stars(), 'f', -1, 64)
+	}
+	b = append(b, `,"comment":`...)
+	b = appendOptionalJSON(b, r.Comment.String())
+	b = append(b, `,"watched_at":"`...)
+	b = r.WatchedAt.UTC().AppendFormat(b, watchedAtLayout)
+	b = append(b, `","created_at":"`...)
+	b = r.CreatedAt.UTC().AppendFormat(b, time.RFC3339Nano)
+	return append(b, `"}}`...)
+}
+
+// appendOptionalJSON appends s as a JSON string, or null when it is "".
+func appendOptionalJSON(b []byte, s string) []byte {
+	if s == "" {
+		return append(b, "null"...)
+	}
+	return appendStringJSON(b, s)
+}
+
+// appendStringJSON appends s as a JSON string the way encoding/json does
+// with HTML escaping off: quotes, backslashes and control characters
+// escaped, U+2028 and U+2029 escaped, invalid UTF-8 replaced by U+FFFD.
+func appendStringJSON(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// appendUUIDJSON appends u as a JSON string.
+func appendUUIDJSON(b []byte, u uuid.UUID) []byte {
+	b = append(b, '"')
+	b = appendUUID(b, u)
+	return append(b, '"')
+}
+
+// appendUUID appends u in its canonical form, as uuid.UUID.String writes
+// it.
+func appendUUID(b []byte, u uuid.UUID) []byte {
+	const hex = "0123456789abcdef"
+	for i, x := range u {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b = append(b, '-')
+		}
+		b = append(b, hex[x>>4], hex[x&0xf])
+	}
+	return b
 }

@@ -49,7 +49,10 @@ func TestStoppableMetadataDefersAtShutdown(t *testing.T) {
 		t.Errorf("a caller's cancellation = %v, want context.Canceled, not a deferral", err)
 	}
 
-	go func() { _, err := m.SearchMetadata(context.Background(), domain.MovieTitle{}, domain.ReleaseYear{}); done <- err }()
+	go func() {
+		_, err := m.SearchMetadata(context.Background(), domain.MovieTitle{}, domain.ReleaseYear{})
+		done <- err
+	}()
 	<-inner.calls
 	m.stop()
 	var deferred *domain.DeferredError
