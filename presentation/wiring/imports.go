@@ -17,6 +17,12 @@ import (
 // EnrichHandlerName labels the enrichment handler in logs and metrics.
 const EnrichHandlerName = "enrich_movie"
 
+// importLease is how long a process's claim on an import job outlives its
+// last stored batch (a batch takes well under a second): a job whose
+// process died is resumed by another, or by the next start, within this
+// and importPollEvery.
+const importLease = 15 * time.Second
+
 // importPollEvery is how often the import worker looks for jobs nobody
 // woke it for: started by another process, or left by one that stopped.
 const importPollEvery = 10 * time.Second
@@ -92,7 +98,7 @@ func newImports(cfg Config, store Store, publisher domain.EventPublisher, metric
 	if metrics != nil {
 		repo = countedImports{ImportsRepository: repo, metrics: metrics}
 	}
-	return application.NewImports(repo, store.Users(), newImportParser(cfg), publisher, application.ImportConfig{}, logger, time.Now)
+	return application.NewImports(repo, store.Users(), newImportParser(cfg), publisher, application.ImportConfig{Lease: importLease}, logger, time.Now)
 }
 
 // csvExport is the CSV writer of exports: Letterboxd's import columns.
