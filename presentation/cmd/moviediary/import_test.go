@@ -37,8 +37,8 @@ const importDeadline = 60 * time.Second
 
 // resumeDeadline bounds the wait for a restarted server to finish an
 // import a killed one was running: the dead process's claim must lapse
-// first (the import lease, a minute by default).
-const resumeDeadline = 2 * time.Minute
+// first (the import lease, 15 s), then the rest of the rows are stored.
+const resumeDeadline = time.Minute
 
 // metaFake is a fake OMDb that knows a table of films, answers lookups by
 // title and year (?t=&y=) and by IMDb ID (?i=), says "Movie not found!"
