@@ -689,7 +689,10 @@ func TestKilledImportResumes(t *testing.T) {
 	for _, db := range []string{"sqlite", "postgres"} {
 		t.Run(db, func(t *testing.T) {
 			t.Parallel()
-			d := importDeployment(t, db, newMetaFake(t))
+			// The import leaves ~30,000 events in the outbox; on SIGTERM
+			// the dispatcher drains what is due until SHUTDOWN_TIMEOUT, so
+			// a short one keeps the final stop within stop's 3 seconds.
+			d := importDeployment(t, db, newMetaFake(t), "SHUTDOWN_TIMEOUT=1s")
 			p, base := d.serve()
 			token, userID := account(t, base)
 			id := startImport(t, base, token, "letterboxd", false, upload{name: "diary.csv", data: diary})
