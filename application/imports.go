@@ -519,8 +519,8 @@ func newMovieMatcher(store domain.MovieFinder) *movieMatcher {
 //   - a moviediary export's movie ID: that movie, as the row describes it
 //     (saving uses the stored one);
 //   - an IMDb ID: the movie holding it; else a movie matching the row's
-//     title, year and director that has no IMDb ID, which gets it; else a
-//     new movie holding it;
+//     title, year and director that has no IMDb ID, which gets it, and the
+//     row's director when it has none; else a new movie holding it;
 //   - otherwise a movie matching the row's title, year and director (one
 //     that holds another IMDb ID included); else a new movie without an
 //     IMDb ID.
@@ -567,8 +567,13 @@ func (x *movieMatcher) movie(ctx context.Context, row *domain.ImportRow) (domain
 		}
 		if c.ExternalID.IsZero() {
 			// Keep the row's IMDb ID as the film's identity: saving
-			// attaches it to the stored movie.
+			// attaches it to the stored movie, with the row's director
+			// when the movie has none (the enrichment skips a movie with
+			// an IMDb ID, so it would never fill it in).
 			c.ExternalID = row.ExternalID
+			if c.Director.IsZero() {
+				c.Director = row.Director
+			}
 			candidates[i] = c
 			x.byExternalID[c.ExternalID] = c
 			return c, nil

@@ -67,8 +67,10 @@ type ViewingSaver interface {
 	//   - v.Movie has an external ID that a stored movie holds: that movie
 	//     is used (MovieUnchanged);
 	//   - v.Movie's ID is stored: it is used; when the stored row has no
-	//     external ID and v.Movie has one, it is attached (MovieIdentified);
-	//     a stored row with a different external ID gives ErrConflict;
+	//     external ID and v.Movie has one, it is attached (MovieIdentified),
+	//     with v.Movie's director when the stored row has no director (a
+	//     stored director is kept); a stored row with a different external
+	//     ID gives ErrConflict;
 	//   - otherwise v.Movie is inserted (MovieCreated).
 	// Concurrent saves of new movies with one external ID end with one
 	// movie, every review attached to it, and MovieCreated for exactly one

@@ -246,6 +246,9 @@ func (v movieView) resolve(given domain.Movie) (domain.Movie, domain.MovieChange
 		return stored, domain.MovieUnchanged, nil
 	case stored.ExternalID.IsZero():
 		stored.ExternalID = given.ExternalID
+		if stored.Director.IsZero() {
+			stored.Director = given.Director
+		}
 		return stored, domain.MovieIdentified, nil
 	}
 	return domain.Movie{}, 0, fmt.Errorf("movie %v has external ID %q, not %q: %w",

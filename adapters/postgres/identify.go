@@ -14,6 +14,8 @@ import (
 // Statements of IdentifyMovie, each by a primary key or the unique
 // external ID. Moving the reviews is a range of reviews_movie_watched_idx;
 // the schema's update trigger (migration 0008) moves their totals.
+// SaveViewing attaches an external ID and a missing director with
+// sqlAttachIdentity too (movieTx.AttachExternalID).
 const (
 	sqlLockMovie      = sqlMovieByID + ` FOR UPDATE`
 	sqlAttachIdentity = `UPDATE movies SET external_id = $2, director = coalesce(director, $3)

@@ -21,7 +21,8 @@ import (
 // review ID is stored, is already present and stores nothing; every other
 // one is stored as SaveViewing stores a viewing — its movie resolved to
 // the holder of its external ID, else the movie stored under its ID
-// (given the external ID when it had none), else inserted — with its key
+// (given the external ID when it had none, and the director when it had
+// none either), else inserted — with its key
 // and its domain.ImportEvents, occurring at the review's created_at as
 // SaveViewing's do, stored in the outbox in outbox mode. b.Job is written
 // with the stored viewings added to Imported, those of them whose movie
@@ -197,7 +198,8 @@ const (
 // of a batch: $1–$6 are their external IDs, IDs, titles, years, directors
 // and poster paths (” for none). Each is the holder of its external ID;
 // else the movie stored under its ID, given the external ID when it has
-// none (a conflict when it has another); else inserted, in external-ID
+// none, and the director when it has none either (a conflict when it has
+// another external ID); else inserted, in external-ID
 // order so that concurrent batches insert in one order. It returns, per
 // movie resolved, its ordinal (from 1), how it was resolved and the
 // stored movie's columns. A movie that a concurrent transaction gave an
@@ -214,7 +216,7 @@ const sqlResolveIdentified = `WITH g AS (
 		       LATERAL (SELECT ` + movieColumns + ` FROM movies WHERE id = g.id LIMIT 1) AS m
 		 WHERE NOT EXISTS (SELECT FROM holder h WHERE h.i = g.i)
 	), identified AS (
-		UPDATE movies m SET external_id = g.external_id
+		UPDATE movies m SET external_id = g.external_id, director = coalesce(m.director, nullif(g.director, ''))
 		  FROM g JOIN by_id b ON b.i = g.i AND b.external_id IS NULL
 		 WHERE m.id = g.id AND m.external_id IS NULL
 		RETURNING g.i, ` + mMovieColumns + `

@@ -170,13 +170,13 @@ func (t movieTx) MovieByID(ctx context.Context, id domain.MovieID) (domain.Movie
 	return selectMovie(ctx, t.tx, opSaveViewing, sqlMovieByID+` FOR UPDATE`, id.UUID())
 }
 
-// AttachExternalID sets the external ID of the movie id. Another movie may
-// take the external ID between ResolveMovie's look-up and this update; then
-// the savepoint undoes the failed update and ok is false.
-func (t movieTx) AttachExternalID(ctx context.Context, id domain.MovieID, ext domain.ExternalMetadataID) (domain.Movie, bool, error) {
+// AttachExternalID sets the external ID of the movie id, and its director
+// when it has none (IdentifyMovie's statement). Another movie may take the
+// external ID between ResolveMovie's look-up and this update; then the
+// savepoint undoes the failed update and ok is false.
+func (t movieTx) AttachExternalID(ctx context.Context, id domain.MovieID, ext domain.ExternalMetadataID, director domain.Director) (domain.Movie, bool, error) {
 	return withSavepoint(ctx, t.tx, opSaveViewing, func() (domain.Movie, bool, error) {
-		return selectMovie(ctx, t.tx, opSaveViewing, `UPDATE movies SET external_id = $2
-			WHERE id = $1 RETURNING `+movieColumns, id.UUID(), ext.String())
+		return selectMovie(ctx, t.tx, opSaveViewing, sqlAttachIdentity, id.UUID(), ext.String(), nullString(director.String()))
 	})
 }
 

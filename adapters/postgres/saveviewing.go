@@ -19,7 +19,8 @@ import (
 // SaveViewing stores v's movie and review in one transaction: a failure
 // stores neither. The movie resolves to the stored holder of its external
 // ID, else the stored movie with its ID (attaching the external ID when the
-// row has none), else a new row; concurrent first saves of one external ID
+// row has none, with the director when it has none either), else a new
+// row; concurrent first saves of one external ID
 // end with one movie and MovieCreated for exactly one of them. The review is
 // stored under the canonical movie's ID and the exact diary totals are
 // bumped in the same transaction. In outbox mode (Config.Outbox) the

@@ -42,8 +42,7 @@ func (r *MovieRepository) IdentifyMovie(ctx context.Context, id domain.MovieID, 
 			movie = holder
 			return mergeMovie(ctx, tx, id, holder.ID)
 		}
-		movie, _, err = selectMovie(ctx, tx, `UPDATE movies SET external_id = ?, director = coalesce(director, ?)
-			WHERE id = ? RETURNING `+movieColumns,
+		movie, _, err = selectMovie(ctx, tx, sqlAttachExternalID,
 			md.ExternalID.String(), nullString(md.Director.String()), idArg(id.UUID()))
 		if err != nil {
 			return err

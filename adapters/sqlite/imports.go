@@ -647,7 +647,7 @@ func loadBatchMovies(ctx context.Context, tx *sqlx.Tx, viewings []domain.Importe
 		}
 	}
 	var err error
-	if b.attach, err = tx.PreparexContext(ctx, `UPDATE movies SET external_id = ? WHERE id = ? RETURNING `+movieColumns); err != nil {
+	if b.attach, err = tx.PreparexContext(ctx, sqlAttachExternalID); err != nil {
 		return nil, err
 	}
 	return b, nil
@@ -694,18 +694,22 @@ func (b *batchMovies) MovieByID(ctx context.Context, id domain.MovieID) (domain.
 	return b.read(ctx, b.tx, sqlMovieByID, idArg(id.UUID()))
 }
 
-// AttachExternalID sets the external ID of the movie id.
-func (b *batchMovies) AttachExternalID(ctx context.Context, id domain.MovieID, ext domain.ExternalMetadataID) (domain.Movie, bool, error) {
+// AttachExternalID sets the external ID of the movie id, and its director
+// when it has none.
+func (b *batchMovies) AttachExternalID(ctx context.Context, id domain.MovieID, ext domain.ExternalMetadataID, director domain.Director) (domain.Movie, bool, error) {
 	if i, ok := b.pendingAt[id.UUID()]; ok {
 		if _, held := b.byExt[ext]; held {
 			return domain.Movie{}, false, nil
 		}
 		b.pending[i].ExternalID = ext
+		if b.pending[i].Director.IsZero() {
+			b.pending[i].Director = director
+		}
 		b.remember(b.pending[i])
 		return b.pending[i], true, nil
 	}
 	var row movieRow
-	err := b.attach.QueryRowxContext(ctx, ext.String(), idArg(id.UUID())).StructScan(&row)
+	err := b.attach.QueryRowxContext(ctx, ext.String(), nullString(director.String()), idArg(id.UUID())).StructScan(&row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return domain.Movie{}, false, nil
 	}

@@ -298,11 +298,17 @@ func (t movieTx) MovieByID(ctx context.Context, id domain.MovieID) (domain.Movie
 	return selectMovie(ctx, t.tx, sqlMovieByID, idArg(id.UUID()))
 }
 
-// AttachExternalID sets the external ID of the movie id.
-func (t movieTx) AttachExternalID(ctx context.Context, id domain.MovieID, ext domain.ExternalMetadataID) (domain.Movie, bool, error) {
-	return selectMovie(ctx, t.tx, `UPDATE movies SET external_id = ? WHERE id = ? RETURNING `+movieColumns,
-		ext.String(), idArg(id.UUID()))
+// AttachExternalID sets the external ID of the movie id, and its director
+// when it has none.
+func (t movieTx) AttachExternalID(ctx context.Context, id domain.MovieID, ext domain.ExternalMetadataID, director domain.Director) (domain.Movie, bool, error) {
+	return selectMovie(ctx, t.tx, sqlAttachExternalID, ext.String(), nullString(director.String()), idArg(id.UUID()))
 }
+
+// sqlAttachExternalID gives a movie (its ID the third argument) an
+// external ID, and a director when it has none (NULL, an unknown
+// director, keeps what is stored); it returns the movie.
+const sqlAttachExternalID = `UPDATE movies SET external_id = ?, director = coalesce(director, ?)
+	WHERE id = ? RETURNING ` + movieColumns
 
 // InsertMovie inserts m unless a movie holds its external ID.
 func (t movieTx) InsertMovie(ctx context.Context, m domain.Movie) (domain.Movie, bool, error) {

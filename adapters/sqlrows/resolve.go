@@ -25,10 +25,12 @@ type MovieTx interface {
 	// an external ID to the same movie sees what this one did.
 	MovieByID(ctx context.Context, id domain.MovieID) (m domain.Movie, ok bool, err error)
 	// AttachExternalID gives the stored movie id, which has no external ID,
-	// the external ID ext and returns the updated movie. ok is false, with
-	// nothing changed and the transaction still usable, when another movie
-	// has taken ext since MovieByExternalID looked.
-	AttachExternalID(ctx context.Context, id domain.MovieID, ext domain.ExternalMetadataID) (m domain.Movie, ok bool, err error)
+	// the external ID ext, and director when it has no director (a stored
+	// one is kept; a zero director changes nothing), and returns the
+	// updated movie. ok is false, with nothing changed and the transaction
+	// still usable, when another movie has taken ext since
+	// MovieByExternalID looked.
+	AttachExternalID(ctx context.Context, id domain.MovieID, ext domain.ExternalMetadataID, director domain.Director) (m domain.Movie, ok bool, err error)
 	// InsertMovie inserts m and returns the stored movie. ok is false, with
 	// nothing inserted and the transaction still usable, when a movie with
 	// m's ID or external ID exists or is being inserted by a transaction
@@ -40,8 +42,9 @@ type MovieTx interface {
 // tx, as domain.ViewingSaver documents:
 //   - a stored movie holding m's external ID is used (MovieUnchanged);
 //   - else the stored movie with m's ID is used: unchanged when m has no
-//     external ID or the same one; given m's external ID when it had none
-//     (MovieIdentified); when it holds another, the error wraps
+//     external ID or the same one; given m's external ID when it had none,
+//     and m's director when it had none too (MovieIdentified); when it
+//     holds another, the error wraps
 //     domain.ErrConflict;
 //   - else m is inserted (MovieCreated).
 //
@@ -71,7 +74,7 @@ func ResolveMovie(ctx context.Context, tx MovieTx, m domain.Movie) (domain.Movie
 				return domain.Movie{}, 0, fmt.Errorf("movie %s already has external ID %s, not %s: %w",
 					m.ID, stored.ExternalID, m.ExternalID, domain.ErrConflict)
 			}
-			identified, ok, err := tx.AttachExternalID(ctx, m.ID, m.ExternalID)
+			identified, ok, err := tx.AttachExternalID(ctx, m.ID, m.ExternalID, m.Director)
 			if err != nil {
 				return domain.Movie{}, 0, err
 			}

@@ -64,7 +64,7 @@ func (f *fakeTx) MovieByID(_ context.Context, id domain.MovieID) (domain.Movie, 
 	return m, ok, nil
 }
 
-func (f *fakeTx) AttachExternalID(_ context.Context, id domain.MovieID, ext domain.ExternalMetadataID) (domain.Movie, bool, error) {
+func (f *fakeTx) AttachExternalID(_ context.Context, id domain.MovieID, ext domain.ExternalMetadataID, director domain.Director) (domain.Movie, bool, error) {
 	if err := f.call("AttachExternalID"); err != nil {
 		return domain.Movie{}, false, err
 	}
@@ -76,6 +76,9 @@ func (f *fakeTx) AttachExternalID(_ context.Context, id domain.MovieID, ext doma
 	}
 	m := f.movies[id]
 	m.ExternalID = ext
+	if m.Director.IsZero() {
+		m.Director = director
+	}
 	f.movies[id] = m
 	return m, true, nil
 }
@@ -110,6 +113,16 @@ func newMovie(t *testing.T, title, ext string) domain.Movie {
 		t.Fatalf("NewMovie: %v", err)
 	}
 	return m
+}
+
+// mustDirector returns the director named name.
+func mustDirector(t *testing.T, name string) domain.Director {
+	t.Helper()
+	d, err := domain.NewDirector(name)
+	if err != nil {
+		t.Fatalf("NewDirector(%q): %v", name, err)
+	}
+	return d
 }
 
 func TestResolveMovie(t *testing.T) {
@@ -154,6 +167,40 @@ func TestResolveMovie(t *testing.T) {
 				return []domain.Movie{m}
 			},
 			want: want{movie: givenMovie, change: domain.MovieIdentified,
+				calls: []string{"MovieByExternalID", "MovieByID", "AttachExternalID"}},
+		},
+		{
+			name: "a stored ID gains the external ID and the director it lacked",
+			given: func(t *testing.T) domain.Movie {
+				m := newMovie(t, "Playtime", "tt0062136")
+				m.Director = mustDirector(t, "Jacques Tati")
+				return m
+			},
+			stored: func(t *testing.T, given domain.Movie) []domain.Movie {
+				m := given
+				m.ExternalID, m.Director = domain.ExternalMetadataID{}, domain.Director{}
+				return []domain.Movie{m}
+			},
+			want: want{movie: givenMovie, change: domain.MovieIdentified,
+				calls: []string{"MovieByExternalID", "MovieByID", "AttachExternalID"}},
+		},
+		{
+			name: "a stored ID gains the external ID and keeps its director",
+			given: func(t *testing.T) domain.Movie {
+				m := newMovie(t, "Playtime", "tt0062136")
+				m.Director = mustDirector(t, "J. Tati")
+				return m
+			},
+			stored: func(t *testing.T, given domain.Movie) []domain.Movie {
+				m := given
+				m.ExternalID, m.Director = domain.ExternalMetadataID{}, mustDirector(t, "Jacques Tati")
+				return []domain.Movie{m}
+			},
+			want: want{movie: func(given domain.Movie, stored []domain.Movie) domain.Movie {
+				m := stored[0]
+				m.ExternalID = given.ExternalID
+				return m
+			}, change: domain.MovieIdentified,
 				calls: []string{"MovieByExternalID", "MovieByID", "AttachExternalID"}},
 		},
 		{

@@ -347,10 +347,12 @@ func TestImportsRunMatchesMoviesWithoutTheMetadataSource(t *testing.T) {
 	moviediaryRow.Director = exported.Director
 	future := importRow(10, "", "Tomorrow", 2020)
 	future.WatchedAt = fixedNow.Add(time.Hour)
+	alien := importRow(4, "tt0078749", "Alien", 1979)
+	alien.Director = must(domain.NewDirector("Ridley Scott"))
 	rows := []domain.ImportRow{
 		importRow(2, "tt0113277", "Heat", 1995),    // stored by IMDb ID
 		importRow(3, "", "HEAT", 1995),             // by title: the stored movie, IMDb ID and all
-		importRow(4, "tt0078749", "Alien", 1979),   // not stored by ID: the manual movie gets it
+		alien,                                      // not stored by ID: the manual movie gets it, and its director
 		importRow(5, "", "alien", 1979),            // the same movie, from the cache
 		importRow(6, "tt0069293", "Solaris", 1972), // another IMDb title's movie is not it: new
 		importRow(7, "", "Brazil", 1985),           // nothing stored: new, without IMDb ID
@@ -389,8 +391,8 @@ func TestImportsRunMatchesMoviesWithoutTheMetadataSource(t *testing.T) {
 	if m(2) != stored || m(3) != stored || m(11) != stored {
 		t.Errorf("Heat rows: %v %v %v, want the stored movie", m(2), m(3), m(11))
 	}
-	if m(4).ID != manual.ID || m(4).ExternalID.String() != "tt0078749" || m(5) != m(4) {
-		t.Errorf("Alien rows: %+v %+v, want the manual movie holding tt0078749", m(4), m(5))
+	if m(4).ID != manual.ID || m(4).ExternalID.String() != "tt0078749" || m(4).Director.String() != "Ridley Scott" || m(5) != m(4) {
+		t.Errorf("Alien rows: %+v %+v, want the manual movie holding tt0078749 and the row's director", m(4), m(5))
 	}
 	if m(6).ID == otherFilm.ID || m(6).ExternalID.String() != "tt0069293" {
 		t.Errorf("Solaris row: %+v, want a new movie", m(6))

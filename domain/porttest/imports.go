@@ -32,7 +32,8 @@ type importStore struct {
 // taken over, an ended job never claimed); UpdateImportJob (every field it
 // writes, an ended job's files dropped, ErrNotFound); and SaveImportBatch:
 // the viewings stored with their keys and movies resolved as SaveViewing
-// resolves them (one movie per IMDb ID), domain.ImportEvents of each saved
+// resolves them (one movie per IMDb ID, a movie identified given the
+// viewing's director when it has none), domain.ImportEvents of each saved
 // viewing occurring at its review's created_at, rows whose key the user
 // holds or whose review ID is stored found already present and counted in
 // the job as stored, keys scoped to their user, and PresentImportRows
@@ -56,6 +57,7 @@ func TestImportRepository(t *testing.T, newStore func(t *testing.T) (domain.Impo
 		{"SaveImportBatch finds the same keys already present", testImportBatchSameKeys},
 		{"SaveImportBatch finds a stored review ID already present", testImportBatchStoredReview},
 		{"SaveImportBatch resolves one movie per film", testImportBatchOneMovie},
+		{"SaveImportBatch gives a movie it identifies a missing director", testImportBatchIdentifiedDirector},
 		{"SaveImportBatch of an unknown job is not found and stores nothing", testImportBatchUnknownJob},
 		{"PresentImportRows agrees with SaveImportBatch", testPresentImportRows},
 	}
@@ -790,6 +792,51 @@ func testImportBatchOneMovie(t *testing.T, s importStore) {
 		t.Fatalf("MovieByExternalID(identified in the batch): %v", err)
 	}
 	checkMovie(t, "movie identified in the batch", got, lateIdentified)
+}
+
+func testImportBatchIdentifiedDirector(t *testing.T, s importStore) {
+	ctx := t.Context()
+	job := claimedJob(t, s)
+	user := job.User
+	watched := time.Date(2020, 2, 2, 0, 0, 0, 0, time.UTC)
+	// Stored by an earlier import without an IMDb ID, one without a
+	// director, one with; an IMDb ratings import then identifies both.
+	cats := mustUpsert(t, s.movies, NewMovie(t, domain.ExternalMetadataID{}, "Cats", 2019, ""))
+	mirror := mustUpsert(t, s.movies, NewMovie(t, domain.ExternalMetadataID{}, "The Mirror", 1975, "Andrei Tarkovsky"))
+	catsGiven := NewMovie(t, NewExternalID(t), "Cats", 2019, "Tom Hooper")
+	catsGiven.ID = cats.ID
+	mirrorGiven := NewMovie(t, NewExternalID(t), "The Mirror", 1975, "A. Tarkovsky")
+	mirrorGiven.ID = mirror.ID
+	mirrorWant := mirror
+	mirrorWant.ExternalID = mirrorGiven.ExternalID
+	viewings := []domain.ImportedViewing{
+		imported(t, catsGiven, user, 1, "", watched),
+		imported(t, mirrorGiven, user, 5, "", watched),
+	}
+	res := mustSaveBatch(t, s, domain.ImportBatch{Job: job, Viewings: viewings, ClaimUntil: importTime.Add(time.Minute)})
+	checkBatchSaved(t, res, viewings, []domain.Movie{catsGiven, mirrorWant},
+		[]domain.MovieChange{domain.MovieIdentified, domain.MovieIdentified})
+
+	// A film first stored by the batch without a director, identified by
+	// a later row of it that names one.
+	late := NewMovie(t, domain.ExternalMetadataID{}, "Dreams", 1990, "")
+	lateGiven := NewMovie(t, NewExternalID(t), "Dreams", 1990, "Akira Kurosawa")
+	lateGiven.ID = late.ID
+	more := []domain.ImportedViewing{
+		imported(t, late, user, 3, "", watched),
+		imported(t, lateGiven, user, 4, "", watched.Add(time.Hour)),
+	}
+	res2 := mustSaveBatch(t, s, domain.ImportBatch{Job: res.Job, Viewings: more, ClaimUntil: importTime.Add(time.Minute)})
+	checkBatchSaved(t, res2, more, []domain.Movie{late, lateGiven},
+		[]domain.MovieChange{domain.MovieCreated, domain.MovieIdentified})
+
+	for _, want := range []domain.Movie{catsGiven, mirrorWant, lateGiven} {
+		got, err := s.movies.MovieByExternalID(ctx, want.ExternalID)
+		if err != nil {
+			t.Fatalf("MovieByExternalID(%q identified): %v", want.Title, err)
+		}
+		checkMovie(t, "identified movie", got, want)
+	}
 }
 
 func testImportBatchUnknownJob(t *testing.T, s importStore) {

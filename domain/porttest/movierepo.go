@@ -17,7 +17,9 @@ import (
 //
 // The suite pins lookups (not found versus found, title and year matching),
 // UpsertMovie's insert, update and one-row-per-IMDb-ID rules, SetPosterPath,
-// every branch of SaveViewing with its MovieChange and events (exactly
+// every branch of SaveViewing with its MovieChange and events (a stored
+// movie identified takes the viewing's director when it has none, and
+// keeps its own otherwise; exactly
 // domain.LogEvents of the stored movie and review), SaveViewing's atomicity
 // and its behaviour under concurrent first logs of one IMDb ID, QueryDiary's
 // order, filters, offset and keyset paging and exact counts, ReviewHistory,
@@ -323,6 +325,30 @@ func testSaveViewingBranches(t *testing.T, repo domain.MovieRepository) {
 				given := stored
 				given.ExternalID = NewExternalID(t)
 				return given, given
+			},
+			wantChange:     domain.MovieIdentified,
+			wantDiscovered: true,
+		},
+		{
+			name: "stored movie without external ID or director gets the given ones",
+			setup: func(t *testing.T) (domain.Movie, domain.Movie) {
+				stored := mustUpsert(t, repo, NewMovie(t, domain.ExternalMetadataID{}, "Cats", 2019, ""))
+				given := NewMovie(t, NewExternalID(t), "Cats", 2019, "Tom Hooper")
+				given.ID = stored.ID
+				return given, given
+			},
+			wantChange:     domain.MovieIdentified,
+			wantDiscovered: true,
+		},
+		{
+			name: "stored movie without external ID keeps its director",
+			setup: func(t *testing.T) (domain.Movie, domain.Movie) {
+				stored := mustUpsert(t, repo, NewMovie(t, domain.ExternalMetadataID{}, "The Mirror", 1975, "Andrei Tarkovsky"))
+				given := NewMovie(t, NewExternalID(t), "The Mirror", 1975, "A. Tarkovsky")
+				given.ID = stored.ID
+				want := stored
+				want.ExternalID = given.ExternalID
+				return given, want
 			},
 			wantChange:     domain.MovieIdentified,
 			wantDiscovered: true,
