@@ -501,6 +501,10 @@ func (j *JSONExportWriter) Flush() error {
 	return j.err
 }
 
+// starsJSON[h] is a rating of h half stars as encoding/json writes
+// Rating.Stars().
+var starsJSON = [...]string{"0", "0.5", "1", "1.5", "2", "2.5", "3", "3.5", "4", "4.5", "5"}
+
 // appendEntryJSON appends e as encoding/json writes entryJSON(e) (HTML
 // characters not escaped), without the trailing newline.
 func appendEntryJSON(b []byte, e domain.DiaryEntry) []byte {
@@ -533,12 +537,15 @@ func appendEntryJSON(b []byte, e domain.DiaryEntry) []byte {
 	if r.Rating.IsZero() {
 		b = append(b, "null"...)
 	} else {
-		b = strconv.AppendFloat(b, r.Rating.Stars(), 'f', -1, 64)
+		b = append(b, starsJSON[r.Rating.Halves()]...)
 	}
 	b = append(b, `,"comment":`...)
 	b = appendOptionalJSON(b, r.Comment.String())
 	b = append(b, `,"watched_at":"`...)
-	b = r.WatchedAt.UTC().AppendFormat(b, watchedAtLayout)
+	// watchedAtLayout is RFC 3339 without the zone: time's fast path for
+	// RFC 3339 (a UTC time ends in "Z"), the "Z" cut off.
+	b = r.WatchedAt.UTC().AppendFormat(b, time.RFC3339)
+	b = b[:len(b)-1]
 	b = append(b, `","created_at":"`...)
 	b = r.CreatedAt.UTC().AppendFormat(b, time.RFC3339Nano)
 	return append(b, `"}}`...)

@@ -58,6 +58,9 @@ func TestJSONExportWriterEncodesAsTheAPI(t *testing.T) {
 		exportEntry(t, "=SUM(A1)", "Jean-Pierre Jeunet", "line\r\nsep \u2028 para \u2029 end", 0.5, false),
 		exportEntry(t, "Se7en", "David Fincher", "5 stars", 5, true),
 	}
+	for halves := 1; halves <= 10; halves++ {
+		entries = append(entries, exportEntry(t, "Rated", "", "", float64(halves)/2, false))
+	}
 	var got bytes.Buffer
 	w := NewJSONExportWriter(&got, time.Date(2026, 12, 3, 7, 0, 0, 0, time.UTC))
 	var want bytes.Buffer
