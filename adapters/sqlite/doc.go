@@ -44,7 +44,8 @@
 // inserted with multi-row statements while the per-review counter trigger
 // is paused for the batch, whose counts are added at once.
 // IdentifyMovie merges a duplicate movie by moving its reviews and its
-// counters in one transaction; ExportDiary streams one index walk.
+// counters in one transaction; ExportDiary reads the user's movies once
+// and then streams one index walk over the review columns alone.
 // (*DB).Quota counts OMDb requests per window with one conditional upsert.
 //
 // Errors wrap a domain error kind (domain.ErrNotFound, ErrConflict,
