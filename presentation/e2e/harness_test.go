@@ -47,8 +47,11 @@ func forEachDB(t *testing.T, fn func(t *testing.T, db string)) {
 	}
 }
 
-// pollDeadline bounds every wait for background work.
-const pollDeadline = 10 * time.Second
+// pollDeadline bounds every wait for background work: a guard against
+// hanging, not a measurement. It is generous because the race detector on
+// a shared 2-core machine, with the package's tests in parallel, makes the
+// 200 webhook deliveries' background logging take over 10 s.
+const pollDeadline = 30 * time.Second
 
 // eventually polls cond every few milliseconds until it holds or the
 // deadline passes; then it fails the test with what.
