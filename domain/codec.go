@@ -63,6 +63,18 @@ type wireMovieNeedsMetadata struct {
 	Year    int       `json:"year"`
 }
 
+type wirePosterStored struct {
+	wireMeta
+	MovieID    uuid.UUID `json:"movie_id"`
+	PosterPath string    `json:"poster_path"`
+}
+
+type wireProfileChanged struct {
+	wireMeta
+	UserID  uuid.UUID `json:"user_id"`
+	Private bool      `json:"private"`
+}
+
 // MarshalEvent encodes e in its wire form. Events of other types, a nil
 // event and nil pointers are refused with an error wrapping
 // ErrInfrastructure: they are programming errors, not bad input.
@@ -103,6 +115,18 @@ func MarshalEvent(e Event) ([]byte, error) {
 	case MovieNeedsMetadata:
 		return json.Marshal(wireMovieNeedsMetadata{metaToWire(ev.EventMeta), ev.Movie.UUID(), ev.Title.String(), ev.Year.Int()})
 	case *MovieNeedsMetadata:
+		if ev != nil {
+			return MarshalEvent(*ev)
+		}
+	case PosterStored:
+		return json.Marshal(wirePosterStored{metaToWire(ev.EventMeta), ev.Movie.UUID(), ev.Path.String()})
+	case *PosterStored:
+		if ev != nil {
+			return MarshalEvent(*ev)
+		}
+	case ProfileChanged:
+		return json.Marshal(wireProfileChanged{metaToWire(ev.EventMeta), ev.UserID.UUID(), ev.Private})
+	case *ProfileChanged:
 		if ev != nil {
 			return MarshalEvent(*ev)
 		}
@@ -223,6 +247,34 @@ func UnmarshalEvent(name EventName, payload []byte) (Event, error) {
 			return nil, fmt.Errorf("decode %s event: %w", name, err)
 		}
 		return MovieDiscovered{EventMeta: meta, Movie: movie, ExternalMetadataID: ext, PosterURL: poster}, nil
+	case EventPosterStored:
+		var w wirePosterStored
+		if err := json.Unmarshal(payload, &w); err != nil {
+			return bad(err)
+		}
+		var v Validation
+		meta := metaFromWire(&v, w.wireMeta)
+		movie, err := MovieIDFromUUID(w.MovieID)
+		v.Check("movie_id", err)
+		path, err := NewPosterPath(w.PosterPath)
+		v.Check("poster_path", err)
+		if err := v.Err(); err != nil {
+			return nil, fmt.Errorf("decode %s event: %w", name, err)
+		}
+		return PosterStored{EventMeta: meta, Movie: movie, Path: path}, nil
+	case EventProfileChanged:
+		var w wireProfileChanged
+		if err := json.Unmarshal(payload, &w); err != nil {
+			return bad(err)
+		}
+		var v Validation
+		meta := metaFromWire(&v, w.wireMeta)
+		user, err := UserIDFromUUID(w.UserID)
+		v.Check("user_id", err)
+		if err := v.Err(); err != nil {
+			return nil, fmt.Errorf("decode %s event: %w", name, err)
+		}
+		return ProfileChanged{EventMeta: meta, UserID: user, Private: w.Private}, nil
 	case EventMovieNeedsMetadata:
 		var w wireMovieNeedsMetadata
 		if err := json.Unmarshal(payload, &w); err != nil {

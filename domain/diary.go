@@ -88,6 +88,11 @@ type DiaryFilter struct {
 	MovieID MovieID
 	// UserID keeps the viewings of one user; zero keeps every user.
 	UserID UserID
+	// Viewer is who reads: the viewings of private diaries are left out
+	// (from the entries and the total) unless they are Viewer's own. Zero
+	// is someone signed out, who sees public diaries only. Viewings of a
+	// user the store has no account for are public.
+	Viewer UserID
 	// Sort orders by watched_at, then review ID; the zero value is newest
 	// first.
 	Sort SortOrder

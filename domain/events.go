@@ -16,6 +16,11 @@ const (
 	// EventMovieNeedsMetadata: a movie imported by title and year is to
 	// be looked up in the metadata source.
 	EventMovieNeedsMetadata EventName = "movie_needs_metadata"
+	// EventPosterStored: a film's poster was stored.
+	EventPosterStored EventName = "poster_stored"
+	// EventProfileChanged: a user changed their display name or made
+	// their diary private or public.
+	EventProfileChanged EventName = "profile_changed"
 )
 
 // Event is something that happened in the diary. Every event carries an ID
@@ -206,4 +211,49 @@ func LogEvents(movie Movie, change MovieChange, review Review, poster PosterURL,
 		events = append(events, NewMovieDiscovered(movie, poster, now))
 	}
 	return append(events, NewReviewLogged(review, now))
+}
+
+// PosterStored says a film's poster was stored: pages showing the film
+// change.
+type PosterStored struct {
+	// EventMeta is the event's ID and time.
+	EventMeta
+	// Movie is the film.
+	Movie MovieID
+	// Path is where the poster is stored.
+	Path PosterPath
+}
+
+// EventName returns EventPosterStored.
+func (PosterStored) EventName() EventName { return EventPosterStored }
+
+// MovieID returns the film.
+func (e PosterStored) MovieID() MovieID { return e.Movie }
+
+// NewPosterStored describes the storing of movie's poster at path.
+func NewPosterStored(movie MovieID, path PosterPath, now time.Time) PosterStored {
+	return PosterStored{EventMeta: NewEventMeta(now), Movie: movie, Path: path}
+}
+
+// ProfileChanged says a user changed their public profile: their display
+// name, or whether their diary is private. Every page, feed and statistic
+// showing their viewings changes.
+type ProfileChanged struct {
+	// EventMeta is the event's ID and time.
+	EventMeta
+	// UserID is the user.
+	UserID UserID
+	// Private is whether the diary is private now.
+	Private bool
+}
+
+// EventName returns EventProfileChanged.
+func (ProfileChanged) EventName() EventName { return EventProfileChanged }
+
+// MovieID returns the zero MovieID: the event is about no one movie.
+func (ProfileChanged) MovieID() MovieID { return MovieID{} }
+
+// NewProfileChanged describes a change of u's profile, as now stored.
+func NewProfileChanged(u User, now time.Time) ProfileChanged {
+	return ProfileChanged{EventMeta: NewEventMeta(now), UserID: u.ID, Private: u.Private}
 }

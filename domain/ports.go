@@ -126,9 +126,11 @@ type DiaryReader interface {
 	// total count of matching entries. With q.After set the page starts
 	// right after that position and the offset is ignored.
 	QueryDiary(ctx context.Context, q DiaryQuery) (DiaryPage, error)
-	// ReviewHistory returns the movie and all its viewings oldest first, or
-	// ErrNotFound when the movie is unknown.
-	ReviewHistory(ctx context.Context, id MovieID) (ReviewHistory, error)
+	// ReviewHistory returns the movie and all its viewings oldest first,
+	// leaving out the viewings of private diaries other than viewer's own
+	// (a zero viewer sees public diaries only), or ErrNotFound when the
+	// movie is unknown.
+	ReviewHistory(ctx context.Context, id MovieID, viewer UserID) (ReviewHistory, error)
 }
 
 // MovieRepository is the persistence port for movies and their viewings.
@@ -167,7 +169,8 @@ type APITokenRepository interface {
 type UserRepository interface {
 	// UserByEmail returns the user with that address, or ErrNotFound.
 	UserByEmail(ctx context.Context, email Email) (User, error)
-	// UserByID returns the user, or ErrNotFound.
+	// UserByID returns the user (display name and privacy included), or
+	// ErrNotFound.
 	UserByID(ctx context.Context, id UserID) (User, error)
 	// SaveUser stores a new user, or ErrConflict when the email is taken.
 	SaveUser(ctx context.Context, u User) error
@@ -181,6 +184,8 @@ type UserRepository interface {
 	// and returns the new value, atomically: concurrent calls each get
 	// their own value. ErrNotFound when the user is unknown.
 	IncrementSessionGeneration(ctx context.Context, id UserID) (uint64, error)
+	// ProfileWriter changes display names and diary privacy.
+	ProfileWriter
 }
 
 // WebhookRepository keeps users' media-server webhooks (the hashes of

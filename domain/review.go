@@ -136,6 +136,12 @@ type User struct {
 	// is accepted only while that is still the account's (User.Accepts).
 	// New accounts start at 0.
 	SessionGeneration uint64
+	// DisplayName is the name shown to others; zero until the user
+	// chooses one (PublicName then shows a name made from the ID).
+	DisplayName DisplayName
+	// Private hides the user's diary — its pages, feeds, statistics and
+	// API reads — from everyone but the user.
+	Private bool
 }
 
 // Session returns the account's current session, the one a token issued

@@ -250,7 +250,7 @@ func BenchmarkRepository(b *testing.B) {
 	b.Run(fmt.Sprintf("reviews=%d/ReviewHistory50", d.reviews), func(b *testing.B) {
 		id, _ := domain.MovieIDFromUUID(benchUUID(1, 0))
 		for b.Loop() {
-			h, err := repo.ReviewHistory(ctx, id)
+			h, err := repo.ReviewHistory(ctx, id, domain.UserID{})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -173,7 +173,7 @@ func TestControlCharactersMigrationCleansStoredText(t *testing.T) {
 
 	for _, m := range movies {
 		movieID, _ := domain.MovieIDFromUUID(m.id)
-		h, err := repo.ReviewHistory(ctx, movieID)
+		h, err := repo.ReviewHistory(ctx, movieID, domain.UserID{})
 		if err != nil {
 			t.Errorf("ReviewHistory(%q) after the migration: %v", m.title, err)
 			continue

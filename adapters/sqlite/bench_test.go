@@ -346,7 +346,7 @@ func BenchmarkSQLiteReviewHistory(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		for b.Loop() {
-			h, err := repo.ReviewHistory(ctx, id)
+			h, err := repo.ReviewHistory(ctx, id, domain.UserID{})
 			if err != nil {
 				b.Fatalf("ReviewHistory: %v", err)
 			}

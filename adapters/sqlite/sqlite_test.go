@@ -365,7 +365,7 @@ func TestClosedDatabaseIsUnavailable(t *testing.T) {
 		{"SetPosterPath", func() error { return movies.SetPosterPath(ctx, m.ID, domain.MustNewPosterPath("p.jpg")) }},
 		{"SaveViewing", func() error { _, err := movies.SaveViewing(ctx, domain.Viewing{Movie: m, Review: r}); return err }},
 		{"QueryDiary", func() error { _, err := movies.QueryDiary(ctx, domain.DiaryQuery{}); return err }},
-		{"ReviewHistory", func() error { _, err := movies.ReviewHistory(ctx, m.ID); return err }},
+		{"ReviewHistory", func() error { _, err := movies.ReviewHistory(ctx, m.ID, domain.UserID{}); return err }},
 		{"UserByID", func() error { _, err := users.UserByID(ctx, domain.NewUserID()); return err }},
 		{"SaveUser", func() error { return users.SaveUser(ctx, porttest.NewUser(t, "a@example.com")) }},
 	}

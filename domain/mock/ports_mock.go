@@ -304,18 +304,18 @@ func (mr *MockDiaryReaderMockRecorder) QueryDiary(ctx, q any) *gomock.Call {
 }
 
 // ReviewHistory mocks base method.
-func (m *MockDiaryReader) ReviewHistory(ctx context.Context, id domain.MovieID) (domain.ReviewHistory, error) {
+func (m *MockDiaryReader) ReviewHistory(ctx context.Context, id domain.MovieID, viewer domain.UserID) (domain.ReviewHistory, error) {
 	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "ReviewHistory", ctx, id)
+	ret := m.ctrl.Call(m, "ReviewHistory", ctx, id, viewer)
 	ret0, _ := ret[0].(domain.ReviewHistory)
 	ret1, _ := ret[1].(error)
 	return ret0, ret1
 }
 
 // ReviewHistory indicates an expected call of ReviewHistory.
-func (mr *MockDiaryReaderMockRecorder) ReviewHistory(ctx, id any) *gomock.Call {
+func (mr *MockDiaryReaderMockRecorder) ReviewHistory(ctx, id, viewer any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
-	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ReviewHistory", reflect.TypeOf((*MockDiaryReader)(nil).ReviewHistory), ctx, id)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ReviewHistory", reflect.TypeOf((*MockDiaryReader)(nil).ReviewHistory), ctx, id, viewer)
 }
 
 // MockMovieRepository is a mock of MovieRepository interface.
@@ -478,18 +478,18 @@ func (mr *MockMovieRepositoryMockRecorder) QueryDiary(ctx, q any) *gomock.Call {
 }
 
 // ReviewHistory mocks base method.
-func (m *MockMovieRepository) ReviewHistory(ctx context.Context, id domain.MovieID) (domain.ReviewHistory, error) {
+func (m *MockMovieRepository) ReviewHistory(ctx context.Context, id domain.MovieID, viewer domain.UserID) (domain.ReviewHistory, error) {
 	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "ReviewHistory", ctx, id)
+	ret := m.ctrl.Call(m, "ReviewHistory", ctx, id, viewer)
 	ret0, _ := ret[0].(domain.ReviewHistory)
 	ret1, _ := ret[1].(error)
 	return ret0, ret1
 }
 
 // ReviewHistory indicates an expected call of ReviewHistory.
-func (mr *MockMovieRepositoryMockRecorder) ReviewHistory(ctx, id any) *gomock.Call {
+func (mr *MockMovieRepositoryMockRecorder) ReviewHistory(ctx, id, viewer any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
-	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ReviewHistory", reflect.TypeOf((*MockMovieRepository)(nil).ReviewHistory), ctx, id)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ReviewHistory", reflect.TypeOf((*MockMovieRepository)(nil).ReviewHistory), ctx, id, viewer)
 }
 
 // SaveViewing mocks base method.
@@ -727,6 +727,21 @@ func (m *MockUserRepository) SaveUser(ctx context.Context, u domain.User) error 
 func (mr *MockUserRepositoryMockRecorder) SaveUser(ctx, u any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "SaveUser", reflect.TypeOf((*MockUserRepository)(nil).SaveUser), ctx, u)
+}
+
+// UpdateProfile mocks base method.
+func (m *MockUserRepository) UpdateProfile(ctx context.Context, id domain.UserID, p domain.ProfileUpdate) (domain.User, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UpdateProfile", ctx, id, p)
+	ret0, _ := ret[0].(domain.User)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// UpdateProfile indicates an expected call of UpdateProfile.
+func (mr *MockUserRepositoryMockRecorder) UpdateProfile(ctx, id, p any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdateProfile", reflect.TypeOf((*MockUserRepository)(nil).UpdateProfile), ctx, id, p)
 }
 
 // UserByEmail mocks base method.

@@ -150,13 +150,13 @@ func testIdentifyMovieMerges(t *testing.T, repo domain.MovieRepository) {
 	if _, err := repo.MovieByID(ctx, dup.ID); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("MovieByID(merged movie) error = %v, want ErrNotFound", err)
 	}
-	if _, err := repo.ReviewHistory(ctx, dup.ID); !errors.Is(err, domain.ErrNotFound) {
+	if _, err := repo.ReviewHistory(ctx, dup.ID, domain.UserID{}); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("ReviewHistory(merged movie) error = %v, want ErrNotFound", err)
 	}
 	if _, _, err := repo.IdentifyMovie(ctx, dup.ID, metadataFor(t, dup, ext, ""), identifyAt); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("IdentifyMovie(merged movie) error = %v, want ErrNotFound", err)
 	}
-	h, err := repo.ReviewHistory(ctx, canonical.ID)
+	h, err := repo.ReviewHistory(ctx, canonical.ID, domain.UserID{})
 	if err != nil {
 		t.Fatalf("ReviewHistory: %v", err)
 	}

@@ -770,7 +770,7 @@ func testImportBatchOneMovie(t *testing.T, s importStore) {
 	if _, err := s.movies.MovieByID(t.Context(), b.ID); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("MovieByID(second movie of one IMDb ID) error = %v, want ErrNotFound", err)
 	}
-	h, err := s.movies.ReviewHistory(t.Context(), home.ID)
+	h, err := s.movies.ReviewHistory(t.Context(), home.ID, domain.UserID{})
 	if err != nil || len(h.Viewings) != 2 {
 		t.Errorf("ReviewHistory(unmatched film) = %d viewings, %v; want 2", len(h.Viewings), err)
 	}

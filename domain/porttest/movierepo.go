@@ -407,7 +407,7 @@ func testSaveViewingBranches(t *testing.T, repo domain.MovieRepository) {
 					t.Errorf("MovieByID(given movie) error = %v, want ErrNotFound: it resolved to a stored movie", err)
 				}
 			}
-			h, err := repo.ReviewHistory(ctx, want.ID)
+			h, err := repo.ReviewHistory(ctx, want.ID, domain.UserID{})
 			if err != nil {
 				t.Fatalf("ReviewHistory: %v", err)
 			}
@@ -538,7 +538,7 @@ func testSaveViewingConcurrent(t *testing.T, repo domain.MovieRepository) {
 	if stored != 1 {
 		t.Errorf("%d of the given movies are stored, want exactly 1", stored)
 	}
-	h, err := repo.ReviewHistory(ctx, canonical.ID)
+	h, err := repo.ReviewHistory(ctx, canonical.ID, domain.UserID{})
 	if err != nil {
 		t.Fatalf("ReviewHistory: %v", err)
 	}
@@ -806,7 +806,7 @@ func testReviewHistory(t *testing.T, repo domain.MovieRepository) {
 	f := seedDiary(t, repo)
 	for _, m := range f.movies {
 		t.Run(m.Title.String(), func(t *testing.T) {
-			h, err := repo.ReviewHistory(t.Context(), m.ID)
+			h, err := repo.ReviewHistory(t.Context(), m.ID, domain.UserID{})
 			if err != nil {
 				t.Fatalf("ReviewHistory: %v", err)
 			}
@@ -827,7 +827,7 @@ func testReviewHistory(t *testing.T, repo domain.MovieRepository) {
 
 func testReviewHistoryUnknown(t *testing.T, repo domain.MovieRepository) {
 	seedDiary(t, repo)
-	if _, err := repo.ReviewHistory(t.Context(), domain.NewMovieID()); !errors.Is(err, domain.ErrNotFound) {
+	if _, err := repo.ReviewHistory(t.Context(), domain.NewMovieID(), domain.UserID{}); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("ReviewHistory(unknown) error = %v, want ErrNotFound", err)
 	}
 }
@@ -835,7 +835,7 @@ func testReviewHistoryUnknown(t *testing.T, repo domain.MovieRepository) {
 func testReviewHistoryEmpty(t *testing.T, repo domain.MovieRepository) {
 	seedDiary(t, repo)
 	m := mustUpsert(t, repo, NewMovie(t, NewExternalID(t), "Unwatched", 2001, ""))
-	h, err := repo.ReviewHistory(t.Context(), m.ID)
+	h, err := repo.ReviewHistory(t.Context(), m.ID, domain.UserID{})
 	if err != nil {
 		t.Fatalf("ReviewHistory: %v", err)
 	}
@@ -888,7 +888,7 @@ func testMovieRoundTrip(t *testing.T, repo domain.MovieRepository) {
 	for _, e := range page.Entries {
 		checkReview(t, "diary review", e.Review, byID[e.Review.ID])
 	}
-	h, err := repo.ReviewHistory(ctx, full.ID)
+	h, err := repo.ReviewHistory(ctx, full.ID, domain.UserID{})
 	if err != nil {
 		t.Fatalf("ReviewHistory: %v", err)
 	}

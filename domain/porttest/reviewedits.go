@@ -36,7 +36,7 @@ func testRatingsRoundTrip(t *testing.T, repo domain.MovieRepository) {
 	for i, e := range page.Entries {
 		checkReview(t, fmt.Sprintf("diary entry %d", i), e.Review, want[i])
 	}
-	h, err := repo.ReviewHistory(ctx, m.ID)
+	h, err := repo.ReviewHistory(ctx, m.ID, domain.UserID{})
 	if err != nil {
 		t.Fatalf("ReviewHistory: %v", err)
 	}
@@ -170,7 +170,7 @@ func testDeleteReview(t *testing.T, repo domain.MovieRepository) {
 		t.Fatalf("MovieByID of a movie whose reviews were all deleted: %v, want the movie", err)
 	}
 	checkMovie(t, "movie without reviews", stored, m)
-	h, err := repo.ReviewHistory(ctx, m.ID)
+	h, err := repo.ReviewHistory(ctx, m.ID, domain.UserID{})
 	if err != nil {
 		t.Fatalf("ReviewHistory of a movie whose reviews were all deleted: %v, want an empty history", err)
 	}
@@ -224,7 +224,7 @@ func checkDiaryAgainst(t *testing.T, repo domain.MovieRepository, f diaryFixture
 		}
 	}
 	for _, m := range f.movies {
-		h, err := repo.ReviewHistory(t.Context(), m.ID)
+		h, err := repo.ReviewHistory(t.Context(), m.ID, domain.UserID{})
 		if err != nil {
 			t.Fatalf("ReviewHistory(%q): %v", m.Title, err)
 		}
