@@ -118,6 +118,15 @@ func (c *CredentialCache) IncrementSessionGeneration(ctx context.Context, id dom
 	return gen, err
 }
 
+// UpdateProfile changes the profile and forgets the cached account, so
+// this process shows the new name and privacy at once.
+func (c *CredentialCache) UpdateProfile(ctx context.Context, id domain.UserID, p domain.ProfileUpdate) (domain.User, error) {
+	c.forget(func() { delete(c.userByID, id) })
+	u, err := c.users.UpdateProfile(ctx, id, p)
+	c.forget(func() { delete(c.userByID, id) })
+	return u, err
+}
+
 // UserByEmail passes through.
 func (c *CredentialCache) UserByEmail(ctx context.Context, email domain.Email) (domain.User, error) {
 	return c.users.UserByEmail(ctx, email)

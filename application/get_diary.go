@@ -29,6 +29,10 @@ type GetDiaryQuery struct {
 	// Cursor is the NextCursor of a previous page made with the same
 	// filters and sort; "" means the page starts at Offset.
 	Cursor string
+	// Viewer is who reads; zero when signed out. Private diaries other
+	// than the viewer's own are left out, and asking for one by UserID
+	// is domain.ErrNotFound.
+	Viewer domain.UserID
 }
 
 // DiaryResult is one page of the diary.
@@ -49,6 +53,7 @@ type DiaryResult struct {
 // GetDiary reads one page of the diary, by offset or by keyset cursor.
 type GetDiary struct {
 	reader  domain.DiaryReader
+	users   UserFinder
 	cursors cursorCodec
 }
 
@@ -76,11 +81,12 @@ func WithDiaryClock(now func() time.Time) GetDiaryOption {
 	return func(c *getDiaryConfig) { c.now = now }
 }
 
-// NewGetDiary returns the GetDiary use case. reader must not be nil
-// (ErrMissingDependency); a key given WithCursorKey that is shorter than
-// MinCursorKeyBytes is domain.ErrMisconfigured.
-func NewGetDiary(reader domain.DiaryReader, opts ...GetDiaryOption) (*GetDiary, error) {
-	if err := checkDependencies("GetDiary", dependency{"reader", reader}); err != nil {
+// NewGetDiary returns the GetDiary use case. reader and users (who decide
+// which diaries are private) must not be nil (ErrMissingDependency); a key
+// given WithCursorKey that is shorter than MinCursorKeyBytes is
+// domain.ErrMisconfigured.
+func NewGetDiary(reader domain.DiaryReader, users UserFinder, opts ...GetDiaryOption) (*GetDiary, error) {
+	if err := checkDependencies("GetDiary", dependency{"reader", reader}, dependency{"users", users}); err != nil {
 		return nil, err
 	}
 	var cfg getDiaryConfig
@@ -96,7 +102,7 @@ func NewGetDiary(reader domain.DiaryReader, opts ...GetDiaryOption) (*GetDiary, 
 	if cfg.now == nil {
 		cfg.now = time.Now
 	}
-	return &GetDiary{reader: reader, cursors: cursorCodec{key: cfg.key, now: cfg.now}}, nil
+	return &GetDiary{reader: reader, users: users, cursors: cursorCodec{key: cfg.key, now: cfg.now}}, nil
 }
 
 // Handle validates q and returns the page it asks for. Every malformed
@@ -110,6 +116,13 @@ func (uc *GetDiary) Handle(ctx context.Context, q GetDiaryQuery) (DiaryResult, e
 	query, err := uc.validate(q)
 	if err != nil {
 		return DiaryResult{}, err
+	}
+	query.Filter.Viewer = q.Viewer
+	if !query.Filter.UserID.IsZero() {
+		// A private diary answers as if it did not exist.
+		if _, err := visibleUser(ctx, uc.users, query.Filter.UserID, q.Viewer); err != nil {
+			return DiaryResult{}, fmt.Errorf("get diary: %w", err)
+		}
 	}
 	page, err := uc.reader.QueryDiary(ctx, query)
 	if err != nil {

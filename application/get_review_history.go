@@ -26,15 +26,17 @@ func NewGetReviewHistory(reader domain.DiaryReader) (*GetReviewHistory, error) {
 // Handle returns the history of the movie whose ID is movieID: a validation
 // error (field movie_id) when it is not a movie ID, an error wrapping
 // domain.ErrNotFound when no such movie is stored. The viewings are sorted
-// by watched_at ascending whatever order the reader gave them in.
-func (uc *GetReviewHistory) Handle(ctx context.Context, movieID string) (domain.ReviewHistory, error) {
+// by watched_at ascending whatever order the reader gave them in; the
+// viewings of private diaries other than viewer's are left out (a zero
+// viewer is signed out).
+func (uc *GetReviewHistory) Handle(ctx context.Context, movieID string, viewer domain.UserID) (domain.ReviewHistory, error) {
 	id, err := domain.ParseMovieID(strings.TrimSpace(movieID))
 	if err != nil {
 		var v domain.Validation
 		v.Check("movie_id", err)
 		return domain.ReviewHistory{}, v.Err()
 	}
-	h, err := uc.reader.ReviewHistory(ctx, id)
+	h, err := uc.reader.ReviewHistory(ctx, id, viewer)
 	if err != nil {
 		return domain.ReviewHistory{}, fmt.Errorf("review history of movie %s: %w", id, err)
 	}

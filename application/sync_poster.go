@@ -3,6 +3,7 @@ package application
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/moviediary/moviediary/domain"
 )
@@ -35,12 +36,26 @@ type SyncPoster struct {
 	storage  domain.PosterStorage
 	// slots holds one token per running sync.
 	slots chan struct{}
+	// stored, when not nil, is told of every poster stored
+	// (domain.PosterStored).
+	stored domain.EventPublisher
+}
+
+// SyncPosterOption configures NewSyncPoster.
+type SyncPosterOption func(*SyncPoster)
+
+// PublishPosterStored makes SyncPoster publish domain.PosterStored to p
+// once each poster is stored and recorded: the pages showing the film
+// change (caches of them listen). A failure to publish is not the sync's:
+// the poster is stored.
+func PublishPosterStored(p domain.EventPublisher) SyncPosterOption {
+	return func(uc *SyncPoster) { uc.stored = p }
 }
 
 // NewSyncPoster returns the SyncPoster use case running at most
 // maxConcurrent syncs at once; no port may be nil (ErrMissingDependency)
 // and maxConcurrent must be at least 1 (domain.ErrValidation).
-func NewSyncPoster(movies SyncPosterRepository, metadata domain.MetadataClient, fetcher domain.PosterFetcher, storage domain.PosterStorage, maxConcurrent int) (*SyncPoster, error) {
+func NewSyncPoster(movies SyncPosterRepository, metadata domain.MetadataClient, fetcher domain.PosterFetcher, storage domain.PosterStorage, maxConcurrent int, opts ...SyncPosterOption) (*SyncPoster, error) {
 	if err := checkDependencies("SyncPoster",
 		dependency{"movies", movies},
 		dependency{"metadata", metadata},
@@ -52,10 +67,14 @@ func NewSyncPoster(movies SyncPosterRepository, metadata domain.MetadataClient, 
 	if maxConcurrent < 1 {
 		return nil, fmt.Errorf("SyncPoster: %w", domain.FieldError{Field: "max_concurrent", Rule: "must be at least 1"})
 	}
-	return &SyncPoster{
+	uc := &SyncPoster{
 		movies: movies, metadata: metadata, fetcher: fetcher, storage: storage,
 		slots: make(chan struct{}, maxConcurrent),
-	}, nil
+	}
+	for _, o := range opts {
+		o(uc)
+	}
+	return uc, nil
 }
 
 // Handle synchronises the poster of the movie with that ID now, if a slot
@@ -150,6 +169,9 @@ func (uc *SyncPoster) store(ctx context.Context, movieID domain.MovieID, url dom
 	}
 	if err := uc.movies.SetPosterPath(ctx, movieID, path); err != nil {
 		return fmt.Errorf("sync poster of movie %s: set poster path: %w", movieID, err)
+	}
+	if uc.stored != nil {
+		_ = uc.stored.Publish(context.WithoutCancel(ctx), domain.NewPosterStored(movieID, path, time.Now()))
 	}
 	return nil
 }

@@ -169,3 +169,10 @@ type ChangeListener interface {
 	// changed meanwhile). Changes of this process may be reported too.
 	ListenChanges(ctx context.Context, fn func(DiaryChange)) error
 }
+
+// The years statistics may be asked for: films exist from 1888, and
+// watched_at is a four-digit year.
+const (
+	MinStatsYear = 1888
+	MaxStatsYear = 9999
+)
