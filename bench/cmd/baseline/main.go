@@ -1,7 +1,10 @@
 // Command baseline is the yardstick of moviediary's HTTP benchmark: the
-// least a Go server can do to answer the two benchmarked requests on the
-// same PostgreSQL database, with nothing of moviediary in between.
+// least a Go server can do to answer the benchmarked requests on the same
+// PostgreSQL database, with nothing of moviediary in between.
 //
+//	GET  /hello    answers a constant 6-byte body without touching the
+//	               database: the ceiling of this machine's HTTP stack, to
+//	               which moviediary's cached pages are compared.
 //	GET  /diary    runs only the diary's first-page query (reviews joined
 //	               with movies, newest first, 20 rows; no total count) and
 //	               writes the rows as JSON.
@@ -67,6 +70,7 @@ func main() {
 
 	h := &handler{db: db, userID: userID}
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /hello", hello)
 	mux.HandleFunc("GET /diary", h.diary)
 	mux.HandleFunc("POST /reviews", h.logReview)
 	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
@@ -101,6 +105,16 @@ type entry struct {
 	ReleaseYear  int       `json:"release_year"`
 	Director     *string   `json:"director"`
 	PosterPath   *string   `json:"poster_path"`
+}
+
+// helloBody is what GET /hello answers.
+var helloBody = []byte("hello\n")
+
+// hello answers helloBody with nothing else to do: no database, no
+// allocation beyond net/http's own.
+func hello(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write(helloBody)
 }
 
 func (h *handler) diary(w http.ResponseWriter, r *http.Request) {
