@@ -1,13 +1,17 @@
 // Package html renders moviediary's server-side pages: the diary with its
 // log form, the edit and delete pages of an entry, the API tokens page, the
 // media-server webhooks page, the import page and the pages of import
-// jobs, the sign-in and sign-up pages, and error pages.
+// jobs, users' public pages, the statistics and year-in-review pages, the
+// settings page, the sign-in and sign-up pages, and error pages; and the
+// embeddable widget other sites frame.
 //
 // Pages are built with html/template from templates embedded in the binary
 // and parsed once by New. They need no JavaScript and no external assets:
-// the small stylesheet is inlined in every page, and
-// Renderer.ContentSecurityPolicy names it by hash so the server can send a
-// strict policy. Every POST form carries a hidden csrf_token field; field
+// the small stylesheet is inlined in every page (the widget has its own,
+// smaller one), and Renderer.ContentSecurityPolicy names both by hash so
+// the server can send a strict policy. Pages never use style attributes,
+// which the policy forbids: the statistics' bars take their width from
+// classes. Every POST form carries a hidden csrf_token field; field
 // names match the JSON bodies of the API.
 //
 // The renderer only draws: the HTTP layer decides status codes, reads
@@ -23,6 +27,7 @@ import (
 	"html/template"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -46,13 +51,42 @@ const (
 	WebhooksPath = "/webhooks"
 	FeedPath     = "/feed.rss"
 	PostersPath  = "/posters/"
+	// UsersPath is the prefix of users' public pages: /users/{id}.
+	UsersPath = "/users"
+	// StatsPath is the statistics page of the whole diary (every public
+	// diary), all time.
+	StatsPath = "/stats"
+	// EmbedsPath is the prefix of the widgets: /embed/users/{id}.
+	EmbedsPath = "/embed"
+	// SettingsPath serves the signed-in user's settings page, and its
+	// form posts there.
+	SettingsPath = "/settings"
 )
+
+// UserPath is the public page of user id: "/users/{id}".
+func UserPath(id domain.UserID) string { return UsersPath + "/" + id.String() }
+
+// UserFeedPath is the RSS feed of user id's viewings:
+// "/users/{id}/feed.rss".
+func UserFeedPath(id domain.UserID) string { return UserPath(id) + FeedPath }
+
+// UserYearPath is user id's year in review: "/users/{id}/years/{year}".
+func UserYearPath(id domain.UserID, year int) string {
+	return UserPath(id) + "/years/" + strconv.Itoa(year)
+}
+
+// YearPath is the whole diary's year in review: "/stats/{year}".
+func YearPath(year int) string { return StatsPath + "/" + strconv.Itoa(year) }
+
+// EmbedPath is the widget of user id's latest viewings, for other sites
+// to frame: "/embed/users/{id}".
+func EmbedPath(id domain.UserID) string { return EmbedsPath + UserPath(id) }
 
 // CSRFField is the name of the hidden field that carries the CSRF token in
 // every POST form.
 const CSRFField = "csrf_token"
 
-//go:embed templates/*.html templates/style.css
+//go:embed templates/*.html templates/style.css templates/embed.css
 var templateFS embed.FS
 
 // Config configures a Renderer.
@@ -64,8 +98,12 @@ type Config struct {
 
 // Renderer renders pages. It is safe for concurrent use.
 type Renderer struct {
-	site     string
-	css      template.CSS
+	site string
+	css  template.CSS
+	// embedCSS is the widget's own stylesheet.
+	embedCSS template.CSS
+	// styleSrc is the policy's style-src value: both stylesheets' hashes.
+	styleSrc string
 	csp      string
 	diary    *template.Template
 	login    *template.Template
@@ -79,7 +117,14 @@ type Renderer struct {
 	// (imports.go).
 	importT   *template.Template
 	importJob *template.Template
-	bufs      sync.Pool
+	// user, stats, settings and embed are the public page of a user, the
+	// statistics page, the settings page and the widget (profile.go). The
+	// widget is a standalone document, without the layout.
+	user     *template.Template
+	stats    *template.Template
+	settings *template.Template
+	embed    *template.Template
+	bufs     sync.Pool
 }
 
 // New parses the embedded templates. It fails, with an error wrapping
@@ -107,12 +152,18 @@ func New(cfg Config) (*Renderer, error) {
 		}
 		return t, nil
 	}
-	r := &Renderer{
-		site: site,
-		css:  template.CSS(css),
-		csp:  contentSecurityPolicy(css),
-		bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }},
+	embedCSS, err := templateFS.ReadFile("templates/embed.css")
+	if err != nil {
+		return nil, fmt.Errorf("html: read widget stylesheet: %w: %w", domain.ErrInfrastructure, err)
 	}
+	r := &Renderer{
+		site:     site,
+		css:      template.CSS(css),
+		embedCSS: template.CSS(embedCSS),
+		styleSrc: styleSource(css, embedCSS),
+		bufs:     sync.Pool{New: func() any { return new(bytes.Buffer) }},
+	}
+	r.csp = r.policy("'none'")
 	if r.diary, err = page("diary.html"); err != nil {
 		return nil, err
 	}
@@ -143,32 +194,105 @@ func New(cfg Config) (*Renderer, error) {
 	if r.importJob, err = page("import_job.html"); err != nil {
 		return nil, err
 	}
+	if r.user, err = page("user.html"); err != nil {
+		return nil, err
+	}
+	if r.stats, err = page("stats.html"); err != nil {
+		return nil, err
+	}
+	if r.settings, err = page("settings.html"); err != nil {
+		return nil, err
+	}
+	if r.embed, err = template.New("embed").ParseFS(templateFS, "templates/embed.html"); err != nil {
+		return nil, fmt.Errorf("html: parse embed.html: %w: %w", domain.ErrInfrastructure, err)
+	}
 	return r, nil
 }
 
-// contentSecurityPolicy allows the inline stylesheet by its hash and
-// nothing else that a page does not need: no scripts at all, images from
-// the same origin (posters), forms posting to the same origin.
-func contentSecurityPolicy(css []byte) string {
-	sum := sha256.Sum256(css)
-	return "default-src 'none'; img-src 'self'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
-		"'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+// styleSource is the style-src of the policy: the stylesheets by their
+// SHA-256 hashes, the pages' first.
+func styleSource(sheets ...[]byte) string {
+	var b strings.Builder
+	for i, css := range sheets {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		sum := sha256.Sum256(css)
+		b.WriteString("'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'")
+	}
+	return b.String()
+}
+
+// policy allows the inline stylesheets by their hashes and nothing else
+// that a page does not need: no scripts at all, images from the same
+// origin (posters), forms posting to the same origin, and framing by
+// frameAncestors only.
+func (r *Renderer) policy(frameAncestors string) string {
+	return "default-src 'none'; img-src 'self'; style-src " + r.styleSrc +
+		"; form-action 'self'; base-uri 'none'; frame-ancestors " + frameAncestors
 }
 
 // ContentSecurityPolicy returns a Content-Security-Policy header value that
-// fits every page this renderer draws: the inline stylesheet is allowed by
-// its SHA-256 hash and scripts are not allowed at all.
+// fits every page this renderer draws, the widget included: the inline
+// stylesheets are allowed by their SHA-256 hashes, scripts are not allowed
+// at all, and no site may frame the page (frame-ancestors 'none').
 func (r *Renderer) ContentSecurityPolicy() string { return r.csp }
+
+// ContentSecurityPolicyFramedBy returns ContentSecurityPolicy with
+// frame-ancestors listing origins instead of 'none': the policy of the
+// widget (Embed), which the sites in origins may frame, e.g.
+// []string{"https://blog.example", "https://*.example.org"}. An origin
+// that could break out of the directive (holding whitespace, ';', ',', a
+// quote other than in 'self', or a control character) is left out; when
+// none is left the policy is ContentSecurityPolicy's, 'none'.
+func (r *Renderer) ContentSecurityPolicyFramedBy(origins []string) string {
+	var keep []string
+	for _, o := range origins {
+		if o = strings.TrimSpace(o); validSourceExpression(o) {
+			keep = append(keep, o)
+		}
+	}
+	if len(keep) == 0 {
+		return r.csp
+	}
+	return r.policy(strings.Join(keep, " "))
+}
+
+// validSourceExpression reports whether s can stand in a CSP source list
+// as one item without ending the directive or adding another.
+func validSourceExpression(s string) bool {
+	if s == "" {
+		return false
+	}
+	if s == "'self'" {
+		return true
+	}
+	for _, c := range s {
+		if c <= ' ' || c == 0x7f || c == ';' || c == ',' || c == '\'' || c == '"' || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
 
 // page is the data of the shared layout.
 type page struct {
-	Site       string
-	Title      string
-	CSS        template.CSS
-	SignedIn   bool
-	UserEmail  string
+	Site      string
+	Title     string
+	CSS       template.CSS
+	SignedIn  bool
+	UserEmail string
+	// UserID is the signed-in user: the account nav links to their public
+	// page ("My page") when it is known.
+	UserID     domain.UserID
 	CSRFToken  string
 	ShowSignIn bool
+	// FeedURL and FeedTitle are the head's <link rel="alternate">: the
+	// diary's feed and the site title unless a page names its own.
+	FeedURL   string
+	FeedTitle string
+	// MyPageURL is the signed-in user's public page; set by render.
+	MyPageURL string
 	// Refresh, when not zero, makes the page reload itself after that
 	// many seconds (a meta refresh: no script).
 	Refresh int
@@ -185,7 +309,7 @@ func (r *Renderer) DiaryPage(w io.Writer, v DiaryView) error {
 	}
 	return r.render(w, "diary", r.diary, page{
 		Site: r.site, Title: title, CSS: r.css,
-		SignedIn: v.SignedIn, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, ShowSignIn: !v.SignedIn,
+		SignedIn: v.SignedIn, UserID: v.UserID, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, ShowSignIn: !v.SignedIn,
 		Content: c,
 	})
 }
@@ -201,7 +325,7 @@ func (r *Renderer) EditReviewPage(w io.Writer, v EditReviewView) error {
 	}
 	return r.render(w, "edit", r.edit, page{
 		Site: r.site, Title: "Edit " + c.Entry.TitleYear, CSS: r.css,
-		SignedIn: true, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, Content: c,
+		SignedIn: true, UserID: v.UserID, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, Content: c,
 	})
 }
 
@@ -212,7 +336,7 @@ func (r *Renderer) DeleteReviewPage(w io.Writer, v DeleteReviewView) error {
 	c := newReviewContent(v.Entry, v.CSRFToken)
 	return r.render(w, "delete", r.del, page{
 		Site: r.site, Title: "Delete " + c.Entry.TitleYear, CSS: r.css,
-		SignedIn: true, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, Content: c,
+		SignedIn: true, UserID: v.UserID, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, Content: c,
 	})
 }
 
@@ -223,7 +347,7 @@ func (r *Renderer) DeleteReviewPage(w io.Writer, v DeleteReviewView) error {
 func (r *Renderer) TokensPage(w io.Writer, v TokensView) error {
 	return r.render(w, "tokens", r.tokens, page{
 		Site: r.site, Title: "API tokens", CSS: r.css,
-		SignedIn: true, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, Content: newTokensContent(v),
+		SignedIn: true, UserID: v.UserID, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, Content: newTokensContent(v),
 	})
 }
 
@@ -235,7 +359,7 @@ func (r *Renderer) TokensPage(w io.Writer, v TokensView) error {
 func (r *Renderer) WebhooksPage(w io.Writer, v WebhooksView) error {
 	return r.render(w, "webhooks", r.webhooks, page{
 		Site: r.site, Title: "Webhooks", CSS: r.css,
-		SignedIn: true, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, Content: newWebhooksContent(v),
+		SignedIn: true, UserID: v.UserID, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, Content: newWebhooksContent(v),
 	})
 }
 
@@ -270,10 +394,22 @@ func (r *Renderer) ErrorPage(w io.Writer, v ErrorView) error {
 // maxPooledBuffer keeps unusually large pages from pinning memory.
 const maxPooledBuffer = 1 << 20
 
-// render executes t into a pooled buffer and writes the page in one call,
-// so nothing reaches w when execution fails and the caller can still send
-// an error page.
+// render fills the layout's defaults in data and draws the page with t's
+// layout.
 func (r *Renderer) render(w io.Writer, name string, t *template.Template, data page) error {
+	if data.FeedURL == "" {
+		data.FeedURL, data.FeedTitle = FeedPath, data.Site
+	}
+	if data.SignedIn && !data.UserID.IsZero() {
+		data.MyPageURL = UserPath(data.UserID)
+	}
+	return r.execute(w, name, t, "layout", data)
+}
+
+// execute runs template tmpl of t into a pooled buffer and writes the page
+// in one call, so nothing reaches w when execution fails and the caller can
+// still send an error page.
+func (r *Renderer) execute(w io.Writer, name string, t *template.Template, tmpl string, data any) error {
 	buf := r.bufs.Get().(*bytes.Buffer)
 	defer func() {
 		if buf.Cap() <= maxPooledBuffer {
@@ -282,7 +418,7 @@ func (r *Renderer) render(w io.Writer, name string, t *template.Template, data p
 		}
 	}()
 	buf.Reset()
-	if err := t.ExecuteTemplate(buf, "layout", data); err != nil {
+	if err := t.ExecuteTemplate(buf, tmpl, data); err != nil {
 		return fmt.Errorf("html: render %s page: %w: %w", name, domain.ErrInfrastructure, err)
 	}
 	if _, err := w.Write(buf.Bytes()); err != nil {

@@ -34,6 +34,9 @@ func ExportURL(format string) string { return ExportPath + "?format=" + url.Quer
 // ImportView is what the import page shows: the upload form, where to get
 // the files, and the links that export the user's own diary.
 type ImportView struct {
+	// UserID is the signed-in user: the account nav links to their public
+	// page ("My page"). Zero leaves the link out.
+	UserID domain.UserID
 	// UserEmail names the signed-in account in the header.
 	UserEmail string
 	// CSRFToken goes into the hidden csrf_token field of every form.
@@ -65,6 +68,9 @@ type ImportForm struct {
 type ImportJobView struct {
 	// Job is the job as stored now.
 	Job domain.ImportJob
+	// UserID is the signed-in user: the account nav links to their public
+	// page ("My page"). Zero leaves the link out.
+	UserID domain.UserID
 	// UserEmail names the signed-in account in the header.
 	UserEmail string
 	// CSRFToken goes into the hidden csrf_token field of the sign-out form.
@@ -77,7 +83,7 @@ type ImportJobView struct {
 func (r *Renderer) ImportPage(w io.Writer, v ImportView) error {
 	return r.render(w, "import", r.importT, page{
 		Site: r.site, Title: "Import", CSS: r.css,
-		SignedIn: true, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, Content: newImportContent(v),
+		SignedIn: true, UserID: v.UserID, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, Content: newImportContent(v),
 	})
 }
 
@@ -93,7 +99,7 @@ func (r *Renderer) ImportJobPage(w io.Writer, v ImportJobView) error {
 	}
 	return r.render(w, "import-job", r.importJob, page{
 		Site: r.site, Title: "Import " + c.StateText, CSS: r.css, Refresh: refresh,
-		SignedIn: true, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, Content: c,
+		SignedIn: true, UserID: v.UserID, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, Content: c,
 	})
 }
 

@@ -296,6 +296,9 @@ func DeleteWebhookPath(id domain.WebhookID) string {
 type EditReviewView struct {
 	// Entry is the entry being edited, as stored.
 	Entry domain.DiaryEntry
+	// UserID is the signed-in user: the account nav links to their public
+	// page ("My page"). Zero leaves the link out.
+	UserID domain.UserID
 	// UserEmail names the signed-in account in the header.
 	UserEmail string
 	// CSRFToken goes into the hidden csrf_token field of every form.
@@ -330,6 +333,9 @@ func EditFormFor(r domain.Review) EditForm {
 type DeleteReviewView struct {
 	// Entry is the entry to delete.
 	Entry domain.DiaryEntry
+	// UserID is the signed-in user: the account nav links to their public
+	// page ("My page"). Zero leaves the link out.
+	UserID domain.UserID
 	// UserEmail names the signed-in account in the header.
 	UserEmail string
 	// CSRFToken goes into the hidden csrf_token field of every form.
@@ -343,6 +349,9 @@ type TokensView struct {
 	Tokens []domain.APIToken
 	// Created is the token just made, shown this once; nil otherwise.
 	Created *CreatedToken
+	// UserID is the signed-in user: the account nav links to their public
+	// page ("My page"). Zero leaves the link out.
+	UserID domain.UserID
 	// UserEmail names the signed-in account in the header.
 	UserEmail string
 	// CSRFToken goes into the hidden csrf_token field of every form.
@@ -383,6 +392,9 @@ type WebhooksView struct {
 	// Created is the webhook just made or rotated, its URL shown this
 	// once; nil otherwise.
 	Created *CreatedWebhook
+	// UserID is the signed-in user: the account nav links to their public
+	// page ("My page"). Zero leaves the link out.
+	UserID domain.UserID
 	// UserEmail names the signed-in account in the header.
 	UserEmail string
 	// CSRFToken goes into the hidden csrf_token field of every form.
