@@ -26,5 +26,7 @@
 // TestWebhookRepository, TestPlayRecorder and TestPlayRecorderOutbox,
 // TestImportRepository and TestImportRepositoryOutbox, TestQuotaCounter,
 // TestEventPublisher, TestMetadataClient, TestPosterFetcher,
-// TestPosterStorage, TestAuthService and TestPasswordHasher.
+// TestPosterStorage, TestAuthService and TestPasswordHasher; TestPublicDiary
+// (profiles, private diaries in the movie repository's reads, and the
+// StatsReader) and TestChangeListener.
 package porttest
