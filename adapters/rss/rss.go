@@ -15,7 +15,10 @@
 // comment as it was typed, markup and all, never as bold text or a script.
 //
 // Render writes what it is given; the caller fetches the FeedLimit latest
-// entries by watched_at, newest first.
+// entries by watched_at, newest first. The same renderer makes the whole
+// diary's feed and one user's: a user's feed names its own channel title,
+// channel link and self link (Feed.Title, Feed.Link, Feed.SelfPath); its
+// items are made the same way.
 package rss
 
 import (
@@ -60,6 +63,14 @@ type Feed struct {
 	Description string
 	// Entries are the viewings to list, in the order given (newest first).
 	Entries []domain.DiaryEntry
+	// Link is the path, relative to BaseURL, of the page the channel links
+	// to, e.g. "/users/{id}" for one user's feed; "/" (the diary's home)
+	// when empty.
+	Link string
+	// SelfPath is the path, relative to BaseURL, at which this feed is
+	// served, e.g. "/users/{id}/feed.rss": the channel's atom:link
+	// rel="self". FeedPath when empty.
+	SelfPath string
 }
 
 // The wire structs mirror RSS 2.0. Field order is element order.
@@ -141,10 +152,10 @@ func build(feed Feed, base string) rssDoc {
 	}
 	ch := rssChannel{
 		Title:       title,
-		Link:        base + "/",
+		Link:        base + relPath(feed.Link, "/"),
 		Description: html.EscapeString(desc),
 		Generator:   "moviediary",
-		Self:        atomLink{Href: base + FeedPath, Rel: "self", Type: "application/rss+xml"},
+		Self:        atomLink{Href: base + relPath(feed.SelfPath, FeedPath), Rel: "self", Type: "application/rss+xml"},
 		Items:       make([]rssItem, 0, len(feed.Entries)),
 	}
 	var latest time.Time
@@ -189,6 +200,19 @@ func ItemDescription(r domain.Review) string {
 		return r.Rating.String() + "/5"
 	}
 	return r.Rating.String() + "/5 — " + r.Comment.String()
+}
+
+// relPath returns p as a path below the base URL, with its leading slash,
+// or def when p is empty.
+func relPath(p, def string) string {
+	p = strings.TrimSpace(p)
+	if p == "" {
+		return def
+	}
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	return p
 }
 
 // normaliseBaseURL checks that s is an absolute http(s) URL without query or

@@ -237,6 +237,26 @@ func TestRenderChannel(t *testing.T) {
 			wantItems: []string{"Heat (1995)", "Alien (1979)"},
 		},
 		{
+			name: "one user's feed links to their page and names itself; items are unchanged",
+			feed: rss.Feed{Title: `<script>alert(1)</script>'s films · Movie Diary`, BaseURL: "https://diary.example/md/", Entries: entries,
+				Link: "/users/0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", SelfPath: "/users/0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b/feed.rss"},
+			wantTitle: `<script>alert(1)</script>'s films · Movie Diary`,
+			wantLink:  "https://diary.example/md/users/0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+			wantSelf:  "https://diary.example/md/users/0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b/feed.rss",
+			// Descriptions are HTML: the title in it is escaped once more.
+			wantDesc:  html.EscapeString("Films watched and rated in <script>alert(1)</script>'s films · Movie Diary."),
+			wantBuild: "Sun, 02 Jun 2024 09:00:00 +0000",
+			wantItems: []string{"Heat (1995)", "Alien (1979)"},
+		},
+		{
+			name:      "paths without a leading slash are taken below the base URL",
+			feed:      rss.Feed{BaseURL: "https://diary.example", Link: "users/u1", SelfPath: "users/u1/feed.rss"},
+			wantTitle: rss.DefaultTitle,
+			wantLink:  "https://diary.example/users/u1",
+			wantSelf:  "https://diary.example/users/u1/feed.rss",
+			wantDesc:  "Films watched and rated in Movie Diary.",
+		},
+		{
 			name:      "no entries gives an empty channel without a build date",
 			feed:      rss.Feed{BaseURL: "https://diary.example"},
 			wantTitle: rss.DefaultTitle,
@@ -259,6 +279,15 @@ func TestRenderChannel(t *testing.T) {
 			if ch.Title != tc.wantTitle || ch.Link != tc.wantLink || ch.Description != tc.wantDesc || ch.LastBuildDate != tc.wantBuild {
 				t.Errorf("channel = {%q %q %q %q}, want {%q %q %q %q}",
 					ch.Title, ch.Link, ch.Description, ch.LastBuildDate, tc.wantTitle, tc.wantLink, tc.wantDesc, tc.wantBuild)
+			}
+			if strings.Contains(raw, "<script") {
+				t.Errorf("raw markup leaked into the feed:\n%s", raw)
+			}
+			for i, it := range ch.Items {
+				want := strings.TrimRight(tc.feed.BaseURL, "/") + "/diary?movie_id=" + tc.feed.Entries[i].Movie.ID.String()
+				if it.Link != want {
+					t.Errorf("item %d link = %q, want %q", i, it.Link, want)
+				}
 			}
 			if ch.Self.Href != tc.wantSelf || ch.Self.Rel != "self" || ch.Self.Type != "application/rss+xml" {
 				t.Errorf("atom:link = %+v, want href %q rel=self", ch.Self, tc.wantSelf)
