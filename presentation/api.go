@@ -21,8 +21,6 @@ func (s *server) registerAPI(e *echo.Echo) {
 	api.POST("/auth/register", s.apiRegister, s.registerRateLimit(func(echo.Context) error { return errSignUpClosed() }))
 	api.POST("/auth/login", s.apiLogin, s.loginRateLimit)
 	api.POST("/auth/logout", s.apiLogout, s.requireBearer)
-	api.GET("/diary", s.apiDiary)
-	api.GET("/movies/:id/history", s.apiHistory)
 	api.POST("/reviews", s.apiLogReview, s.requireBearer)
 	api.PATCH("/reviews/:id", s.apiEditReview, s.requireBearer)
 	api.DELETE("/reviews/:id", s.apiDeleteReview, s.requireBearer)
@@ -116,37 +114,6 @@ func diaryQuery(c echo.Context) (application.GetDiaryQuery, error) {
 		v.Add("cursor", "must not be empty")
 	}
 	return q, v.Err()
-}
-
-func (s *server) apiDiary(c echo.Context) error {
-	q, err := diaryQuery(c)
-	if err != nil {
-		return err
-	}
-	res, err := s.svc.GetDiary.Handle(c.Request().Context(), q)
-	if err != nil {
-		return err
-	}
-	out := DiaryJSON{Items: make([]EntryJSON, 0, len(res.Entries)), TotalCount: res.TotalCount, Limit: res.Limit, Offset: res.Offset, NextCursor: optional(res.NextCursor)}
-	for _, e := range res.Entries {
-		out.Items = append(out.Items, entryJSON(e))
-	}
-	return c.JSON(http.StatusOK, out)
-}
-
-func (s *server) apiHistory(c echo.Context) error {
-	h, err := s.svc.History.Handle(c.Request().Context(), c.Param("id"))
-	if err != nil {
-		if errors.Is(err, domain.ErrNotFound) {
-			return newHTTPError(http.StatusNotFound, "no movie with id %s", c.Param("id"))
-		}
-		return err
-	}
-	out := HistoryJSON{Movie: movieJSON(h.Movie), Viewings: make([]ReviewJSON, 0, len(h.Viewings)), Trend: optional(string(h.Trend()))}
-	for _, r := range h.Viewings {
-		out.Viewings = append(out.Viewings, reviewJSON(r))
-	}
-	return c.JSON(http.StatusOK, out)
 }
 
 // Headers of idempotent logging (the IETF httpapi Idempotency-Key draft).

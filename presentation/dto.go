@@ -2,9 +2,12 @@ package presentation
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
+	"math"
 	"time"
 
+	"github.com/moviediary/moviediary/application"
 	"github.com/moviediary/moviediary/domain"
 )
 
@@ -270,4 +273,122 @@ func encodeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+// PublicUserJSON is a user as anyone may see them: never their email.
+// DisplayName is null until they choose one.
+type PublicUserJSON struct {
+	ID          string  `json:"id"`
+	DisplayName *string `json:"display_name"`
+}
+
+// ProfileJSON is the signed-in user's own profile.
+type ProfileJSON struct {
+	ID          string  `json:"id"`
+	DisplayName *string `json:"display_name"`
+	Private     bool    `json:"private"`
+	Email       string  `json:"email"`
+}
+
+func profileJSON(u domain.User) ProfileJSON {
+	return ProfileJSON{ID: u.ID.String(), DisplayName: optional(u.DisplayName.String()), Private: u.Private, Email: u.Email.String()}
+}
+
+// UpdateProfileRequest is the body of PATCH /api/users/me: a merge patch.
+// An absent field stays as it is; "display_name": null removes the name.
+type UpdateProfileRequest struct {
+	DisplayName optionalString `json:"display_name"`
+	Private     *bool          `json:"private"`
+}
+
+func (r UpdateProfileRequest) change() application.ProfileChange {
+	return application.ProfileChange{DisplayNameSet: r.DisplayName.Set, DisplayName: r.DisplayName.Value, Private: r.Private}
+}
+
+// optionalString tells an absent JSON member (Set false) from null (Set,
+// Value nil) and a string.
+type optionalString struct {
+	Set   bool
+	Value *string
+}
+
+// UnmarshalJSON records that the member was present.
+func (o *optionalString) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	return json.Unmarshal(b, &o.Value)
+}
+
+// StatsJSON is the statistics of a diary (GET /api/stats,
+// /api/users/{id}/stats). AverageRating is null when no viewing is rated.
+type StatsJSON struct {
+	Viewings      int                 `json:"viewings"`
+	Films         int                 `json:"films"`
+	Rated         int                 `json:"rated"`
+	AverageRating *float64            `json:"average_rating"`
+	Rewatches     int                 `json:"rewatches"`
+	ByYear        []YearStatsJSON     `json:"by_year"`
+	ByMonth       []MonthStatsJSON    `json:"by_month"`
+	Ratings       []RatingCountJSON   `json:"ratings"`
+	TopFilms      []FilmCountJSON     `json:"top_films"`
+	TopDirectors  []DirectorCountJSON `json:"top_directors"`
+}
+
+// YearStatsJSON is one year's viewings and distinct films.
+type YearStatsJSON struct {
+	Year     int `json:"year"`
+	Viewings int `json:"viewings"`
+	Films    int `json:"films"`
+}
+
+// MonthStatsJSON is one month's viewings; Month is "2024-05".
+type MonthStatsJSON struct {
+	Month    string `json:"month"`
+	Viewings int    `json:"viewings"`
+}
+
+// RatingCountJSON is how many viewings got one rating.
+type RatingCountJSON struct {
+	Rating float64 `json:"rating"`
+	Count  int     `json:"count"`
+}
+
+// FilmCountJSON is a film and how many times it was viewed.
+type FilmCountJSON struct {
+	Movie    MovieJSON `json:"movie"`
+	Viewings int       `json:"viewings"`
+}
+
+// DirectorCountJSON is a director and the viewings of their films.
+type DirectorCountJSON struct {
+	Director string `json:"director"`
+	Viewings int    `json:"viewings"`
+}
+
+func statsJSON(s domain.Stats) StatsJSON {
+	out := StatsJSON{
+		Viewings: s.Viewings, Films: s.Films, Rated: s.Rated, Rewatches: s.Rewatches(),
+		ByYear: make([]YearStatsJSON, 0, len(s.ByYear)), ByMonth: make([]MonthStatsJSON, 0, len(s.ByMonth)),
+		Ratings: make([]RatingCountJSON, 0, len(s.Ratings)), TopFilms: make([]FilmCountJSON, 0, len(s.TopFilms)),
+		TopDirectors: make([]DirectorCountJSON, 0, len(s.TopDirectors)),
+	}
+	if avg, ok := s.AverageRating(); ok {
+		avg = math.Round(avg*100) / 100
+		out.AverageRating = &avg
+	}
+	for _, y := range s.ByYear {
+		out.ByYear = append(out.ByYear, YearStatsJSON{Year: y.Year, Viewings: y.Viewings, Films: y.Films})
+	}
+	for _, m := range s.ByMonth {
+		out.ByMonth = append(out.ByMonth, MonthStatsJSON{Month: fmt.Sprintf("%04d-%02d", m.Year, int(m.Month)), Viewings: m.Viewings})
+	}
+	for _, r := range s.Ratings {
+		out.Ratings = append(out.Ratings, RatingCountJSON{Rating: r.Rating.Stars(), Count: r.Count})
+	}
+	for _, f := range s.TopFilms {
+		out.TopFilms = append(out.TopFilms, FilmCountJSON{Movie: movieJSON(f.Movie), Viewings: f.Viewings})
+	}
+	for _, d := range s.TopDirectors {
+		out.TopDirectors = append(out.TopDirectors, DirectorCountJSON{Director: d.Director.String(), Viewings: d.Viewings})
+	}
+	return out
 }

@@ -34,7 +34,12 @@ func withUser(c echo.Context, u domain.User) {
 
 // currentUser returns the signed-in user; the zero User when none.
 func currentUser(c echo.Context) domain.User {
-	u, _ := c.Request().Context().Value(userKey).(domain.User)
+	return currentUserOf(c.Request())
+}
+
+// currentUserOf is currentUser of a request.
+func currentUserOf(r *http.Request) domain.User {
+	u, _ := r.Context().Value(userKey).(domain.User)
 	return u
 }
 

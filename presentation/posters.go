@@ -1,17 +1,12 @@
 package presentation
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/moviediary/moviediary/adapters/rss"
-	"github.com/moviediary/moviediary/application"
 	"github.com/moviediary/moviediary/domain"
 )
 
@@ -39,8 +34,7 @@ func (s *server) poster(c echo.Context) error {
 		}
 		return err
 	}
-	sum := sha256.Sum256(img)
-	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	etag := NewPage("", img).ETag
 	h := c.Response().Header()
 	h.Set("ETag", etag)
 	h.Set("Cache-Control", "public, max-age=3600")
@@ -50,6 +44,9 @@ func (s *server) poster(c echo.Context) error {
 	return c.Blob(http.StatusOK, http.DetectContentType(img), img)
 }
 
+// etagMatches reports whether an If-None-Match header value names etag:
+// "*", or a list holding it, compared weakly as RFC 9110 asks for
+// If-None-Match (W/"x" matches "x").
 func etagMatches(header, etag string) bool {
 	for _, part := range strings.Split(header, ",") {
 		part = strings.TrimPrefix(strings.TrimSpace(part), "W/")
@@ -60,22 +57,3 @@ func etagMatches(header, etag string) bool {
 	return false
 }
 
-// feed serves the latest entries as RSS 2.0.
-func (s *server) feed(c echo.Context) error {
-	limit := rss.FeedLimit
-	res, err := s.svc.GetDiary.Handle(c.Request().Context(), application.GetDiaryQuery{Limit: &limit})
-	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	err = rss.Render(&buf, rss.Feed{
-		Title:       s.cfg.DiaryTitle,
-		BaseURL:     s.cfg.BaseURL.String(),
-		Description: "The latest films logged in " + s.cfg.DiaryTitle,
-		Entries:     res.Entries,
-	})
-	if err != nil {
-		return err
-	}
-	return c.Blob(http.StatusOK, rss.ContentType, buf.Bytes())
-}

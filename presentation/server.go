@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,6 +45,10 @@ type Config struct {
 	// ImportMaxBytes bounds an import upload (POST /api/imports); zero
 	// means DefaultImportMaxBytes (50 MiB).
 	ImportMaxBytes int64
+	// EmbedOrigins are the origins (scheme://host[:port]) whose pages may
+	// frame the embeddable widget (/embed/users/{id}); none means no one.
+	// Every other page may not be framed at all.
+	EmbedOrigins []string
 }
 
 // Services are the use cases and the few ports the handlers use; every
@@ -93,6 +98,14 @@ type Services struct {
 	// CSVExport makes the writer of a CSV export onto w (Letterboxd's
 	// import columns).
 	CSVExport func(w io.Writer) EntryWriter
+	// Profiles shows public profiles and changes the signed-in user's.
+	Profiles *application.Profiles
+	// Stats reads the statistics of a diary or of the whole diary.
+	Stats *application.GetStats
+	// Cache keeps the answers of public reads; the use cases must publish
+	// their events through it (InvalidatingPublisher), and the changes of
+	// other processes must reach its Invalidate.
+	Cache *PageCache
 }
 
 // NewHandler returns the HTTP handler of every route: the JSON API, the
@@ -118,10 +131,16 @@ func newServer(cfg Config, svc Services, metrics *Metrics, logger *slog.Logger, 
 		"authenticate": svc.Authenticate == nil, "edit_review": svc.EditReview == nil, "delete_review": svc.DeleteReview == nil, "api_tokens": svc.APITokens == nil, "webhooks": svc.Webhooks == nil, "report_play": svc.ReportPlay == nil, "logout": svc.Logout == nil, "sync_poster": svc.SyncPoster == nil, "movies": svc.Movies == nil,
 		"posters": svc.Posters == nil, "ready": svc.Ready == nil, "metrics": metrics == nil,
 		"imports": svc.Imports == nil, "export": svc.Export == nil, "csv_export": svc.CSVExport == nil,
+		"profiles": svc.Profiles == nil, "stats": svc.Stats == nil, "cache": svc.Cache == nil,
 		"csrf_key": len(cfg.CSRFKey) < minCSRFKeyBytes,
 	} {
 		if missing {
 			v.Add(name, "is required")
+		}
+	}
+	for _, o := range cfg.EmbedOrigins {
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			v.Add("embed_origins", "must be origins like https://example.com, got "+strconv.Quote(o))
 		}
 	}
 	if cfg.ImportMaxBytes < 0 {
@@ -161,6 +180,8 @@ func newServer(cfg Config, svc Services, metrics *Metrics, logger *slog.Logger, 
 		clientIP:        clientIPs{trusted: cfg.TrustedProxies},
 		pages:           pages,
 		secure:          cfg.BaseURL.Scheme == "https",
+		cache:           svc.Cache,
+		embedCSP:        pages.ContentSecurityPolicyFramedBy(cfg.EmbedOrigins),
 	}
 	return s, nil
 }
@@ -188,6 +209,11 @@ type server struct {
 	clientIP clientIPs
 	pages    *html.Renderer
 	secure   bool
+	// cache keeps the answers of public reads (serveCached).
+	cache *PageCache
+	// embedCSP is the embeddable widget's policy: framable by
+	// Config.EmbedOrigins only.
+	embedCSP string
 }
 
 // newEcho builds the router with every route and middleware.
@@ -214,7 +240,6 @@ func (s *server) newEcho() *echo.Echo {
 	s.registerWeb(e)
 
 	e.GET(html.PostersPath+":id", s.poster)
-	e.GET(html.FeedPath, s.feed)
 	// Browsers ask for an icon on every page; there is none, and saying so
 	// with 204 keeps 404 pages out of the log.
 	e.GET("/favicon.ico", func(c echo.Context) error {

@@ -48,7 +48,7 @@ const minCSRFKeyBytes = 32
 func (s *server) registerWeb(e *echo.Echo) {
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, html.DiaryPath) })
 	web := e.Group("", s.optionalSession)
-	web.GET(html.DiaryPath, s.diaryPage)
+	s.registerPublic(e, web)
 	web.GET(html.LoginPath, s.loginPage)
 	web.POST(html.LoginPath, s.loginSubmit, s.requireCSRF, s.loginRateLimit)
 	web.GET(html.RegisterPath, s.registerPage)
@@ -261,10 +261,6 @@ func (s *server) errorPage(c echo.Context, p Problem) error {
 	})
 }
 
-func (s *server) diaryPage(c echo.Context) error {
-	return s.showDiary(c, http.StatusOK, html.LogForm{}, nil)
-}
-
 // showDiary renders the diary for the request's query, with the log form
 // refilled with form and errors listed when a post failed.
 func (s *server) showDiary(c echo.Context, status int, form html.LogForm, problems []string) error {
@@ -272,27 +268,40 @@ func (s *server) showDiary(c echo.Context, status int, form html.LogForm, proble
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	res, err := s.svc.GetDiary.Handle(ctx, q)
+	view, err := s.diaryView(c.Request(), q, form, problems)
 	if err != nil {
 		return err
-	}
-	view := html.DiaryView{
-		Entries:    res.Entries,
-		TotalCount: res.TotalCount,
-		CSRFToken:  s.csrfToken(c),
-		Form:       form,
-		Errors:     problems,
-		Now:        s.now(),
 	}
 	if u := currentUser(c); !u.ID.IsZero() {
 		view.SignedIn = true
 		view.UserID = u.ID
 		view.UserEmail = u.Email.String()
+		view.CSRFToken = s.csrfToken(c)
+		view.Now = s.now()
+	}
+	return s.render(c, status, func(b *bytes.Buffer) error { return s.pages.DiaryPage(b, view) })
+}
+
+// diaryView reads the diary page q asks for, as the signed-in reader (if
+// any) may see it; what is the reader's own — the log form's token, their
+// name — the caller adds.
+func (s *server) diaryView(r *http.Request, q application.GetDiaryQuery, form html.LogForm, problems []string) (html.DiaryView, error) {
+	ctx := r.Context()
+	q.Viewer = currentUserOf(r).ID
+	res, err := s.svc.GetDiary.Handle(ctx, q)
+	if err != nil {
+		return html.DiaryView{}, err
+	}
+	view := html.DiaryView{
+		Entries:    res.Entries,
+		TotalCount: res.TotalCount,
+		Form:       form,
+		Errors:     problems,
 	}
 	keep := url.Values{}
+	query := r.URL.Query()
 	for _, name := range []string{"movie_id", "user_id", "sort_by", "limit"} {
-		if v := c.QueryParam(name); v != "" {
+		if v := query.Get(name); v != "" {
 			keep.Set(name, v)
 		}
 	}
@@ -311,7 +320,7 @@ func (s *server) showDiary(c echo.Context, status int, form html.LogForm, proble
 			}
 		}
 	}
-	return s.render(c, status, func(b *bytes.Buffer) error { return s.pages.DiaryPage(b, view) })
+	return view, nil
 }
 
 func cloneValues(v url.Values) url.Values {

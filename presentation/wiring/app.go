@@ -44,6 +44,9 @@ type App struct {
 	wake    chan struct{}
 	// stopMetadata defers the OMDb lookups from the start of shutdown on.
 	stopMetadata func()
+	// cache keeps the answers of public reads; Serve feeds it the changes
+	// other processes commit.
+	cache *presentation.PageCache
 
 	closeOnce sync.Once
 }
@@ -79,7 +82,12 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 	}
 	movies, users := store.Movies(), store.Users()
 	metrics := presentation.NewMetrics()
-	posters, err := newPosterSync(ctx, cfg, logger, movies, store.Quota(), metrics)
+	// The page cache hears of every change: the events of this process
+	// before the bus gets them (so a read after a write is fresh at once),
+	// posters stored here, and what other processes commit (listenChanges).
+	cache := presentation.NewPageCache(cfg.CacheMaxBytes)
+	metrics.WatchCache(cache)
+	posters, err := newPosterSync(ctx, cfg, logger, movies, store.Quota(), metrics, application.PublishPosterStored(cache))
 	if err != nil {
 		return nil, err
 	}
@@ -88,6 +96,7 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 	if err != nil {
 		return nil, err
 	}
+	bus.publisher = presentation.InvalidatingPublisher(cache, bus.publisher)
 
 	now := time.Now
 	wake := make(chan struct{}, 1)
@@ -97,6 +106,7 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 		Posters:    posters.storage,
 		Ready:      store.Ping,
 		CSVExport:  csvExport,
+		Cache:      cache,
 		WakeImports: func() {
 			select {
 			case wake <- struct{}{}:
@@ -107,7 +117,7 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 	if svc.LogReview, err = application.NewLogReview(movies, posters.metadata, bus.publisher, logger, now); err != nil {
 		return nil, err
 	}
-	if svc.GetDiary, err = application.NewGetDiary(movies, application.WithCursorKey(deriveKey(secret, cursorKeyLabel)), application.WithDiaryClock(now)); err != nil {
+	if svc.GetDiary, err = application.NewGetDiary(movies, users, application.WithCursorKey(deriveKey(secret, cursorKeyLabel)), application.WithDiaryClock(now)); err != nil {
 		return nil, err
 	}
 	if svc.History, err = application.NewGetReviewHistory(movies); err != nil {
@@ -147,6 +157,14 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 	if err != nil {
 		return nil, err
 	}
+	if svc.Stats, err = application.NewGetStats(store.Statistics(), users); err != nil {
+		return nil, err
+	}
+	// Profile changes go through the credential cache, which forgets the
+	// account at once; whether a diary may be shown is read from the store.
+	if svc.Profiles, err = application.NewProfiles(creds, bus.publisher, logger, now); err != nil {
+		return nil, err
+	}
 	if svc.Register, err = application.NewRegister(creds, hasher, cfg.Registration, now); err != nil {
 		return nil, err
 	}
@@ -170,6 +188,7 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 		CSRFKey:             deriveKey(secret, csrfKeyLabel),
 		RateLimitIPv6Prefix: cfg.RateLimitIPv6Prefix,
 		ImportMaxBytes:      cfg.ImportMaxBytes,
+		EmbedOrigins:        cfg.EmbedOrigins,
 	}, svc, metrics, logger, now)
 	if err != nil {
 		return nil, err
@@ -184,6 +203,7 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 		imports:      svc.Imports,
 		wake:         wake,
 		stopMetadata: posters.stopMetadata,
+		cache:        cache,
 	}, nil
 }
 
@@ -227,6 +247,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		go func() { workerDone <- a.bus.run(context.WithoutCancel(ctx)) }()
 	} else {
 		go func() { workerDone <- a.bus.run(busCtx) }()
+	}
+
+	// What other processes commit reaches the page cache.
+	if l, ok := a.store.(domain.ChangeListener); ok {
+		go listenChanges(busCtx, l, a.cache, a.logger)
 	}
 
 	// The import worker runs the jobs the API starts (and those another
@@ -379,7 +404,7 @@ type posterSync struct {
 // adapters: OMDb behind its budget (newMetadataBudget, counted in quota
 // and exported in metrics), or the disabled client without OMDB_API_KEY;
 // the poster fetcher and the poster storage (local or S3).
-func newPosterSync(ctx context.Context, cfg Config, logger *slog.Logger, movies application.SyncPosterRepository, quota domain.QuotaCounter, metrics *presentation.Metrics) (posterSync, error) {
+func newPosterSync(ctx context.Context, cfg Config, logger *slog.Logger, movies application.SyncPosterRepository, quota domain.QuotaCounter, metrics *presentation.Metrics, opts ...application.SyncPosterOption) (posterSync, error) {
 	var (
 		p   posterSync
 		err error
@@ -425,7 +450,7 @@ func newPosterSync(ctx context.Context, cfg Config, logger *slog.Logger, movies 
 	if err != nil {
 		return posterSync{}, err
 	}
-	if p.sync, err = application.NewSyncPoster(movies, p.metadata, fetcher, p.storage, cfg.PosterSyncConcurrency); err != nil {
+	if p.sync, err = application.NewSyncPoster(movies, p.metadata, fetcher, p.storage, cfg.PosterSyncConcurrency, opts...); err != nil {
 		return posterSync{}, err
 	}
 	return p, nil

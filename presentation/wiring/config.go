@@ -55,6 +55,14 @@ type Config struct {
 	// 50 MiB).
 	ImportMaxBytes int64
 
+	// CacheMaxBytes bounds the page cache of public reads
+	// (CACHE_MAX_BYTES, default 64 MiB); 0 turns it off.
+	CacheMaxBytes int64
+	// EmbedOrigins are the origins whose pages may frame the embeddable
+	// widget (EMBED_ORIGINS, comma-separated, e.g.
+	// "https://me.example,https://blog.example"); none by default.
+	EmbedOrigins []string
+
 	PosterStorage    string // "local" or "s3"
 	PosterStorageDir string
 	S3               S3Config
@@ -174,6 +182,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		OMDbLimitWindow: p.duration("OMDB_LIMIT_WINDOW", 24*time.Hour),
 		OMDbRate:        p.float("OMDB_RATE", 5, 0, 1000),
 		ImportMaxBytes:  int64(p.intRange("IMPORT_MAX_BYTES", 50<<20, 1024, 1<<32)),
+		CacheMaxBytes:   int64(p.intRange("CACHE_MAX_BYTES", presentation.DefaultCacheMaxBytes, 0, 1<<36)),
 
 		PosterStorage: p.oneOf("POSTER_STORAGE", "local", "local", "s3"),
 		S3: S3Config{
@@ -212,6 +221,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.PosterStorageDir = p.str("POSTER_STORAGE_DIR", filepath.Join(c.DataDir, "posters"))
 	c.LogLevel = p.level("LOG_LEVEL")
 	c.TrustedProxies = p.prefixes("TRUSTED_PROXIES")
+	c.EmbedOrigins = p.origins("EMBED_ORIGINS")
 	if p.err == nil {
 		reg, err := application.ParseRegistrationPolicy(strings.TrimSpace(getenv("ALLOW_REGISTRATION")))
 		if err != nil {
@@ -275,6 +285,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("omdb_limit_window", c.OMDbLimitWindow),
 		slog.Float64("omdb_rate", c.OMDbRate),
 		slog.Int64("import_max_bytes", c.ImportMaxBytes),
+		slog.Int64("cache_max_bytes", c.CacheMaxBytes),
+		slog.String("embed_origins", strings.Join(c.EmbedOrigins, ",")),
 		slog.String("poster_storage", c.PosterStorage),
 		slog.String("registration", c.Registration.String()),
 		slog.String("event_bus", c.EventBus),
@@ -482,6 +494,29 @@ func (p *envParser) prefixes(name string) []netip.Prefix {
 			return nil
 		}
 		out = append(out, pre.Masked())
+	}
+	return out
+}
+
+// origins reads a comma-separated list of web origins: scheme://host with
+// an optional port, nothing after it; a trailing slash is dropped.
+func (p *envParser) origins(name string) []string {
+	v, ok := p.raw(name)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for part := range strings.SplitSeq(v, ",") {
+		part = strings.TrimSuffix(strings.TrimSpace(part), "/")
+		if part == "" {
+			continue
+		}
+		u, err := url.Parse(part)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			p.fail(name, fmt.Sprintf("must be a comma-separated list of origins like https://example.com, got %q", part))
+			return nil
+		}
+		out = append(out, u.Scheme+"://"+strings.ToLower(u.Host))
 	}
 	return out
 }

@@ -175,6 +175,43 @@ func listenOutbox(ctx context.Context, l outboxListener, wake func(), logger *sl
 	}
 }
 
+// listenChanges passes the changes other processes commit to cache until
+// ctx ends, reconnecting with a growing pause. While no listener runs, what
+// others commit goes unheard, so the cache is suspended (every read goes to
+// the database) from the start and from each failure until a listener has
+// run for listenSettle — time for it to be subscribed — and then resumes
+// empty.
+func listenChanges(ctx context.Context, l domain.ChangeListener, cache *presentation.PageCache, logger *slog.Logger) {
+	cache.Suspend()
+	pause := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		settled := time.AfterFunc(listenSettle, cache.Resume)
+		err := l.ListenChanges(ctx, cache.Invalidate)
+		if !settled.Stop() {
+			cache.Suspend() // it had resumed: suspend until the next listener settles
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		msg := "change listener stopped; public reads skip the page cache until it is back"
+		if err != nil {
+			logger.Warn(msg, "error", err.Error(), "retry_in", pause.String())
+		} else {
+			logger.Warn(msg, "retry_in", pause.String())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 10*time.Second)
+	}
+}
+
+// listenSettle is how long a change listener runs before the page cache
+// trusts it.
+const listenSettle = 500 * time.Millisecond
+
 // backfill gives a sync event to every movie still waiting for its poster.
 func backfill(ctx context.Context, ob domain.Outbox, logger *slog.Logger) {
 	n, err := ob.BackfillPosterEvents(ctx, time.Now())

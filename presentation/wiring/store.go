@@ -16,6 +16,8 @@ import (
 type Store interface {
 	Movies() domain.MovieRepository
 	Users() domain.UserRepository
+	// Statistics reads the diary statistics the store keeps.
+	Statistics() domain.StatsReader
 	// Tokens keeps personal API tokens.
 	Tokens() domain.APITokenRepository
 	// Webhooks keeps the media-server webhooks.
@@ -106,6 +108,7 @@ func (s sqliteStore) Plays() domain.PlayRecorder         { return s.DB.Plays() }
 func (s sqliteStore) Outbox() domain.Outbox              { return s.DB.Outbox() }
 func (s sqliteStore) Imports() domain.ImportRepository   { return s.DB.Imports() }
 func (s sqliteStore) Quota() domain.QuotaCounter         { return s.DB.Quota() }
+func (s sqliteStore) Statistics() domain.StatsReader     { return s.DB.Statistics() }
 
 type postgresStore struct{ *postgres.DB }
 
@@ -117,3 +120,4 @@ func (s postgresStore) Plays() domain.PlayRecorder         { return s.DB.Plays()
 func (s postgresStore) Outbox() domain.Outbox              { return s.DB.Outbox() }
 func (s postgresStore) Imports() domain.ImportRepository   { return s.DB.Imports() }
 func (s postgresStore) Quota() domain.QuotaCounter         { return s.DB.Quota() }
+func (s postgresStore) Statistics() domain.StatsReader     { return s.DB.Statistics() }

@@ -1,0 +1,283 @@
+package presentation
+
+import (
+	"container/list"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"sync"
+	"sync/atomic"
+
+	"github.com/moviediary/moviediary/domain"
+)
+
+// DefaultCacheMaxBytes is the page cache's size unless CACHE_MAX_BYTES says
+// otherwise.
+const DefaultCacheMaxBytes = 64 << 20
+
+// entryOverhead is what an entry costs besides its key and body: the
+// list element, the map slot, the headers kept.
+const entryOverhead = 256
+
+// Cache scopes: what a cached answer depends on, so that a change drops
+// exactly the answers it alters. A review logged, edited or deleted by user
+// U of movie M changes the whole diary's answers (scopeDiary), U's
+// (scopeUser) and M's (scopeMovie); anything else — a profile, a poster, a
+// movie's metadata — changes every answer (an epoch).
+const (
+	scopeDiary = "d"
+)
+
+func scopeUser(id domain.UserID) string   { return "u:" + id.String() }
+func scopeMovie(id domain.MovieID) string { return "m:" + id.String() }
+
+// maxScopeGenerations bounds the generation map: past it, the next change
+// starts a new epoch, which drops every answer and the map with it.
+const maxScopeGenerations = 1 << 16
+
+// PageCache keeps the rendered answers of public reads (the diary pages,
+// feeds, statistics, embeds) in memory, each with a strong ETag, and drops
+// them when the events that change them arrive: from the use cases of this
+// process at once (PageCache is the domain.EventPublisher they publish
+// through first), and from other processes as the store reports their
+// commits (Invalidate, fed by a domain.ChangeListener).
+//
+// Correctness does not depend on timing: every answer is stored with the
+// generations of its scopes as they were before it was read from the
+// database, and is served only while those are still current. An answer
+// read while a change committed is therefore never served after the change
+// is known here. Concurrent misses of one answer are read once.
+//
+// Memory is bounded by maxBytes (bodies, keys and a fixed overhead per
+// entry), least recently used first out. A zero maxBytes keeps nothing:
+// every read renders, still with its ETag.
+type PageCache struct {
+	maxBytes int64
+
+	mu      sync.Mutex
+	size    int64
+	lru     *list.List // of *cachedPage, most recently used first
+	entries map[string]*list.Element
+	// epoch and gens are the scopes' generations: an All change starts a
+	// new epoch; any other change adds one to its scopes' generations.
+	epoch   uint64
+	gens    map[string]uint64
+	flights map[string]*flight
+
+	// suspended makes every read go to the database: while the changes of
+	// other processes cannot be heard, nothing can be vouched for.
+	suspended atomic.Bool
+
+	hits, misses, evictions, invalidations atomic.Uint64
+}
+
+// cachedPage is one stored answer.
+type cachedPage struct {
+	key   string
+	page  Page
+	stamp stamp
+	size  int64
+}
+
+// Page is a rendered answer: its content type, body and strong ETag.
+type Page struct {
+	ContentType string
+	Body        []byte
+	ETag        string
+}
+
+// stamp is the generations an answer was read under.
+type stamp struct {
+	epoch uint64
+	scope string
+	gen   uint64
+}
+
+// flight is a read of one answer in progress; the requests that miss the
+// same answer under the same stamp wait for it.
+type flight struct {
+	stamp stamp
+	done  chan struct{}
+	page  Page
+	err   error
+}
+
+// NewPageCache returns a cache of at most maxBytes; zero or less keeps
+// nothing.
+func NewPageCache(maxBytes int64) *PageCache {
+	return &PageCache{
+		maxBytes: max(maxBytes, 0),
+		lru:      list.New(),
+		entries:  make(map[string]*list.Element),
+		gens:     make(map[string]uint64),
+		flights:  make(map[string]*flight),
+	}
+}
+
+// NewPage makes the Page of body, with its strong ETag: a quoted hex
+// SHA-256 prefix of the body, so equal bodies share a tag across
+// processes and restarts.
+func NewPage(contentType string, body []byte) Page {
+	sum := sha256.Sum256(body)
+	return Page{ContentType: contentType, Body: body, ETag: `"` + hex.EncodeToString(sum[:16]) + `"`}
+}
+
+// Get returns the answer stored under key for scope when it is current, and
+// otherwise reads it with read — once for all the requests missing it at
+// the same time — and stores it. A read that fails is not stored; its
+// error goes to every request that waited for it.
+func (c *PageCache) Get(ctx context.Context, key, scope string, read func(ctx context.Context) (Page, error)) (Page, error) {
+	if c.maxBytes == 0 || c.suspended.Load() { // off: every read goes to the database
+		c.misses.Add(1)
+		return read(ctx)
+	}
+	c.mu.Lock()
+	st := c.stampLocked(scope)
+	if el, ok := c.entries[key]; ok {
+		e := el.Value.(*cachedPage)
+		if e.stamp == st {
+			c.lru.MoveToFront(el)
+			c.mu.Unlock()
+			c.hits.Add(1)
+			return e.page, nil
+		}
+		c.removeLocked(el)
+	}
+	c.misses.Add(1)
+	if f, ok := c.flights[key]; ok && f.stamp == st {
+		c.mu.Unlock()
+		select {
+		case <-f.done:
+			return f.page, f.err
+		case <-ctx.Done():
+			return Page{}, ctx.Err()
+		}
+	}
+	f := &flight{stamp: st, done: make(chan struct{})}
+	c.flights[key] = f
+	c.mu.Unlock()
+
+	// The read runs without the caller's cancellation: others may be
+	// waiting for it.
+	f.page, f.err = read(context.WithoutCancel(ctx))
+	close(f.done)
+
+	c.mu.Lock()
+	if c.flights[key] == f {
+		delete(c.flights, key)
+	}
+	if f.err == nil && c.stampLocked(scope) == st {
+		c.storeLocked(key, f.page, st)
+	}
+	c.mu.Unlock()
+	return f.page, f.err
+}
+
+// stampLocked is scope's current stamp.
+func (c *PageCache) stampLocked(scope string) stamp {
+	return stamp{epoch: c.epoch, scope: scope, gen: c.gens[scope]}
+}
+
+func (c *PageCache) storeLocked(key string, p Page, st stamp) {
+	size := int64(len(key)+len(p.Body)+len(p.ETag)+len(p.ContentType)) + entryOverhead
+	if size > c.maxBytes/4 { // a zero cache, or an answer that would crowd out the rest
+		return
+	}
+	if el, ok := c.entries[key]; ok {
+		c.removeLocked(el)
+	}
+	c.entries[key] = c.lru.PushFront(&cachedPage{key: key, page: p, stamp: st, size: size})
+	c.size += size
+	for c.size > c.maxBytes {
+		c.removeLocked(c.lru.Back())
+		c.evictions.Add(1)
+	}
+}
+
+func (c *PageCache) removeLocked(el *list.Element) {
+	e := c.lru.Remove(el).(*cachedPage)
+	delete(c.entries, e.key)
+	c.size -= e.size
+}
+
+// Invalidate drops the answers ch alters: with ch.All every answer; else
+// the whole diary's, ch.User's and ch.Movie's.
+func (c *PageCache) Invalidate(ch domain.DiaryChange) {
+	c.invalidations.Add(1)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ch.All || len(c.gens) >= maxScopeGenerations {
+		c.epoch++
+		clear(c.gens)
+		// Every entry is stale now: free them.
+		c.lru.Init()
+		clear(c.entries)
+		c.size = 0
+		return
+	}
+	c.gens[scopeDiary]++
+	if !ch.User.IsZero() {
+		c.gens[scopeUser(ch.User)]++
+	}
+	if !ch.Movie.IsZero() {
+		c.gens[scopeMovie(ch.Movie)]++
+	}
+}
+
+// Suspend stops the cache from answering or keeping anything until
+// Resume: for while the changes other processes commit cannot be heard.
+func (c *PageCache) Suspend() { c.suspended.Store(true) }
+
+// Resume drops everything kept and answers from the cache again: for once
+// the changes of other processes are heard again.
+func (c *PageCache) Resume() {
+	c.Invalidate(domain.DiaryChange{All: true})
+	c.suspended.Store(false)
+}
+
+// Publish drops the answers e changes (domain.ChangeOf). It never fails:
+// PageCache sits in front of the event bus as the first publisher the use
+// cases call once a change is committed, so that this process reads its
+// own writes at once.
+func (c *PageCache) Publish(_ context.Context, e domain.Event) error {
+	if ch, ok := domain.ChangeOf(e); ok {
+		c.Invalidate(ch)
+	}
+	return nil
+}
+
+// CacheStats are a PageCache's counters, for /metrics.
+type CacheStats struct {
+	Hits, Misses, Evictions, Invalidations uint64
+	Entries                                int
+	Bytes, MaxBytes                        int64
+}
+
+// Stats returns the counters.
+func (c *PageCache) Stats() CacheStats {
+	c.mu.Lock()
+	entries, size := len(c.entries), c.size
+	c.mu.Unlock()
+	return CacheStats{
+		Hits: c.hits.Load(), Misses: c.misses.Load(), Evictions: c.evictions.Load(), Invalidations: c.invalidations.Load(),
+		Entries: entries, Bytes: size, MaxBytes: c.maxBytes,
+	}
+}
+
+// invalidatingPublisher publishes to the cache, then to the bus.
+type invalidatingPublisher struct {
+	cache *PageCache
+	next  domain.EventPublisher
+}
+
+// InvalidatingPublisher returns the publisher the use cases get: each event
+// first drops the cached answers it changes, then goes to next (the bus).
+func InvalidatingPublisher(cache *PageCache, next domain.EventPublisher) domain.EventPublisher {
+	return invalidatingPublisher{cache: cache, next: next}
+}
+
+// Publish invalidates, then publishes to the bus.
+func (p invalidatingPublisher) Publish(ctx context.Context, e domain.Event) error {
+	_ = p.cache.Publish(ctx, e)
+	return p.next.Publish(ctx, e)
+}

@@ -1,0 +1,116 @@
+package presentation
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/moviediary/moviediary/adapters/html"
+	"github.com/moviediary/moviediary/domain"
+)
+
+// Who a cached answer is for. Answers for someone signed out are shared by
+// everyone signed out and may be kept by a reverse proxy; answers for a
+// signed-in reader are theirs alone.
+const (
+	cacheControlPublic  = "public, no-cache"
+	cacheControlPrivate = "private, no-cache"
+)
+
+// cacheKey is what identifies an answer: the route, the query parameters the
+// handler reads (others are ignored, so random ones cannot crowd the cache)
+// and the reader, whose identity decides which private diaries show.
+func cacheKey(c echo.Context, viewer domain.UserID, params ...string) string {
+	var b strings.Builder
+	b.WriteString(c.Request().URL.Path)
+	q := url.Values{}
+	all := c.QueryParams()
+	for _, p := range params {
+		if vs, ok := all[p]; ok {
+			q[p] = vs
+		}
+	}
+	if len(q) > 0 {
+		b.WriteByte('?')
+		b.WriteString(q.Encode())
+	}
+	b.WriteString("|viewer=")
+	if !viewer.IsZero() {
+		b.WriteString(viewer.String())
+	}
+	return b.String()
+}
+
+// read is how a handler renders an answer to cache.
+type read func(ctx context.Context) (Page, error)
+
+// serveCached answers a public read through the page cache: from memory
+// while the answer is current, otherwise read and kept. shared says whether
+// the answer may be cached at all: an HTML page for a signed-in reader
+// carries their CSRF token and is rendered every time. Either way the
+// answer has a strong ETag, and a request whose If-None-Match holds it gets
+// 304 with no body.
+func (s *server) serveCached(c echo.Context, key, scope string, shared bool, viewer domain.UserID, r read) error {
+	ctx := c.Request().Context()
+	var (
+		page Page
+		err  error
+	)
+	if shared {
+		page, err = s.cache.Get(ctx, key, scope, r)
+	} else {
+		page, err = r(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("ETag", page.ETag)
+	if viewer.IsZero() {
+		h.Set("Cache-Control", cacheControlPublic)
+	} else {
+		h.Set("Cache-Control", cacheControlPrivate)
+	}
+	h.Add("Vary", "Authorization, Cookie")
+	if etagMatches(c.Request().Header.Get("If-None-Match"), page.ETag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	return c.Blob(http.StatusOK, page.ContentType, page.Body)
+}
+
+// jsonPage renders v as the API writes JSON (one line, a final newline).
+func jsonPage(v any) (Page, error) {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		return Page{}, err
+	}
+	return NewPage(echo.MIMEApplicationJSON, buf.Bytes()), nil
+}
+
+// htmlPage renders an HTML page with draw.
+func htmlPage(draw func(*bytes.Buffer) error) (Page, error) {
+	var buf bytes.Buffer
+	if err := draw(&buf); err != nil {
+		return Page{}, err
+	}
+	return NewPage(html.ContentType, buf.Bytes()), nil
+}
+
+// optionalBearer signs the request in when it carries a bearer token, as
+// requireBearer does, and lets it through signed out when it carries none:
+// the public reads, which show a signed-in reader their own private diary
+// too. A token that does not sign in is refused (401), not ignored.
+func (s *server) optionalBearer(next echo.HandlerFunc) echo.HandlerFunc {
+	withBearer := s.requireBearer(next)
+	return func(c echo.Context) error {
+		if c.Request().Header.Get(echo.HeaderAuthorization) == "" {
+			return next(c)
+		}
+		return withBearer(c)
+	}
+}
