@@ -56,4 +56,3 @@ func etagMatches(header, etag string) bool {
 	}
 	return false
 }
-
