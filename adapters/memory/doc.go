@@ -18,6 +18,14 @@
 // PlayReported events there the same way, and so does an ImportRepository
 // (NewImportRepository) with the events of its batches.
 //
+// MovieRepository is also a domain.StatsReader (DiaryStats), which
+// computes the statistics by walking the viewings in scope rather than
+// keeping aggregates as the database adapters do. Made with
+// WithUsers(users), it sees the accounts of a UserRepository: the diaries
+// users make private (UpdateProfile) are left out of QueryDiary,
+// ReviewHistory and the whole diary's statistics for everyone but their
+// owner. There is no domain.ChangeListener: one process holds the state.
+//
 // Every adapter passes its port's contract suite in package
 // domain/porttest.
 package memory

@@ -37,3 +37,11 @@ func TestMetadataClientContract(t *testing.T) {
 		return memory.NewMetadata(films...)
 	})
 }
+
+func TestPublicDiaryContract(t *testing.T) {
+	porttest.TestPublicDiary(t, func(*testing.T) porttest.PublicStore {
+		users := memory.NewUserRepository()
+		movies := memory.NewMovieRepository(memory.WithUsers(users))
+		return porttest.PublicStore{Movies: movies, Users: users, Stats: movies, Imports: memory.NewImportRepository(movies)}
+	})
+}

@@ -36,6 +36,9 @@ type MovieRepository struct {
 	box        outboxState
 	outboxMode bool
 	outbox     *Outbox
+	// users, when set (WithUsers), says whose diaries are private; the
+	// viewings of users it does not know are public.
+	users *UserRepository
 }
 
 // NewMovieRepository returns an empty repository configured by opts.
@@ -387,12 +390,22 @@ func (ix reviewIndex) remove(rev *domain.Review) reviewIndex {
 // QueryDiary returns one page of the entries matching q.Filter, ordered by
 // watched_at then review ID in the filter's direction, with the exact
 // total count. With q.After set the page starts after that position and
-// the offset is ignored.
+// the offset is ignored. The viewings of private diaries other than
+// q.Filter.Viewer's are left out (see WithUsers): while any diary is
+// private, a page of the whole diary or of a movie costs a walk of the
+// reviews it selects.
 func (r *MovieRepository) QueryDiary(_ context.Context, q domain.DiaryQuery) (domain.DiaryPage, error) {
+	hidden := r.users.hidden(q.Filter.Viewer)
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 
-	matches := r.matching(q.Filter)
+	if u := q.Filter.UserID; !u.IsZero() {
+		if hidden[u] {
+			return domain.DiaryPage{Entries: []domain.DiaryEntry{}}, nil
+		}
+		hidden = nil // one visible user: the filter keeps no one else
+	}
+	matches := r.matching(q.Filter).visible(hidden)
 	n := len(matches)
 	at := func(i int) *domain.Review { // the i-th match in the filter's order
 		if q.Filter.Sort == domain.SortDesc {
@@ -448,16 +461,34 @@ func (r *MovieRepository) matching(f domain.DiaryFilter) reviewIndex {
 	return out
 }
 
-// ReviewHistory returns the movie and its viewings oldest first, or
+// visible returns the reviews of ix whose user is not hidden, in order:
+// ix itself when no one is hidden. The result may share ix and must not
+// be changed.
+func (ix reviewIndex) visible(hidden map[domain.UserID]bool) reviewIndex {
+	if len(hidden) == 0 {
+		return ix
+	}
+	out := make(reviewIndex, 0, len(ix))
+	for _, rev := range ix {
+		if !hidden[rev.UserID] {
+			out = append(out, rev)
+		}
+	}
+	return out
+}
+
+// ReviewHistory returns the movie and its viewings oldest first, leaving
+// out those of private diaries other than viewer's (see WithUsers), or
 // ErrNotFound when the movie is unknown.
-func (r *MovieRepository) ReviewHistory(_ context.Context, id domain.MovieID) (domain.ReviewHistory, error) {
+func (r *MovieRepository) ReviewHistory(_ context.Context, id domain.MovieID, viewer domain.UserID) (domain.ReviewHistory, error) {
+	hidden := r.users.hidden(viewer)
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	m, err := r.movie(id)
 	if err != nil {
 		return domain.ReviewHistory{}, fmt.Errorf("review history: %w", err)
 	}
-	ofMovie := r.byMovie[id]
+	ofMovie := r.byMovie[id].visible(hidden)
 	viewings := make([]domain.Review, len(ofMovie))
 	for i, rev := range ofMovie {
 		viewings[i] = *rev

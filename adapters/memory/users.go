@@ -18,6 +18,9 @@ type UserRepository struct {
 	byEmail map[domain.Email]domain.UserID
 	// order holds the IDs in the order they were saved.
 	order []domain.UserID
+	// private holds the users whose diary is private, for the movie
+	// repositories that see these users (WithUsers).
+	private map[domain.UserID]bool
 }
 
 // NewUserRepository returns an empty repository.
@@ -25,6 +28,7 @@ func NewUserRepository() *UserRepository {
 	return &UserRepository{
 		byID:    make(map[domain.UserID]domain.User),
 		byEmail: make(map[domain.Email]domain.UserID),
+		private: make(map[domain.UserID]bool),
 	}
 }
 
@@ -99,6 +103,7 @@ func (r *UserRepository) save(given domain.User) error {
 		return fmt.Errorf("save user: %w", err)
 	}
 	u.SessionGeneration = given.SessionGeneration
+	u.DisplayName, u.Private = given.DisplayName, given.Private
 	if _, ok := r.byEmail[u.Email]; ok {
 		return fmt.Errorf("save user: email %v is taken: %w", u.Email, domain.ErrConflict)
 	}
@@ -108,5 +113,49 @@ func (r *UserRepository) save(given domain.User) error {
 	r.byID[u.ID] = u
 	r.byEmail[u.Email] = u.ID
 	r.order = append(r.order, u.ID)
+	if u.Private {
+		r.private[u.ID] = true
+	}
 	return nil
+}
+
+// UpdateProfile applies p's non-nil fields to the user's display name and
+// privacy and returns the user as stored, or ErrNotFound. A movie
+// repository that sees this repository (WithUsers) hides or shows the
+// user's viewings at once.
+func (r *UserRepository) UpdateProfile(_ context.Context, id domain.UserID, p domain.ProfileUpdate) (domain.User, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	u, ok := r.byID[id]
+	if !ok {
+		return domain.User{}, fmt.Errorf("update profile of user %v: %w", id, domain.ErrNotFound)
+	}
+	u = p.Apply(u)
+	r.byID[id] = u
+	if u.Private {
+		r.private[id] = true
+	} else {
+		delete(r.private, id)
+	}
+	return u, nil
+}
+
+// hidden returns the users whose diary viewer may not see: the private
+// ones other than viewer; nil when there are none. A nil r hides no one.
+func (r *UserRepository) hidden(viewer domain.UserID) map[domain.UserID]bool {
+	if r == nil {
+		return nil
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if len(r.private) == 0 || len(r.private) == 1 && r.private[viewer] {
+		return nil
+	}
+	out := make(map[domain.UserID]bool, len(r.private))
+	for id := range r.private {
+		if id != viewer {
+			out[id] = true
+		}
+	}
+	return out
 }
