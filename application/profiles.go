@@ -46,10 +46,10 @@ func parseUserID(s string) (domain.UserID, error) {
 // ProfileChange is a change of the signed-in user's profile, as a client
 // sent it. Absent fields stay as they are.
 type ProfileChange struct {
-	// DisplayNameSet says display_name was given; DisplayName nil (JSON
-	// null) then removes the name.
+	// DisplayNameSet says display_name was given.
 	DisplayNameSet bool
-	DisplayName    *string
+	// DisplayName is the new name; nil (JSON null) removes the name.
+	DisplayName *string
 	// Private, when not nil, makes the diary private or public.
 	Private *bool
 }

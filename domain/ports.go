@@ -421,3 +421,31 @@ type QuotaCounter interface {
 	// at window (0 when none).
 	QuotaUsed(ctx context.Context, name string, window time.Time) (int, error)
 }
+
+// StatsReader reads diary statistics. Implementations keep them up to date
+// as reviews are logged, edited, deleted and moved (movie merges, a
+// director found later), so that a read costs what the figures' size does,
+// not what the diary's does: never a scan of the reviews.
+type StatsReader interface {
+	// DiaryStats returns the statistics q asks for. A user with no
+	// viewings, or unknown, has zero Stats (not an error); whether a
+	// private diary may be shown is the caller's question.
+	DiaryStats(ctx context.Context, q StatsQuery) (Stats, error)
+}
+
+// ProfileWriter changes public profiles.
+type ProfileWriter interface {
+	// UpdateProfile applies p to the user's stored profile and returns
+	// the user as stored. ErrNotFound when the user is unknown.
+	UpdateProfile(ctx context.Context, id UserID, p ProfileUpdate) (User, error)
+}
+
+// ChangeListener is a store that reports the changes other processes
+// commit (PostgreSQL's LISTEN/NOTIFY, SQLite's data version).
+type ChangeListener interface {
+	// ListenChanges calls fn for every change committed to the store, by
+	// any process, until ctx ends or the connection fails (then it
+	// returns the error; the caller reconnects and must assume anything
+	// changed meanwhile). Changes of this process may be reported too.
+	ListenChanges(ctx context.Context, fn func(DiaryChange)) error
+}

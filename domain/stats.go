@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"context"
 	"time"
 )
 
@@ -79,52 +78,46 @@ func (s Stats) AverageRating() (float64, bool) {
 
 // YearStats are one year's figures.
 type YearStats struct {
-	Year     int
+	// Year is the year (UTC) the viewings were watched in.
+	Year int
+	// Viewings counts the year's viewings.
 	Viewings int
-	Films    int
+	// Films counts the distinct films viewed that year.
+	Films int
 }
 
 // MonthStats are one month's viewings.
 type MonthStats struct {
-	Year     int
-	Month    time.Month
+	// Year and Month are the month (UTC) the viewings were watched in.
+	Year int
+	// Month is the month of Year.
+	Month time.Month
+	// Viewings counts the month's viewings.
 	Viewings int
 }
 
 // RatingCount is how many viewings got one rating.
 type RatingCount struct {
+	// Rating is the rating, never zero.
 	Rating Rating
-	Count  int
+	// Count counts the viewings rated so.
+	Count int
 }
 
 // FilmCount is how many times a film was viewed.
 type FilmCount struct {
-	Movie    Movie
+	// Movie is the film as stored.
+	Movie Movie
+	// Viewings counts its viewings.
 	Viewings int
 }
 
 // DirectorCount is how many viewings were of a director's films.
 type DirectorCount struct {
+	// Director is the director, never zero.
 	Director Director
+	// Viewings counts the viewings of their films.
 	Viewings int
-}
-
-// StatsReader reads diary statistics. Implementations keep them up to date
-// as reviews are logged, edited, deleted and moved (movie merges, a
-// director found later), so that a read costs what the figures' size does,
-// not what the diary's does: never a scan of the reviews.
-type StatsReader interface {
-	// DiaryStats returns the statistics q asks for. A user with no
-	// viewings, or unknown, has zero Stats (not an error); whether a
-	// private diary may be shown is the caller's question.
-	DiaryStats(ctx context.Context, q StatsQuery) (Stats, error)
-}
-
-// ProfileWriter changes public profiles.
-type ProfileWriter interface {
-	// UpdateProfile applies p to the user's stored profile and returns
-	// the user as stored. ErrNotFound when the user is unknown.
-	UpdateProfile(ctx context.Context, id UserID, p ProfileUpdate) (User, error)
 }
 
 // DiaryChange says what a committed change may have altered, for caches of
@@ -132,8 +125,11 @@ type ProfileWriter interface {
 // the whole diary; with All set, anything at all (a profile, a movie's
 // metadata or poster, a merge, a change the source could not narrow).
 type DiaryChange struct {
-	All   bool
-	User  UserID
+	// All says anything may have changed.
+	All bool
+	// User is the user whose diary changed; zero when not known.
+	User UserID
+	// Movie is the movie whose history changed; zero when not known.
 	Movie MovieID
 }
 
@@ -158,16 +154,6 @@ func ChangeOf(e Event) (DiaryChange, bool) {
 		return DiaryChange{All: true}, true
 	}
 	return DiaryChange{}, false
-}
-
-// ChangeListener is a store that reports the changes other processes
-// commit (PostgreSQL's LISTEN/NOTIFY, SQLite's data version).
-type ChangeListener interface {
-	// ListenChanges calls fn for every change committed to the store, by
-	// any process, until ctx ends or the connection fails (then it
-	// returns the error; the caller reconnects and must assume anything
-	// changed meanwhile). Changes of this process may be reported too.
-	ListenChanges(ctx context.Context, fn func(DiaryChange)) error
 }
 
 // The years statistics may be asked for: films exist from 1888, and

@@ -16,14 +16,14 @@ func (r fixedPageReader) QueryDiary(context.Context, domain.DiaryQuery) (domain.
 	return r.page, nil
 }
 
-func (r fixedPageReader) ReviewHistory(context.Context, domain.MovieID) (domain.ReviewHistory, error) {
+func (r fixedPageReader) ReviewHistory(context.Context, domain.MovieID, domain.UserID) (domain.ReviewHistory, error) {
 	return domain.ReviewHistory{}, nil
 }
 
 func BenchmarkGetDiary(b *testing.B) {
 	f := newDiaryFixture()
 	reader := fixedPageReader{page: domain.DiaryPage{Entries: f.entries, TotalCount: 1_000_000, HasMore: true}}
-	uc := must(application.NewGetDiary(reader, application.WithCursorKey(cursorKey)))
+	uc := must(application.NewGetDiary(reader, publicUsers{}, application.WithCursorKey(cursorKey)))
 	ctx := context.Background()
 	first := must(uc.Handle(ctx, application.GetDiaryQuery{UserID: f.users[0].String()}))
 

@@ -54,7 +54,7 @@ func main() {
 	if err != nil {
 		panic(err)
 	}
-	h, err := history.Handle(ctx, entry.Movie.ID.String())
+	h, err := history.Handle(ctx, entry.Movie.ID.String(), domain.UserID{})
 	if err != nil {
 		panic(err)
 	}

@@ -81,7 +81,7 @@ var (
 func newGetDiary(t *testing.T) (*application.GetDiary, *mock.MockDiaryReader) {
 	t.Helper()
 	reader := mock.NewMockDiaryReader(gomock.NewController(t))
-	return must(application.NewGetDiary(reader, application.WithCursorKey(cursorKey), application.WithDiaryClock(clock))), reader
+	return must(application.NewGetDiary(reader, publicUsers{}, application.WithCursorKey(cursorKey), application.WithDiaryClock(clock))), reader
 }
 
 // signCursor builds a cursor in the documented layout (application's
@@ -310,7 +310,7 @@ func TestGetDiaryCursorsAreBoundToTheKey(t *testing.T) {
 	build := func(key []byte) *application.GetDiary {
 		reader := mock.NewMockDiaryReader(gomock.NewController(t))
 		reader.EXPECT().QueryDiary(gomock.Any(), gomock.Any()).DoAndReturn(f.serve).AnyTimes()
-		return must(application.NewGetDiary(reader, application.WithCursorKey(key), application.WithDiaryClock(clock)))
+		return must(application.NewGetDiary(reader, publicUsers{}, application.WithCursorKey(key), application.WithDiaryClock(clock)))
 	}
 	first := must(build(cursorKey).Handle(t.Context(), application.GetDiaryQuery{Limit: ptr(2)}))
 	if first.NextCursor == "" {
@@ -338,7 +338,7 @@ func TestNewGetDiaryCopiesTheCursorKey(t *testing.T) {
 	key := bytes.Clone(cursorKey)
 	reader := mock.NewMockDiaryReader(gomock.NewController(t))
 	reader.EXPECT().QueryDiary(gomock.Any(), gomock.Any()).DoAndReturn(f.serve).AnyTimes()
-	uc := must(application.NewGetDiary(reader, application.WithCursorKey(key), application.WithDiaryClock(clock)))
+	uc := must(application.NewGetDiary(reader, publicUsers{}, application.WithCursorKey(key), application.WithDiaryClock(clock)))
 	first := must(uc.Handle(t.Context(), application.GetDiaryQuery{Limit: ptr(2)}))
 	key[0] ^= 0xff
 	if _, err := uc.Handle(t.Context(), application.GetDiaryQuery{Limit: ptr(2), Cursor: first.NextCursor}); err != nil {
@@ -431,7 +431,7 @@ func TestGetDiaryGivesNoCursorForAnEmptyPage(t *testing.T) {
 
 func TestNewGetDiaryRejectsANilReader(t *testing.T) {
 	t.Parallel()
-	_, err := application.NewGetDiary(nil, application.WithCursorKey(cursorKey))
+	_, err := application.NewGetDiary(nil, publicUsers{}, application.WithCursorKey(cursorKey))
 	requireKind(t, err, application.ErrMissingDependency)
 }
 
@@ -439,10 +439,10 @@ func TestNewGetDiaryRejectsAShortCursorKey(t *testing.T) {
 	t.Parallel()
 	reader := mock.NewMockDiaryReader(gomock.NewController(t))
 	for _, key := range [][]byte{nil, {}, cursorKey[:application.MinCursorKeyBytes-1]} {
-		_, err := application.NewGetDiary(reader, application.WithCursorKey(key))
+		_, err := application.NewGetDiary(reader, publicUsers{}, application.WithCursorKey(key))
 		requireKind(t, err, domain.ErrMisconfigured)
 	}
-	if _, err := application.NewGetDiary(reader, application.WithCursorKey(cursorKey[:application.MinCursorKeyBytes])); err != nil {
+	if _, err := application.NewGetDiary(reader, publicUsers{}, application.WithCursorKey(cursorKey[:application.MinCursorKeyBytes])); err != nil {
 		t.Errorf("a %d-byte key: %v", application.MinCursorKeyBytes, err)
 	}
 }
@@ -455,7 +455,7 @@ func TestGetDiaryWithoutAKeySignsWithARandomOne(t *testing.T) {
 	build := func() *application.GetDiary {
 		reader := mock.NewMockDiaryReader(gomock.NewController(t))
 		reader.EXPECT().QueryDiary(gomock.Any(), gomock.Any()).DoAndReturn(f.serve).AnyTimes()
-		return must(application.NewGetDiary(reader))
+		return must(application.NewGetDiary(reader, publicUsers{}))
 	}
 	uc := build()
 	first := must(uc.Handle(t.Context(), application.GetDiaryQuery{Limit: ptr(2)}))

@@ -15,6 +15,7 @@ func TestGetReviewHistory(t *testing.T) {
 	t.Parallel()
 	movie := mustMovie(shawshankID, shawshank, shawshankYear, shawshankDir)
 	user := domain.NewUserID()
+	viewer := user // the reader is asked as the viewer given
 	viewing := func(rating float64, daysAgo int) domain.Review {
 		return must(domain.NewReview(movie.ID, user, domain.MustNewRating(rating), domain.Comment{},
 			fixedNow.Add(-time.Duration(daysAgo)*24*time.Hour), fixedNow))
@@ -40,9 +41,9 @@ func TestGetReviewHistory(t *testing.T) {
 			t.Parallel()
 			reader := mock.NewMockDiaryReader(gomock.NewController(t))
 			uc := must(application.NewGetReviewHistory(reader))
-			reader.EXPECT().ReviewHistory(gomock.Any(), movie.ID).
+			reader.EXPECT().ReviewHistory(gomock.Any(), movie.ID, viewer).
 				Return(domain.ReviewHistory{Movie: movie, Viewings: tt.viewings}, nil)
-			h, err := uc.Handle(t.Context(), " "+movie.ID.String()+" ")
+			h, err := uc.Handle(t.Context(), " "+movie.ID.String()+" ", viewer)
 			if err != nil {
 				t.Fatalf("Handle: %v", err)
 			}
@@ -84,9 +85,9 @@ func TestGetReviewHistoryErrors(t *testing.T) {
 			reader := mock.NewMockDiaryReader(gomock.NewController(t))
 			uc := must(application.NewGetReviewHistory(reader))
 			if tt.readErr != nil {
-				reader.EXPECT().ReviewHistory(gomock.Any(), id).Return(domain.ReviewHistory{}, tt.readErr)
+				reader.EXPECT().ReviewHistory(gomock.Any(), id, domain.UserID{}).Return(domain.ReviewHistory{}, tt.readErr)
 			}
-			_, err := uc.Handle(t.Context(), tt.movieID)
+			_, err := uc.Handle(t.Context(), tt.movieID, domain.UserID{})
 			requireKind(t, err, tt.wantKind)
 			if tt.wantKind == domain.ErrValidation {
 				requireFields(t, err, "movie_id")

@@ -1545,3 +1545,119 @@ func (mr *MockQuotaCounterMockRecorder) TakeQuota(ctx, name, window, limit any) 
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "TakeQuota", reflect.TypeOf((*MockQuotaCounter)(nil).TakeQuota), ctx, name, window, limit)
 }
+
+// MockStatsReader is a mock of StatsReader interface.
+type MockStatsReader struct {
+	ctrl     *gomock.Controller
+	recorder *MockStatsReaderMockRecorder
+	isgomock struct{}
+}
+
+// MockStatsReaderMockRecorder is the mock recorder for MockStatsReader.
+type MockStatsReaderMockRecorder struct {
+	mock *MockStatsReader
+}
+
+// NewMockStatsReader creates a new mock instance.
+func NewMockStatsReader(ctrl *gomock.Controller) *MockStatsReader {
+	mock := &MockStatsReader{ctrl: ctrl}
+	mock.recorder = &MockStatsReaderMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns an object that allows the caller to indicate expected use.
+func (m *MockStatsReader) EXPECT() *MockStatsReaderMockRecorder {
+	return m.recorder
+}
+
+// DiaryStats mocks base method.
+func (m *MockStatsReader) DiaryStats(ctx context.Context, q domain.StatsQuery) (domain.Stats, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "DiaryStats", ctx, q)
+	ret0, _ := ret[0].(domain.Stats)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// DiaryStats indicates an expected call of DiaryStats.
+func (mr *MockStatsReaderMockRecorder) DiaryStats(ctx, q any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DiaryStats", reflect.TypeOf((*MockStatsReader)(nil).DiaryStats), ctx, q)
+}
+
+// MockProfileWriter is a mock of ProfileWriter interface.
+type MockProfileWriter struct {
+	ctrl     *gomock.Controller
+	recorder *MockProfileWriterMockRecorder
+	isgomock struct{}
+}
+
+// MockProfileWriterMockRecorder is the mock recorder for MockProfileWriter.
+type MockProfileWriterMockRecorder struct {
+	mock *MockProfileWriter
+}
+
+// NewMockProfileWriter creates a new mock instance.
+func NewMockProfileWriter(ctrl *gomock.Controller) *MockProfileWriter {
+	mock := &MockProfileWriter{ctrl: ctrl}
+	mock.recorder = &MockProfileWriterMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns an object that allows the caller to indicate expected use.
+func (m *MockProfileWriter) EXPECT() *MockProfileWriterMockRecorder {
+	return m.recorder
+}
+
+// UpdateProfile mocks base method.
+func (m *MockProfileWriter) UpdateProfile(ctx context.Context, id domain.UserID, p domain.ProfileUpdate) (domain.User, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UpdateProfile", ctx, id, p)
+	ret0, _ := ret[0].(domain.User)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// UpdateProfile indicates an expected call of UpdateProfile.
+func (mr *MockProfileWriterMockRecorder) UpdateProfile(ctx, id, p any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdateProfile", reflect.TypeOf((*MockProfileWriter)(nil).UpdateProfile), ctx, id, p)
+}
+
+// MockChangeListener is a mock of ChangeListener interface.
+type MockChangeListener struct {
+	ctrl     *gomock.Controller
+	recorder *MockChangeListenerMockRecorder
+	isgomock struct{}
+}
+
+// MockChangeListenerMockRecorder is the mock recorder for MockChangeListener.
+type MockChangeListenerMockRecorder struct {
+	mock *MockChangeListener
+}
+
+// NewMockChangeListener creates a new mock instance.
+func NewMockChangeListener(ctrl *gomock.Controller) *MockChangeListener {
+	mock := &MockChangeListener{ctrl: ctrl}
+	mock.recorder = &MockChangeListenerMockRecorder{mock}
+	return mock
+}
+
+// EXPECT returns an object that allows the caller to indicate expected use.
+func (m *MockChangeListener) EXPECT() *MockChangeListenerMockRecorder {
+	return m.recorder
+}
+
+// ListenChanges mocks base method.
+func (m *MockChangeListener) ListenChanges(ctx context.Context, fn func(domain.DiaryChange)) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ListenChanges", ctx, fn)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// ListenChanges indicates an expected call of ListenChanges.
+func (mr *MockChangeListenerMockRecorder) ListenChanges(ctx, fn any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ListenChanges", reflect.TypeOf((*MockChangeListener)(nil).ListenChanges), ctx, fn)
+}
