@@ -1,0 +1,244 @@
+package presentation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/moviediary/moviediary/domain"
+)
+
+// counted is a read that renders body and counts its calls.
+type counted struct {
+	calls atomic.Int64
+	body  string
+}
+
+func (r *counted) read(context.Context) (Page, error) {
+	n := r.calls.Add(1)
+	return NewPage("text/plain", fmt.Appendf(nil, "%s #%d", r.body, n)), nil
+}
+
+func get(t *testing.T, c *PageCache, key, scope string, r *counted) Page {
+	t.Helper()
+	p, err := c.Get(t.Context(), key, scope, r.read)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestPageCacheServesUntilAChangeOfItsScope(t *testing.T) {
+	t.Parallel()
+	ann, bob, movie := domain.NewUserID(), domain.NewUserID(), domain.NewMovieID()
+	c := NewPageCache(1 << 20)
+	annPage, bobPage, diary, history := &counted{body: "ann"}, &counted{body: "bob"}, &counted{body: "diary"}, &counted{body: "history"}
+	read := func() {
+		get(t, c, "/users/ann", scopeUser(ann), annPage)
+		get(t, c, "/users/bob", scopeUser(bob), bobPage)
+		get(t, c, "/diary", scopeDiary, diary)
+		get(t, c, "/history", scopeMovie(movie), history)
+	}
+	read()
+	read()
+	for _, r := range []*counted{annPage, bobPage, diary, history} {
+		if n := r.calls.Load(); n != 1 {
+			t.Fatalf("%s read %d times before any change, want 1", r.body, n)
+		}
+	}
+	// Ann logs another film: her page and the whole diary change; Bob's
+	// page and the film's history do not.
+	if err := c.Publish(t.Context(), domain.ReviewLogged{UserID: ann, Movie: domain.NewMovieID()}); err != nil {
+		t.Fatal(err)
+	}
+	read()
+	want := map[*counted]int64{annPage: 2, bobPage: 1, diary: 2, history: 1}
+	for r, n := range want {
+		if got := r.calls.Load(); got != n {
+			t.Errorf("after Ann's log, %s was read %d times, want %d", r.body, got, n)
+		}
+	}
+	// Bob deletes a viewing of the film: its history changes too.
+	_ = c.Publish(t.Context(), domain.ReviewDeleted{UserID: bob, Movie: movie})
+	read()
+	want = map[*counted]int64{annPage: 2, bobPage: 2, diary: 3, history: 2}
+	for r, n := range want {
+		if got := r.calls.Load(); got != n {
+			t.Errorf("after Bob's deletion, %s was read %d times, want %d", r.body, got, n)
+		}
+	}
+	// A profile change, a stored poster: everything.
+	for _, e := range []domain.Event{domain.ProfileChanged{UserID: bob}, domain.PosterStored{Movie: movie}} {
+		before := annPage.calls.Load()
+		_ = c.Publish(t.Context(), e)
+		read()
+		if annPage.calls.Load() != before+1 {
+			t.Errorf("%s did not drop Ann's page", e.EventName())
+		}
+	}
+	// A play reported changes nothing readers see.
+	before := diary.calls.Load()
+	_ = c.Publish(t.Context(), domain.PlayReported{})
+	read()
+	if diary.calls.Load() != before {
+		t.Error("a reported play dropped the diary")
+	}
+	if s := c.Stats(); s.Hits == 0 || s.Misses == 0 || s.Entries != 4 || s.Invalidations == 0 {
+		t.Errorf("stats = %+v", s)
+	}
+}
+
+func TestPageCacheNeverKeepsAnAnswerReadAcrossAChange(t *testing.T) {
+	t.Parallel()
+	c := NewPageCache(1 << 20)
+	user := domain.NewUserID()
+	calls := 0
+	// The change commits while the answer is being read: what was read
+	// may predate it, so it must not be served afterwards.
+	racing := func(context.Context) (Page, error) {
+		calls++
+		if calls == 1 {
+			c.Invalidate(domain.DiaryChange{User: user})
+		}
+		return NewPage("text/plain", fmt.Appendf(nil, "read %d", calls)), nil
+	}
+	for range 2 {
+		if _, err := c.Get(t.Context(), "k", scopeUser(user), racing); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if calls != 2 {
+		t.Fatalf("reads = %d, want 2: an answer read across a change was kept", calls)
+	}
+	p, _ := c.Get(t.Context(), "k", scopeUser(user), racing)
+	if calls != 2 || string(p.Body) != "read 2" {
+		t.Fatalf("the answer read after the change was not kept: reads %d, body %q", calls, p.Body)
+	}
+}
+
+func TestPageCacheReadsAMissOnceForConcurrentRequests(t *testing.T) {
+	t.Parallel()
+	c := NewPageCache(1 << 20)
+	release, reading := make(chan struct{}), make(chan struct{})
+	var calls atomic.Int64
+	slow := func(context.Context) (Page, error) {
+		if calls.Add(1) == 1 {
+			close(reading)
+		}
+		<-release
+		return NewPage("text/plain", []byte("x")), nil
+	}
+	var wg sync.WaitGroup
+	const n = 16
+	started := make(chan struct{}, n)
+	for range n {
+		wg.Go(func() {
+			started <- struct{}{}
+			if _, err := c.Get(context.Background(), "k", scopeDiary, slow); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	for range n {
+		<-started
+	}
+	// Every request has started and one is reading: let it finish.
+	<-reading
+	close(release)
+	wg.Wait()
+	// Requests that arrived after the read finished are hits; those
+	// during it waited for it. None read a second time.
+	if got := calls.Load(); got != 1 {
+		t.Fatalf("the miss was read %d times, want 1", got)
+	}
+}
+
+func TestPageCacheDoesNotKeepFailures(t *testing.T) {
+	t.Parallel()
+	c := NewPageCache(1 << 20)
+	boom := errors.New("database down")
+	calls := 0
+	failing := func(context.Context) (Page, error) { calls++; return Page{}, boom }
+	for range 2 {
+		if _, err := c.Get(t.Context(), "k", scopeDiary, failing); !errors.Is(err, boom) {
+			t.Fatalf("err = %v", err)
+		}
+	}
+	if calls != 2 {
+		t.Fatalf("a failed read was kept: %d reads", calls)
+	}
+}
+
+func TestPageCacheStaysWithinItsBound(t *testing.T) {
+	t.Parallel()
+	const maxBytes = 64 << 10
+	c := NewPageCache(maxBytes)
+	body := strings.Repeat("x", 4<<10)
+	for i := range 100 {
+		key := fmt.Sprintf("page-%d", i)
+		if _, err := c.Get(t.Context(), key, scopeDiary, func(context.Context) (Page, error) { return NewPage("text/plain", []byte(body)), nil }); err != nil {
+			t.Fatal(err)
+		}
+		if s := c.Stats(); s.Bytes > maxBytes {
+			t.Fatalf("after %d pages the cache holds %d bytes, over %d", i+1, s.Bytes, maxBytes)
+		}
+	}
+	s := c.Stats()
+	if s.Evictions == 0 || s.Entries == 0 || s.Entries >= 100 {
+		t.Fatalf("stats = %+v: want evictions and a bounded number of entries", s)
+	}
+	// The most recent page is still there; the first is gone.
+	recent, first := &counted{body: "recent"}, &counted{body: "first"}
+	get(t, c, "page-99", scopeDiary, recent)
+	get(t, c, "page-0", scopeDiary, first)
+	if recent.calls.Load() != 0 || first.calls.Load() != 1 {
+		t.Fatalf("LRU order broken: recent read %d, first read %d", recent.calls.Load(), first.calls.Load())
+	}
+}
+
+func TestPageCacheOffAndSuspendedReadEveryTime(t *testing.T) {
+	t.Parallel()
+	off := NewPageCache(0)
+	r := &counted{body: "off"}
+	get(t, off, "k", scopeDiary, r)
+	get(t, off, "k", scopeDiary, r)
+	if r.calls.Load() != 2 || off.Stats().Entries != 0 {
+		t.Fatalf("a cache of 0 bytes kept something: %d reads, %+v", r.calls.Load(), off.Stats())
+	}
+
+	c := NewPageCache(1 << 20)
+	r = &counted{body: "on"}
+	get(t, c, "k", scopeDiary, r)
+	c.Suspend()
+	get(t, c, "k", scopeDiary, r)
+	get(t, c, "k", scopeDiary, r)
+	if r.calls.Load() != 3 {
+		t.Fatalf("a suspended cache answered from memory: %d reads, want 3", r.calls.Load())
+	}
+	c.Resume()
+	get(t, c, "k", scopeDiary, r)
+	get(t, c, "k", scopeDiary, r)
+	if r.calls.Load() != 4 {
+		t.Fatalf("after Resume: %d reads, want 4 (one miss, then hits)", r.calls.Load())
+	}
+}
+
+func TestETags(t *testing.T) {
+	t.Parallel()
+	a, b := NewPage("text/plain", []byte("a")), NewPage("text/plain", []byte("b"))
+	if a.ETag == b.ETag || a.ETag != NewPage("text/html", []byte("a")).ETag || !strings.HasPrefix(a.ETag, `"`) {
+		t.Fatalf("ETags %s %s: want strong, quoted, by body", a.ETag, b.ETag)
+	}
+	for header, want := range map[string]bool{
+		a.ETag: true, "W/" + a.ETag: true, "*": true, b.ETag + ", " + a.ETag: true,
+		b.ETag: false, "": false, strings.Trim(a.ETag, `"`): false,
+	} {
+		if got := etagMatches(header, a.ETag); got != want {
+			t.Errorf("etagMatches(%q) = %v, want %v", header, got, want)
+		}
+	}
+}
