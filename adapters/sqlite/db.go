@@ -82,8 +82,16 @@ type DB struct {
 	imports  *ImportRepository
 	quota    *QuotaCounter
 	outbox   *Outbox
+	stats    *StatsRepository
 	// outboxMode is Config.Outbox.
 	outboxMode bool
+	// cfg is the configuration Open completed, for ListenChanges'
+	// connection.
+	cfg Config
+	// skipBatchStats leaves an import batch's statistics out; only the
+	// benchmarks set it (with the statistics triggers dropped), to
+	// measure what the statistics cost.
+	skipBatchStats bool
 }
 
 // Open opens (creating when missing) the database file at cfg.Path in WAL
@@ -100,7 +108,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		cfg.MaxReadConns = max(DefaultMaxReadConns, runtime.NumCPU())
 	}
 
-	db := &DB{outboxMode: cfg.Outbox}
+	db := &DB{outboxMode: cfg.Outbox, cfg: cfg}
 	w, err := sqlx.Open("sqlite", dsn(cfg, true))
 	if err != nil {
 		return nil, db.wrap("open writer", err)
@@ -138,6 +146,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	db.imports = &ImportRepository{db: db}
 	db.quota = &QuotaCounter{db: db}
 	db.outbox = &Outbox{db: db}
+	db.stats = &StatsRepository{db: db}
 	return db, nil
 }
 

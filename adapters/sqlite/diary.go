@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"slices"
 	"strings"
 
@@ -25,35 +23,34 @@ const entryColumns = `m.id AS "m.id", m.external_id AS "m.external_id", m.title 
 
 // QueryDiary returns one page of the diary, ordered by watched_at then
 // review ID in q.Filter.Sort's direction, with the exact total count of
-// entries matching the filter. The count is one lookup in review_counts;
-// the page is found in the index that matches the filter — by seeking to
-// q.After when set (offset ignored), else by stepping over the offset in
-// that index alone, from whichever end is nearer — and only the rows of
-// the page are then read and joined to their movies. Count and page come
-// from one snapshot.
+// entries matching the filter and visible to q.Filter.Viewer. The count
+// is one lookup in review_counts, less the counts of the private users
+// other than the viewer (a few lookups: users_private lists them); a
+// user filter naming such a user gives an empty page at once. The page
+// is found in the index that matches the filter — by seeking to q.After
+// when set (offset ignored), else by stepping over the offset in that
+// index alone, from whichever end is nearer — and only the rows of the
+// page are then read and joined to their movies. When some counted entry
+// is hidden, the walk skips the hidden users' entries in the index too
+// (reviews_watched and reviews_movie_watched carry user_id). Count and
+// page come from one snapshot.
 func (r *MovieRepository) QueryDiary(ctx context.Context, q domain.DiaryQuery) (domain.DiaryPage, error) {
 	const op = "query diary"
-	movieKey, userKey := anyScope, anyScope
-	if !q.Filter.MovieID.IsZero() {
-		movieKey = idArg(q.Filter.MovieID.UUID())
-	}
-	if !q.Filter.UserID.IsZero() {
-		userKey = idArg(q.Filter.UserID.UUID())
-	}
-
 	var (
-		total   int
 		rows    []entryRow
 		hasMore bool
+		total   int
 	)
 	err := r.db.read(ctx, op, func(tx *sqlx.Tx) error {
-		err := tx.GetContext(ctx, &total, `SELECT n FROM review_counts WHERE movie_id = ? AND user_id = ?`, movieKey, userKey)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		count, err := visibleTotal(ctx, tx, q.Filter)
+		if err != nil {
 			return err
 		}
+		total = count.total
 		plan := planPage(q, total)
-		if plan.limit == 0 {
-			return nil
+		plan.hide = count.hidden > 0
+		if plan.limit == 0 || (plan.hide && !q.Filter.UserID.IsZero()) {
+			return nil // nothing, or nothing visible
 		}
 		query, args := diaryPageSQL(plan)
 		if err := tx.SelectContext(ctx, &rows, query, args...); err != nil {
@@ -83,6 +80,55 @@ func (r *MovieRepository) QueryDiary(ctx context.Context, q domain.DiaryQuery) (
 	return page, nil
 }
 
+// diaryCount is what a filter counts for a viewer: total entries visible,
+// and hidden the entries of private users left out of them (with a user
+// filter, all of that user's when they are hidden).
+type diaryCount struct {
+	total, hidden int
+}
+
+// visibleTotal counts the entries of filter that filter.Viewer may see,
+// from review_counts and the private accounts alone.
+func visibleTotal(ctx context.Context, tx *sqlx.Tx, filter domain.DiaryFilter) (diaryCount, error) {
+	movieKey := anyScope
+	if !filter.MovieID.IsZero() {
+		movieKey = idArg(filter.MovieID.UUID())
+	}
+	viewer := idArg(filter.Viewer.UUID())
+	if !filter.UserID.IsZero() {
+		var c struct {
+			N      int  `db:"n"`
+			Hidden bool `db:"hidden"`
+		}
+		user := idArg(filter.UserID.UUID())
+		err := tx.GetContext(ctx, &c, sqlUserTotal, movieKey, user, user, viewer)
+		if c.Hidden {
+			return diaryCount{hidden: c.N}, err
+		}
+		return diaryCount{total: c.N}, err
+	}
+	var c struct {
+		N      int `db:"n"`
+		Hidden int `db:"hidden"`
+	}
+	err := tx.GetContext(ctx, &c, sqlVisibleTotal, movieKey, viewer)
+	return diaryCount{total: c.N - c.Hidden, hidden: c.Hidden}, err
+}
+
+// Total counts of the diary (see visibleTotal).
+const (
+	// sqlUserTotal: one user's entries (of one movie, or of any: the
+	// empty blob), and whether they are hidden from the viewer.
+	sqlUserTotal = `SELECT coalesce((SELECT n FROM review_counts WHERE movie_id = ? AND user_id = ?), 0) AS n,
+		EXISTS (SELECT 1 FROM users WHERE id = ? AND private = 1 AND id <> ?) AS hidden`
+	// sqlVisibleTotal: every user's entries (of one movie, or of any),
+	// and how many of them belong to private users other than the viewer.
+	sqlVisibleTotal = `SELECT coalesce((SELECT n FROM review_counts WHERE movie_id = ?1 AND user_id = x''), 0) AS n,
+		coalesce((SELECT sum(c.n) FROM users AS u INDEXED BY users_private
+			JOIN review_counts AS c ON c.movie_id = ?1 AND c.user_id = u.id
+			WHERE u.private = 1 AND u.id <> ?2), 0) AS hidden`
+)
+
 // pagePlan is the index walk that reads one page: which entries of the
 // filter, in which direction, how many and from where.
 type pagePlan struct {
@@ -95,6 +141,7 @@ type pagePlan struct {
 	total   int
 	start   int  // the offset the client asked for
 	flipped bool // reading from the other end
+	hide    bool // leaving out the private users' entries but the viewer's
 }
 
 // planPage decides how to read page q of a filter with total entries.
@@ -174,6 +221,10 @@ func diaryPageSQL(p pagePlan) (string, []any) {
 	if p.order == domain.SortAsc {
 		dir, cmp = "ASC", ">"
 	}
+	if p.hide {
+		conds = append(conds, "user_id NOT IN (SELECT id FROM users INDEXED BY users_private WHERE private = 1 AND id <> ?)")
+		args = append(args, idArg(p.filter.Viewer.UUID()))
+	}
 	if p.after != nil {
 		w, id := keysetArgs(*p.after, p.order)
 		conds = append(conds, "(watched_at, id) "+cmp+" (?, ?)")
@@ -217,9 +268,12 @@ var afterEveryID = []byte{
 	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 }
 
-// ReviewHistory returns the movie and all its viewings oldest first, or an
-// error wrapping domain.ErrNotFound when the movie is unknown.
-func (r *MovieRepository) ReviewHistory(ctx context.Context, id domain.MovieID) (domain.ReviewHistory, error) {
+// ReviewHistory returns the movie and its viewings oldest first, leaving
+// out those of private users other than viewer, or an error wrapping
+// domain.ErrNotFound when the movie is unknown. The viewings are read
+// from reviews_movie_watched, which carries user_id, so hidden ones are
+// skipped in the index.
+func (r *MovieRepository) ReviewHistory(ctx context.Context, id domain.MovieID, viewer domain.UserID) (domain.ReviewHistory, error) {
 	const op = "review history"
 	var (
 		movie domain.Movie
@@ -230,8 +284,7 @@ func (r *MovieRepository) ReviewHistory(ctx context.Context, id domain.MovieID) 
 		if movie, err = movieByID(ctx, tx, id); err != nil {
 			return err
 		}
-		return tx.SelectContext(ctx, &rows,
-			`SELECT `+reviewColumns+` FROM reviews WHERE movie_id = ? ORDER BY watched_at, id`, idArg(id.UUID()))
+		return tx.SelectContext(ctx, &rows, sqlHistory, idArg(id.UUID()), idArg(viewer.UUID()))
 	})
 	if err != nil {
 		return domain.ReviewHistory{}, err
@@ -246,3 +299,9 @@ func (r *MovieRepository) ReviewHistory(ctx context.Context, id domain.MovieID) 
 	}
 	return domain.NewReviewHistory(movie, viewings), nil
 }
+
+// sqlHistory reads a movie's viewings visible to a viewer (the second
+// argument), oldest first.
+const sqlHistory = `SELECT ` + reviewColumns + ` FROM reviews INDEXED BY reviews_movie_watched
+	WHERE movie_id = ? AND user_id NOT IN (SELECT id FROM users INDEXED BY users_private WHERE private = 1 AND id <> ?)
+	ORDER BY watched_at, id`

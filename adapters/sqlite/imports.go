@@ -316,8 +316,9 @@ func (r *ImportRepository) PresentImportRows(ctx context.Context, user domain.Us
 // the rows name (by ID and by IMDb ID), after which resolving a row reads
 // nothing; the new movies, reviews, keys and events are then inserted
 // with multi-row statements, and the diary
-// counters of the whole batch are added at once while the per-review
-// trigger is paused (review_counts_paused, migration 0007).
+// counters and the statistics of the whole batch are added at once, a few
+// set-based statements, while the per-review triggers are paused
+// (review_counts_paused, migrations 0007 and 0008; addBatchStats).
 func (r *ImportRepository) SaveImportBatch(ctx context.Context, b domain.ImportBatch) (domain.ImportBatchResult, error) {
 	const op = "save import batch"
 	for _, v := range b.Viewings {
@@ -389,7 +390,7 @@ func (r *ImportRepository) saveBatch(ctx context.Context, tx *sqlx.Tx, userBlob 
 		if err := movies.flush(ctx); err != nil {
 			return res, err
 		}
-		if err := insertBatchRows(ctx, tx, userBlob, res.Saved, keys); err != nil {
+		if err := insertBatchRows(ctx, tx, userBlob, res.Saved, keys, !r.db.skipBatchStats); err != nil {
 			return res, err
 		}
 		if r.db.outboxMode {
@@ -491,12 +492,19 @@ func presentRows(ctx context.Context, q sqlx.QueryerContext, userBlob []byte, vi
 }
 
 // insertBatchRows inserts the saved reviews and their keys, and adds their
-// diary counts, with the per-review trigger paused.
-func insertBatchRows(ctx context.Context, tx *sqlx.Tx, userBlob []byte, saved []domain.SavedViewing, keys []domain.ImportRowKey) error {
+// diary counts and (with stats) their statistics, with the per-review
+// triggers paused.
+func insertBatchRows(ctx context.Context, tx *sqlx.Tx, userBlob []byte, saved []domain.SavedViewing, keys []domain.ImportRowKey, stats bool) error {
 	if len(saved) == 0 {
 		return nil
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE review_counts_paused SET paused = 1`); err != nil {
+		return err
+	}
+	// The batch's reviews get the seqs above the largest stored: seq is
+	// the rowid, and a new rowid is one more than the largest.
+	var lastSeq int64
+	if err := tx.GetContext(ctx, &lastSeq, `SELECT coalesce(max(seq), 0) FROM reviews`); err != nil {
 		return err
 	}
 	err := chunks(len(saved), 7, func(from, to int) error {
@@ -559,6 +567,11 @@ func insertBatchRows(ctx context.Context, tx *sqlx.Tx, userBlob []byte, saved []
 	})
 	if err != nil {
 		return err
+	}
+	if stats {
+		if err := addBatchStats(ctx, tx, lastSeq); err != nil {
+			return err
+		}
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE review_counts_paused SET paused = 0`)
 	return err

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"strconv"
 	"time"
 	"unicode"
@@ -17,7 +18,7 @@ import (
 const (
 	movieColumns  = `id, external_id, title, release_year, director, poster_path`
 	reviewColumns = `id, movie_id, user_id, rating_halves, comment, watched_at, created_at`
-	userColumns   = `id, email, password_hash, created_at, session_generation`
+	userColumns   = `id, email, password_hash, created_at, session_generation, display_name, private`
 )
 
 // movieRow is a row of movies.
@@ -49,11 +50,13 @@ type entryRow struct {
 
 // userRow is a row of users.
 type userRow struct {
-	ID                []byte `db:"id"`
-	Email             string `db:"email"`
-	PasswordHash      string `db:"password_hash"`
-	CreatedAt         int64  `db:"created_at"`
-	SessionGeneration int64  `db:"session_generation"`
+	ID                []byte         `db:"id"`
+	Email             string         `db:"email"`
+	PasswordHash      string         `db:"password_hash"`
+	CreatedAt         int64          `db:"created_at"`
+	SessionGeneration int64          `db:"session_generation"`
+	DisplayName       sql.NullString `db:"display_name"`
+	Private           bool           `db:"private"`
 }
 
 // tokenColumns lists tokenRow's columns.
@@ -199,13 +202,29 @@ func (r userRow) decode() sqlrows.User {
 	return u
 }
 
-// toDomain rebuilds the user.
+// toDomain rebuilds the user, its display name re-validated too: a stored
+// name must be what domain.NewDisplayName makes of it.
 func (r userRow) toDomain() (domain.User, error) {
+	name, nameErr := storedDisplayName(r.DisplayName)
 	u, err := r.decode().ToDomain()
-	if err != nil {
+	if err := errors.Join(err, nameErr); err != nil {
 		return domain.User{}, sqlrows.Corrupt("user "+hex.EncodeToString(r.ID), err)
 	}
+	u.DisplayName, u.Private = name, r.Private
 	return u, nil
+}
+
+// storedDisplayName decodes display_name: NULL is no name, anything else
+// must read back as domain.NewDisplayName makes it.
+func storedDisplayName(s sql.NullString) (domain.DisplayName, error) {
+	if !s.Valid {
+		return domain.DisplayName{}, nil
+	}
+	name, err := domain.NewDisplayName(s.String)
+	if err == nil && name.String() != s.String {
+		err = &domain.ValidationError{Fields: []domain.FieldError{{Field: "display_name", Rule: "must be trimmed"}}}
+	}
+	return name, err
 }
 
 // decode decodes the row's columns.

@@ -74,10 +74,15 @@ func (r *UserRepository) SaveUser(ctx context.Context, u domain.User) error {
 		return r.db.wrap(op, err)
 	}
 	return r.db.write(ctx, op, func(tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?)`,
-			idArg(u.ID.UUID()), u.Email.String(), u.PasswordHash.PHC(), createdArg(u.CreatedAt), int64(u.SessionGeneration))
+		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`, userArgs(u)...)
 		return err
 	})
+}
+
+// userArgs are u's columns, in userColumns' order.
+func userArgs(u domain.User) []any {
+	return []any{idArg(u.ID.UUID()), u.Email.String(), u.PasswordHash.PHC(), createdArg(u.CreatedAt),
+		int64(u.SessionGeneration), nullString(u.DisplayName.String()), u.Private}
 }
 
 // SaveFirstUser stores u only when no user exists yet, atomically (the
@@ -90,8 +95,7 @@ func (r *UserRepository) SaveFirstUser(ctx context.Context, u domain.User) error
 	}
 	return r.db.write(ctx, op, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
-			SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM users)`,
-			idArg(u.ID.UUID()), u.Email.String(), u.PasswordHash.PHC(), createdArg(u.CreatedAt), int64(u.SessionGeneration))
+			SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM users)`, userArgs(u)...)
 		if err != nil {
 			return err
 		}
@@ -125,4 +129,41 @@ func (r *UserRepository) IncrementSessionGeneration(ctx context.Context, id doma
 		return 0, err
 	}
 	return uint64(gen), nil
+}
+
+// UpdateProfile applies the non-nil fields of p to the user's display name
+// (a zero name is stored as NULL) and privacy in one write transaction and
+// returns the user as stored, or an error wrapping domain.ErrNotFound when
+// the user is unknown. Making a diary private takes its statistics out of
+// the whole diary's, making it public puts them back, in that transaction
+// (the trigger users_stats_private, migration 0008): a cost that follows
+// the size of the user's statistics, not of their diary.
+func (r *UserRepository) UpdateProfile(ctx context.Context, id domain.UserID, p domain.ProfileUpdate) (domain.User, error) {
+	const op = "update profile"
+	var (
+		row  userRow
+		name sql.NullString
+		priv sql.NullBool
+	)
+	if p.DisplayName != nil {
+		name = nullString(p.DisplayName.String())
+	}
+	if p.Private != nil {
+		priv = sql.NullBool{Bool: *p.Private, Valid: true}
+	}
+	err := r.db.write(ctx, op, func(tx *sqlx.Tx) error {
+		err := tx.GetContext(ctx, &row, `UPDATE users
+			SET display_name = CASE WHEN ? THEN ? ELSE display_name END, private = coalesce(?, private)
+			WHERE id = ? RETURNING `+userColumns,
+			p.DisplayName != nil, name, priv, idArg(id.UUID()))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("user %v: %w", id, domain.ErrNotFound)
+		}
+		return err
+	})
+	if err != nil {
+		return domain.User{}, err
+	}
+	u, err := row.toDomain()
+	return u, r.db.wrap(op, err)
 }

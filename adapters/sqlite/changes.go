@@ -1,0 +1,87 @@
+package sqlite
+
+import (
+	"context"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/moviediary/moviediary/domain"
+)
+
+// ChangePollInterval is how often ListenChanges asks SQLite whether the
+// file changed.
+const ChangePollInterval = 20 * time.Millisecond
+
+var _ domain.ChangeListener = (*DB)(nil)
+
+// ListenChanges calls fn with DiaryChange{All: true} whenever a
+// transaction was committed to the database file since it last looked,
+// until ctx ends (then it returns nil) or its connection fails (then an
+// error wrapping domain.ErrUnavailable or the driver's error; also once
+// db is closed). SQLite has no notifications: ListenChanges holds one
+// connection of its own on the file, outside db's pools, and every
+// ChangePollInterval reads PRAGMA data_version, which changes when any
+// other connection has committed — another process's, and this process's
+// writer too, since the listener's connection never writes. So changes of
+// this process are reported as well (the port allows it), and a commit
+// is seen within one interval plus fn's own time. Several commits between
+// two looks give one call; the change is never narrowed down to a user
+// or movie. fn runs on ListenChanges' goroutine; a slow fn delays the
+// next look, never drops a change.
+func (db *DB) ListenChanges(ctx context.Context, fn func(domain.DiaryChange)) error {
+	const op = "listen changes"
+	if db.closed.Load() {
+		return &dbError{op: op, kind: domain.ErrUnavailable, err: errClosed}
+	}
+	// One connection, read-only, for as long as the listener runs.
+	pool, err := sqlx.Open("sqlite", dsn(db.cfg, false))
+	if err != nil {
+		return db.wrap(op, err)
+	}
+	defer pool.Close()
+	pool.SetMaxOpenConns(1)
+	conn, err := pool.Connx(ctx)
+	if err != nil {
+		return db.listenErr(ctx, op, err)
+	}
+	defer conn.Close()
+	version := func() (int64, error) {
+		var v int64
+		err := conn.QueryRowxContext(ctx, `PRAGMA data_version`).Scan(&v)
+		return v, err
+	}
+	last, err := version()
+	if err != nil {
+		return db.listenErr(ctx, op, err)
+	}
+	tick := time.NewTicker(ChangePollInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+		if db.closed.Load() {
+			return &dbError{op: op, kind: domain.ErrUnavailable, err: errClosed}
+		}
+		v, err := version()
+		if err != nil {
+			return db.listenErr(ctx, op, err)
+		}
+		if v != last {
+			last = v
+			fn(domain.DiaryChange{All: true})
+		}
+	}
+}
+
+// listenErr is nil once ctx has ended (a statement it interrupted fails
+// in the driver's own words), else err wrapped.
+func (db *DB) listenErr(ctx context.Context, op string, err error) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	return db.wrap(op, err)
+}
