@@ -55,11 +55,11 @@ type Stats struct {
 	// ratings without a viewing left out.
 	Ratings []RatingCount
 	// TopFilms are the most-viewed films, most viewings first (ties by
-	// title, then movie ID).
+	// movie ID, in the byte order of the UUID).
 	TopFilms []FilmCount
 	// TopDirectors are the directors of the most-viewed films, most
-	// viewings first (ties by name); films without a director do not
-	// count.
+	// viewings first (ties by name, in byte order); films without a
+	// director do not count.
 	TopDirectors []DirectorCount
 }
 
