@@ -29,6 +29,7 @@ type namedPage struct {
 	name       string
 	render     func(r *html.Renderer, b *bytes.Buffer) error
 	wantAction []string // actions of the POST forms the page must have
+	feed       string   // the head's alternate feed; "/feed.rss" when empty
 }
 
 // pages is every page in every state that changes which forms it shows.
@@ -56,28 +57,47 @@ func pages(tb testing.TB) []namedPage {
 	job.Problems = []domain.ImportProblem{{File: nasty, Line: 2, Reason: nasty}}
 	imp := html.ImportView{UserEmail: nasty, CSRFToken: token, Errors: []string{nasty}, Form: html.ImportForm{Source: "imdb", DryRun: true},
 		Running: job.ID, MaxBytes: 50 << 20}
+	ann := html.ProfileView{ID: entry.Review.UserID, Name: nasty, Private: true, Own: true}
+	stats := statsFixture(tb)
+	userPage := html.UserPageView{Profile: ann, Stats: stats, Entries: []domain.DiaryEntry{entry}, TotalCount: 1,
+		NextURL: "/users/x?cursor=y", SignedIn: true, UserID: ann.ID, UserEmail: nasty, CSRFToken: token}
+	userOut := userPage
+	userOut.Profile.Own, userOut.Profile.Private, userOut.SignedIn, userOut.UserID = false, false, false, domain.UserID{}
+	yearPage := html.StatsPageView{Profile: &ann, Year: 2024, Stats: stats, Years: []int{2023, 2024},
+		SignedIn: true, UserID: ann.ID, UserEmail: nasty, CSRFToken: token}
+	settings := html.SettingsView{SignedIn: true, UserID: ann.ID, UserEmail: nasty, CSRFToken: token, DisplayName: nasty,
+		Private: true, PublicName: nasty, Errors: []string{nasty}, Notice: nasty}
 	return []namedPage{
-		{"import", func(r *html.Renderer, b *bytes.Buffer) error { return r.ImportPage(b, imp) }, []string{"/import", "/logout"}},
+		{"user page, own and private", func(r *html.Renderer, b *bytes.Buffer) error { return r.UserPage(b, userPage) }, []string{"/logout"},
+			html.UserFeedPath(ann.ID)},
+		{"user page signed out", func(r *html.Renderer, b *bytes.Buffer) error { return r.UserPage(b, userOut) }, nil,
+			html.UserFeedPath(ann.ID)},
+		{"user's year", func(r *html.Renderer, b *bytes.Buffer) error { return r.StatsPage(b, yearPage) }, []string{"/logout"}, ""},
+		{"whole diary's statistics signed out", func(r *html.Renderer, b *bytes.Buffer) error {
+			return r.StatsPage(b, html.StatsPageView{Stats: stats, UserEmail: nasty, CSRFToken: token})
+		}, nil, ""},
+		{"settings", func(r *html.Renderer, b *bytes.Buffer) error { return r.SettingsPage(b, settings) }, []string{"/logout", "/settings"}, ""},
+		{"import", func(r *html.Renderer, b *bytes.Buffer) error { return r.ImportPage(b, imp) }, []string{"/import", "/logout"}, ""},
 		{"import job", func(r *html.Renderer, b *bytes.Buffer) error {
 			return r.ImportJobPage(b, html.ImportJobView{Job: job, UserEmail: nasty, CSRFToken: token})
-		}, []string{"/logout"}},
-		{"diary signed in", func(r *html.Renderer, b *bytes.Buffer) error { return r.DiaryPage(b, signedIn) }, []string{"/logout", "/reviews"}},
-		{"diary with the user's own entry", func(r *html.Renderer, b *bytes.Buffer) error { return r.DiaryPage(b, own) }, []string{"/logout", "/reviews"}},
+		}, []string{"/logout"}, ""},
+		{"diary signed in", func(r *html.Renderer, b *bytes.Buffer) error { return r.DiaryPage(b, signedIn) }, []string{"/logout", "/reviews"}, ""},
+		{"diary with the user's own entry", func(r *html.Renderer, b *bytes.Buffer) error { return r.DiaryPage(b, own) }, []string{"/logout", "/reviews"}, ""},
 		{"edit", func(r *html.Renderer, b *bytes.Buffer) error { return r.EditReviewPage(b, edit) },
-			[]string{"/logout", html.EditReviewPath(entry.Review.ID)}},
+			[]string{"/logout", html.EditReviewPath(entry.Review.ID)}, ""},
 		{"delete", func(r *html.Renderer, b *bytes.Buffer) error { return r.DeleteReviewPage(b, del) },
-			[]string{"/logout", html.DeleteReviewPath(entry.Review.ID)}},
+			[]string{"/logout", html.DeleteReviewPath(entry.Review.ID)}, ""},
 		{"tokens", func(r *html.Renderer, b *bytes.Buffer) error { return r.TokensPage(b, tokens) },
-			[]string{"/logout", "/tokens", html.RevokeTokenPath(tok.ID)}},
+			[]string{"/logout", "/tokens", html.RevokeTokenPath(tok.ID)}, ""},
 		{"webhooks", func(r *html.Renderer, b *bytes.Buffer) error { return r.WebhooksPage(b, webhooks) },
-			[]string{"/logout", "/webhooks", html.DeleteWebhookPath(hook.ID), html.RotateWebhookPath(hook.ID)}},
-		{"diary signed out", func(r *html.Renderer, b *bytes.Buffer) error { return r.DiaryPage(b, diary) }, nil},
-		{"login", func(r *html.Renderer, b *bytes.Buffer) error { return r.LoginPage(b, auth) }, []string{"/login"}},
-		{"register open", func(r *html.Renderer, b *bytes.Buffer) error { return r.RegisterPage(b, auth) }, []string{"/register"}},
-		{"register closed", func(r *html.Renderer, b *bytes.Buffer) error { return r.RegisterPage(b, closed) }, nil},
+			[]string{"/logout", "/webhooks", html.DeleteWebhookPath(hook.ID), html.RotateWebhookPath(hook.ID)}, ""},
+		{"diary signed out", func(r *html.Renderer, b *bytes.Buffer) error { return r.DiaryPage(b, diary) }, nil, ""},
+		{"login", func(r *html.Renderer, b *bytes.Buffer) error { return r.LoginPage(b, auth) }, []string{"/login"}, ""},
+		{"register open", func(r *html.Renderer, b *bytes.Buffer) error { return r.RegisterPage(b, auth) }, []string{"/register"}, ""},
+		{"register closed", func(r *html.Renderer, b *bytes.Buffer) error { return r.RegisterPage(b, closed) }, nil, ""},
 		{"error", func(r *html.Renderer, b *bytes.Buffer) error {
 			return r.ErrorPage(b, html.ErrorView{Status: 404, Title: nasty, Detail: nasty})
-		}, nil},
+		}, nil, ""},
 	}
 }
 
@@ -591,8 +611,12 @@ func TestEveryPageLinksTheFeed(t *testing.T) {
 			_, doc := mustParse(t, func(b *bytes.Buffer) error { return p.render(r, b) })
 			head := first(t, doc, tag("head"), "head")
 			alt := all(head, tagAttr("link", "rel", "alternate"))
-			if len(alt) != 1 || attrOr(alt[0], "type") != "application/rss+xml" || attrOr(alt[0], "href") != "/feed.rss" {
-				t.Errorf("alternate link = %v", alt)
+			want := p.feed
+			if want == "" {
+				want = "/feed.rss"
+			}
+			if len(alt) != 1 || attrOr(alt[0], "type") != "application/rss+xml" || attrOr(alt[0], "href") != want {
+				t.Errorf("alternate link = %v, want one to %s", alt, want)
 			}
 			if len(all(doc, tagAttr("a", "href", "/feed.rss"))) == 0 {
 				t.Errorf("no visible feed link")
