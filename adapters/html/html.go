@@ -243,8 +243,9 @@ func (r *Renderer) ContentSecurityPolicy() string { return r.csp }
 // widget (Embed), which the sites in origins may frame, e.g.
 // []string{"https://blog.example", "https://*.example.org"}. An origin
 // that could break out of the directive (holding whitespace, ';', ',', a
-// quote other than in 'self', or a control character) is left out; when
-// none is left the policy is ContentSecurityPolicy's, 'none'.
+// quote other than in 'self', a control character or any other byte
+// outside printable ASCII: write international names in punycode) is left
+// out; when none is left the policy is ContentSecurityPolicy's, 'none'.
 func (r *Renderer) ContentSecurityPolicyFramedBy(origins []string) string {
 	var keep []string
 	for _, o := range origins {

@@ -290,8 +290,11 @@ type statsContent struct {
 	// only).
 	BackURL  string
 	BackText string
-	Nav      []navItem
-	Empty    bool
+	// PrivateNote tells the owner of a private diary that only they see
+	// the page.
+	PrivateNote bool
+	Nav         []navItem
+	Empty       bool
 	// EmptyText says there is nothing to show.
 	EmptyText string
 	Viewings  int
@@ -374,6 +377,7 @@ func newStatsContent(v StatsPageView) statsContent {
 		yearURL = func(y int) string { return UserYearPath(p.ID, y) }
 		allURL = UserPath(p.ID)
 		c.BackURL, c.BackText = UserPath(p.ID), possessive(p.Name)+" diary"
+		c.PrivateNote = p.Own && p.Private
 	}
 	if v.Year != 0 {
 		c.EmptyText = "No viewings in " + strconv.Itoa(v.Year) + "."

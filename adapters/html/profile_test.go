@@ -372,6 +372,9 @@ func TestStatsPageTitles(t *testing.T) {
 			if got := rawText(first(t, doc, tag("title"), "title")); got != tc.want+" · Movie Diary" {
 				t.Errorf("title = %q, want %q", got, tc.want+" · Movie Diary")
 			}
+			if got := len(all(doc, classed("private"))); got != 0 {
+				t.Errorf("a private note on a public diary's page")
+			}
 			if tc.profile != nil {
 				back := first(t, first(t, doc, classed("sub"), "sub-heading"), tag("a"), "back link")
 				if attrOr(back, "href") != html.UserPath(tc.profile.ID) || rawText(back) != "← "+tc.profile.Name+"'s diary" {
@@ -379,6 +382,15 @@ func TestStatsPageTitles(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestStatsPageOfTheOwnersPrivateDiarySaysSo(t *testing.T) {
+	t.Parallel()
+	_, doc := statsDoc(t, html.StatsPageView{Profile: &html.ProfileView{ID: domain.NewUserID(), Name: "Ann", Private: true, Own: true},
+		Year: 2024, Stats: statsFixture(t)})
+	if got := text(first(t, doc, classed("private"), "private note")); !strings.HasPrefix(got, "Private — only you can see this page") {
+		t.Errorf("note = %q", got)
 	}
 }
 
