@@ -294,7 +294,7 @@ func (s *server) statsView(c echo.Context, user *domain.UserID) error {
 			view.Profile = &p
 		}
 		if !viewer.ID.IsZero() {
-			view.SignedIn, view.UserEmail, view.CSRFToken = true, viewer.Email.String(), s.csrfToken(c)
+			view.SignedIn, view.UserID, view.UserEmail, view.CSRFToken = true, viewer.ID, viewer.Email.String(), s.csrfToken(c)
 		}
 		return htmlPage(func(b *bytes.Buffer) error { return s.pages.StatsPage(b, view) })
 	})
@@ -336,7 +336,7 @@ func (s *server) userFeed(c echo.Context) error {
 		}
 		name := u.PublicName()
 		return s.rssPage(rss.Feed{
-			Title:       name + " · " + s.cfg.DiaryTitle,
+			Title:       name + "'s films · " + s.cfg.DiaryTitle,
 			Description: "The latest films " + name + " logged in " + s.cfg.DiaryTitle,
 			Link:        html.UserPath(id),
 			SelfPath:    html.UserFeedPath(id),

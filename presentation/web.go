@@ -580,7 +580,7 @@ func (s *server) editReviewPage(c echo.Context) error {
 }
 
 func (s *server) showEditReview(c echo.Context, status int, user domain.User, entry domain.DiaryEntry, form html.EditForm, problems []string) error {
-	view := html.EditReviewView{Entry: entry, UserEmail: user.Email.String(), CSRFToken: s.csrfToken(c), Form: form, Errors: problems, Now: s.now()}
+	view := html.EditReviewView{Entry: entry, UserID: user.ID, UserEmail: user.Email.String(), CSRFToken: s.csrfToken(c), Form: form, Errors: problems, Now: s.now()}
 	return s.render(c, status, func(b *bytes.Buffer) error { return s.pages.EditReviewPage(b, view) })
 }
 
@@ -653,7 +653,7 @@ func (s *server) deleteReviewPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	view := html.DeleteReviewView{Entry: entry, UserEmail: user.Email.String(), CSRFToken: s.csrfToken(c)}
+	view := html.DeleteReviewView{Entry: entry, UserID: user.ID, UserEmail: user.Email.String(), CSRFToken: s.csrfToken(c)}
 	return s.render(c, http.StatusOK, func(b *bytes.Buffer) error { return s.pages.DeleteReviewPage(b, view) })
 }
 
@@ -689,7 +689,7 @@ func (s *server) showTokens(c echo.Context, status int, user domain.User, v html
 	if err != nil {
 		return err
 	}
-	v.Tokens, v.UserEmail, v.CSRFToken, v.Now = tokens, user.Email.String(), s.csrfToken(c), s.now()
+	v.Tokens, v.UserID, v.UserEmail, v.CSRFToken, v.Now = tokens, user.ID, user.Email.String(), s.csrfToken(c), s.now()
 	return s.render(c, status, func(b *bytes.Buffer) error { return s.pages.TokensPage(b, v) })
 }
 
@@ -764,7 +764,7 @@ func (s *server) showWebhooks(c echo.Context, status int, user domain.User, v ht
 	if err != nil {
 		return err
 	}
-	v.Webhooks, v.UserEmail, v.CSRFToken = hooks, user.Email.String(), s.csrfToken(c)
+	v.Webhooks, v.UserID, v.UserEmail, v.CSRFToken = hooks, user.ID, user.Email.String(), s.csrfToken(c)
 	return s.render(c, status, func(b *bytes.Buffer) error { return s.pages.WebhooksPage(b, v) })
 }
 

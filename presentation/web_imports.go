@@ -38,7 +38,7 @@ func (s *server) importPage(c echo.Context) error {
 // showImport renders the import page with v, the user and the limit
 // filled in.
 func (s *server) showImport(c echo.Context, status int, user domain.User, v html.ImportView) error {
-	v.UserEmail, v.CSRFToken, v.MaxBytes = user.Email.String(), s.csrfToken(c), s.importMaxBytes()
+	v.UserID, v.UserEmail, v.CSRFToken, v.MaxBytes = user.ID, user.Email.String(), s.csrfToken(c), s.importMaxBytes()
 	return s.render(c, status, func(b *bytes.Buffer) error { return s.pages.ImportPage(b, v) })
 }
 
@@ -189,7 +189,7 @@ func (s *server) importJobPage(c echo.Context) error {
 		}
 		return err
 	}
-	view := html.ImportJobView{Job: job, UserEmail: user.Email.String(), CSRFToken: s.csrfToken(c)}
+	view := html.ImportJobView{Job: job, UserID: user.ID, UserEmail: user.Email.String(), CSRFToken: s.csrfToken(c)}
 	return s.render(c, http.StatusOK, func(b *bytes.Buffer) error { return s.pages.ImportJobPage(b, view) })
 }
 

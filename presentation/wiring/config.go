@@ -17,6 +17,7 @@ import (
 	"github.com/moviediary/moviediary/adapters/outbox"
 	"github.com/moviediary/moviediary/application"
 	"github.com/moviediary/moviediary/domain"
+	"github.com/moviediary/moviediary/presentation"
 )
 
 // Config is everything the server reads from its environment, parsed and
