@@ -74,7 +74,12 @@ func queryPlan(tb testing.TB, db *sql.DB, query string, args ...any) []string {
 }
 
 // badPlan matches a step that reads a whole table, or sorts.
-var badPlan = regexp.MustCompile(`^SCAN (r|m|reviews|movies|users|review_counts)$|TEMP B-TREE`)
+var badPlan = regexp.MustCompile(`^SCAN (r|m|f|u|c|reviews|movies|users|review_counts|stats_\w+)$|TEMP B-TREE`)
+
+// badBatchPlan matches a step of a statement over an import batch that
+// reads a whole table; the batch's own rows may be grouped in a temporary
+// b-tree.
+var badBatchPlan = regexp.MustCompile(`^SCAN (r|m|u|reviews|movies|users|stats_\w+)( |$)`)
 
 // coveringDiaryStep matches the step that picks a diary page from an index
 // alone.
@@ -107,9 +112,38 @@ func checkPlans(tb testing.TB, db *sql.DB) {
 			query, args = sqlite.DiaryPageSQL(s.q, 1010)
 			checkDiary("diary "+s.name+" (far half)", query, args...)
 		}
+		if s.q.Filter.UserID.IsZero() { // private users' entries skipped in the index
+			query, args = sqlite.DiaryPageSQLHiding(s.q, 1_000_000)
+			checkDiary("diary "+s.name+" (hiding)", query, args...)
+			if s.q.After == nil {
+				query, args = sqlite.DiaryPageSQLHiding(s.q, 1010)
+				checkDiary("diary "+s.name+" (hiding, far half)", query, args...)
+			}
+		}
+	}
+	id := make([]byte, 16)
+	check("user total", sqlite.SQLUserTotal, id, id, id, id)
+	check("visible total", sqlite.SQLVisibleTotal, []byte{}, id)
+	check("visible total of a movie", sqlite.SQLVisibleTotal, id, id)
+	check("history for a viewer", sqlite.SQLHistory, id, id)
+	for _, q := range sqlite.StatsReadSQL {
+		// Statistics are read by seeking, never by walking an index whole.
+		for _, step := range check(q.Name, q.SQL, q.Args...) {
+			if strings.HasPrefix(step, "SCAN ") {
+				tb.Errorf("%s: plan step %q walks a whole table or index", q.Name, step)
+			}
+		}
+	}
+	for i, stmt := range sqlite.BatchStatsSQL {
+		plan := queryPlan(tb, db, stmt, 1_000_000)
+		tb.Logf("batch statistics %d:\n  %s", i, strings.Join(plan, "\n  "))
+		for _, step := range plan {
+			if badBatchPlan.MatchString(step) {
+				tb.Errorf("batch statistics %d: plan step %q scans a table", i, step)
+			}
+		}
 	}
 	check("total count", `SELECT n FROM review_counts WHERE movie_id = ? AND user_id = ?`, []byte{}, []byte{})
-	check("history", `SELECT id, movie_id, user_id, rating_halves, comment, watched_at, created_at FROM reviews WHERE movie_id = ? ORDER BY watched_at, id`, make([]byte, 16))
 	check("movie by ID", `SELECT title FROM movies WHERE id = ?`, make([]byte, 16))
 	check("movie by IMDb ID", `SELECT title FROM movies WHERE external_id = ?`, "tt0111161")
 	check("user by email", `SELECT id FROM users WHERE email = ?`, "a@example.com")
