@@ -1,15 +1,28 @@
 #!/usr/bin/env bash
 # bench-http.sh — moviediary's HTTP benchmark (make bench-http).
 #
-# On PostgreSQL with 1,000,000 reviews it loads, with wrk on loopback,
-#   GET  /api/diary    (first page, total count included)
-#   POST /api/reviews  (a stored movie, so no OMDb call), signed in with a
-#                      session JWT (POST) and with a personal API token (POST-token)
-# of bin/moviediary at LOG_LEVEL=info (the default) and at warn, side by side
-# with bench/cmd/baseline: plain net/http + lib/pq on the same database,
-# running only the page query or only the insert. Runs alternate
-# (A B C, then C B A, per round) so a shared machine's load falls on all
-# servers alike; the table reports medians and the largest server RSS seen.
+# On PostgreSQL with 1,000,000 reviews it loads, with wrk on loopback:
+#   GET /hello        of bench/cmd/baseline: a constant answer, no database —
+#                     the yardstick of the cached reads
+#   GET /api/diary, /diary, /feed.rss, /users/{id}
+#                     of bin/moviediary with its page cache (moviediary) and
+#                     with CACHE_MAX_BYTES=0 (moviediary-cold: every read
+#                     renders), each plainly and with If-None-Match set to the
+#                     ETag the server gave (-304: answered 304, no body)
+#   GET /api/diary    against the baseline's GET /diary (page query only)
+#   POST /api/reviews (a stored movie, so no OMDb call), signed in with a
+#                     session JWT (POST) and with a personal API token
+#                     (POST-token), against the baseline's POST /reviews
+#                     (one INSERT)
+# Runs go through every request once, then in reverse order (per round), so
+# a shared machine's load falls on all alike; the tables report medians and
+# the largest server RSS seen.
+#
+# Then the mixed load (bench/cmd/mixedload): a second cached process
+# (moviediary-b) on the same database; writers log reviews on moviediary,
+# reads of the four pages go to both; reads must show a write at once on
+# moviediary and within 100 ms on moviediary-b. A stale read fails the
+# benchmark (after the report is written).
 #
 # The database is created and seeded on first use (about 1.5 minutes) and
 # kept; the reviews a run logs are deleted again at its start and end.
@@ -17,8 +30,10 @@
 # Environment (defaults in brackets):
 #   BENCH_DATABASE_URL  [postgres://postgres@127.0.0.1:5432/moviediary_bench_http?sslmode=disable]
 #   BENCH_REVIEWS [1000000]  BENCH_MOVIES [20000]
-#   BENCH_DURATION [15s]  BENCH_WARMUP [3s]  BENCH_THREADS [2]  BENCH_CONNECTIONS [32]
-#   BENCH_ROUNDS [1]      rounds of A B C C B A per endpoint
+#   BENCH_DURATION [10s]  BENCH_WARMUP [2s]  BENCH_THREADS [2]  BENCH_CONNECTIONS [32]
+#   BENCH_ROUNDS [1]      rounds of (every request, then every request in reverse)
+#   BENCH_LOG_LEVEL [info]  LOG_LEVEL of the moviediary processes
+#   BENCH_MIXED_DURATION [15s]  BENCH_MIXED_WRITERS [4]  BENCH_MIXED_BOUND [100ms]
 #   BENCH_REPORT          also write the summary (markdown) to this file
 #   MOVIEDIARY_BIN [bin/moviediary]
 set -euo pipefail
@@ -29,11 +44,15 @@ cd "$root"
 DB_URL=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/moviediary_bench_http?sslmode=disable}
 REVIEWS=${BENCH_REVIEWS:-1000000}
 MOVIES=${BENCH_MOVIES:-20000}
-DURATION=${BENCH_DURATION:-15s}
-WARMUP=${BENCH_WARMUP:-3s}
+DURATION=${BENCH_DURATION:-10s}
+WARMUP=${BENCH_WARMUP:-2s}
 THREADS=${BENCH_THREADS:-2}
 CONNS=${BENCH_CONNECTIONS:-32}
 ROUNDS=${BENCH_ROUNDS:-1}
+LEVEL=${BENCH_LOG_LEVEL:-info}
+MIXED_DURATION=${BENCH_MIXED_DURATION:-15s}
+MIXED_WRITERS=${BENCH_MIXED_WRITERS:-4}
+MIXED_BOUND=${BENCH_MIXED_BOUND:-100ms}
 BIN=${MOVIEDIARY_BIN:-bin/moviediary}
 EMAIL=bench@example.com
 PASSWORD=bench-password-1
@@ -41,12 +60,17 @@ MOVIE_ID=tt00000001 # seeded by benchdb
 BODY='{"external_metadata_id": "'$MOVIE_ID'", "rating": 4, "watched_at": "2024-01-01T20:00:00"}'
 LUA=$root/bench/wrk/bench.lua
 
-# Servers: name, port, GET path, POST path.
-servers=(moviediary-info moviediary-warn baseline)
-declare -A port=([moviediary-info]=3201 [moviediary-warn]=3202 [baseline]=3203)
-declare -A get_path=([moviediary-info]=/api/diary [moviediary-warn]=/api/diary [baseline]=/diary)
-declare -A post_path=([moviediary-info]=/api/reviews [moviediary-warn]=/api/reviews [baseline]=/reviews)
+# Servers and their ports; moviediary-b only serves the mixed load.
+declare -A port=([moviediary]=3201 [moviediary-cold]=3202 [baseline]=3203 [moviediary-b]=3204)
 declare -A pid=()
+# The pages the cache serves (request names, see path) and what is run per
+# round, in order: request:server.
+pages=(api html feed user)
+runs=(hello:baseline)
+for s in moviediary moviediary-cold; do
+	for p in "${pages[@]}"; do runs+=("$p:$s" "$p-304:$s"); done
+done
+runs+=(api:baseline POST:moviediary POST:baseline POST-token:moviediary POST-token:baseline)
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'bench-http: %s\n' "$*" >&2; exit 1; }
@@ -75,19 +99,30 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 say "building bench tools"
-go build -o "$work/" ./bench/cmd/baseline ./bench/cmd/benchdb
+go build -o "$work/" ./bench/cmd/baseline ./bench/cmd/benchdb ./bench/cmd/mixedload
 
 export DATABASE_URL=$DB_URL
-# The servers run in $work so that a developer's .env is not read.
-md_env=(env -u OMDB_API_KEY DATABASE_URL="$DB_URL" DATA_DIR="$work/data" LOG_FORMAT=text
+# The servers run in $work so that a developer's .env is not read. They
+# share JWT_SECRET, so a session token is good on every one.
+md_env=(env -u OMDB_API_KEY -u CACHE_MAX_BYTES DATABASE_URL="$DB_URL" DATA_DIR="$work/data" LOG_FORMAT=text
 	JWT_SECRET="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')")
+
+add_user() { # email
+	local out
+	if ! out=$(cd "$work" && printf '%s\n' "$PASSWORD" | "${md_env[@]}" "$BIN" user add --email "$1" 2>&1); then
+		grep -q 'already exists' <<<"$out" || die "user add $1 failed: $out"
+	fi
+}
 
 say "preparing $DB_URL"
 "$work/benchdb" create
 (cd "$work" && "${md_env[@]}" "$BIN" migrate 2>>"$work/setup.log") || die "migrate failed: $(cat "$work/setup.log")"
-if ! out=$(cd "$work" && printf '%s\n' "$PASSWORD" | "${md_env[@]}" "$BIN" user add --email "$EMAIL" 2>&1); then
-	grep -q 'already exists' <<<"$out" || die "user add failed: $out"
-fi
+add_user "$EMAIL"
+writers=()
+for ((i = 1; i <= MIXED_WRITERS; i++)); do
+	writers+=("writer$i@example.com")
+	add_user "writer$i@example.com"
+done
 api_token=$(cd "$work" && "${md_env[@]}" "$BIN" token add --email "$EMAIL" --name "bench-http $(date -u +%FT%TZ)" 2>>"$work/setup.log") ||
 	die "token add failed: $(cat "$work/setup.log")"
 "$work/benchdb" seed -reviews "$REVIEWS" -movies "$MOVIES" -user-email "$EMAIL"
@@ -103,34 +138,61 @@ wait_ready() { # name url
 }
 
 start() { # name
-	local name=$1 p=${port[$1]}
+	local name=$1 p=${port[$1]} cache=()
 	case $name in
-	moviediary-*)
-		(cd "$work" && exec "${md_env[@]}" HOST=127.0.0.1 PORT="$p" LOG_LEVEL="${name#moviediary-}" \
+	moviediary*)
+		[[ $name == moviediary-cold ]] && cache=(CACHE_MAX_BYTES=0)
+		(cd "$work" && exec "${md_env[@]}" "${cache[@]}" HOST=127.0.0.1 PORT="$p" LOG_LEVEL="$LEVEL" \
 			"$BIN" serve) 2>"$work/$name.log" &
+		pid[$name]=$!
+		wait_ready "$name" "http://127.0.0.1:$p/readyz"
 		;;
 	baseline)
 		"$work/baseline" -addr "127.0.0.1:$p" -user-email "$EMAIL" 2>"$work/$name.log" &
+		pid[$name]=$!
+		wait_ready "$name" "http://127.0.0.1:$p/hello"
 		;;
 	esac
-	pid[$name]=$!
-	wait_ready "$name" "http://127.0.0.1:$p${get_path[$name]}"
 }
 
-for s in "${servers[@]}"; do start "$s"; done
-say "servers up: $(for s in "${servers[@]}"; do printf '%s=%s ' "$s" "${pid[$s]}"; done)"
+for s in moviediary moviediary-cold baseline; do start "$s"; done
+say "servers up: $(for s in "${!pid[@]}"; do printf '%s=%s ' "$s" "${pid[$s]}"; done)"
 
-token=$(curl -fsS -H 'Content-Type: application/json' \
+login=$(curl -fsS -H 'Content-Type: application/json' \
 	-d '{"email":"'$EMAIL'","password":"'$PASSWORD'"}' \
-	"http://127.0.0.1:${port[moviediary-info]}/api/auth/login" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
-[[ -n $token ]] || die "login failed"
-# Both moviediary servers share JWT_SECRET, so the token is good on both.
-for s in moviediary-info moviediary-warn; do
-	code=$(curl -sS -o "$work/check.json" -w '%{http_code}' -H 'Content-Type: application/json' \
-		-H "Authorization: Bearer $token" -d "$BODY" "http://127.0.0.1:${port[$s]}${post_path[$s]}")
-	[[ $code == 201 ]] || die "$s: POST check answered $code: $(cat "$work/check.json")"
+	"http://127.0.0.1:${port[moviediary]}/api/auth/login")
+token=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' <<<"$login")
+user_id=$(sed -n 's/.*"user_id":"\([^"]*\)".*/\1/p' <<<"$login")
+[[ -n $token && -n $user_id ]] || die "login failed: $login"
+
+# path request server: what a request is on a server.
+path() {
+	case $1 in
+	hello) echo /hello ;;
+	api | api-304) if [[ $2 == baseline ]]; then echo /diary; else echo /api/diary; fi ;;
+	html | html-304) echo /diary ;;
+	feed | feed-304) echo /feed.rss ;;
+	user | user-304) echo "/users/$user_id" ;;
+	POST*) if [[ $2 == baseline ]]; then echo /reviews; else echo /api/reviews; fi ;;
+	esac
+}
+url() { echo "http://127.0.0.1:${port[$2]}$(path "$1" "$2")"; }
+etag() { curl -fsS -D - -o /dev/null "$1" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: *//p'; }
+
+# Every request answers before the load starts: 201 for a POST, 200 with an
+# ETag for a page, 304 for the page with that ETag.
+code=$(curl -sS -o "$work/check.json" -w '%{http_code}' -H 'Content-Type: application/json' \
+	-H "Authorization: Bearer $token" -d "$BODY" "$(url POST moviediary)")
+[[ $code == 201 ]] || die "POST check answered $code: $(cat "$work/check.json")"
+grep -q '"total_count":' <(curl -fsS "$(url api moviediary)") || die "no total_count in /api/diary"
+for s in moviediary moviediary-cold; do
+	for p in "${pages[@]}"; do
+		tag=$(etag "$(url "$p" "$s")") || die "$s: $(path "$p" "$s") failed"
+		[[ -n $tag ]] || die "$s: $(path "$p" "$s") answered no ETag"
+		code=$(curl -sS -o /dev/null -w '%{http_code}' -H "If-None-Match: $tag" "$(url "$p" "$s")")
+		[[ $code == 304 ]] || die "$s: $(path "$p" "$s") with If-None-Match $tag answered $code, not 304"
+	done
 done
-grep -q '"total_count":' <(curl -fsS "http://127.0.0.1:${port[moviediary-info]}/api/diary") || die "no total_count in /api/diary"
 
 # sample_rss name file: the server's RSS in KiB once a second until killed.
 sample_rss() {
@@ -140,17 +202,20 @@ sample_rss() {
 	done
 }
 
-results=$work/results.txt # endpoint server rps p50 p99 rss_kib cpu_us_per_request socket_errors
+results=$work/results.txt # request server rps p50 p99 rss_kib cpu_us_per_request socket_errors bytes_per_answer
 : >"$results"
 
-# load endpoint name duration: one wrk run; prints its RESULT line.
+# load request server duration: one wrk run; prints its RESULT line. A -304
+# request is sent with If-None-Match set to the ETag the page has now.
 load() {
-	local endpoint=$1 name=$2 duration=$3 path method=GET bearer=$token
-	path=${get_path[$name]}
-	if [[ $endpoint == POST* ]]; then path=${post_path[$name]}; method=POST; fi
-	if [[ $endpoint == POST-token ]]; then bearer=$api_token; fi
+	local request=$1 name=$2 duration=$3 method=GET bearer=$token headers=()
+	case $request in
+	POST*) method=POST ;;&
+	POST-token) bearer=$api_token ;;
+	*-304) headers=(-H "If-None-Match: $(etag "$(url "$request" "$name")")") ;;
+	esac
 	BENCH_METHOD=$method BENCH_BODY=$BODY BENCH_TOKEN=$bearer \
-		wrk -t"$THREADS" -c"$CONNS" -d"$duration" --timeout 10s --latency -s "$LUA" "http://127.0.0.1:${port[$name]}$path" \
+		wrk -t"$THREADS" -c"$CONNS" -d"$duration" --timeout 10s --latency -s "$LUA" "${headers[@]}" "$(url "$request" "$name")" \
 		>"$work/wrk.out" 2>&1 || die "wrk failed: $(cat "$work/wrk.out")"
 	grep '^RESULT' "$work/wrk.out" || die "wrk printed no result: $(cat "$work/wrk.out")"
 }
@@ -161,81 +226,160 @@ field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/${pid[$1]}/stat"; }
 hz=$(getconf CLK_TCK)
 
-measure() { # endpoint name
-	local endpoint=$1 name=$2 line rssfile=$work/rss.$1.$2 sampler
+measure() { # request server
+	local request=$1 name=$2 line rssfile=$work/rss.$1.$2 sampler
 	: >"$rssfile"
 	sample_rss "$name" "$rssfile" &
 	sampler=$!
 	local cpu0 cpu1
 	cpu0=$(cpu_ticks "$name")
-	line=$(load "$endpoint" "$name" "$DURATION")
+	line=$(load "$request" "$name" "$DURATION")
 	cpu1=$(cpu_ticks "$name")
 	kill "$sampler" 2>/dev/null || true
 	wait "$sampler" 2>/dev/null || true
-	# A non-2xx answer is a broken benchmark; socket errors and timeouts
-	# (over 10 s) are load and are reported.
-	(($(field status "$line") == 0)) || die "$endpoint $name: answers other than 2xx: $line
+	# An answer of 4xx or 5xx is a broken benchmark; socket errors and
+	# timeouts (over 10 s) are load and are reported.
+	(($(field status "$line") == 0)) || die "$request $name: answers of 4xx or 5xx: $line
 $(grep -v ' level=INFO ' "$work/$name.log" | tail -3)"
-	local errors=$(($(field connect "$line") + $(field read "$line") + $(field write "$line") + $(field timeout "$line")))
-	local rss
+	local requests bytes errors rss cpu_us
+	requests=$(field requests "$line")
+	bytes=$(($(field bytes "$line") / requests))
+	# wrk does not count 200s and 304s apart: a 304 has no body, so a run
+	# whose answers average over 2 KiB (a page of 20 entries is larger) was
+	# not answered 304.
+	if [[ $request == *-304 ]] && ((bytes > 2048)); then
+		die "$request $name: $bytes bytes per answer: the ETag was not answered 304"
+	fi
+	errors=$(($(field connect "$line") + $(field read "$line") + $(field write "$line") + $(field timeout "$line")))
 	rss=$(sort -n "$rssfile" | tail -1)
-	local cpu_us=$(((cpu1 - cpu0) * 1000000 / hz / $(field requests "$line")))
-	printf '%s %s %s %s %s %s %s %s\n' "$endpoint" "$name" "$(field rps "$line")" "$(field p50 "$line")" "$(field p99 "$line")" "${rss:-0}" "$cpu_us" "$errors" >>"$results"
-	say "$endpoint $name: $(field rps "$line") req/s, p50 $(field p50 "$line") ms, p99 $(field p99 "$line") ms, RSS $((${rss:-0} / 1024)) MiB, server CPU $cpu_us µs/request, socket errors $errors"
+	cpu_us=$(((cpu1 - cpu0) * 1000000 / hz / requests))
+	printf '%s %s %s %s %s %s %s %s %s\n' "$request" "$name" "$(field rps "$line")" "$(field p50 "$line")" "$(field p99 "$line")" \
+		"${rss:-0}" "$cpu_us" "$errors" "$bytes" >>"$results"
+	say "$request $name: $(field rps "$line") req/s, p50 $(field p50 "$line") ms, p99 $(field p99 "$line") ms, $bytes B/answer, RSS $((${rss:-0} / 1024)) MiB, server CPU $cpu_us µs/request, socket errors $errors"
 }
 
 load_before=$(uptime)
 started=$(date -u +%Y-%m-%dT%H:%MZ)
-for endpoint in GET POST POST-token; do
-	say "$endpoint: warming up each server for $WARMUP"
-	for s in "${servers[@]}"; do load "$endpoint" "$s" "$WARMUP" >/dev/null; done
-	order=()
-	for ((r = 0; r < ROUNDS; r++)); do
-		order+=("${servers[@]}")
-		for ((i = ${#servers[@]} - 1; i >= 0; i--)); do order+=("${servers[i]}"); done
-	done
-	for s in "${order[@]}"; do measure "$endpoint" "$s"; done
+say "warming up each server and request for $WARMUP"
+for r in "${runs[@]}"; do
+	[[ $r == *-304:* ]] || load "${r%%:*}" "${r#*:}" "$WARMUP" >/dev/null
 done
+order=()
+for ((round = 0; round < ROUNDS; round++)); do
+	order+=("${runs[@]}")
+	for ((i = ${#runs[@]} - 1; i >= 0; i--)); do order+=("${runs[i]}"); done
+done
+for r in "${order[@]}"; do measure "${r%%:*}" "${r#*:}"; done
+
+say "mixed load: $MIXED_DURATION on moviediary (writes) and moviediary-b"
+start moviediary-b
+imdb_ids=$(for i in $(seq 1 20); do printf 'tt%08d,' "$i"; done)
+mixed_status=0
+MIXEDLOAD_PASSWORD=$PASSWORD "$work/mixedload" -a "http://127.0.0.1:${port[moviediary]}" -b "http://127.0.0.1:${port[moviediary-b]}" \
+	-bound-b "$MIXED_BOUND" -writers "$(
+		IFS=,
+		echo "${writers[*]}"
+	)" -imdb-ids "${imdb_ids%,}" \
+	-duration "$MIXED_DURATION" -c "$CONNS" >"$work/mixed.out" 2>&1 || mixed_status=$?
+cat "$work/mixed.out" >&2
+mixed=$(grep '^RESULT' "$work/mixed.out") || die "mixedload printed no result"
 load_after=$(uptime)
 "$work/benchdb" reset >/dev/null
 
 median() { sort -g | awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 col() { awk -v e="$1" -v s="$2" -v c="$3" '$1 == e && $2 == s {print $c}' "$results"; }
+med() { col "$@" | median; }
+div() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+mib() { awk -v k="$(col "$1" "$2" 6 | sort -n | tail -1)" 'BEGIN {printf "%.0f", k / 1024}'; }
 
-label() { # endpoint
+label() { # request
 	case $1 in
-	GET) echo "GET /api/diary" ;;
+	hello) echo "GET /hello" ;;
+	api) echo "GET /api/diary" ;;
+	html) echo "GET /diary" ;;
+	feed) echo "GET /feed.rss" ;;
+	user) echo "GET /users/{id}" ;;
+	*-304) echo "$(label "${1%-304}") → 304" ;;
 	POST) echo "POST /api/reviews (JWT)" ;;
 	POST-token) echo "POST /api/reviews (API token)" ;;
 	esac
 }
 
+hello_rps=$(med hello baseline 3)
+hello_p99=$(med hello baseline 5)
+mixed_rps=$(field read_rps "$mixed")
+
+# verdict ratio-list op limit: "met" when every ratio passes.
+verdict() {
+	awk -v l="$1" -v op="$2" -v lim="$3" 'BEGIN {n = split(l, a, " "); ok = 1
+		for (i = 1; i <= n; i++) if ((op == ">=" && a[i] < lim) || (op == "<=" && a[i] > lim)) ok = 0
+		print ok ? "**met**" : "**missed**"}'
+}
+
 report() {
 	echo "Date: $started; machine: $(nproc) cores ($(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)), shared."
 	echo "Load before: \`${load_before# }\`; after: \`${load_after# }\`."
-	echo "Database: $REVIEWS reviews of $MOVIES movies; wrk -t$THREADS -c$CONNS -d$DURATION --timeout 10s --latency, $((ROUNDS * 2)) runs per server and endpoint, alternating."
+	echo "Database: $REVIEWS reviews of $MOVIES movies; wrk -t$THREADS -c$CONNS -d$DURATION --timeout 10s --latency, $((ROUNDS * 2)) runs per server and request (the list, then the list reversed); LOG_LEVEL=$LEVEL."
+	echo
+	echo "| request | server | req/s (median) | ÷ /hello | p50 ms | p99 ms | p99 ÷ /hello's | bytes/answer | max RSS MiB | server CPU µs/req |"
+	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+	local r s rps p99 rows=("hello baseline")
+	for s in moviediary moviediary-cold; do
+		for r in "${pages[@]}"; do rows+=("$r $s" "$r-304 $s"); done
+	done
+	local row
+	for row in "${rows[@]}"; do
+		read -r r s <<<"$row"
+		rps=$(med "$r" "$s" 3)
+		p99=$(med "$r" "$s" 5)
+		printf '| %s | %s | %.0f | %s | %.1f | %.1f | %s | %.0f | %s | %.0f |\n' "$(label "$r")" "$s" "$rps" "$(div "$rps" "$hello_rps")" \
+			"$(med "$r" "$s" 4)" "$p99" "$(div "$p99" "$hello_p99")" "$(med "$r" "$s" 9)" "$(mib "$r" "$s")" "$(med "$r" "$s" 7)"
+	done
 	echo
 	echo "| request | server | req/s (median) | p50 ms | p99 ms | req/s ÷ baseline | max RSS MiB | server CPU µs/req |"
 	echo "|---|---|---:|---:|---:|---:|---:|---:|"
-	local endpoint s rps base p50 p99 rss cpu
-	for endpoint in GET POST POST-token; do
-		base=$(col "$endpoint" baseline 3 | median)
-		for s in "${servers[@]}"; do
-			rps=$(col "$endpoint" "$s" 3 | median)
-			p50=$(col "$endpoint" "$s" 4 | median)
-			p99=$(col "$endpoint" "$s" 5 | median)
-			rss=$(col "$endpoint" "$s" 6 | sort -n | tail -1)
-			cpu=$(col "$endpoint" "$s" 7 | median)
-			printf '| %s | %s | %.0f | %.1f | %.1f | %.2f | %.0f | %.0f |\n' \
-				"$(label "$endpoint")" "$s" \
-				"$rps" "$p50" "$p99" "$(awk -v a="$rps" -v b="$base" 'BEGIN {print a / b}')" "$(awk -v k="$rss" 'BEGIN {print k / 1024}')" "$cpu"
-		done
+	local base
+	for row in "api moviediary" "api moviediary-cold" "api baseline" "POST moviediary" "POST baseline" "POST-token moviediary" "POST-token baseline"; do
+		read -r r s <<<"$row"
+		rps=$(med "$r" "$s" 3)
+		base=$(med "$r" baseline 3)
+		printf '| %s | %s | %.0f | %.1f | %.1f | %s | %s | %.0f |\n' "$(label "$r")" "$s" "$rps" "$(med "$r" "$s" 4)" "$(med "$r" "$s" 5)" \
+			"$(div "$rps" "$base")" "$(mib "$r" "$s")" "$(med "$r" "$s" 7)"
 	done
 	echo
-	echo "Every run, in order (request server req/s p50-ms p99-ms RSS-KiB CPU-µs/request socket-errors):"
+	echo "Mixed load (bench/cmd/mixedload, $MIXED_DURATION, $CONNS connections, $MIXED_WRITERS writers on moviediary, reads of the four pages and of /api/diary?user_id=…&limit=1 from moviediary and moviediary-b, a quarter of them revalidating):"
+	echo
+	echo "| reads/s | ÷ /hello | read p50 ms | read p99 ms | writes/s | write p50 ms | write p99 ms | stale on moviediary (bound 0) | stale on moviediary-b (bound $MIXED_BOUND) | moviediary-b behind within the bound | its longest miss ms |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	printf '| %.0f | %s | %s | %s | %.0f | %s | %s | %s of %s | %s of %s | %s | %s |\n' "$mixed_rps" "$(div "$mixed_rps" "$hello_rps")" \
+		"$(field read_p50 "$mixed")" "$(field read_p99 "$mixed")" "$(field write_rps "$mixed")" "$(field write_p50 "$mixed")" "$(field write_p99 "$mixed")" \
+		"$(field stale_a "$mixed")" "$(field checked_a "$mixed")" "$(field stale_b "$mixed")" "$(field checked_b "$mixed")" \
+		"$(field behind_b "$mixed")" "$(field lag_b "$mixed")"
+	echo
+	local get_ratios="" nm_ratios="" p99_ratios="" p
+	for p in "${pages[@]}"; do
+		get_ratios+="$(div "$(med "$p" moviediary 3)" "$hello_rps") "
+		nm_ratios+="$(div "$(med "$p-304" moviediary 3)" "$hello_rps") "
+		p99_ratios+="$(div "$(med "$p" moviediary 5)" "$hello_p99") $(div "$(med "$p-304" moviediary 5)" "$hello_p99") "
+	done
+	local stale=$(($(field stale_a "$mixed") + $(field stale_b "$mixed")))
+	echo "| target (cached, against /hello) | result |"
+	echo "|---|---|"
+	echo "| GET /api/diary, /diary, /feed.rss, /users/{id} ≥ 0.5× req/s | $(verdict "$get_ratios" ">=" 0.5): ${get_ratios% } |"
+	echo "| the same answered 304 ≥ 0.7× req/s | $(verdict "$nm_ratios" ">=" 0.7): ${nm_ratios% } |"
+	echo "| p99 ≤ 2× /hello's (GET, 304 of each) | $(verdict "$p99_ratios" "<=" 2): ${p99_ratios% } |"
+	echo "| mixed load: reads ≥ 0.3× req/s | $(verdict "$(div "$mixed_rps" "$hello_rps")" ">=" 0.3): $(div "$mixed_rps" "$hello_rps") |"
+	echo "| mixed load: no stale read (at once on the writing process, within $MIXED_BOUND on the other) | $(if ((stale == 0 && mixed_status == 0)); then echo "**met**"; else echo "**missed**"; fi): $stale stale, mixedload exit status $mixed_status |"
+	echo
+	echo "Every run, in order (request server req/s p50-ms p99-ms RSS-KiB CPU-µs/request socket-errors bytes/answer):"
 	echo
 	sed 's/^/    /' "$results"
+	echo
+	echo "Mixed load:"
+	echo
+	sed 's/^/    /' "$work/mixed.out"
 }
 
 echo
 report | tee "${BENCH_REPORT:-/dev/null}"
+((mixed_status == 0)) || die "the mixed load failed (exit status $mixed_status): see its output above"
