@@ -72,6 +72,7 @@ type DB struct {
 	outbox   *Outbox
 	imports  *ImportRepository
 	quota    *QuotaCounter
+	stats    *StatsRepository
 }
 
 // Open validates cfg, opens a pool and pings the database. A malformed URL
@@ -115,6 +116,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	db.outbox = &Outbox{db: db.x}
 	db.imports = &ImportRepository{db: db.x, outbox: cfg.Outbox}
 	db.quota = &QuotaCounter{db: db.x}
+	db.stats = &StatsRepository{db: db.x}
 	return db, nil
 }
 
@@ -136,5 +138,6 @@ func (db *DB) Movies() *MovieRepository { return db.movies }
 // Users returns the user repository on this pool.
 func (db *DB) Users() *UserRepository { return db.users }
 
-// Stats returns the pool's statistics, for metrics.
+// Stats returns the pool's statistics, for metrics. (Statistics returns
+// the diary's.)
 func (db *DB) Stats() sql.DBStats { return db.x.Stats() }

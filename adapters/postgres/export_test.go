@@ -13,6 +13,18 @@ import (
 // ErrorKind exposes errorKind to the external tests.
 var ErrorKind = errorKind
 
+// ParseChange exposes parseChange to the external tests.
+var ParseChange = parseChange
+
+// updateProfileQuery is UpdateProfile's statement setting both columns.
+func updateProfileQuery(user uuid.UUID) string {
+	id, _ := domain.UserIDFromUUID(user)
+	name := domain.MustNewDisplayName("Ann")
+	on := true
+	query, _ := updateProfileSQL(id, domain.ProfileUpdate{DisplayName: &name, Private: &on})
+	return query
+}
+
 // MigrationLockKey exposes the migration advisory lock key.
 const MigrationLockKey = migrationLockKey
 
@@ -34,11 +46,14 @@ func PlannedQueries() []PlannedQuery {
 		{"movies by year and title", sqlMoviesByYearTitle, []any{1994, "Heat"}},
 		{"movies by year", sqlMoviesByYear, []any{1994}},
 		{"set poster path", `UPDATE movies SET poster_path = $2 WHERE id = $1`, []any{movie, "p"}},
-		{"review history", sqlHistory, []any{movie}},
-		{"diary count", sqlCount, []any{movie, user}},
+		{"review history", sqlHistory, []any{movie, user}},
 		{"user by ID", sqlUserByID, []any{user}},
 		{"user by email", sqlUserByEmail, []any{"a@example.com"}},
 		{"increment session generation", sqlIncrementSessionGeneration, []any{user}},
+		{"update profile", updateProfileQuery(user), []any{user, "Ann", true}},
+		{"diary stats of all time", statsSQL(false, domain.DefaultStatsTop), []any{user, 0}},
+		{"diary stats of a year", statsSQL(true, domain.DefaultStatsTop), []any{user, 2024}},
+		{"diary stats of all time, top 100", statsSQL(false, domain.MaxStatsTop), []any{uuid.Nil, 0}},
 		{"entry by review ID", sqlEntryByReviewID, []any{review}},
 		{"update review", sqlUpdateReview, []any{review, 7, "c", time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}},
 		{"delete review", sqlDeleteReview, []any{review}},
@@ -80,8 +95,10 @@ func PlannedQueries() []PlannedQuery {
 			filter domain.DiaryFilter
 		}{
 			{"all", domain.DiaryFilter{Sort: sort}},
+			{"all seen by a user", domain.DiaryFilter{Viewer: userID, Sort: sort}},
 			{"movie", domain.DiaryFilter{MovieID: movieID, Sort: sort}},
 			{"user", domain.DiaryFilter{UserID: userID, Sort: sort}},
+			{"user seen by the user", domain.DiaryFilter{UserID: userID, Viewer: userID, Sort: sort}},
 			{"movie and user", domain.DiaryFilter{MovieID: movieID, UserID: userID, Sort: sort}},
 		} {
 			for _, shape := range []struct {
@@ -92,8 +109,11 @@ func PlannedQueries() []PlannedQuery {
 				{"keyset", domain.DiaryQuery{Filter: f.filter, After: after}},
 				{"offset", domain.DiaryQuery{Filter: f.filter, Page: deep}},
 			} {
-				query, args, _, _ := diarySQL(shape.q)
-				qs = append(qs, PlannedQuery{Name: "diary " + f.name + " " + sort.String() + " " + shape.name, SQL: query, Args: args})
+				d := diarySQL(shape.q)
+				qs = append(qs, PlannedQuery{Name: "diary " + f.name + " " + sort.String() + " " + shape.name, SQL: d.query, Args: d.args})
+				if shape.name == "first page" && sort == domain.SortDesc {
+					qs = append(qs, PlannedQuery{Name: "diary count " + f.name, SQL: d.count, Args: d.countArgs})
+				}
 			}
 		}
 	}

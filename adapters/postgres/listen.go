@@ -54,7 +54,18 @@ func (db *DB) NotifyOutbox(ctx context.Context) error {
 // database — ends it with an error wrapping domain.ErrMisconfigured; other
 // connection failures are retried for as long as ctx lasts.
 func (db *DB) ListenOutbox(ctx context.Context, wake func()) error {
-	const op = "listen outbox"
+	return db.listen(ctx, "listen outbox", OutboxChannel, func(*pq.Notification) { wake() })
+}
+
+// listen holds one dedicated connection (github.com/lib/pq's Listener),
+// outside the pool, listening on channel until ctx ends, then returns nil.
+// It calls fn with each notification, and with nil once the listener is
+// first connected and after every reconnection (notifications sent while
+// it was away are lost). fn runs on listen's goroutine. A connection the
+// server refuses for good ends it with an error wrapping
+// domain.ErrMisconfigured; other connection failures are retried for as
+// long as ctx lasts.
+func (db *DB) listen(ctx context.Context, op, channel string, fn func(*pq.Notification)) error {
 	refused := make(chan error, 1)
 	l := pq.NewListener(db.url, listenMinReconnect, listenMaxReconnect, func(ev pq.ListenerEventType, err error) {
 		if ev == pq.ListenerEventConnectionAttemptFailed && err != nil && errors.Is(errorKind(err), domain.ErrMisconfigured) {
@@ -70,7 +81,7 @@ func (db *DB) ListenOutbox(ctx context.Context, wake func()) error {
 	defer stop()
 
 	listening := make(chan error, 1)
-	go func() { listening <- l.Listen(OutboxChannel) }()
+	go func() { listening <- l.Listen(channel) }()
 
 	ping := time.NewTicker(listenPingEvery)
 	defer ping.Stop()
@@ -88,8 +99,8 @@ func (db *DB) ListenOutbox(ctx context.Context, wake func()) error {
 				}
 				return dbError(op, err)
 			}
-			wake()
-		case _, ok := <-l.Notify:
+			fn(nil)
+		case n, ok := <-l.Notify:
 			if !ok {
 				if ctx.Err() != nil {
 					return nil
@@ -97,7 +108,7 @@ func (db *DB) ListenOutbox(ctx context.Context, wake func()) error {
 				return dbError(op, errors.New("listener closed"))
 			}
 			// A nil notification means the connection was re-established.
-			wake()
+			fn(n)
 			ping.Reset(listenPingEvery)
 		case <-ping.C:
 			// Ping on the side: while it waits for its answer, this loop

@@ -72,6 +72,26 @@ func TestPlayRecorderContract(t *testing.T) {
 	})
 }
 
+func TestPublicDiaryContract(t *testing.T) {
+	t.Parallel()
+	porttest.TestPublicDiary(t, func(t *testing.T) porttest.PublicStore {
+		db := openDB(t)
+		return porttest.PublicStore{Movies: db.Movies(), Users: db.Users(), Stats: db.Statistics(), Imports: db.Imports()}
+	})
+}
+
+// TestChangeListenerContract listens through one pool and writes through
+// another on the same database, as two server processes would.
+func TestChangeListenerContract(t *testing.T) {
+	t.Parallel()
+	porttest.TestChangeListener(t, func(t *testing.T) porttest.ChangeStores {
+		url := pgtest.NewDatabase(t)
+		listener := openURL(t, url, true)
+		writer := openURL(t, url, false)
+		return porttest.ChangeStores{Listener: listener, Movies: writer.Movies(), Users: writer.Users()}
+	})
+}
+
 // rawDB opens a plain database/sql pool on url, for arranging and
 // inspecting state that the repositories do not expose.
 func rawDB(t testing.TB, url string) *sql.DB {

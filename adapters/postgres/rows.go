@@ -55,15 +55,17 @@ const entryColumns = `r.id, r.movie_id, r.user_id, r.rating_halves, r.comment, r
 
 // userRow is a row of users.
 type userRow struct {
-	ID                uuid.UUID `db:"id"`
-	Email             string    `db:"email"`
-	PasswordHash      string    `db:"password_hash"`
-	CreatedAt         time.Time `db:"created_at"`
-	SessionGeneration int64     `db:"session_generation"`
+	ID                uuid.UUID      `db:"id"`
+	Email             string         `db:"email"`
+	PasswordHash      string         `db:"password_hash"`
+	CreatedAt         time.Time      `db:"created_at"`
+	SessionGeneration int64          `db:"session_generation"`
+	DisplayName       sql.NullString `db:"display_name"`
+	Private           bool           `db:"private"`
 }
 
 // userColumns lists userRow's columns in table order.
-const userColumns = `id, email, password_hash, created_at, session_generation`
+const userColumns = `id, email, password_hash, created_at, session_generation, display_name, private`
 
 // outboxRow is a row of outbox_events.
 type outboxRow struct {
@@ -192,12 +194,25 @@ func (r userRow) decode() sqlrows.User {
 	return sqlrows.User{ID: r.ID, Email: r.Email, PasswordHash: r.PasswordHash, CreatedAt: r.CreatedAt, SessionGeneration: r.SessionGeneration}
 }
 
-// toDomain rebuilds the user.
+// toDomain rebuilds the user, with the profile columns, which the shared
+// row leaves out: a stored display name must be one NewDisplayName keeps
+// as it is.
 func (r userRow) toDomain() (domain.User, error) {
 	u, err := r.decode().ToDomain()
 	if err != nil {
 		return domain.User{}, sqlrows.Corrupt("user "+r.ID.String(), err)
 	}
+	if r.DisplayName.Valid {
+		name, err := domain.NewDisplayName(r.DisplayName.String)
+		if err == nil && name.String() != r.DisplayName.String {
+			err = domain.FieldError{Field: "display_name", Rule: "must be trimmed"}
+		}
+		if err != nil {
+			return domain.User{}, sqlrows.Corrupt("user "+r.ID.String(), err)
+		}
+		u.DisplayName = name
+	}
+	u.Private = r.Private
 	return u, nil
 }
 
