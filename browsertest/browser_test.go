@@ -229,9 +229,19 @@ func requireChromium(t *testing.T) string {
 	return path
 }
 
+// serverOption adjusts the environment startServer configures the server
+// from.
+type serverOption func(env map[string]string)
+
+// withEnv sets one more environment variable of the server, e.g.
+// EMBED_ORIGINS.
+func withEnv(key, value string) serverOption {
+	return func(env map[string]string) { env[key] = value }
+}
+
 // startServer runs the real server in-process on a loopback port with a
 // fresh SQLite database and returns its base URL.
-func startServer(t *testing.T, omdbURL string) string {
+func startServer(t *testing.T, omdbURL string, opts ...serverOption) string {
 	t.Helper()
 	dir := t.TempDir()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -251,6 +261,9 @@ func startServer(t *testing.T, omdbURL string) string {
 		"POSTER_FETCH_ALLOW_PRIVATE": "true",
 		"POSTER_SYNC_BASE_DELAY":     "50ms",
 		"SHUTDOWN_TIMEOUT":           "5s",
+	}
+	for _, o := range opts {
+		o(env)
 	}
 	cfg, err := wiring.LoadConfig(func(k string) string { return env[k] })
 	if err != nil {

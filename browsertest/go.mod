@@ -7,6 +7,7 @@ require (
 	github.com/moviediary/moviediary/adapters/outbox v0.0.0 // indirect
 	github.com/moviediary/moviediary/adapters/nats v0.0.0 // indirect
 	github.com/moviediary/moviediary/adapters/delivery v0.0.0 // indirect
+	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/moviediary/moviediary/presentation v0.0.0
 )
@@ -15,7 +16,6 @@ require (
 	github.com/alexedwards/argon2id v1.0.0 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
-	github.com/chromedp/cdproto v0.159.0 // indirect
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
