@@ -243,7 +243,9 @@ measure() { # request server
 $(grep -v ' level=INFO ' "$work/$name.log" | tail -3)"
 	local requests bytes errors rss cpu_us
 	requests=$(field requests "$line")
-	bytes=$(($(field bytes "$line") / requests))
+	# A run in which no request finished (every one over the timeout) has
+	# no bytes or CPU per request: 0.
+	bytes=$(($(field bytes "$line") / (requests > 0 ? requests : 1)))
 	# wrk does not count 200s and 304s apart: a 304 has no body, so a run
 	# whose answers average over 2 KiB (a page of 20 entries is larger) was
 	# not answered 304.
@@ -252,7 +254,7 @@ $(grep -v ' level=INFO ' "$work/$name.log" | tail -3)"
 	fi
 	errors=$(($(field connect "$line") + $(field read "$line") + $(field write "$line") + $(field timeout "$line")))
 	rss=$(sort -n "$rssfile" | tail -1)
-	cpu_us=$(((cpu1 - cpu0) * 1000000 / hz / requests))
+	cpu_us=$(((cpu1 - cpu0) * 1000000 / hz / (requests > 0 ? requests : 1) * (requests > 0)))
 	printf '%s %s %s %s %s %s %s %s %s\n' "$request" "$name" "$(field rps "$line")" "$(field p50 "$line")" "$(field p99 "$line")" \
 		"${rss:-0}" "$cpu_us" "$errors" "$bytes" >>"$results"
 	say "$request $name: $(field rps "$line") req/s, p50 $(field p50 "$line") ms, p99 $(field p99 "$line") ms, $bytes B/answer, RSS $((${rss:-0} / 1024)) MiB, server CPU $cpu_us µs/request, socket errors $errors"
@@ -289,7 +291,7 @@ load_after=$(uptime)
 median() { sort -g | awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 col() { awk -v e="$1" -v s="$2" -v c="$3" '$1 == e && $2 == s {print $c}' "$results"; }
 med() { col "$@" | median; }
-div() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+div() { awk -v a="$1" -v b="$2" 'BEGIN {if (b == 0) printf "–"; else printf "%.2f", a / b}'; }
 mib() { awk -v k="$(col "$1" "$2" 6 | sort -n | tail -1)" 'BEGIN {printf "%.0f", k / 1024}'; }
 
 label() { # request
@@ -312,7 +314,7 @@ mixed_rps=$(field read_rps "$mixed")
 # verdict ratio-list op limit: "met" when every ratio passes.
 verdict() {
 	awk -v l="$1" -v op="$2" -v lim="$3" 'BEGIN {n = split(l, a, " "); ok = 1
-		for (i = 1; i <= n; i++) if ((op == ">=" && a[i] < lim) || (op == "<=" && a[i] > lim)) ok = 0
+		for (i = 1; i <= n; i++) if (a[i] !~ /^[0-9.]+$/ || (op == ">=" && a[i] + 0 < lim) || (op == "<=" && a[i] + 0 > lim)) ok = 0
 		print ok ? "**met**" : "**missed**"}'
 }
 
