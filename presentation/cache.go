@@ -251,6 +251,8 @@ type CacheStats struct {
 	Hits, Misses, Evictions, Invalidations uint64
 	Entries                                int
 	Bytes, MaxBytes                        int64
+	// Suspended says every read goes to the database for now.
+	Suspended bool
 }
 
 // Stats returns the counters.
@@ -260,7 +262,7 @@ func (c *PageCache) Stats() CacheStats {
 	c.mu.Unlock()
 	return CacheStats{
 		Hits: c.hits.Load(), Misses: c.misses.Load(), Evictions: c.evictions.Load(), Invalidations: c.invalidations.Load(),
-		Entries: entries, Bytes: size, MaxBytes: c.maxBytes,
+		Entries: entries, Bytes: size, MaxBytes: c.maxBytes, Suspended: c.suspended.Load(),
 	}
 }
 

@@ -194,7 +194,7 @@ func (m *Metrics) WatchOutboxPending(count func(ctx context.Context) (int, error
 // WatchCache exports the page cache's counters, read at each scrape:
 // moviediary_cache_hits_total, _misses_total, _evictions_total,
 // _invalidations_total, and the gauges moviediary_cache_entries,
-// _bytes and _max_bytes. Call it at most once.
+// _bytes, _max_bytes and _suspended. Call it at most once.
 func (m *Metrics) WatchCache(c *PageCache) {
 	counter := func(name, help string, v func(CacheStats) uint64) prometheus.Collector {
 		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(v(c.Stats())) })
@@ -210,6 +210,12 @@ func (m *Metrics) WatchCache(c *PageCache) {
 		gauge("moviediary_cache_entries", "Answers held by the page cache.", func(s CacheStats) float64 { return float64(s.Entries) }),
 		gauge("moviediary_cache_bytes", "Bytes held by the page cache, as it counts them against CACHE_MAX_BYTES.", func(s CacheStats) float64 { return float64(s.Bytes) }),
 		gauge("moviediary_cache_max_bytes", "The page cache's bound, CACHE_MAX_BYTES.", func(s CacheStats) float64 { return float64(s.MaxBytes) }),
+		gauge("moviediary_cache_suspended", "1 while the page cache is suspended (every read goes to the database) because the changes of other processes cannot be heard: at start-up and after the change listener lost its connection, until it is back.", func(s CacheStats) float64 {
+			if s.Suspended {
+				return 1
+			}
+			return 0
+		}),
 	)
 }
 

@@ -149,8 +149,13 @@ func (s *server) apiUser(c echo.Context) error {
 }
 
 func (s *server) apiMe(c echo.Context) error {
+	me := currentUser(c).ID
+	u, err := s.svc.Profiles.Profile(c.Request().Context(), me.String(), me)
+	if err != nil {
+		return err
+	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.JSON(http.StatusOK, profileJSON(currentUser(c)))
+	return c.JSON(http.StatusOK, profileJSON(u))
 }
 
 func (s *server) apiUpdateMe(c echo.Context) error {
@@ -387,9 +392,13 @@ func (s *server) embed(c echo.Context) error {
 
 // settingsPage shows the signed-in user's profile form.
 func (s *server) settingsPage(c echo.Context) error {
-	u := currentUser(c)
-	if u.ID.IsZero() {
+	me := currentUser(c).ID
+	if me.IsZero() {
 		return toLogin(c)
+	}
+	u, err := s.svc.Profiles.Profile(c.Request().Context(), me.String(), me)
+	if err != nil {
+		return err
 	}
 	return s.showSettings(c, http.StatusOK, u, "", nil)
 }

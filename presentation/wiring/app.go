@@ -160,9 +160,10 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 	if svc.Stats, err = application.NewGetStats(store.Statistics(), users); err != nil {
 		return nil, err
 	}
-	// Profile changes go through the credential cache, which forgets the
-	// account at once; whether a diary may be shown is read from the store.
-	if svc.Profiles, err = application.NewProfiles(creds, bus.publisher, logger, now); err != nil {
+	// Profiles are read from the store, never the credential cache: what a
+	// page shows of a user, and whether it may, must be as fresh as the
+	// change that dropped the cached page.
+	if svc.Profiles, err = application.NewProfiles(users, bus.publisher, logger, now); err != nil {
 		return nil, err
 	}
 	if svc.Register, err = application.NewRegister(creds, hasher, cfg.Registration, now); err != nil {
