@@ -378,13 +378,24 @@ CREATE TRIGGER movies_stats_director_changed
 -- A diary made private leaves the whole diary's statistics, one made
 -- public joins them: the user's rows are subtracted from or added to the
 -- whole diary's, table by table in primary-key order, films appearing or
--- going counted in the years as review_stats_apply counts them. The
--- reviews and movies are locked against writers (SHARE) first: a writer
--- that started before read the account as it was and has committed by the
--- time the lock is granted, so its counts are in the user's rows read here;
--- one that starts after waits for this transaction and reads the account
--- as it is now. It is a rare change whose cost is the user's statistics'
--- size. A new account that is private at once leaves the whole diary too.
+-- going counted in the years as review_stats_apply counts them. It is a
+-- rare change whose cost is the size of the user's statistics. A new
+-- account that is private at once leaves the whole diary too.
+--
+-- What the user's rows say must not change meanwhile:
+--   - the reviews are locked against writers (SHARE): a writer that
+--     started before read the account as it was and has committed by the
+--     time the lock is granted, so its counts are in the user's rows read
+--     here; one that starts after waits for this transaction and reads the
+--     account as it is now;
+--   - the movies the user viewed are locked FOR SHARE, so that no
+--     director of theirs changes while their viewings move: the directors
+--     are counted from the user's films and the movies' current directors.
+--     They are locked before the reviews too, so that a transaction
+--     changing a director and then writing reviews (SaveViewing attaching
+--     an IMDb ID) never waits for this one while this one waits for it.
+-- Locking the movies table instead would deadlock with SaveViewing's
+-- statement, which holds it before it waits for the reviews.
 CREATE FUNCTION review_stats_privacy_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -392,7 +403,15 @@ DECLARE
     zeros bigint;
     bad   bigint;
 BEGIN
-    LOCK TABLE reviews, movies IN SHARE MODE;
+    PERFORM FROM movies
+     WHERE id IN (SELECT movie_id FROM review_stats_films WHERE user_id = NEW.id AND year = 0)
+     ORDER BY id FOR SHARE;
+    LOCK TABLE reviews IN SHARE MODE;
+    -- The films the user viewed are now final; lock those that came
+    -- meanwhile.
+    PERFORM FROM movies
+     WHERE id IN (SELECT movie_id FROM review_stats_films WHERE user_id = NEW.id AND year = 0)
+     ORDER BY id FOR SHARE;
 
     WITH up AS (
         INSERT INTO review_stats_months AS c (user_id, year, month, slot, viewings,
@@ -458,11 +477,15 @@ BEGIN
          WHERE c.user_id = '00000000-0000-0000-0000-000000000000'::uuid AND c.films = 0;
     END IF;
 
-    WITH up AS (
+    WITH dd AS (
+        SELECT f.year, m.director, sign * sum(f.n)::integer AS n
+          FROM review_stats_films AS f JOIN movies AS m ON m.id = f.movie_id
+         WHERE f.user_id = NEW.id AND m.director IS NOT NULL
+         GROUP BY 1, 2
+    ), up AS (
         INSERT INTO review_stats_directors AS c (user_id, year, director, n)
-        SELECT '00000000-0000-0000-0000-000000000000'::uuid, year, director, sign * n
-          FROM review_stats_directors WHERE user_id = NEW.id
-         ORDER BY year, director
+        SELECT '00000000-0000-0000-0000-000000000000'::uuid, year, director, n FROM dd
+         ORDER BY year, director COLLATE "C"
         ON CONFLICT (user_id, year, director) DO UPDATE SET n = c.n + EXCLUDED.n
         RETURNING c.n
     )
@@ -472,9 +495,7 @@ BEGIN
     END IF;
     IF zeros > 0 THEN
         DELETE FROM review_stats_directors AS c
-         USING review_stats_directors AS u
-         WHERE u.user_id = NEW.id AND c.user_id = '00000000-0000-0000-0000-000000000000'::uuid
-           AND c.year = u.year AND c.director = u.director AND c.n = 0;
+         WHERE c.user_id = '00000000-0000-0000-0000-000000000000'::uuid AND c.n = 0;
     END IF;
     RETURN NULL;
 END
