@@ -85,7 +85,9 @@ func (s *server) apiDiary(c echo.Context) error {
 func (s *server) apiHistory(c echo.Context) error {
 	id, err := domain.ParseMovieID(c.Param("id"))
 	if err != nil {
-		return newHTTPError(http.StatusNotFound, "no movie with id %s", c.Param("id"))
+		var v domain.Validation
+		v.Check("movie_id", err)
+		return v.Err()
 	}
 	viewer := currentUser(c).ID
 	return s.serveCached(c, cacheKey(c, viewer), scopeMovie(id), true, viewer, func(ctx context.Context) (Page, error) {
