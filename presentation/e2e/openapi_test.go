@@ -206,7 +206,8 @@ func TestOpenAPIDocument(t *testing.T) {
 	slices.Sort(ops)
 	want := []string{
 		"DELETE /api/reviews/{id}", "DELETE /api/tokens/{id}", "DELETE /api/webhooks/{id}", "GET /api/diary", "GET /api/export",
-		"GET /api/imports/{id}", "GET /api/movies/{id}/history", "GET /api/tokens", "GET /api/webhooks", "PATCH /api/reviews/{id}", "POST /api/auth/login", "POST /api/auth/logout",
+		"GET /api/imports/{id}", "GET /api/movies/{id}/history", "GET /api/stats", "GET /api/tokens", "GET /api/users/me", "GET /api/users/{id}", "GET /api/users/{id}/stats",
+		"GET /api/webhooks", "PATCH /api/reviews/{id}", "PATCH /api/users/me", "POST /api/auth/login", "POST /api/auth/logout",
 		"POST /api/auth/register", "POST /api/imports", "POST /api/movies/{id}/sync-poster", "POST /api/reviews", "POST /api/tokens",
 		"POST /api/webhooks", "POST /api/webhooks/{id}/rotate",
 		"POST /webhooks/emby/{secret}", "POST /webhooks/jellyfin/{secret}", "POST /webhooks/plex/{secret}",
@@ -252,6 +253,18 @@ func TestOpenAPISecurity(t *testing.T) {
 		"POST /api/imports":                 true,
 		"GET /api/imports/{id}":             true,
 		"GET /api/export":                   true,
+		"GET /api/users/me":                 true,
+		"PATCH /api/users/me":               true,
+	}
+	// The public reads registered with s.optionalBearer
+	// (presentation/public.go): anyone may read, and a bearer token makes
+	// the reader's own private diary show too.
+	optional := map[string]bool{
+		"GET /api/diary":               true,
+		"GET /api/movies/{id}/history": true,
+		"GET /api/stats":               true,
+		"GET /api/users/{id}":          true,
+		"GET /api/users/{id}/stats":    true,
 	}
 	seen := map[string]bool{}
 	for path, item := range doc.Paths.Map() {
@@ -263,6 +276,15 @@ func TestOpenAPISecurity(t *testing.T) {
 				continue
 			}
 			reqs := *op.Security
+			if optional[key] {
+				if len(reqs) != 2 || len(reqs[0]) != 0 || len(reqs[1]) != 1 || reqs[1]["bearer"] == nil {
+					t.Errorf("%s security = %v, want [{}, {\"bearer\": []}] (a bearer token is optional)", key, reqs)
+				}
+				if op.Responses.Value("401") == nil {
+					t.Errorf("%s takes a bearer token but does not document 401", key)
+				}
+				continue
+			}
 			if !protected[key] {
 				if len(reqs) != 0 {
 					t.Errorf("%s security = %v, want [] (public)", key, reqs)
