@@ -3,10 +3,12 @@
 //
 // Open a pool with Open, bring the schema up to date with (*DB).Migrate,
 // then hand (*DB).Movies, (*DB).Users, (*DB).Tokens, (*DB).Webhooks,
-// (*DB).Plays, (*DB).Imports and (*DB).Quota to the application: they
-// implement domain.MovieRepository, domain.UserRepository,
-// domain.APITokenRepository, domain.WebhookRepository,
-// domain.PlayRecorder, domain.ImportRepository and domain.QuotaCounter.
+// (*DB).Plays, (*DB).Imports, (*DB).Quota and (*DB).Statistics to the
+// application: they implement domain.MovieRepository,
+// domain.UserRepository, domain.APITokenRepository,
+// domain.WebhookRepository, domain.PlayRecorder, domain.ImportRepository,
+// domain.QuotaCounter and domain.StatsReader; *DB itself is a
+// domain.ChangeListener (ListenChanges).
 //
 // Imports store a batch of rows in one transaction of a handful of
 // set-based statements whatever its size (see SaveImportBatch); exports
@@ -20,7 +22,17 @@
 // from a counter table that triggers keep in the inserting, updating and
 // deleting transactions;
 // diary pages are read by keyset (DiaryQuery.After) or by offset through a
-// deferred join on an index-only scan.
+// deferred join on an index-only scan. Private diaries are left out of
+// pages, totals and histories for everyone but their owners: their
+// accounts are read through a partial index, their entries skipped and
+// their counts subtracted in the same statement.
+//
+// Diary statistics (StatsRepository) are read from aggregate tables that
+// statement triggers keep exact in every writing transaction, per user
+// and for the whole diary, so a read never scans the reviews. The same
+// triggers notify every change on the channel ChangesChannel, which
+// (*DB).ListenChanges turns into domain.DiaryChange values for the caches
+// of diary reads in every process.
 //
 // Opened with Config.Outbox, SaveViewing also stores the events of each
 // viewing in the table outbox_events, in the viewing's transaction,

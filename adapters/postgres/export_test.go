@@ -151,3 +151,6 @@ func importQueries(movie, user, review uuid.UUID, at time.Time) []PlannedQuery {
 		{"quota used", sqlQuotaUsed, []any{"omdb", at}},
 	}
 }
+
+// StatsSQL exposes DiaryStats' statement text, for EXPLAIN in benchmarks.
+var StatsSQL = statsSQL

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/moviediary/moviediary/adapters/sqlrows"
 	"github.com/moviediary/moviediary/domain"
@@ -74,7 +75,7 @@ const maxRatingHalves = 10
 // The kinds of row statsSQL returns.
 const (
 	statsMonth    = 1 // a: year, b: month, n: viewings
-	statsRating   = 2 // a: half stars, n: viewings rated so
+	statsRatings  = 2 // ratings: the viewings rated 0, 1, … 10 half stars
 	statsYear     = 3 // a: year (0: all time), n: distinct films
 	statsFilm     = 4 // n: viewings, then the movie's columns
 	statsDirector = 5 // n: viewings, director: the name
@@ -86,8 +87,8 @@ const (
 // one scope's rows by the leading columns of an index: the months and
 // the years by their primary keys, the top films and directors by the
 // indexes ordered by count, and each top film's movie by its primary key.
-// Ratings are summed from the months' rows, which the statement reads
-// once (the CTE mo).
+// The ratings are summed from the months' rows, which the statement reads
+// once (the CTE mo), into one row.
 func statsSQL(year bool, top int) string {
 	monthsOf, yearsOf := ``, ``
 	if year {
@@ -102,7 +103,7 @@ func statsSQL(year bool, top int) string {
 			ratings.WriteString(", ")
 		}
 		halves.WriteString("sum(halves_" + n + ") AS h" + n)
-		ratings.WriteString("(" + n + ", h" + n + ")")
+		ratings.WriteString("coalesce(sum(h" + n + "), 0)")
 	}
 	limit := strconv.Itoa(top)
 	return `WITH mo AS (
@@ -112,23 +113,23 @@ func statsSQL(year bool, top int) string {
 	)
 	SELECT ` + strconv.Itoa(statsMonth) + ` AS kind, year AS a, month::integer AS b, viewings AS n,
 	       NULL::uuid AS id, NULL::text AS external_id, NULL::text AS title, NULL::integer AS release_year,
-	       NULL::text AS director, NULL::text AS poster_path
+	       NULL::text AS director, NULL::text AS poster_path, NULL::bigint[] AS ratings
 	  FROM mo WHERE viewings > 0
 	UNION ALL
-	SELECT ` + strconv.Itoa(statsRating) + `, v.halves, NULL, sum(v.n), NULL, NULL, NULL, NULL, NULL, NULL
-	  FROM mo, LATERAL (VALUES ` + ratings.String() + `) AS v (halves, n)
-	 GROUP BY v.halves HAVING sum(v.n) > 0
+	SELECT ` + strconv.Itoa(statsRatings) + `, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+	       ARRAY[` + ratings.String() + `]::bigint[]
+	  FROM mo
 	UNION ALL
-	SELECT ` + strconv.Itoa(statsYear) + `, year, NULL, sum(films), NULL, NULL, NULL, NULL, NULL, NULL
+	SELECT ` + strconv.Itoa(statsYear) + `, year, NULL, sum(films), NULL, NULL, NULL, NULL, NULL, NULL, NULL
 	  FROM review_stats_years WHERE user_id = $1` + yearsOf + `
 	 GROUP BY year HAVING sum(films) > 0
 	UNION ALL
-	(SELECT ` + strconv.Itoa(statsFilm) + `, NULL, NULL, f.n, m.id, m.external_id, m.title, m.release_year, m.director, m.poster_path
+	(SELECT ` + strconv.Itoa(statsFilm) + `, NULL, NULL, f.n, m.id, m.external_id, m.title, m.release_year, m.director, m.poster_path, NULL
 	   FROM review_stats_films f JOIN movies m ON m.id = f.movie_id
 	  WHERE f.user_id = $1 AND f.year = $2
 	  ORDER BY f.n DESC, f.movie_id LIMIT ` + limit + `)
 	UNION ALL
-	(SELECT ` + strconv.Itoa(statsDirector) + `, NULL, NULL, n, NULL, NULL, NULL, NULL, director, NULL
+	(SELECT ` + strconv.Itoa(statsDirector) + `, NULL, NULL, n, NULL, NULL, NULL, NULL, director, NULL, NULL
 	   FROM review_stats_directors
 	  WHERE user_id = $1 AND year = $2
 	  ORDER BY n DESC, director LIMIT ` + limit + `)`
@@ -146,30 +147,37 @@ func scanStats(rows *sql.Rows, year int) (domain.Stats, error) {
 		var (
 			kind     int
 			a, b     sql.NullInt64
-			n        int64
+			count    sql.NullInt64
 			movie    movieRow
 			movieID  uuid.NullUUID
 			director sql.NullString
 			relYear  sql.NullInt64
 			title    sql.NullString
+			ratings  pq.Int64Array
 		)
-		if err := rows.Scan(&kind, &a, &b, &n, &movieID, &movie.ExternalID, &title, &relYear, &director, &movie.PosterPath); err != nil {
+		if err := rows.Scan(&kind, &a, &b, &count, &movieID, &movie.ExternalID, &title, &relYear, &director, &movie.PosterPath, &ratings); err != nil {
 			return domain.Stats{}, err
 		}
+		n := int(count.Int64)
 		switch kind {
 		case statsMonth:
-			s.ByMonth = append(s.ByMonth, domain.MonthStats{Year: int(a.Int64), Month: time.Month(b.Int64), Viewings: int(n)})
-			s.Viewings += int(n)
-		case statsRating:
-			rating, err := domain.RatingFromHalves(int(a.Int64))
-			if err != nil {
-				return domain.Stats{}, sqlrows.Corrupt("rating statistics", err)
+			s.ByMonth = append(s.ByMonth, domain.MonthStats{Year: int(a.Int64), Month: time.Month(b.Int64), Viewings: n})
+			s.Viewings += n
+		case statsRatings:
+			for halves, c := range ratings {
+				if c == 0 {
+					continue
+				}
+				rating, err := domain.RatingFromHalves(halves)
+				if err != nil {
+					return domain.Stats{}, sqlrows.Corrupt("rating statistics", err)
+				}
+				s.Ratings = append(s.Ratings, domain.RatingCount{Rating: rating, Count: int(c)})
+				s.Rated += int(c)
+				s.RatingHalves += int(c) * halves
 			}
-			s.Ratings = append(s.Ratings, domain.RatingCount{Rating: rating, Count: int(n)})
-			s.Rated += int(n)
-			s.RatingHalves += int(n) * rating.Halves()
 		case statsYear:
-			films[int(a.Int64)] = int(n)
+			films[int(a.Int64)] = n
 		case statsFilm:
 			movie.ID = movieID.UUID
 			movie.Title, movie.ReleaseYear, movie.Director = title.String, int(relYear.Int64), director
@@ -177,7 +185,7 @@ func scanStats(rows *sql.Rows, year int) (domain.Stats, error) {
 			if err != nil {
 				return domain.Stats{}, err
 			}
-			s.TopFilms = append(s.TopFilms, domain.FilmCount{Movie: m, Viewings: int(n)})
+			s.TopFilms = append(s.TopFilms, domain.FilmCount{Movie: m, Viewings: n})
 		case statsDirector:
 			d, err := domain.NewDirector(director.String)
 			if err == nil && d.String() != director.String {
@@ -186,7 +194,7 @@ func scanStats(rows *sql.Rows, year int) (domain.Stats, error) {
 			if err != nil {
 				return domain.Stats{}, sqlrows.Corrupt("director statistics", err)
 			}
-			s.TopDirectors = append(s.TopDirectors, domain.DirectorCount{Director: d, Viewings: int(n)})
+			s.TopDirectors = append(s.TopDirectors, domain.DirectorCount{Director: d, Viewings: n})
 		}
 	}
 	if err := rows.Err(); err != nil {
