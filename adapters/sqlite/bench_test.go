@@ -104,18 +104,59 @@ func seededDB(b *testing.B, n int) *sqlite.DB {
 // count up, like the time-ordered UUIDs moviediary generates.
 func seed(b *testing.B, path string, n int) {
 	b.Helper()
-	db, err := sqlite.Open(context.Background(), sqlite.Config{Path: path})
-	if err != nil {
-		b.Fatalf("Open: %v", err)
-	}
-	if err := db.Migrate(context.Background()); err != nil {
-		b.Fatalf("Migrate: %v", err)
-	}
-	if err := db.Close(); err != nil { // runs PRAGMA optimize
-		b.Fatalf("Close: %v", err)
+	bulkLoad(b, path, "", func(exec func(string, ...any)) {
+		exec(`WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ?)
+		  INSERT INTO movies (id, external_id, title, title_key, release_year)
+		  SELECT unhex(printf('%032x', i)), printf('tt%07d', i), 'Film ' || i, upper('Film ' || i), 1950 + i % 70 FROM k`,
+			benchMovies)
+		exec(`INSERT INTO movies (id, external_id, title, title_key, release_year)
+		  VALUES (unhex(printf('%032x', ?)), 'tt9999999', 'Rewatched', 'REWATCHED', 1999)`, historyMovieNum)
+		exec(`WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ?)
+		  INSERT INTO reviews (id, movie_id, user_id, rating_halves, comment, watched_at, created_at)
+		  SELECT unhex(printf('%016x', i) || hex(randomblob(8))),
+		         unhex(printf('%032x', 1 + abs(random()) % ?)),
+		         unhex(printf('%032x', ? + i % ?)),
+		         i % 11,
+		         CASE WHEN i % 3 = 0 THEN 'comment on viewing ' || i END,
+		         ? + i * 60,
+		         (? + i * 60) * 1000000
+		  FROM k`,
+			n-historyViewings, benchMovies, firstUserNum, benchUsers, benchEpoch, benchEpoch)
+		exec(`WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ?)
+		  INSERT INTO reviews (id, movie_id, user_id, rating_halves, comment, watched_at, created_at)
+		  SELECT unhex(printf('%016x', ? + i) || hex(randomblob(8))), unhex(printf('%032x', ?)),
+		         unhex(printf('%032x', ?)), i % 11, NULL, ? + i * 86400, (? + i * 86400) * 1000000
+		  FROM k`,
+			historyViewings, n, historyMovieNum, firstUserNum, benchEpoch+30, benchEpoch+30)
+	})
+}
+
+// bulkLoad creates the file at path, migrated to the latest schema or,
+// when before names a migration, to the one before it; then in one
+// transaction it runs load with the reviews' indexes and every trigger
+// dropped (bulk loading is fastest without them), recreates them from
+// the SQL the migrations made, and fills review_counts as the triggers
+// would have, and at the latest schema the statistics as migration 0008's
+// backfill does. It ends with ANALYZE and a checkpoint.
+func bulkLoad(b *testing.B, path, before string, load func(exec func(string, ...any))) {
+	b.Helper()
+	if before == "" {
+		db, err := sqlite.Open(context.Background(), sqlite.Config{Path: path})
+		if err != nil {
+			b.Fatalf("Open: %v", err)
+		}
+		if err := db.Migrate(context.Background()); err != nil {
+			b.Fatalf("Migrate: %v", err)
+		}
+		if err := db.Close(); err != nil { // runs PRAGMA optimize
+			b.Fatalf("Close: %v", err)
+		}
 	}
 	raw := rawDB(b, path)
 	raw.SetMaxOpenConns(1)
+	if before != "" {
+		migrateRawBefore(b, raw, before)
+	}
 	conn, err := raw.Conn(context.Background())
 	if err != nil {
 		b.Fatalf("Conn: %v", err)
@@ -130,12 +171,10 @@ func seed(b *testing.B, path string, n int) {
 	exec(`PRAGMA journal_mode = WAL`)
 	exec(`PRAGMA cache_size = -262144`) // 256 MiB while building indexes
 	exec(`BEGIN IMMEDIATE`)
-	// Bulk loading is fastest without the reviews' indexes and triggers:
-	// keep their SQL as the migrations made it, drop them, load, and
-	// recreate them, then fill review_counts as the triggers would have.
 	var later []string
 	rows, err := conn.QueryContext(context.Background(),
-		`SELECT type, name, sql FROM sqlite_schema WHERE tbl_name = 'reviews' AND type IN ('index', 'trigger') AND sql IS NOT NULL`)
+		`SELECT type, name, sql FROM sqlite_schema
+		WHERE ((type = 'index' AND tbl_name = 'reviews') OR type = 'trigger') AND sql IS NOT NULL`)
 	if err != nil {
 		b.Fatalf("read schema: %v", err)
 	}
@@ -154,37 +193,18 @@ func seed(b *testing.B, path string, n int) {
 	for _, d := range drops {
 		exec(d)
 	}
-	exec(`WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ?)
-	  INSERT INTO movies (id, external_id, title, title_key, release_year)
-	  SELECT unhex(printf('%032x', i)), printf('tt%07d', i), 'Film ' || i, upper('Film ' || i), 1950 + i % 70 FROM k`,
-		benchMovies)
-	exec(`INSERT INTO movies (id, external_id, title, title_key, release_year)
-	  VALUES (unhex(printf('%032x', ?)), 'tt9999999', 'Rewatched', 'REWATCHED', 1999)`, historyMovieNum)
-	exec(`WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ?)
-	  INSERT INTO reviews (id, movie_id, user_id, rating_halves, comment, watched_at, created_at)
-	  SELECT unhex(printf('%016x', i) || hex(randomblob(8))),
-	         unhex(printf('%032x', 1 + abs(random()) % ?)),
-	         unhex(printf('%032x', ? + i % ?)),
-	         i % 11,
-	         CASE WHEN i % 3 = 0 THEN 'comment on viewing ' || i END,
-	         ? + i * 60,
-	         (? + i * 60) * 1000000
-	  FROM k`,
-		n-historyViewings, benchMovies, firstUserNum, benchUsers, benchEpoch, benchEpoch)
-	exec(`WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ?)
-	  INSERT INTO reviews (id, movie_id, user_id, rating_halves, comment, watched_at, created_at)
-	  SELECT unhex(printf('%016x', ? + i) || hex(randomblob(8))), unhex(printf('%032x', ?)),
-	         unhex(printf('%032x', ?)), i % 11, NULL, ? + i * 86400, (? + i * 86400) * 1000000
-	  FROM k`,
-		historyViewings, n, historyMovieNum, firstUserNum, benchEpoch+30, benchEpoch+30)
-	for _, sql := range later {
-		exec(sql)
-	}
+	load(exec)
 	exec(`INSERT INTO review_counts (movie_id, user_id, n)
 	  SELECT x'', x'', count(*) FROM reviews
 	  UNION ALL SELECT movie_id, x'', count(*) FROM reviews GROUP BY movie_id
 	  UNION ALL SELECT x'', user_id, count(*) FROM reviews GROUP BY user_id
 	  UNION ALL SELECT movie_id, user_id, count(*) FROM reviews GROUP BY movie_id, user_id`)
+	if before == "" {
+		exec(statsBackfillSQL(b))
+	}
+	for _, sql := range later {
+		exec(sql)
+	}
 	exec(`COMMIT`)
 	exec(`ANALYZE`)
 	exec(`PRAGMA wal_checkpoint(TRUNCATE)`)

@@ -38,10 +38,6 @@ var StatsReadSQL = []struct {
 	{"stats top directors", sqlStatsTopDirectors, []any{[]byte{}, 0, 10}},
 }
 
-// BatchStatsSQL are the statements that add an import batch's statistics;
-// their one argument is the last seq before the batch.
-var BatchStatsSQL = batchStatsSQL
-
 // SkipBatchStats makes db's import batches leave their statistics out,
 // for the benchmarks that measure what the statistics cost (with the
 // statistics triggers dropped).

@@ -317,7 +317,7 @@ func (r *ImportRepository) PresentImportRows(ctx context.Context, user domain.Us
 // nothing; the new movies, reviews, keys and events are then inserted
 // with multi-row statements, and the diary
 // counters and the statistics of the whole batch are added at once, a few
-// set-based statements, while the per-review triggers are paused
+// multi-row upserts, while the per-review triggers are paused
 // (review_counts_paused, migrations 0007 and 0008; addBatchStats).
 func (r *ImportRepository) SaveImportBatch(ctx context.Context, b domain.ImportBatch) (domain.ImportBatchResult, error) {
 	const op = "save import batch"
@@ -390,8 +390,13 @@ func (r *ImportRepository) saveBatch(ctx context.Context, tx *sqlx.Tx, userBlob 
 		if err := movies.flush(ctx); err != nil {
 			return res, err
 		}
-		if err := insertBatchRows(ctx, tx, userBlob, res.Saved, keys, !r.db.skipBatchStats); err != nil {
+		if err := insertBatchRows(ctx, tx, userBlob, res.Saved, keys); err != nil {
 			return res, err
+		}
+		if !r.db.skipBatchStats {
+			if err := addBatchStats(ctx, tx, res.Saved, movies.byID); err != nil {
+				return res, err
+			}
 		}
 		if r.db.outboxMode {
 			if err := insertEventRows(ctx, tx, res.Events); err != nil {
@@ -492,19 +497,13 @@ func presentRows(ctx context.Context, q sqlx.QueryerContext, userBlob []byte, vi
 }
 
 // insertBatchRows inserts the saved reviews and their keys, and adds their
-// diary counts and (with stats) their statistics, with the per-review
-// triggers paused.
-func insertBatchRows(ctx context.Context, tx *sqlx.Tx, userBlob []byte, saved []domain.SavedViewing, keys []domain.ImportRowKey, stats bool) error {
+// diary counts, with the per-review triggers paused (the statistics are
+// added by addBatchStats).
+func insertBatchRows(ctx context.Context, tx *sqlx.Tx, userBlob []byte, saved []domain.SavedViewing, keys []domain.ImportRowKey) error {
 	if len(saved) == 0 {
 		return nil
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE review_counts_paused SET paused = 1`); err != nil {
-		return err
-	}
-	// The batch's reviews get the seqs above the largest stored: seq is
-	// the rowid, and a new rowid is one more than the largest.
-	var lastSeq int64
-	if err := tx.GetContext(ctx, &lastSeq, `SELECT coalesce(max(seq), 0) FROM reviews`); err != nil {
 		return err
 	}
 	err := chunks(len(saved), 7, func(from, to int) error {
@@ -567,11 +566,6 @@ func insertBatchRows(ctx context.Context, tx *sqlx.Tx, userBlob []byte, saved []
 	})
 	if err != nil {
 		return err
-	}
-	if stats {
-		if err := addBatchStats(ctx, tx, lastSeq); err != nil {
-			return err
-		}
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE review_counts_paused SET paused = 0`)
 	return err

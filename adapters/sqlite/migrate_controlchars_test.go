@@ -250,7 +250,7 @@ func TestControlCharactersMigrationCleansStoredText(t *testing.T) {
 
 // migrateRawBefore creates schema_migrations and applies, as the runner
 // would, every migration file that sorts before name.
-func migrateRawBefore(t *testing.T, raw *sql.DB, name string) {
+func migrateRawBefore(t testing.TB, raw *sql.DB, name string) {
 	t.Helper()
 	if _, err := raw.Exec(`CREATE TABLE schema_migrations (
 		version    INTEGER NOT NULL PRIMARY KEY,

@@ -76,11 +76,6 @@ func queryPlan(tb testing.TB, db *sql.DB, query string, args ...any) []string {
 // badPlan matches a step that reads a whole table, or sorts.
 var badPlan = regexp.MustCompile(`^SCAN (r|m|f|u|c|reviews|movies|users|review_counts|stats_\w+)$|TEMP B-TREE`)
 
-// badBatchPlan matches a step of a statement over an import batch that
-// reads a whole table; the batch's own rows may be grouped in a temporary
-// b-tree.
-var badBatchPlan = regexp.MustCompile(`^SCAN (r|m|u|reviews|movies|users|stats_\w+)( |$)`)
-
 // coveringDiaryStep matches the step that picks a diary page from an index
 // alone.
 var coveringDiaryStep = regexp.MustCompile(`^(SCAN|SEARCH) reviews USING COVERING INDEX reviews_`)
@@ -131,15 +126,6 @@ func checkPlans(tb testing.TB, db *sql.DB) {
 		for _, step := range check(q.Name, q.SQL, q.Args...) {
 			if strings.HasPrefix(step, "SCAN ") {
 				tb.Errorf("%s: plan step %q walks a whole table or index", q.Name, step)
-			}
-		}
-	}
-	for i, stmt := range sqlite.BatchStatsSQL {
-		plan := queryPlan(tb, db, stmt, 1_000_000)
-		tb.Logf("batch statistics %d:\n  %s", i, strings.Join(plan, "\n  "))
-		for _, step := range plan {
-			if badBatchPlan.MatchString(step) {
-				tb.Errorf("batch statistics %d: plan step %q scans a table", i, step)
 			}
 		}
 	}

@@ -23,4 +23,3 @@ func TestChangeListenerContract(t *testing.T) {
 		return porttest.ChangeStores{Listener: listener, Movies: writer.Movies(), Users: writer.Users()}
 	})
 }
-

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
 	"github.com/moviediary/moviediary/domain"
@@ -159,53 +160,237 @@ const (
 		WHERE user_id = ? AND year = ? AND n > 0 ORDER BY n DESC, director LIMIT ?`
 )
 
-// addBatchStats adds the statistics of the reviews whose seq is above
-// after — an import batch's, inserted while the per-review triggers were
-// paused — with one set-based statement a table: each groups the batch's
-// reviews by scope (the user, and the whole diary unless the user is
-// private), year (and all time) and what the table counts, and adds the
-// groups with an upsert. The triggers of stats_films count the new films.
-func addBatchStats(ctx context.Context, tx *sqlx.Tx, after int64) error {
-	for _, stmt := range batchStatsSQL {
-		if _, err := tx.ExecContext(ctx, stmt, after); err != nil {
-			return err
+// addBatchStats adds the statistics of saved, an import batch's reviews,
+// inserted while the per-review triggers were paused. The batch's figures
+// are summed here, per scope (the user, and the whole diary unless the
+// user's account is private), year and all time, and added with one
+// multi-row upsert a table (or a chunk of one); the upsert of films
+// returns each row's count, and a row whose count is the batch's own is a
+// film new to its scope and year. movies are the batch's movies as
+// stored now (a director found by a later row of the batch included).
+// (Grouping the inserted reviews in SQL instead cost twice as much: a
+// strftime and a sorter row per review and table.)
+func addBatchStats(ctx context.Context, tx *sqlx.Tx, saved []domain.SavedViewing, movies map[uuid.UUID]domain.Movie) error {
+	if len(saved) == 0 {
+		return nil
+	}
+	private, err := privateUsers(ctx, tx, saved)
+	if err != nil {
+		return err
+	}
+	var a batchAggregate
+	for _, sv := range saved {
+		rv := sv.Review
+		scopes := [2]string{string(idArg(rv.UserID.UUID())), ""}
+		n := 2
+		if private[rv.UserID] {
+			n = 1
+		}
+		w := rv.WatchedAt.UTC()
+		movie := movies[rv.MovieID.UUID()]
+		if movie.ID.IsZero() {
+			movie = sv.Movie
+		}
+		for _, scope := range scopes[:n] {
+			a.addMonth(statsMonthKey{scope, w.Year()*100 + int(w.Month())})
+			for _, year := range [2]int{0, w.Year()} {
+				a.add(scope, year, rv, movie.Director)
+			}
 		}
 	}
-	return nil
+	return a.write(ctx, tx)
 }
 
-// batchViewings is the common table expression of batchStatsSQL: the
-// batch's reviews (seq above the argument) once per scope (b) and once
-// per year and all time (p).
-const batchViewings = `WITH b AS (
-		SELECT r.user_id AS scope, r.movie_id, r.rating_halves, r.watched_at FROM reviews AS r WHERE r.seq > ?1
-		UNION ALL
-		SELECT x'', r.movie_id, r.rating_halves, r.watched_at FROM reviews AS r
-		WHERE r.seq > ?1 AND NOT EXISTS (SELECT 1 FROM users AS u WHERE u.id = r.user_id AND u.private = 1)
-	), p AS (
-		SELECT scope, movie_id, rating_halves, CAST(strftime('%Y', watched_at, 'unixepoch') AS INTEGER) AS year FROM b
-		UNION ALL
-		SELECT scope, movie_id, rating_halves, 0 FROM b
-	) `
+// privateUsers returns which users of saved have a private account.
+func privateUsers(ctx context.Context, tx *sqlx.Tx, saved []domain.SavedViewing) (map[domain.UserID]bool, error) {
+	seen := map[domain.UserID]bool{}
+	var args []any
+	for _, sv := range saved {
+		if u := sv.Review.UserID; !seen[u] {
+			seen[u] = true
+			args = append(args, idArg(u.UUID()))
+		}
+	}
+	private := map[domain.UserID]bool{}
+	err := chunks(len(args), 1, func(from, to int) error {
+		var ids [][]byte
+		if err := tx.SelectContext(ctx, &ids, `SELECT id FROM users WHERE private = 1 AND id IN `+inList(to-from), args[from:to]...); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			u, err := uuid.FromBytes(id)
+			if err != nil {
+				return err
+			}
+			uid, err := domain.UserIDFromUUID(u)
+			if err != nil {
+				return err
+			}
+			private[uid] = true
+		}
+		return nil
+	})
+	return private, err
+}
 
-// batchStatsSQL adds an import batch's statistics (addBatchStats), years
-// first: the films' trigger then finds their rows.
-var batchStatsSQL = []string{
-	batchViewings + `INSERT INTO stats_years (user_id, year, viewings, films, rated, rating_sum)
-	SELECT scope, year, count(*), 0, count(rating_halves), coalesce(sum(rating_halves), 0) FROM p WHERE true GROUP BY scope, year
-	ON CONFLICT (user_id, year) DO UPDATE SET viewings = viewings + excluded.viewings,
+// Keys of a batch's statistics; scope is the user ID's bytes, or "" for
+// the whole diary.
+type (
+	statsYearKey struct {
+		scope string
+		year  int
+	}
+	statsMonthKey struct {
+		scope string
+		month int
+	}
+	statsRatingKey struct {
+		scope        string
+		year, halves int
+	}
+	statsFilmKey struct {
+		scope string
+		year  int
+		movie uuid.UUID
+	}
+	statsDirectorKey struct {
+		scope, director string
+		year            int
+	}
+	statsYearSums struct{ viewings, rated, ratingSum int }
+)
+
+// batchAggregate sums a batch's statistics, each map with its keys in the
+// order first met.
+type batchAggregate struct {
+	years         map[statsYearKey]*statsYearSums
+	yearOrder     []statsYearKey
+	months        map[statsMonthKey]int
+	monthOrder    []statsMonthKey
+	ratings       map[statsRatingKey]int
+	ratingOrder   []statsRatingKey
+	films         map[statsFilmKey]int
+	filmOrder     []statsFilmKey
+	directors     map[statsDirectorKey]int
+	directorOrder []statsDirectorKey
+}
+
+// count adds one to m[k], recording a new k in order.
+func count[K comparable](m *map[K]int, order *[]K, k K) {
+	if *m == nil {
+		*m = map[K]int{}
+	}
+	if (*m)[k] == 0 {
+		*order = append(*order, k)
+	}
+	(*m)[k]++
+}
+
+func (a *batchAggregate) addMonth(k statsMonthKey) { count(&a.months, &a.monthOrder, k) }
+
+// add counts rv, of a movie by director, in scope and year.
+func (a *batchAggregate) add(scope string, year int, rv domain.Review, director domain.Director) {
+	yk := statsYearKey{scope, year}
+	if a.years == nil {
+		a.years = map[statsYearKey]*statsYearSums{}
+	}
+	sums := a.years[yk]
+	if sums == nil {
+		sums = &statsYearSums{}
+		a.years[yk] = sums
+		a.yearOrder = append(a.yearOrder, yk)
+	}
+	sums.viewings++
+	if !rv.Rating.IsZero() {
+		sums.rated++
+		sums.ratingSum += rv.Rating.Halves()
+		count(&a.ratings, &a.ratingOrder, statsRatingKey{scope, year, rv.Rating.Halves()})
+	}
+	count(&a.films, &a.filmOrder, statsFilmKey{scope, year, rv.MovieID.UUID()})
+	if !director.IsZero() {
+		count(&a.directors, &a.directorOrder, statsDirectorKey{scope, director.String(), year})
+	}
+}
+
+// write adds the sums to the statistics tables: years, months, ratings,
+// films (counting the new ones), then the new films into years, and
+// directors.
+func (a *batchAggregate) write(ctx context.Context, tx *sqlx.Tx) error {
+	err := upsertRows(ctx, tx, a.yearOrder, 6, `INSERT INTO stats_years (user_id, year, viewings, films, rated, rating_sum) VALUES `,
+		` ON CONFLICT (user_id, year) DO UPDATE SET viewings = viewings + excluded.viewings,
 		rated = rated + excluded.rated, rating_sum = rating_sum + excluded.rating_sum`,
-	batchViewings + `INSERT INTO stats_months (user_id, month, viewings)
-	SELECT scope, CAST(strftime('%Y%m', watched_at, 'unixepoch') AS INTEGER) AS month, count(*) FROM b WHERE true GROUP BY scope, month
-	ON CONFLICT (user_id, month) DO UPDATE SET viewings = viewings + excluded.viewings`,
-	batchViewings + `INSERT INTO stats_ratings (user_id, year, rating_halves, n)
-	SELECT scope, year, rating_halves, count(*) FROM p WHERE rating_halves IS NOT NULL GROUP BY scope, year, rating_halves
-	ON CONFLICT (user_id, year, rating_halves) DO UPDATE SET n = n + excluded.n`,
-	batchViewings + `INSERT INTO stats_films (user_id, year, movie_id, n)
-	SELECT scope, year, movie_id, count(*) FROM p WHERE true GROUP BY scope, year, movie_id
-	ON CONFLICT (user_id, year, movie_id) DO UPDATE SET n = n + excluded.n`,
-	batchViewings + `INSERT INTO stats_directors (user_id, year, director, n)
-	SELECT p.scope, p.year, m.director, count(*) FROM p JOIN movies AS m ON m.id = p.movie_id
-	WHERE m.director IS NOT NULL GROUP BY p.scope, p.year, m.director
-	ON CONFLICT (user_id, year, director) DO UPDATE SET n = n + excluded.n`,
+		func(k statsYearKey) []any {
+			s := a.years[k]
+			return []any{[]byte(k.scope), k.year, s.viewings, 0, s.rated, s.ratingSum}
+		})
+	if err != nil {
+		return err
+	}
+	err = upsertRows(ctx, tx, a.monthOrder, 3, `INSERT INTO stats_months (user_id, month, viewings) VALUES `,
+		` ON CONFLICT (user_id, month) DO UPDATE SET viewings = viewings + excluded.viewings`,
+		func(k statsMonthKey) []any { return []any{[]byte(k.scope), k.month, a.months[k]} })
+	if err != nil {
+		return err
+	}
+	err = upsertRows(ctx, tx, a.ratingOrder, 4, `INSERT INTO stats_ratings (user_id, year, rating_halves, n) VALUES `,
+		` ON CONFLICT (user_id, year, rating_halves) DO UPDATE SET n = n + excluded.n`,
+		func(k statsRatingKey) []any { return []any{[]byte(k.scope), k.year, k.halves, a.ratings[k]} })
+	if err != nil {
+		return err
+	}
+	newFilms := map[statsYearKey]int{}
+	var newOrder []statsYearKey
+	err = chunks(len(a.filmOrder), 4, func(from, to int) error {
+		args := make([]any, 0, 4*(to-from))
+		for _, k := range a.filmOrder[from:to] {
+			args = append(args, []byte(k.scope), k.year, idArg(k.movie), a.films[k])
+		}
+		rows, err := tx.QueryContext(ctx, valuesSQL(`INSERT INTO stats_films (user_id, year, movie_id, n) VALUES `, to-from, 4)+
+			` ON CONFLICT (user_id, year, movie_id) DO UPDATE SET n = n + excluded.n RETURNING user_id, year, movie_id, n`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				scope, movie []byte
+				k            statsFilmKey
+				n            int
+			)
+			if err := rows.Scan(&scope, &k.year, &movie, &n); err != nil {
+				return err
+			}
+			k.scope = string(scope)
+			copy(k.movie[:], movie)
+			if n == a.films[k] { // none before the batch
+				count(&newFilms, &newOrder, statsYearKey{k.scope, k.year})
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return err
+	}
+	err = upsertRows(ctx, tx, newOrder, 3, `INSERT INTO stats_years (user_id, year, films, viewings, rated, rating_sum) SELECT column1, column2, column3, 0, 0, 0 FROM (VALUES `,
+		`) WHERE true ON CONFLICT (user_id, year) DO UPDATE SET films = films + excluded.films`,
+		func(k statsYearKey) []any { return []any{[]byte(k.scope), k.year, newFilms[k]} })
+	if err != nil {
+		return err
+	}
+	return upsertRows(ctx, tx, a.directorOrder, 4, `INSERT INTO stats_directors (user_id, year, director, n) VALUES `,
+		` ON CONFLICT (user_id, year, director) DO UPDATE SET n = n + excluded.n`,
+		func(k statsDirectorKey) []any { return []any{[]byte(k.scope), k.year, k.director, a.directors[k]} })
+}
+
+// upsertRows runs prefix, a VALUES group of cols placeholders for each of
+// keys (its arguments args(key)), and suffix, in chunks.
+func upsertRows[K any](ctx context.Context, tx *sqlx.Tx, keys []K, cols int, prefix, suffix string, args func(K) []any) error {
+	return chunks(len(keys), cols, func(from, to int) error {
+		all := make([]any, 0, cols*(to-from))
+		for _, k := range keys[from:to] {
+			all = append(all, args(k)...)
+		}
+		_, err := tx.ExecContext(ctx, valuesSQL(prefix, to-from, cols)+suffix, all...)
+		return err
+	})
 }

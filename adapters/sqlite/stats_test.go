@@ -523,6 +523,23 @@ func TestStatsFollowEveryWrite(t *testing.T) {
 	importRows(t, db, ann.ID, []domain.Movie{tarr, porttest.NewMovie(t, porttest.NewExternalID(t), "The Turin Horse", 2011, "Béla Tarr")})
 	check("after bob's diary was made public again and ann imported")
 
+	// A film identified within a batch gets its director there: the
+	// batch's earlier viewings of it count under that director too; and
+	// one stored by an earlier batch is identified by a later one.
+	fresh := porttest.NewMovie(t, domain.ExternalMetadataID{}, "Almanac of Fall", 1984, "")
+	identified := fresh
+	identified.ExternalID = porttest.NewExternalID(t)
+	identified.Director = mustDirector(t, "Béla Tarr")
+	importRows(t, db, ann.ID, []domain.Movie{fresh, identified})
+	check("after a film was identified within a batch")
+	stored := porttest.NewMovie(t, domain.ExternalMetadataID{}, "Family Nest", 1979, "")
+	importRows(t, db, carl, []domain.Movie{stored})
+	identified = stored
+	identified.ExternalID = porttest.NewExternalID(t)
+	identified.Director = mustDirector(t, "Béla Tarr")
+	importRows(t, db, carl, []domain.Movie{identified})
+	check("after a stored film was identified by a batch")
+
 	// Every review deleted: nothing left anywhere.
 	for _, v := range storedViewings(t, db, path) {
 		if _, err := movies.DeleteReview(ctx, v.review.ID, porttest.FixtureTime); err != nil {

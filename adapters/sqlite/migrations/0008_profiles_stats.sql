@@ -31,8 +31,8 @@ CREATE INDEX reviews_movie_watched ON reviews (movie_id, watched_at, id, user_id
 -- falls to zero is deleted, so rows are exactly what the figures list.
 --
 -- Per scope and year: viewings, distinct films (the count of the scope's
--- stats_films rows that year, kept by stats_films' own triggers), rated
--- viewings and the sum of their ratings in half stars.
+-- stats_films rows that year), rated viewings and the sum of their
+-- ratings in half stars.
 CREATE TABLE stats_years (
     user_id    BLOB    NOT NULL,
     year       INTEGER NOT NULL,
@@ -135,26 +135,13 @@ GROUP BY f.user_id, f.year;
 
 -- Triggers.
 --
--- A scope's films in a year are its stats_films rows: a row created or
--- deleted counts in stats_years (whose row is created with the first
--- film of a scope and year, before its viewings are added, when need be).
-CREATE TRIGGER stats_films_insert AFTER INSERT ON stats_films
-BEGIN
-    INSERT INTO stats_years (user_id, year, viewings, films, rated, rating_sum)
-    VALUES (NEW.user_id, NEW.year, 0, 1, 0, 0)
-    ON CONFLICT (user_id, year) DO UPDATE SET films = films + 1;
-END;
-
-CREATE TRIGGER stats_films_delete AFTER DELETE ON stats_films
-BEGIN
-    UPDATE stats_years SET films = films - 1 WHERE user_id = OLD.user_id AND year = OLD.year;
-END;
-
 -- stats_viewings is a procedure: inserting (scope, movie_id, watched_at,
 -- rating_halves, d) into the view adds d (1 or -1) viewings of that
 -- movie, watched then, rated so (NULL: not rated), to the scope's
 -- statistics of that year and of all time, then deletes the rows the
--- change left at zero. The view itself holds nothing.
+-- change left at zero. A film counts once in a year when its stats_films
+-- row is created, and no more when the row is deleted. The view itself
+-- holds nothing.
 CREATE VIEW stats_viewings (user_id, movie_id, watched_at, rating_halves, d) AS
     SELECT x'', x'', 0, NULL, 0 WHERE 0;
 
@@ -166,6 +153,11 @@ BEGIN
     WHERE true
     ON CONFLICT (user_id, year) DO UPDATE SET viewings = viewings + excluded.viewings,
         rated = rated + excluded.rated, rating_sum = rating_sum + excluded.rating_sum;
+    UPDATE stats_years SET films = films + 1
+    WHERE NEW.d > 0 AND user_id = NEW.user_id
+      AND year IN (0, CAST(strftime('%Y', NEW.watched_at, 'unixepoch') AS INTEGER))
+      AND NOT EXISTS (SELECT 1 FROM stats_films AS f
+                      WHERE f.user_id = NEW.user_id AND f.year = stats_years.year AND f.movie_id = NEW.movie_id);
 
     INSERT INTO stats_months (user_id, month, viewings)
     VALUES (NEW.user_id, CAST(strftime('%Y%m', NEW.watched_at, 'unixepoch') AS INTEGER), NEW.d)
@@ -190,8 +182,12 @@ BEGIN
     WHERE m.id = NEW.movie_id AND m.director IS NOT NULL
     ON CONFLICT (user_id, year, director) DO UPDATE SET n = n + excluded.n;
 
-    -- Only taking a viewing away leaves zeros; films first, so that
-    -- stats_years.films has dropped when its row is looked at.
+    -- Only taking a viewing away leaves zeros.
+    UPDATE stats_years SET films = films - 1
+    WHERE NEW.d < 0 AND user_id = NEW.user_id
+      AND year IN (0, CAST(strftime('%Y', NEW.watched_at, 'unixepoch') AS INTEGER))
+      AND EXISTS (SELECT 1 FROM stats_films AS f
+                  WHERE f.user_id = NEW.user_id AND f.year = stats_years.year AND f.movie_id = NEW.movie_id AND f.n = 0);
     DELETE FROM stats_films
     WHERE NEW.d < 0 AND user_id = NEW.user_id AND movie_id = NEW.movie_id AND n = 0
       AND year IN (0, CAST(strftime('%Y', NEW.watched_at, 'unixepoch') AS INTEGER));
@@ -277,41 +273,64 @@ BEGIN
 END;
 
 -- stats_publish is a procedure: inserting (user_id, d) adds d (1 or -1)
--- times the user's statistics to the whole diary's (x''), then deletes
--- the whole diary's rows the change left at zero. Films are not added:
--- the whole diary's distinct films follow its stats_films rows.
+-- times the user's statistics to the whole diary's (x''). Taking them
+-- away first deletes the whole diary's rows that hold the user's alone
+-- (equal counts: in a diary of one public user, every row), then
+-- subtracts from the rest; so no row is written twice. The whole diary's
+-- distinct films are counted again at the end, from its stats_films rows.
 CREATE VIEW stats_publish (user_id, d) AS SELECT x'', 0 WHERE 0;
 
 CREATE TRIGGER stats_publish_apply INSTEAD OF INSERT ON stats_publish
 BEGIN
+    DELETE FROM stats_years WHERE NEW.d < 0 AND user_id = x''
+      AND (year, viewings) IN (SELECT year, viewings FROM stats_years WHERE user_id = NEW.user_id);
     INSERT INTO stats_years (user_id, year, viewings, films, rated, rating_sum)
-    SELECT x'', year, NEW.d * viewings, 0, NEW.d * rated, NEW.d * rating_sum
-    FROM stats_years WHERE user_id = NEW.user_id
+    SELECT x'', u.year, NEW.d * u.viewings, 0, NEW.d * u.rated, NEW.d * u.rating_sum
+    FROM stats_years AS u
+    WHERE u.user_id = NEW.user_id AND (NEW.d > 0
+      OR EXISTS (SELECT 1 FROM stats_years AS x WHERE x.user_id = x'' AND x.year = u.year))
     ON CONFLICT (user_id, year) DO UPDATE SET viewings = viewings + excluded.viewings,
         rated = rated + excluded.rated, rating_sum = rating_sum + excluded.rating_sum;
+
+    DELETE FROM stats_months WHERE NEW.d < 0 AND user_id = x''
+      AND (month, viewings) IN (SELECT month, viewings FROM stats_months WHERE user_id = NEW.user_id);
     INSERT INTO stats_months (user_id, month, viewings)
-    SELECT x'', month, NEW.d * viewings FROM stats_months WHERE user_id = NEW.user_id
+    SELECT x'', u.month, NEW.d * u.viewings
+    FROM stats_months AS u
+    WHERE u.user_id = NEW.user_id AND (NEW.d > 0
+      OR EXISTS (SELECT 1 FROM stats_months AS x WHERE x.user_id = x'' AND x.month = u.month))
     ON CONFLICT (user_id, month) DO UPDATE SET viewings = viewings + excluded.viewings;
+
+    DELETE FROM stats_ratings WHERE NEW.d < 0 AND user_id = x''
+      AND (year, rating_halves, n) IN (SELECT year, rating_halves, n FROM stats_ratings WHERE user_id = NEW.user_id);
     INSERT INTO stats_ratings (user_id, year, rating_halves, n)
-    SELECT x'', year, rating_halves, NEW.d * n FROM stats_ratings WHERE user_id = NEW.user_id
+    SELECT x'', u.year, u.rating_halves, NEW.d * u.n
+    FROM stats_ratings AS u
+    WHERE u.user_id = NEW.user_id AND (NEW.d > 0
+      OR EXISTS (SELECT 1 FROM stats_ratings AS x WHERE x.user_id = x'' AND x.year = u.year AND x.rating_halves = u.rating_halves))
     ON CONFLICT (user_id, year, rating_halves) DO UPDATE SET n = n + excluded.n;
+
+    DELETE FROM stats_films WHERE NEW.d < 0 AND user_id = x''
+      AND (year, movie_id, n) IN (SELECT year, movie_id, n FROM stats_films WHERE user_id = NEW.user_id);
     INSERT INTO stats_films (user_id, year, movie_id, n)
-    SELECT x'', year, movie_id, NEW.d * n FROM stats_films WHERE user_id = NEW.user_id
+    SELECT x'', u.year, u.movie_id, NEW.d * u.n
+    FROM stats_films AS u
+    WHERE u.user_id = NEW.user_id AND (NEW.d > 0
+      OR EXISTS (SELECT 1 FROM stats_films AS x WHERE x.user_id = x'' AND x.year = u.year AND x.movie_id = u.movie_id))
     ON CONFLICT (user_id, year, movie_id) DO UPDATE SET n = n + excluded.n;
+
+    DELETE FROM stats_directors WHERE NEW.d < 0 AND user_id = x''
+      AND (year, director, n) IN (SELECT year, director, n FROM stats_directors WHERE user_id = NEW.user_id);
     INSERT INTO stats_directors (user_id, year, director, n)
-    SELECT x'', year, director, NEW.d * n FROM stats_directors WHERE user_id = NEW.user_id
+    SELECT x'', u.year, u.director, NEW.d * u.n
+    FROM stats_directors AS u
+    WHERE u.user_id = NEW.user_id AND (NEW.d > 0
+      OR EXISTS (SELECT 1 FROM stats_directors AS x WHERE x.user_id = x'' AND x.year = u.year AND x.director = u.director))
     ON CONFLICT (user_id, year, director) DO UPDATE SET n = n + excluded.n;
 
-    DELETE FROM stats_films WHERE NEW.d < 0 AND user_id = x'' AND n = 0
-      AND (year, movie_id) IN (SELECT year, movie_id FROM stats_films WHERE user_id = NEW.user_id);
-    DELETE FROM stats_directors WHERE NEW.d < 0 AND user_id = x'' AND n = 0
-      AND (year, director) IN (SELECT year, director FROM stats_directors WHERE user_id = NEW.user_id);
-    DELETE FROM stats_ratings WHERE NEW.d < 0 AND user_id = x'' AND n = 0
-      AND (year, rating_halves) IN (SELECT year, rating_halves FROM stats_ratings WHERE user_id = NEW.user_id);
-    DELETE FROM stats_months WHERE NEW.d < 0 AND user_id = x'' AND viewings = 0
-      AND month IN (SELECT month FROM stats_months WHERE user_id = NEW.user_id);
-    DELETE FROM stats_years WHERE NEW.d < 0 AND user_id = x'' AND viewings = 0
-      AND year IN (SELECT year FROM stats_years WHERE user_id = NEW.user_id);
+    UPDATE stats_years
+    SET films = (SELECT count(*) FROM stats_films AS f WHERE f.user_id = x'' AND f.year = stats_years.year)
+    WHERE user_id = x'' AND year IN (SELECT year FROM stats_years WHERE user_id = NEW.user_id);
 END;
 
 -- An account made private leaves the whole diary, made public joins it
