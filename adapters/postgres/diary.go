@@ -185,6 +185,18 @@ func (d diaryPrivacy) hidden() string {
 	return `ARRAY(SELECT id FROM users WHERE private AND id <> ` + d.viewer + `::uuid)`
 }
 
+// skipHidden is the condition that skips the entries of hidden users. It
+// compares the IDs as text on purpose: PostgreSQL has no statistics on
+// that expression, so it takes the condition to keep nearly every entry —
+// true unless private diaries hold most of them — and keeps scanning the
+// index in order until the page is full. Compared as UUIDs, on a diary
+// with one or a few users the column's statistics say the condition keeps
+// almost nothing, and the planner reads and sorts the whole table instead
+// (3.4 s at 1,000,000 reviews, against 0.1 ms).
+func (d diaryPrivacy) skipHidden() string {
+	return `r.user_id::text <> ALL (ARRAY(SELECT id::text FROM users WHERE private AND id <> ` + d.viewer + `::uuid))`
+}
+
 // anyHidden is true when some diary is hidden from the viewer.
 func (d diaryPrivacy) anyHidden() string {
 	return `EXISTS (SELECT FROM users WHERE private AND id <> ` + d.viewer + `::uuid)`
@@ -207,7 +219,7 @@ func (d diaryPrivacy) where() (conds []string, skip string) {
 		conds = append(conds, "r.movie_id = "+d.movie)
 	}
 	if d.user == "" {
-		return conds, "r.user_id <> ALL (" + d.hidden() + ")"
+		return conds, d.skipHidden()
 	}
 	conds = append(conds, "r.user_id = "+d.user)
 	if d.viewer != "" {
@@ -305,9 +317,10 @@ func diarySQL(q domain.DiaryQuery) diaryStatement {
 }
 
 // sqlHistory reads a movie's viewings that viewer ($2) may see, through
-// the (movie_id, watched_at, id) index.
+// the (movie_id, watched_at, id) index; the IDs compare as text for the
+// reason diaryPrivacy.skipHidden gives.
 const sqlHistory = `SELECT ` + reviewColumns + ` FROM reviews
-	WHERE movie_id = $1 AND user_id <> ALL (ARRAY(SELECT id FROM users WHERE private AND id <> $2::uuid))
+	WHERE movie_id = $1 AND user_id::text <> ALL (ARRAY(SELECT id::text FROM users WHERE private AND id <> $2::uuid))
 	ORDER BY watched_at, id`
 
 // ReviewHistory returns the movie and all its viewings oldest first,

@@ -89,3 +89,56 @@ func sqlLiterals(t *testing.T, args []any) string {
 	}
 	return strings.Join(out, ", ")
 }
+
+// TestDiaryPlansOfAOneUserDiary plans the diary's statements with the
+// planner left alone on a diary that one user wrote nearly all of, before
+// and after another user's small diary turns private: each must still
+// read the reviews through an index. (On the column's statistics, a
+// condition leaving out the private users' entries looks, on such a
+// diary, as if it kept almost nothing, and the planner would sort the
+// whole table to find a page; see diaryPrivacy.skipHidden.)
+func TestDiaryPlansOfAOneUserDiary(t *testing.T) {
+	t.Parallel()
+	url := pgtest.NewDatabase(t)
+	openURL(t, url, true)
+	raw := rawDB(t, url)
+	owner, other := uuid.New(), uuid.New()
+	for _, s := range []string{
+		fmt.Sprintf(`INSERT INTO users (id, email, password_hash, created_at) VALUES
+			('%s', 'owner@example.com', '$x', now()), ('%s', 'other@example.com', '$x', now())`, owner, other),
+		`INSERT INTO movies (id, title, release_year)
+			SELECT ('00000001-0000-7000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, 'Film ' || i, 2000
+			FROM generate_series(1, 1000) AS i`,
+		fmt.Sprintf(`INSERT INTO reviews (id, movie_id, user_id, watched_at, created_at)
+			SELECT gen_random_uuid(), ('00000001-0000-7000-8000-' || lpad(to_hex(1 + i %% 1000), 12, '0'))::uuid,
+			       CASE WHEN i %% 1000 = 0 THEN '%s'::uuid ELSE '%s'::uuid END,
+			       timestamptz '2020-01-01 00:00:00+00' + i * interval '1 hour', now()
+			FROM generate_series(1, 30000) AS i`, other, owner),
+		`ANALYZE users, movies, reviews, review_counts`,
+	} {
+		if _, err := raw.ExecContext(t.Context(), s); err != nil {
+			t.Fatalf("seed: %v\n%s", err, s)
+		}
+	}
+	conn, err := raw.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, private := range []bool{false, true} {
+		if _, err := raw.ExecContext(t.Context(), `UPDATE users SET private = $2 WHERE id = $1`, other, private); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range postgres.PlannedQueries() {
+			if !strings.HasPrefix(q.Name, "diary ") || strings.HasPrefix(q.Name, "diary count") {
+				continue
+			}
+			t.Run(fmt.Sprintf("%s (a private diary: %v)", q.Name, private), func(t *testing.T) {
+				text := explain(t, conn, q.SQL, q.Args...)
+				if strings.Contains(text, "Seq Scan on reviews") {
+					t.Errorf("the plan reads the whole reviews table:\n%s", text)
+				}
+			})
+		}
+	}
+}

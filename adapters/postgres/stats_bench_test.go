@@ -268,6 +268,56 @@ func BenchmarkStatsSaveViewing(b *testing.B) {
 	}
 }
 
+// BenchmarkStatsTriggers measures, at the database, what each trigger of
+// a one-row review insert costs: EXPLAIN (ANALYZE) of the insert
+// SaveViewing makes, in a transaction rolled back after it, reports each
+// trigger's time; the medians are reported as <trigger>-ms, with the
+// insert's own execution time (triggers included) as insert-ms. What the
+// notification costs at commit (PostgreSQL serialises the commits of
+// notifying transactions) is not in these: BenchmarkStatsSaveViewing's
+// parallel runs show it.
+func BenchmarkStatsTriggers(b *testing.B) {
+	s := openStatsBench(b)
+	ctx := context.Background()
+	raw := rawDB(b, s.url)
+	times := map[string][]float64{}
+	var total []float64
+	rng := rand.New(rand.NewPCG(3, uint64(time.Now().UnixNano())))
+	for b.Loop() {
+		tx, err := raw.BeginTx(ctx, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var out string
+		err = tx.QueryRowContext(ctx, `EXPLAIN (ANALYZE, FORMAT JSON)
+			INSERT INTO reviews (id, movie_id, user_id, rating_halves, comment, watched_at, created_at)
+			VALUES ($1, $2, $3, $4, NULL, now() - interval '1 hour', now())`,
+			uuid.Must(uuid.NewV7()), benchUUID(1, 1+rng.IntN(statsBenchMovies)), statsBenchUser, rng.IntN(11)).Scan(&out)
+		_ = tx.Rollback()
+		if err != nil {
+			b.Fatal(err)
+		}
+		var res []struct {
+			ExecutionTime float64 `json:"Execution Time"`
+			Triggers      []struct {
+				Name string  `json:"Trigger Name"`
+				Time float64 `json:"Time"`
+			} `json:"Triggers"`
+		}
+		if err := json.Unmarshal([]byte(out), &res); err != nil || len(res) != 1 {
+			b.Fatalf("EXPLAIN output %q: %v", out, err)
+		}
+		total = append(total, res[0].ExecutionTime)
+		for _, tr := range res[0].Triggers {
+			times[tr.Name] = append(times[tr.Name], tr.Time)
+		}
+	}
+	b.ReportMetric(median(total), "insert-ms")
+	for name, ts := range times {
+		b.ReportMetric(median(ts), strings.TrimPrefix(name, "reviews_")+"-ms")
+	}
+}
+
 // BenchmarkStatsPrivacy measures making the 1,000,000-review diary
 // private and public again (UpdateProfile): the whole diary's statistics
 // lose and regain all of its rows. One iteration is both changes.

@@ -119,8 +119,13 @@ $$;
 -- deadlock on them. A row whose count reaches 0 is deleted; a count below 0
 -- means the statistics and the reviews disagree, and the statement fails
 -- rather than store it.
+--
+-- Its statements keep their generic plans (plan_cache_mode): with the
+-- deltas as a parameter PostgreSQL would otherwise plan all five anew on
+-- every call, which costs several times what running them does for the
+-- one-row insert of a logged viewing (about 2 ms against 0.5 ms).
 CREATE FUNCTION review_stats_apply(d review_stats_delta[]) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     hidden uuid[];
     zeros  bigint;
