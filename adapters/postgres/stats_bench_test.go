@@ -318,6 +318,54 @@ func BenchmarkStatsTriggers(b *testing.B) {
 	}
 }
 
+// BenchmarkStatsChangeLatency measures how long after SaveViewing
+// returns through one pool a ListenChanges on another pool of the same
+// database — another server process — hears of it: the time from the
+// return of SaveViewing to fn being called with the review's user and
+// movie (median reported as notify-ms, the largest as max-notify-ms). The
+// notification is sent at commit, before SaveViewing's reply reaches it,
+// so it often arrives first: 0.
+func BenchmarkStatsChangeLatency(b *testing.B) {
+	s := openStatsBench(b)
+	ctx, cancel := context.WithCancel(context.Background())
+	other, err := postgres.Open(ctx, postgres.Config{URL: s.url})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = other.Close() })
+	heard := make(chan domain.DiaryChange, 64)
+	done := make(chan error, 1)
+	go func() { done <- other.ListenChanges(ctx, func(c domain.DiaryChange) { heard <- c }) }()
+	b.Cleanup(func() { cancel(); <-done })
+	if c := <-heard; !c.All {
+		b.Fatalf("first report %+v, want All (connected)", c)
+	}
+	m, err := s.db.Movies().MovieByID(ctx, domain.MustParseMovieID(benchUUID(1, 7).String()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var lags []float64
+	for b.Loop() {
+		now := time.Now()
+		r, err := domain.RestoreReview(domain.NewReviewID(), m.ID, s.user, domain.Rating{}, domain.Comment{}, now.Add(-time.Hour), now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.db.Movies().SaveViewing(ctx, domain.Viewing{Movie: m, Review: r}); err != nil {
+			b.Fatal(err)
+		}
+		committed := time.Now()
+		for c := range heard {
+			if c.All || c.User == s.user && c.Movie == m.ID {
+				lags = append(lags, float64(time.Since(committed))/float64(time.Millisecond))
+				break
+			}
+		}
+	}
+	b.ReportMetric(median(lags), "notify-ms")
+	b.ReportMetric(slices.Max(lags), "max-notify-ms")
+}
+
 // BenchmarkStatsPrivacy measures making the 1,000,000-review diary
 // private and public again (UpdateProfile): the whole diary's statistics
 // lose and regain all of its rows. One iteration is both changes.
