@@ -23,7 +23,8 @@ import (
 // of 500 directors, watched four minutes apart from 2017 on (about 7.6
 // years), seeded like bench/cmd/benchdb seeds the HTTP benchmark's: one
 // INSERT … SELECT, so the statistics triggers count the whole diary in
-// one statement. The database is kept across runs (drop it to reseed).
+// one statement. The database is kept across runs, reseeded when the
+// size changes; drop it when done.
 //
 //	TEST_DATABASE_URL=… MOVIEDIARY_BENCH_REVIEWS=1000000 \
 //	  go test -run '^$' -bench Stats -count 5 ./adapters/postgres
