@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -88,6 +89,9 @@ type DB struct {
 	// cfg is the configuration Open completed, for ListenChanges'
 	// connection.
 	cfg Config
+	// stmts are the writer's prepared statements by query (writerStmt).
+	stmtsMu sync.Mutex
+	stmts   map[string]*sqlx.Stmt
 	// skipBatchStats leaves an import batch's statistics out; only the
 	// benchmarks set it (with the statistics triggers dropped), to
 	// measure what the statistics cost.
@@ -242,6 +246,31 @@ func (db *DB) write(ctx context.Context, op string, fn func(tx *sqlx.Tx) error) 
 		return db.wrap(op+": commit", err)
 	}
 	return nil
+}
+
+// writerStmt returns query prepared on the writer connection, preparing
+// it on first use; a transaction runs it with tx.StmtxContext, which
+// reuses the prepared statement (the writer pool has one connection).
+// Call it outside a write transaction: preparing takes the writer
+// connection. The statements are closed with the pool.
+func (db *DB) writerStmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
+	if db.closed.Load() {
+		return nil, errClosed
+	}
+	db.stmtsMu.Lock()
+	defer db.stmtsMu.Unlock()
+	if stmt, ok := db.stmts[query]; ok {
+		return stmt, nil
+	}
+	stmt, err := db.w.PreparexContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if db.stmts == nil {
+		db.stmts = map[string]*sqlx.Stmt{}
+	}
+	db.stmts[query] = stmt
+	return stmt, nil
 }
 
 // read runs fn in one read transaction on a reader connection, so that

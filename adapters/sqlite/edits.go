@@ -45,10 +45,13 @@ func (r *MovieRepository) UpdateReview(ctx context.Context, rv domain.Review, at
 	if rv.WatchedAt.IsZero() {
 		return domain.EditedReview{}, r.db.wrap(op, domain.FieldError{Field: "watched_at", Rule: "is required"})
 	}
+	update, err := r.db.writerStmt(ctx, sqlUpdateReview)
+	if err != nil {
+		return domain.EditedReview{}, r.db.wrap(op, err)
+	}
 	var edited domain.EditedReview
-	err := r.db.write(ctx, op, func(tx *sqlx.Tx) error {
-		review, err := changeReview(ctx, tx, rv.ID, `UPDATE reviews SET rating_halves = ?, comment = ?, watched_at = ?
-			WHERE id = ? RETURNING `+reviewColumns,
+	err = r.db.write(ctx, op, func(tx *sqlx.Tx) error {
+		review, err := changeReview(ctx, tx, rv.ID, update,
 			sqlrows.RatingArg(rv.Rating), nullString(rv.Comment.String()), watchedArg(rv.WatchedAt), idArg(rv.ID.UUID()))
 		if err != nil {
 			return err
@@ -79,9 +82,13 @@ func (r *MovieRepository) UpdateReview(ctx context.Context, rv domain.Review, at
 // stored gives domain.ErrNotFound.
 func (r *MovieRepository) DeleteReview(ctx context.Context, id domain.ReviewID, at time.Time) ([]domain.Event, error) {
 	const op = "delete review"
+	del, err := r.db.writerStmt(ctx, sqlDeleteReview)
+	if err != nil {
+		return nil, r.db.wrap(op, err)
+	}
 	var events []domain.Event
-	err := r.db.write(ctx, op, func(tx *sqlx.Tx) error {
-		review, err := changeReview(ctx, tx, id, `DELETE FROM reviews WHERE id = ? RETURNING `+reviewColumns, idArg(id.UUID()))
+	err = r.db.write(ctx, op, func(tx *sqlx.Tx) error {
+		review, err := changeReview(ctx, tx, id, del, idArg(id.UUID()))
 		if err != nil {
 			return err
 		}
@@ -97,12 +104,20 @@ func (r *MovieRepository) DeleteReview(ctx context.Context, id domain.ReviewID, 
 	return events, nil
 }
 
-// changeReview runs query, an UPDATE or DELETE of review id RETURNING its
+// Review changes, prepared once (writerStmt): SQLite compiles the
+// statistics triggers into them.
+const (
+	sqlUpdateReview = `UPDATE reviews SET rating_halves = ?, comment = ?, watched_at = ?
+		WHERE id = ? RETURNING ` + reviewColumns
+	sqlDeleteReview = `DELETE FROM reviews WHERE id = ? RETURNING ` + reviewColumns
+)
+
+// changeReview runs stmt, an UPDATE or DELETE of review id RETURNING its
 // columns, and returns the review it returned, or an error wrapping
 // domain.ErrNotFound when it changed no row.
-func changeReview(ctx context.Context, tx *sqlx.Tx, id domain.ReviewID, query string, args ...any) (domain.Review, error) {
+func changeReview(ctx context.Context, tx *sqlx.Tx, id domain.ReviewID, stmt *sqlx.Stmt, args ...any) (domain.Review, error) {
 	var row reviewRow
-	err := tx.GetContext(ctx, &row, query, args...)
+	err := tx.StmtxContext(ctx, stmt).GetContext(ctx, &row, args...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return domain.Review{}, fmt.Errorf("review %s: %w", id, domain.ErrNotFound)
 	}

@@ -190,8 +190,12 @@ func (r *MovieRepository) SaveViewing(ctx context.Context, v domain.Viewing) (do
 	if err := sqlrows.CheckViewing(v); err != nil {
 		return domain.SavedViewing{}, r.db.wrap(op, err)
 	}
+	insert, err := r.db.writerStmt(ctx, sqlInsertReview)
+	if err != nil {
+		return domain.SavedViewing{}, r.db.wrap(op, err)
+	}
 	var saved domain.SavedViewing
-	err := r.db.write(ctx, op, func(tx *sqlx.Tx) error {
+	err = r.db.write(ctx, op, func(tx *sqlx.Tx) error {
 		if !v.Idempotency.IsZero() {
 			if err := claimKey(ctx, tx, v.Idempotency, v.Review); err != nil {
 				return err
@@ -206,7 +210,7 @@ func (r *MovieRepository) SaveViewing(ctx context.Context, v domain.Viewing) (do
 		if err != nil {
 			return err
 		}
-		if err := insertReview(ctx, tx, review); err != nil {
+		if err := insertReview(ctx, tx, insert, review); err != nil {
 			return err
 		}
 		saved = domain.SavedViewing{
@@ -342,10 +346,16 @@ func insertMovieArgs(m domain.Movie) []any {
 		m.ReleaseYear.Int(), nullString(m.Director.String()), nullString(m.PosterPath.String())}
 }
 
-// insertReview appends a review; the triggers bump the diary counters in
-// the same transaction.
-func insertReview(ctx context.Context, tx *sqlx.Tx, rv domain.Review) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO reviews (`+reviewColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+// sqlInsertReview appends a review; its arguments are insertReview's.
+const sqlInsertReview = `INSERT INTO reviews (` + reviewColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?)`
+
+// insertReview appends rv in tx with stmt, sqlInsertReview prepared by
+// writerStmt; the triggers bump the diary counters and the statistics in
+// the same transaction. The statement is prepared once and reused: SQLite
+// compiles the triggers' programs into it, which costs about as much as
+// running them.
+func insertReview(ctx context.Context, tx *sqlx.Tx, stmt *sqlx.Stmt, rv domain.Review) error {
+	_, err := tx.StmtxContext(ctx, stmt).ExecContext(ctx,
 		idArg(rv.ID.UUID()), idArg(rv.MovieID.UUID()), idArg(rv.UserID.UUID()), sqlrows.RatingArg(rv.Rating),
 		nullString(rv.Comment.String()), watchedArg(rv.WatchedAt), createdArg(rv.CreatedAt))
 	return err
