@@ -41,6 +41,11 @@ type config struct {
 	Revalidate float64
 	// Timeout bounds each request.
 	Timeout time.Duration
+	// Hello, if set, is a URL of a constant answer (the baseline's GET
+	// /hello) loaded by the same client and connections for
+	// HelloDuration before the mixed load: the yardstick of its reads/s.
+	Hello         string
+	HelloDuration time.Duration
 	// Seed makes the choice of requests repeatable.
 	Seed uint64
 	// Now is the wall clock for watched_at (time.Now if nil).
@@ -63,6 +68,8 @@ type history struct {
 	Failed   int      // how many requests failed
 	Elapsed  time.Duration
 	UserIDs  []string
+	// Hello is the yardstick run (zero without config.Hello).
+	Hello helloRun
 }
 
 // maxErrorsKept bounds the failed requests a run remembers in full; the
@@ -95,6 +102,13 @@ func load(ctx context.Context, cfg config) (*history, error) {
 		writers[i] = w
 	}
 	h := &history{UserIDs: make([]string, len(writers))}
+	if cfg.Hello != "" {
+		run, err := loadHello(ctx, client, cfg)
+		if err != nil {
+			return nil, err
+		}
+		h.Hello = run
+	}
 	for i, w := range writers {
 		h.UserIDs[i] = w.UserID
 	}
@@ -352,4 +366,65 @@ func newestEntry(raw []byte) (entryKey, bool, error) {
 		return entryKey{}, false, fmt.Errorf("diary item without review id or watched_at: %.200s", raw)
 	}
 	return entryKey{WatchedAt: rv.WatchedAt, ID: strings.ToLower(rv.ID)}, true, nil
+}
+
+// helloRun is the yardstick: how many constant answers the client got.
+type helloRun struct {
+	Requests int
+	Elapsed  time.Duration
+	Lat      []time.Duration
+}
+
+// loadHello loads cfg.Hello from cfg.Concurrency connections for
+// cfg.HelloDuration, as the mixed load's workers do their reads (same
+// client, same reading of the body), so that the mixed load's reads/s can
+// be compared with it rather than with another tool's figure.
+func loadHello(ctx context.Context, client *http.Client, cfg config) (helloRun, error) {
+	var (
+		mu     sync.Mutex
+		wg     sync.WaitGroup
+		run    helloRun
+		failed error
+		start  = time.Now()
+		finish = start.Add(cfg.HelloDuration)
+	)
+	for range cfg.Concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var (
+				lat []time.Duration
+				buf bytes.Buffer
+				err error
+			)
+			for ctx.Err() == nil && err == nil && time.Now().Before(finish) {
+				var req *http.Request
+				if req, err = http.NewRequestWithContext(ctx, http.MethodGet, cfg.Hello, nil); err != nil {
+					break
+				}
+				t := time.Now()
+				var resp *http.Response
+				if resp, err = client.Do(req); err != nil {
+					break
+				}
+				buf.Reset()
+				_, err = buf.ReadFrom(resp.Body)
+				resp.Body.Close()
+				if err == nil && resp.StatusCode != http.StatusOK {
+					err = fmt.Errorf("%s", resp.Status)
+				}
+				lat = append(lat, time.Since(t))
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			run.Requests += len(lat)
+			run.Lat = append(run.Lat, lat...)
+			if err != nil && failed == nil {
+				failed = fmt.Errorf("mixedload: GET %s: %w", cfg.Hello, err)
+			}
+		}()
+	}
+	wg.Wait()
+	run.Elapsed = time.Since(start)
+	return run, failed
 }

@@ -25,6 +25,10 @@
 // a page by one process must come with the same body. See checker for the
 // exact rules.
 //
+// With -hello (the baseline's GET /hello), it first loads that constant
+// answer with the same client and connections: the mixed load's reads/s
+// are compared with that, not with another tool's figure.
+//
 // It prints requests/s of reads and writes, read latencies, and per
 // process how many reads were checked and how many were stale, then a
 // machine-readable RESULT line. It exits 1 when any read was stale, an
@@ -33,7 +37,8 @@
 // Usage:
 //
 //	mixedload -a http://127.0.0.1:3201 -b http://127.0.0.1:3204 \
-//	    -writers w1@example.com,w2@example.com -password … -imdb-ids tt00000001,tt00000002
+//	    -writers w1@example.com,w2@example.com -password … -imdb-ids tt00000001,tt00000002 \
+//	    -hello http://127.0.0.1:3203/hello
 package main
 
 import (
@@ -85,6 +90,8 @@ func parseFlags(args []string) (config, error) {
 	writeFraction := fs.Float64("write-fraction", 0.05, "fraction of requests that are writes")
 	revalidate := fs.Float64("revalidate", 0.25, "fraction of reads sent with If-None-Match when an ETag is known")
 	timeout := fs.Duration("timeout", 10*time.Second, "timeout of each request")
+	hello := fs.String("hello", "", "URL of a constant answer (the baseline's /hello) to load first with the same client, as the yardstick of reads/s")
+	helloDuration := fs.Duration("hello-duration", 5*time.Second, "how long to load -hello")
 	seed := fs.Uint64("seed", uint64(time.Now().UnixNano()), "seed of the random choice of requests")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
@@ -94,7 +101,7 @@ func parseFlags(args []string) (config, error) {
 		Bounds:  [2]time.Duration{*boundA, *boundB},
 		Emails:  splitList(*writers), Password: *password, IMDbIDs: splitList(*imdb),
 		Duration: *duration, Concurrency: *conns, WriteFraction: *writeFraction, Revalidate: *revalidate,
-		Timeout: *timeout, Seed: *seed,
+		Timeout: *timeout, Seed: *seed, Hello: *hello, HelloDuration: *helloDuration,
 	}
 	if cfg.Password == "" {
 		cfg.Password = os.Getenv("MIXEDLOAD_PASSWORD")
@@ -109,7 +116,7 @@ func parseFlags(args []string) (config, error) {
 	if len(cfg.IMDbIDs) == 0 {
 		problems = append(problems, "-imdb-ids must name a movie")
 	}
-	if cfg.Duration <= 0 || cfg.Concurrency < 1 || cfg.Timeout <= 0 || cfg.Bounds[0] < 0 || cfg.Bounds[1] < 0 {
+	if cfg.Duration <= 0 || cfg.Concurrency < 1 || cfg.Timeout <= 0 || cfg.Bounds[0] < 0 || cfg.Bounds[1] < 0 || cfg.HelloDuration <= 0 {
 		problems = append(problems, "-duration, -c and -timeout must be positive, the bounds not negative")
 	}
 	if cfg.WriteFraction <= 0 || cfg.WriteFraction >= 1 || cfg.Revalidate < 0 || cfg.Revalidate > 1 {
@@ -137,6 +144,9 @@ var processNames = [2]string{"A", "B"}
 // summary is what a run found.
 type summary struct {
 	Elapsed     time.Duration
+	HelloRPS    float64 // the yardstick's requests/s (0 without one)
+	HelloP50    time.Duration
+	HelloP99    time.Duration
 	Reads       int
 	NotModified int
 	ReadP50     time.Duration
@@ -180,7 +190,10 @@ type kindSummary struct {
 const maxExamples = 10
 
 func summarize(cfg config, h *history) summary {
-	s := summary{Elapsed: h.Elapsed, Reads: len(h.Reads), Writes: len(h.Writes), Failed: h.Failed, Errors: h.Errors}
+	s := summary{Elapsed: h.Elapsed, HelloP50: percentile(h.Hello.Lat, 50), HelloP99: percentile(h.Hello.Lat, 99), Reads: len(h.Reads), Writes: len(h.Writes), Failed: h.Failed, Errors: h.Errors}
+	if h.Hello.Elapsed > 0 {
+		s.HelloRPS = float64(h.Hello.Requests) / h.Hello.Elapsed.Seconds()
+	}
 	c := newChecker(h.Writes, h.Reads)
 	s.ETagConflicts = c.ETagConflicts
 	all := make([]time.Duration, 0, len(h.Reads))
@@ -283,6 +296,10 @@ func (s summary) print(w io.Writer, cfg config) {
 	fmt.Fprintf(w, "mixed load: %v, %d connections, %.0f%% writes by %d writers on A, reads from A and B (%.0f%% revalidating)\n",
 		s.Elapsed.Round(time.Millisecond), cfg.Concurrency, cfg.WriteFraction*100, len(cfg.Emails), cfg.Revalidate*100)
 	fmt.Fprintf(w, "A=%s B=%s\n", cfg.Targets[0], cfg.Targets[1])
+	if s.HelloRPS > 0 {
+		fmt.Fprintf(w, "yardstick %s first, same client: %.1f/s, p50 %.2f ms, p99 %.2f ms; the mixed load's reads/s are %.2f× that\n",
+			cfg.Hello, s.HelloRPS, ms(s.HelloP50), ms(s.HelloP99), float64(s.Reads)/sec/s.HelloRPS)
+	}
 	fmt.Fprintf(w, "reads:  %d, %.1f/s, p50 %.2f ms, p99 %.2f ms, %d answered 304\n", s.Reads, float64(s.Reads)/sec, ms(s.ReadP50), ms(s.ReadP99), s.NotModified)
 	fmt.Fprintf(w, "writes: %d, %.1f/s, p50 %.2f ms, p99 %.2f ms\n", s.Writes, float64(s.Writes)/sec, ms(s.WriteP50), ms(s.WriteP99))
 	for t, p := range s.Process {
@@ -302,9 +319,9 @@ func (s summary) print(w io.Writer, cfg config) {
 	for _, e := range s.Errors {
 		fmt.Fprintln(w, "failed:", e)
 	}
-	fmt.Fprintf(w, "RESULT reads=%d read_rps=%.1f read_p50=%.2f read_p99=%.2f not_modified=%d writes=%d write_rps=%.1f write_p50=%.2f write_p99=%.2f"+
+	fmt.Fprintf(w, "RESULT hello_rps=%.1f hello_p50=%.2f hello_p99=%.2f reads=%d read_rps=%.1f read_p50=%.2f read_p99=%.2f not_modified=%d writes=%d write_rps=%.1f write_p50=%.2f write_p99=%.2f"+
 		" checked_a=%d stale_a=%d behind_a=%d lag_a=%.1f checked_b=%d stale_b=%d behind_b=%d lag_b=%.1f etag_conflicts=%d errors=%d\n",
-		s.Reads, float64(s.Reads)/sec, ms(s.ReadP50), ms(s.ReadP99), s.NotModified, s.Writes, float64(s.Writes)/sec, ms(s.WriteP50), ms(s.WriteP99),
+		s.HelloRPS, ms(s.HelloP50), ms(s.HelloP99), s.Reads, float64(s.Reads)/sec, ms(s.ReadP50), ms(s.ReadP99), s.NotModified, s.Writes, float64(s.Writes)/sec, ms(s.WriteP50), ms(s.WriteP99),
 		s.Process[0].Checked, s.Process[0].Stale, s.Process[0].Behind, ms(s.Process[0].MaxLag),
 		s.Process[1].Checked, s.Process[1].Stale, s.Process[1].Behind, ms(s.Process[1].MaxLag), s.ETagConflicts, s.Failed)
 }

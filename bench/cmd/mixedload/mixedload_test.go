@@ -101,6 +101,7 @@ func (p *fakeProcess) handler() http.Handler {
 			serve(w, r, "text/html", []byte(b.String()))
 		}
 	}
+	mux.HandleFunc("GET /hello", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("hello\n")) })
 	mux.HandleFunc("GET /diary", page(""))
 	mux.HandleFunc("GET /feed.rss", page(""))
 	mux.HandleFunc("GET /users/{id}", page(""))
@@ -190,6 +191,7 @@ func TestLoadFindsStaleReads(t *testing.T) {
 				Targets: [2]string{a.URL, b.URL}, Bounds: [2]time.Duration{0, 100 * ms1},
 				Emails: []string{"w1@example.com", "w2@example.com"}, Password: "pw", IMDbIDs: []string{"tt00000001"},
 				Duration: time.Second, Concurrency: 6, WriteFraction: 0.05, Revalidate: 0.3, Timeout: 5 * time.Second, Seed: 1,
+				Hello: a.URL + "/hello", HelloDuration: 200 * ms1,
 			}
 			h, err := load(context.Background(), cfg)
 			if err != nil {
@@ -201,6 +203,9 @@ func TestLoadFindsStaleReads(t *testing.T) {
 			t.Log("\n" + out.String())
 			if s.Failed > 0 || s.ETagConflicts > 0 {
 				t.Fatalf("failed requests %d, ETag conflicts %d: %v", s.Failed, s.ETagConflicts, s.Errors)
+			}
+			if s.HelloRPS == 0 {
+				t.Errorf("no yardstick: %+v", h.Hello)
 			}
 			if s.Writes < 10 || s.NotModified == 0 {
 				t.Fatalf("only %d writes, %d revalidated reads: the load did too little to judge", s.Writes, s.NotModified)
