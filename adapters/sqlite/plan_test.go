@@ -76,6 +76,47 @@ func queryPlan(tb testing.TB, db *sql.DB, query string, args ...any) []string {
 // badPlan matches a step that reads a whole table, or sorts.
 var badPlan = regexp.MustCompile(`^SCAN (r|m|f|u|c|reviews|movies|users|review_counts|stats_\w+)$|TEMP B-TREE`)
 
+// badTriggerPlan matches a step of a trigger's statement that walks a
+// table or one of its indexes whole, or sorts.
+var badTriggerPlan = regexp.MustCompile(`^SCAN (\w+ AS )?(r|m|f|u|x|y|c|reviews|movies|users|review_counts|stats_\w+)( |$)|TEMP B-TREE`)
+
+// scopeWalk matches a step that walks a scope's films or directors whole:
+// only moving a diary in or out of the whole diary may.
+var scopeWalk = regexp.MustCompile(`USING COVERING INDEX stats_(films|directors)_top \(user_id=\?\)$|^SEARCH (f|stats_films|stats_directors) USING PRIMARY KEY \(user_id=\?\)$`)
+
+// triggerStatement is one statement of a trigger's body, NEW.column and
+// OLD.column made parameters.
+type triggerStatement struct{ name, sql string }
+
+// triggerStatements reads the statements of the statistics triggers.
+func triggerStatements(tb testing.TB, db *sql.DB) []triggerStatement {
+	tb.Helper()
+	rows, err := db.Query(`SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '%stats%' ORDER BY name`)
+	if err != nil {
+		tb.Fatalf("read triggers: %v", err)
+	}
+	defer rows.Close()
+	param := regexp.MustCompile(`\b(NEW|OLD)\.\w+`)
+	var out []triggerStatement
+	for rows.Next() {
+		var name, body string
+		if err := rows.Scan(&name, &body); err != nil {
+			tb.Fatal(err)
+		}
+		_, body, _ = strings.Cut(body, "\nBEGIN\n")
+		body, _, _ = strings.Cut(body, "\nEND")
+		for i, stmt := range strings.Split(body, ";\n") {
+			if stmt = strings.TrimSpace(stmt); stmt != "" {
+				out = append(out, triggerStatement{fmt.Sprintf("trigger %s #%d", name, i+1), param.ReplaceAllString(stmt, "?")})
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
 // coveringDiaryStep matches the step that picks a diary page from an index
 // alone.
 var coveringDiaryStep = regexp.MustCompile(`^(SCAN|SEARCH) reviews USING COVERING INDEX reviews_`)
@@ -126,6 +167,16 @@ func checkPlans(tb testing.TB, db *sql.DB) {
 		for _, step := range check(q.Name, q.SQL, q.Args...) {
 			if strings.HasPrefix(step, "SCAN ") {
 				tb.Errorf("%s: plan step %q walks a whole table or index", q.Name, step)
+			}
+		}
+	}
+	for _, stmt := range triggerStatements(tb, db) {
+		plan := queryPlan(tb, db, stmt.sql, make([]any, strings.Count(stmt.sql, "?"))...)
+		tb.Logf("%s:\n  %s", stmt.name, strings.Join(plan, "\n  "))
+		for _, step := range plan {
+			if badTriggerPlan.MatchString(step) ||
+				(scopeWalk.MatchString(step) && !strings.Contains(stmt.name, "stats_publish")) {
+				tb.Errorf("%s: plan step %q walks a table or index whole", stmt.name, step)
 			}
 		}
 	}

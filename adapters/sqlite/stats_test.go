@@ -517,6 +517,13 @@ func TestStatsFollowEveryWrite(t *testing.T) {
 	importRows(t, db, bob.ID, []domain.Movie{tarr, porttest.NewMovie(t, domain.ExternalMetadataID{}, "Damnation", 1988, "Béla Tarr"), other})
 	check("after bob logged and imported in private")
 
+	// A director found while bob's diary is private: his scope and the
+	// whole diary's (the others' viewings) move.
+	directed := other
+	directed.Director = mustDirector(t, "Agnès Varda")
+	mustUpsert(t, movies, directed)
+	check("after a director was set while bob's diary is private")
+
 	if _, err := users.UpdateProfile(ctx, bob.ID, domain.ProfileUpdate{Private: &public}); err != nil {
 		t.Fatal(err)
 	}

@@ -61,8 +61,10 @@ CREATE TABLE stats_ratings (
 ) STRICT, WITHOUT ROWID;
 
 -- Viewings per scope, year and movie: a scope's films that year are its
--- rows, its most viewed ones the first entries of stats_films_top.
--- stats_films_movie finds a movie's rows when its director changes.
+-- rows, its most viewed ones the first entries of stats_films_top. (A
+-- movie's rows are found, when its director changes, from the users who
+-- reviewed it in review_counts and their years in stats_years: an index
+-- on movie_id would cost every write, scattered as movie IDs are.)
 CREATE TABLE stats_films (
     user_id  BLOB    NOT NULL,
     year     INTEGER NOT NULL,
@@ -71,7 +73,6 @@ CREATE TABLE stats_films (
     PRIMARY KEY (user_id, year, movie_id)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX stats_films_top ON stats_films (user_id, year, n DESC, movie_id);
-CREATE INDEX stats_films_movie ON stats_films (movie_id);
 
 -- Viewings per scope, year and the movie's current director (movies with
 -- none do not count); names compare bytewise (BINARY).
@@ -249,7 +250,9 @@ BEGIN
 END;
 
 -- A movie's director set or changed later: its viewings move, in every
--- scope and year, from the old director's rows to the new one's. (A movie
+-- scope and year, from the old director's rows to the new one's. The
+-- movie's rows are looked up one by one: per user who reviewed it (and
+-- the whole diary), per year that scope has; CROSS JOIN keeps that order. (A movie
 -- is deleted only by a merge, after its reviews moved to the other movie:
 -- the update trigger of reviews has moved their statistics by then, and
 -- the foreign key of reviews refuses to delete a movie still reviewed, so
@@ -259,16 +262,26 @@ WHEN OLD.director IS NOT NEW.director
 BEGIN
     INSERT INTO stats_directors (user_id, year, director, n)
     SELECT f.user_id, f.year, OLD.director, -f.n
-    FROM stats_films AS f INDEXED BY stats_films_movie
-    WHERE f.movie_id = OLD.id AND OLD.director IS NOT NULL
+    FROM (SELECT user_id FROM review_counts WHERE movie_id = OLD.id AND user_id <> x'' AND n > 0
+          UNION ALL SELECT x'') AS s
+    CROSS JOIN stats_years AS y ON y.user_id = s.user_id
+    CROSS JOIN stats_films AS f ON f.user_id = y.user_id AND f.year = y.year AND f.movie_id = OLD.id
+    WHERE OLD.director IS NOT NULL
     ON CONFLICT (user_id, year, director) DO UPDATE SET n = n + excluded.n;
     DELETE FROM stats_directors
     WHERE OLD.director IS NOT NULL AND director = OLD.director AND n = 0
-      AND (user_id, year) IN (SELECT user_id, year FROM stats_films INDEXED BY stats_films_movie WHERE movie_id = OLD.id);
+      AND (user_id, year) IN (
+          SELECT y.user_id, y.year
+          FROM (SELECT user_id FROM review_counts WHERE movie_id = OLD.id AND user_id <> x'' AND n > 0
+                UNION ALL SELECT x'') AS s
+          CROSS JOIN stats_years AS y ON y.user_id = s.user_id);
     INSERT INTO stats_directors (user_id, year, director, n)
     SELECT f.user_id, f.year, NEW.director, f.n
-    FROM stats_films AS f INDEXED BY stats_films_movie
-    WHERE f.movie_id = NEW.id AND NEW.director IS NOT NULL
+    FROM (SELECT user_id FROM review_counts WHERE movie_id = NEW.id AND user_id <> x'' AND n > 0
+          UNION ALL SELECT x'') AS s
+    CROSS JOIN stats_years AS y ON y.user_id = s.user_id
+    CROSS JOIN stats_films AS f ON f.user_id = y.user_id AND f.year = y.year AND f.movie_id = NEW.id
+    WHERE NEW.director IS NOT NULL
     ON CONFLICT (user_id, year, director) DO UPDATE SET n = n + excluded.n;
 END;
 
