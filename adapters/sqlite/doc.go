@@ -1,6 +1,6 @@
 // Package sqlite stores moviediary's movies, viewings, accounts, API
-// tokens, media-server webhooks, reported plays, import jobs and quota
-// counters in one SQLite file, using the pure-Go driver modernc.org/sqlite
+// tokens, media-server webhooks, reported plays, import jobs, quota
+// counters and diary statistics in one SQLite file, using the pure-Go driver modernc.org/sqlite
 // (no cgo) through sqlx. It is the embedded default behind `moviediary serve`.
 //
 // A DB holds two pools on the same file: a single writer connection, whose
@@ -47,6 +47,23 @@
 // counters in one transaction; ExportDiary reads the user's movies once
 // and then streams one index walk over the review columns alone.
 // (*DB).Quota counts OMDb requests per window with one conditional upsert.
+//
+// Accounts carry a display name and a private flag (migration 0008).
+// QueryDiary and ReviewHistory leave out the reviews of private users
+// other than the viewer: the total is review_counts' count less those
+// users' counts (found through a partial index of private accounts), and
+// the page walk skips their entries in the index itself, which carries
+// user_id. (*DB).Statistics reads diary statistics from aggregate tables
+// (per scope — a user, or the whole diary's public reviews — and year:
+// viewings, films, ratings, months, films and directors by viewings),
+// which row triggers on reviews, movies and users keep exact in the
+// writing transaction; an import batch sums its own and adds them with a
+// few upserts while the per-review triggers are paused. A read is a
+// handful of primary-key and top-index seeks, whatever the diary's size.
+// The statements whose triggers do the most (SaveViewing's insert, review
+// edits and deletes) are prepared once on the writer connection.
+// (*DB).ListenChanges reports commits by any connection, other processes'
+// included, by polling PRAGMA data_version on a connection of its own.
 //
 // Errors wrap a domain error kind (domain.ErrNotFound, ErrConflict,
 // ErrUnavailable, ErrInfrastructure, …) together with the driver's error, so

@@ -241,15 +241,15 @@ func BenchmarkSQLitePrivacyToggle(b *testing.B) {
 }
 
 // BenchmarkSaveImportBatchStats is BenchmarkSaveImportBatch with the
-// statistics kept as the store keeps them (stats=set-based: the triggers
-// paused, one statement a table for the batch), not kept (stats=off:
-// triggers dropped, the batch's statements skipped), and kept by the
-// per-review trigger left running during the batch (stats=triggers), in
-// the same run.
+// statistics kept as the store keeps them (stats=batched: the triggers
+// paused, the batch's sums added with a few multi-row upserts), not kept
+// (stats=off: triggers dropped, the batch's upserts skipped), and kept by
+// the per-review trigger left running during the batch (stats=triggers),
+// in the same run.
 //
 //	go test -run '^$' -bench SaveImportBatchStats -benchtime 40x ./adapters/sqlite
 func BenchmarkSaveImportBatchStats(b *testing.B) {
-	for _, mode := range []string{"set-based", "off", "triggers"} {
+	for _, mode := range []string{"batched", "off", "triggers"} {
 		b.Run("stats="+mode, func(b *testing.B) {
 			path := filepath.Join(b.TempDir(), "moviediary.db")
 			db := mustOpen(b, path)
