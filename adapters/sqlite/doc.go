@@ -1,7 +1,7 @@
 // Package sqlite stores moviediary's movies, viewings, accounts, API
 // tokens, media-server webhooks, reported plays, import jobs, quota
-// counters and diary statistics in one SQLite file, using the pure-Go driver modernc.org/sqlite
-// (no cgo) through sqlx. It is the embedded default behind `moviediary serve`.
+// counters and diary statistics in one SQLite file, using the pure-Go
+// driver modernc.org/sqlite (no cgo) through sqlx. It is the embedded default behind `moviediary serve`.
 //
 // A DB holds two pools on the same file: a single writer connection, whose
 // transactions begin IMMEDIATE, so that writes of this process queue in Go
