@@ -740,3 +740,45 @@ func mustDirector(t *testing.T, name string) domain.Director {
 	}
 	return d
 }
+
+// TestStatsOfAnAccountCreatedPrivate: reviews logged for a user ID before
+// its account existed count in the whole diary until the account is
+// created private, and again once it is deleted.
+func TestStatsOfAnAccountCreatedPrivate(t *testing.T) {
+	ctx := t.Context()
+	db, path := mustOpenTemp(t)
+	u := porttest.NewUser(t, "late@example.com")
+	u.Private = true
+	m := porttest.NewMovie(t, porttest.NewExternalID(t), "Jeanne Dielman", 1975, "Chantal Akerman")
+	for i := range 3 {
+		r := porttest.NewReview(t, m.ID, u.ID, float64(i+3), time.Date(2023+i, 3, 3, 0, 0, 0, 0, time.UTC))
+		if _, err := db.Movies().SaveViewing(ctx, domain.Viewing{Movie: m, Review: r}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	whole := func(when string, want int) {
+		t.Helper()
+		s, err := db.Statistics().DiaryStats(ctx, domain.StatsQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Viewings != want {
+			t.Errorf("%s: the whole diary has %d viewings, want %d", when, s.Viewings, want)
+		}
+		checkStatsExact(t, path, when)
+		checkStatsMatch(t, db, path, when, u.ID)
+	}
+	whole("before the account", 3)
+	if err := db.Users().SaveUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.Users().UserByID(ctx, u.ID); err != nil || !got.Private {
+		t.Fatalf("UserByID = private %v, %v; want a private account", got.Private, err)
+	}
+	whole("after the account was created private", 0)
+	id := u.ID.UUID()
+	if _, err := rawDB(t, path).Exec(`DELETE FROM users WHERE id = ?`, id[:]); err != nil {
+		t.Fatal(err)
+	}
+	whole("after the account was deleted", 3)
+}
