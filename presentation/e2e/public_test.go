@@ -426,3 +426,54 @@ func TestCacheFollowsAnotherProcess(t *testing.T) {
 	slices.Sort(lags)
 	t.Logf("process B showed A's writes after %v (sorted; includes the polling reads)", lags)
 }
+
+// TestPublicReadsRefusals: the profile and statistics routes refuse bad
+// input with a problem naming it, a bearer token that does not sign in
+// with 401 (also on the public reads, where a token is optional), and
+// answer 503 while the database is away.
+func TestPublicReadsRefusals(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db string) {
+		s := startApp(t, db, withDatabaseProxy())
+		token, user := s.account(t, "refusals@example.com")
+		e := s.logReview(t, token, map[string]any{"manual_title": "Refused", "manual_release_year": 2011, "watched_at": watched(0)})
+
+		for _, path := range []string{"/api/diary", "/api/movies/" + e.Movie.ID + "/history", "/api/stats", "/api/users/" + user, "/api/users/" + user + "/stats", "/api/users/me"} {
+			expectProblem(t, s.call(t, http.MethodGet, path, nil, "not-a-token"), http.StatusUnauthorized)
+		}
+		expectProblem(t, s.call(t, http.MethodGet, "/api/users/me", nil, ""), http.StatusUnauthorized)
+		for _, path := range []string{"/api/stats?year=24", "/api/users/" + user + "/stats?year=twenty"} {
+			expectProblem(t, s.get(t, path), http.StatusBadRequest, "year")
+		}
+		if r := s.get(t, "/api/users/not-an-id/stats"); r.Status != http.StatusNotFound {
+			t.Errorf("stats of a malformed user ID: %s, want 404", r)
+		}
+		huge := `{"display_name":"` + strings.Repeat("x", 1<<20) + `"}`
+		expectProblem(t, s.call(t, http.MethodPatch, "/api/users/me", huge, token), http.StatusRequestEntityTooLarge)
+		expectProblem(t, s.call(t, http.MethodPatch, "/api/users/me", "display_name=Ann", token, "Content-Type", "application/x-www-form-urlencoded"), http.StatusUnsupportedMediaType)
+		var me profileJSON
+		decodeStrict(t, s.call(t, http.MethodGet, "/api/users/me", nil, token), http.StatusOK, &me)
+		if me.DisplayName != nil {
+			t.Fatalf("a refused PATCH set the name: %+v", me)
+		}
+
+		// The database goes away: nothing is answered from memory that
+		// cannot be vouched for, and what needs the database is a 503.
+		if s.dbProxy != nil {
+			s.dbProxy.cut()
+		} else if err := s.app.Store().Close(); err != nil {
+			t.Fatalf("close the store: %v", err)
+		}
+		for _, r := range []response{
+			s.get(t, "/api/stats?year=2020"),
+			s.get(t, "/api/users/" + user),
+			s.get(t, "/api/users/" + user + "/stats?year=2020"),
+			s.call(t, http.MethodGet, "/api/users/me", nil, token),
+			s.call(t, http.MethodPatch, "/api/users/me", map[string]any{"display_name": "Outage"}, token),
+		} {
+			expectProblem(t, r, http.StatusServiceUnavailable)
+		}
+		if s.dbProxy != nil {
+			s.dbProxy.restore()
+		}
+	})
+}
