@@ -465,8 +465,8 @@ func TestPublicReadsRefusals(t *testing.T) {
 		}
 		for _, r := range []response{
 			s.get(t, "/api/stats?year=2020"),
-			s.get(t, "/api/users/" + user),
-			s.get(t, "/api/users/" + user + "/stats?year=2020"),
+			s.get(t, "/api/users/"+user),
+			s.get(t, "/api/users/"+user+"/stats?year=2020"),
 			s.call(t, http.MethodGet, "/api/users/me", nil, token),
 			s.call(t, http.MethodPatch, "/api/users/me", map[string]any{"display_name": "Outage"}, token),
 		} {
