@@ -109,14 +109,7 @@ func (s *server) apiHistory(c echo.Context) error {
 // apiStats answers the whole diary's statistics, which are the same for
 // every reader (private diaries never count): one cached answer for all.
 func (s *server) apiStats(c echo.Context) error {
-	req := application.StatsRequest{Year: c.QueryParam("year")}
-	return s.serveCached(c, cacheKey(c, domain.UserID{}, "year"), scopeDiary, true, domain.UserID{}, func(ctx context.Context) (Page, error) {
-		res, err := s.svc.Stats.Handle(ctx, req)
-		if err != nil {
-			return Page{}, err
-		}
-		return jsonPage(statsJSON(res.Stats))
-	})
+	return s.serveStats(c, scopeDiary, domain.UserID{}, application.StatsRequest{Year: c.QueryParam("year")})
 }
 
 func (s *server) apiUserStats(c echo.Context) error {
@@ -125,8 +118,12 @@ func (s *server) apiUserStats(c echo.Context) error {
 		return err
 	}
 	viewer := currentUser(c).ID
-	req := application.StatsRequest{UserID: id.String(), Year: c.QueryParam("year"), Viewer: viewer}
-	return s.serveCached(c, cacheKey(c, viewer, "year"), scopeUser(id), true, viewer, func(ctx context.Context) (Page, error) {
+	return s.serveStats(c, scopeUser(id), viewer, application.StatsRequest{UserID: id.String(), Year: c.QueryParam("year"), Viewer: viewer})
+}
+
+// serveStats answers req as JSON through the page cache, keyed by viewer.
+func (s *server) serveStats(c echo.Context, scope string, viewer domain.UserID, req application.StatsRequest) error {
+	return s.serveCached(c, cacheKey(c, viewer, "year"), scope, true, viewer, func(ctx context.Context) (Page, error) {
 		res, err := s.svc.Stats.Handle(ctx, req)
 		if err != nil {
 			return Page{}, err

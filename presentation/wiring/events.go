@@ -151,49 +151,41 @@ func newOutboxBus(cfg Config, logger *slog.Logger, metrics *presentation.Metrics
 }
 
 // listenOutbox keeps a database listener waking the dispatcher until ctx
-// ends, reconnecting with a growing pause; polling covers the gaps.
+// ends; polling covers the gaps, and each reconnection wakes it to catch up
+// on what was committed meanwhile.
 func listenOutbox(ctx context.Context, l outboxListener, wake func(), logger *slog.Logger) {
-	pause := time.Second
-	for ctx.Err() == nil {
-		err := l.ListenOutbox(ctx, wake)
-		if ctx.Err() != nil {
-			return
-		}
-		msg := "outbox listener stopped; polling until it reconnects"
-		if err != nil {
-			logger.Warn(msg, "error", err.Error(), "retry_in", pause.String())
-		} else {
-			logger.Warn(msg, "retry_in", pause.String())
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(pause):
-		}
-		pause = min(2*pause, 30*time.Second)
-		wake() // catch up on what was committed meanwhile
-	}
+	keepListening(ctx, time.Second, 30*time.Second, logger, "outbox listener stopped; polling until it reconnects",
+		func(ctx context.Context) error { return l.ListenOutbox(ctx, wake) }, wake)
 }
 
 // listenChanges passes the changes other processes commit to cache until
-// ctx ends, reconnecting with a growing pause. While no listener runs, what
-// others commit goes unheard, so the cache is suspended (every read goes to
-// the database) from the start and from each failure until a listener has
-// run for listenSettle — time for it to be subscribed — and then resumes
-// empty.
+// ctx ends. While no listener runs, what others commit goes unheard, so the
+// cache is suspended (every read goes to the database) from the start and
+// from each failure until a listener has run for listenSettle — time for it
+// to be subscribed — and then resumes empty.
 func listenChanges(ctx context.Context, l domain.ChangeListener, cache *presentation.PageCache, logger *slog.Logger) {
 	cache.Suspend()
-	pause := 100 * time.Millisecond
+	keepListening(ctx, 100*time.Millisecond, 10*time.Second, logger, "change listener stopped; public reads skip the page cache until it is back",
+		func(ctx context.Context) error {
+			settled := time.AfterFunc(listenSettle, cache.Resume)
+			err := l.ListenChanges(ctx, cache.Invalidate)
+			if !settled.Stop() {
+				cache.Suspend() // it had resumed: suspend until the next listener settles
+			}
+			return err
+		}, nil)
+}
+
+// keepListening runs listen until ctx ends, again after each return, with a
+// pause that doubles from first up to most, logging msg each time;
+// reconnected, when not nil, runs after each pause.
+func keepListening(ctx context.Context, first, most time.Duration, logger *slog.Logger, msg string, listen func(context.Context) error, reconnected func()) {
+	pause := first
 	for ctx.Err() == nil {
-		settled := time.AfterFunc(listenSettle, cache.Resume)
-		err := l.ListenChanges(ctx, cache.Invalidate)
-		if !settled.Stop() {
-			cache.Suspend() // it had resumed: suspend until the next listener settles
-		}
+		err := listen(ctx)
 		if ctx.Err() != nil {
 			return
 		}
-		msg := "change listener stopped; public reads skip the page cache until it is back"
 		if err != nil {
 			logger.Warn(msg, "error", err.Error(), "retry_in", pause.String())
 		} else {
@@ -204,7 +196,10 @@ func listenChanges(ctx context.Context, l domain.ChangeListener, cache *presenta
 			return
 		case <-time.After(pause):
 		}
-		pause = min(2*pause, 10*time.Second)
+		pause = min(2*pause, most)
+		if reconnected != nil {
+			reconnected()
+		}
 	}
 }
 
