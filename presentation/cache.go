@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/moviediary/moviediary/domain"
 )
@@ -35,18 +36,31 @@ func scopeMovie(id domain.MovieID) string { return "m:" + id.String() }
 // starts a new epoch, which drops every answer and the map with it.
 const maxScopeGenerations = 1 << 16
 
+// applyEvery is how often, at most, the cache applies changes. A change
+// that arrives within applyEvery of the last application waits for the
+// next one, together with every change that arrives meanwhile, so that
+// under a stream of writes each cached answer is read again at most once
+// per applyEvery rather than once per write. This process still reads its
+// own writes at once: the answer to a request that changes something waits
+// until its changes are applied (Settled). Other processes' changes show
+// at most applyEvery later than they otherwise would.
+const applyEvery = 20 * time.Millisecond
+
 // PageCache keeps the rendered answers of public reads (the diary pages,
 // feeds, statistics, embeds) in memory, each with a strong ETag, and drops
 // them when the events that change them arrive: from the use cases of this
-// process at once (PageCache is the domain.EventPublisher they publish
-// through first), and from other processes as the store reports their
-// commits (Invalidate, fed by a domain.ChangeListener).
+// process (PageCache is the domain.EventPublisher they publish through
+// first), and from other processes as the store reports their commits
+// (Invalidate, fed by a domain.ChangeListener). Changes are applied at most
+// once per applyEvery, those that arrive meanwhile together; a request
+// that changed something answers only once its changes are applied
+// (Settled), so this process reads its own writes at once.
 //
 // Correctness does not depend on timing: every answer is stored with the
 // generations of its scopes as they were before it was read from the
 // database, and is served only while those are still current. An answer
 // read while a change committed is therefore never served after the change
-// is known here. Concurrent misses of one answer are read once.
+// is applied here. Concurrent misses of one answer are read once.
 //
 // Memory is bounded by maxBytes (bodies, keys and a fixed overhead per
 // entry), least recently used first out. A zero maxBytes keeps nothing:
@@ -63,6 +77,10 @@ type PageCache struct {
 	epoch   uint64
 	gens    map[string]uint64
 	flights map[string]*flight
+	// applied is when changes were last applied; queued gathers the
+	// changes waiting for the next application (nil: none wait).
+	applied time.Time
+	queued  *pendingChanges
 
 	// suspended makes every read go to the database: while the changes of
 	// other processes cannot be heard, nothing can be vouched for.
@@ -92,6 +110,17 @@ type stamp struct {
 	scope string
 	gen   uint64
 }
+
+// pendingChanges are changes waiting to be applied together; done is
+// closed once they are.
+type pendingChanges struct {
+	all    bool
+	scopes map[string]struct{}
+	done   chan struct{}
+}
+
+// closed is a channel that is closed: changes already applied.
+var closed = func() chan struct{} { ch := make(chan struct{}); close(ch); return ch }()
 
 // flight is a read of one answer in progress; the requests that miss the
 // same answer under the same stamp wait for it.
@@ -201,12 +230,83 @@ func (c *PageCache) removeLocked(el *list.Element) {
 }
 
 // Invalidate drops the answers ch alters: with ch.All every answer; else
-// the whole diary's, ch.User's and ch.Movie's.
+// the whole diary's, ch.User's and ch.Movie's. It applies ch at once
+// unless changes were applied less than applyEvery ago; then ch is applied
+// with the next ones, at most applyEvery from now. It does not wait.
 func (c *PageCache) Invalidate(ch domain.DiaryChange) {
+	c.invalidate(ch)
+}
+
+// invalidate applies or queues ch, and returns a channel closed once ch is
+// applied.
+func (c *PageCache) invalidate(ch domain.DiaryChange) <-chan struct{} {
 	c.invalidations.Add(1)
+	if c.maxBytes == 0 { // nothing kept, nothing to drop
+		return closed
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if ch.All || len(c.gens) >= maxScopeGenerations {
+	now := time.Now()
+	if c.queued == nil && now.Sub(c.applied) >= applyEvery {
+		c.applyLocked(ch.All, changedScopes(ch)...)
+		c.applied = now
+		return closed
+	}
+	if c.queued == nil {
+		c.queued = &pendingChanges{scopes: make(map[string]struct{}), done: make(chan struct{})}
+		time.AfterFunc(c.applied.Add(applyEvery).Sub(now), c.applyQueued)
+	}
+	q := c.queued
+	q.all = q.all || ch.All
+	for _, s := range changedScopes(ch) {
+		q.scopes[s] = struct{}{}
+	}
+	return q.done
+}
+
+// applyQueued applies the changes that waited.
+func (c *PageCache) applyQueued() {
+	c.mu.Lock()
+	q := c.queued
+	c.queued = nil
+	scopes := make([]string, 0, len(q.scopes))
+	for s := range q.scopes {
+		scopes = append(scopes, s)
+	}
+	c.applyLocked(q.all, scopes...)
+	c.applied = time.Now()
+	c.mu.Unlock()
+	close(q.done)
+}
+
+// Settled returns a channel closed once every change received so far is
+// applied: a request that changed something answers after it, so that the
+// reads its client sends next show the change.
+func (c *PageCache) Settled() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.queued == nil {
+		return closed
+	}
+	return c.queued.done
+}
+
+// changedScopes are the scopes ch names besides the whole diary's.
+func changedScopes(ch domain.DiaryChange) []string {
+	var scopes []string
+	if !ch.User.IsZero() {
+		scopes = append(scopes, scopeUser(ch.User))
+	}
+	if !ch.Movie.IsZero() {
+		scopes = append(scopes, scopeMovie(ch.Movie))
+	}
+	return scopes
+}
+
+// applyLocked drops every answer when all is set (a new epoch), and
+// otherwise the whole diary's and those of scopes.
+func (c *PageCache) applyLocked(all bool, scopes ...string) {
+	if all || len(c.gens)+len(scopes) >= maxScopeGenerations {
 		c.epoch++
 		clear(c.gens)
 		// Every entry is stale now: free them.
@@ -216,11 +316,8 @@ func (c *PageCache) Invalidate(ch domain.DiaryChange) {
 		return
 	}
 	c.gens[scopeDiary]++
-	if !ch.User.IsZero() {
-		c.gens[scopeUser(ch.User)]++
-	}
-	if !ch.Movie.IsZero() {
-		c.gens[scopeMovie(ch.Movie)]++
+	for _, s := range scopes {
+		c.gens[s]++
 	}
 }
 
@@ -231,14 +328,18 @@ func (c *PageCache) Suspend() { c.suspended.Store(true) }
 // Resume drops everything kept and answers from the cache again: for once
 // the changes of other processes are heard again.
 func (c *PageCache) Resume() {
-	c.Invalidate(domain.DiaryChange{All: true})
+	c.invalidations.Add(1)
+	c.mu.Lock()
+	c.applyLocked(true)
+	c.applied = time.Now()
+	c.mu.Unlock()
 	c.suspended.Store(false)
 }
 
-// Publish drops the answers e changes (domain.ChangeOf). It never fails:
-// PageCache sits in front of the event bus as the first publisher the use
-// cases call once a change is committed, so that this process reads its
-// own writes at once.
+// Publish drops the answers e changes (domain.ChangeOf), as Invalidate
+// does. It never fails: PageCache sits in front of the event bus as the
+// first publisher the use cases call once a change is committed, and the
+// request that made the change answers once it is applied (Settled).
 func (c *PageCache) Publish(_ context.Context, e domain.Event) error {
 	if ch, ok := domain.ChangeOf(e); ok {
 		c.Invalidate(ch)

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/moviediary/moviediary/domain"
 )
@@ -32,6 +33,16 @@ func get(t *testing.T, c *PageCache, key, scope string, r *counted) Page {
 	return p
 }
 
+// publish publishes e to c and waits for it to be applied, as a request
+// that changed something does before it answers.
+func publish(t *testing.T, c *PageCache, e domain.Event) {
+	t.Helper()
+	if err := c.Publish(t.Context(), e); err != nil {
+		t.Fatal(err)
+	}
+	<-c.Settled()
+}
+
 func TestPageCacheServesUntilAChangeOfItsScope(t *testing.T) {
 	t.Parallel()
 	ann, bob, movie := domain.NewUserID(), domain.NewUserID(), domain.NewMovieID()
@@ -52,9 +63,7 @@ func TestPageCacheServesUntilAChangeOfItsScope(t *testing.T) {
 	}
 	// Ann logs another film: her page and the whole diary change; Bob's
 	// page and the film's history do not.
-	if err := c.Publish(t.Context(), domain.ReviewLogged{UserID: ann, Movie: domain.NewMovieID()}); err != nil {
-		t.Fatal(err)
-	}
+	publish(t, c, domain.ReviewLogged{UserID: ann, Movie: domain.NewMovieID()})
 	read()
 	want := map[*counted]int64{annPage: 2, bobPage: 1, diary: 2, history: 1}
 	for r, n := range want {
@@ -63,7 +72,7 @@ func TestPageCacheServesUntilAChangeOfItsScope(t *testing.T) {
 		}
 	}
 	// Bob deletes a viewing of the film: its history changes too.
-	_ = c.Publish(t.Context(), domain.ReviewDeleted{UserID: bob, Movie: movie})
+	publish(t, c, domain.ReviewDeleted{UserID: bob, Movie: movie})
 	read()
 	want = map[*counted]int64{annPage: 2, bobPage: 2, diary: 3, history: 2}
 	for r, n := range want {
@@ -74,7 +83,7 @@ func TestPageCacheServesUntilAChangeOfItsScope(t *testing.T) {
 	// A profile change, a stored poster: everything.
 	for _, e := range []domain.Event{domain.ProfileChanged{UserID: bob}, domain.PosterStored{Movie: movie}} {
 		before := annPage.calls.Load()
-		_ = c.Publish(t.Context(), e)
+		publish(t, c, e)
 		read()
 		if annPage.calls.Load() != before+1 {
 			t.Errorf("%s did not drop Ann's page", e.EventName())
@@ -82,13 +91,61 @@ func TestPageCacheServesUntilAChangeOfItsScope(t *testing.T) {
 	}
 	// A play reported changes nothing readers see.
 	before := diary.calls.Load()
-	_ = c.Publish(t.Context(), domain.PlayReported{})
+	publish(t, c, domain.PlayReported{})
 	read()
 	if diary.calls.Load() != before {
 		t.Error("a reported play dropped the diary")
 	}
 	if s := c.Stats(); s.Hits == 0 || s.Misses == 0 || s.Entries != 4 || s.Invalidations == 0 {
 		t.Errorf("stats = %+v", s)
+	}
+}
+
+func TestPageCacheAppliesChangesAtMostOncePerInterval(t *testing.T) {
+	t.Parallel()
+	c := NewPageCache(1 << 20)
+	ann, bob := domain.NewUserID(), domain.NewUserID()
+	page := &counted{body: "ann"}
+	get(t, c, "/users/ann", scopeUser(ann), page)
+	select {
+	case <-c.Settled():
+	default:
+		t.Fatal("Settled is not closed with no change waiting")
+	}
+	// The first change after a quiet spell applies at once.
+	c.Invalidate(domain.DiaryChange{User: ann})
+	select {
+	case <-c.Settled():
+	default:
+		t.Fatal("the first change was not applied at once")
+	}
+	get(t, c, "/users/ann", scopeUser(ann), page)
+	if n := page.calls.Load(); n != 2 {
+		t.Fatalf("reads after the first change = %d, want 2", n)
+	}
+	// The next ones, within applyEvery, wait and are applied together:
+	// meanwhile the page is served as it was.
+	start := time.Now()
+	for range 5 {
+		c.Invalidate(domain.DiaryChange{User: ann})
+		c.Invalidate(domain.DiaryChange{User: bob})
+	}
+	settled := c.Settled()
+	get(t, c, "/users/ann", scopeUser(ann), page)
+	if n := page.calls.Load(); n != 2 {
+		t.Fatalf("reads while changes wait = %d, want 2", n)
+	}
+	<-settled
+	if waited := time.Since(start); waited > 10*applyEvery {
+		t.Errorf("the changes waited %v to be applied", waited)
+	}
+	get(t, c, "/users/ann", scopeUser(ann), page)
+	get(t, c, "/users/ann", scopeUser(ann), page)
+	if n := page.calls.Load(); n != 3 {
+		t.Fatalf("reads after ten changes applied together = %d, want 3", n)
+	}
+	if s := c.Stats(); s.Invalidations != 11 {
+		t.Errorf("invalidations = %d, want 11", s.Invalidations)
 	}
 }
 
@@ -103,6 +160,7 @@ func TestPageCacheNeverKeepsAnAnswerReadAcrossAChange(t *testing.T) {
 		calls++
 		if calls == 1 {
 			c.Invalidate(domain.DiaryChange{User: user})
+			<-c.Settled()
 		}
 		return NewPage("text/plain", fmt.Appendf(nil, "read %d", calls)), nil
 	}

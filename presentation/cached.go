@@ -114,3 +114,25 @@ func (s *server) optionalBearer(next echo.HandlerFunc) echo.HandlerFunc {
 		return withBearer(c)
 	}
 }
+
+// settleWrites holds the answer to every request that may change something
+// (any method but GET, HEAD and OPTIONS) until the page cache has applied
+// the changes received so far, its own among them: the reads its client
+// sends next never show the state before it. Requests that change nothing
+// wait at most applyEvery; a client gone meanwhile stops the wait.
+func (s *server) settleWrites(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return next(c)
+		}
+		ctx := c.Request().Context()
+		c.Response().Before(func() {
+			select {
+			case <-s.cache.Settled():
+			case <-ctx.Done():
+			}
+		})
+		return next(c)
+	}
+}

@@ -235,6 +235,7 @@ func (s *server) newEcho() *echo.Echo {
 		return err
 	}}))
 	e.Use(s.bodyLimit)
+	e.Use(s.settleWrites)
 
 	s.registerAPI(e)
 	s.registerWeb(e)
