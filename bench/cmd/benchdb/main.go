@@ -139,10 +139,14 @@ func seed(ctx context.Context, db *sql.DB, reviews, movies int, email string) er
 	steps := []string{
 		`DROP TABLE IF EXISTS bench_http_seed`,
 		`TRUNCATE reviews, movies, review_counts`,
-		fmt.Sprintf(`INSERT INTO movies (id, external_id, title, release_year, director)
-			SELECT %s, 'tt' || lpad(i::text, 8, '0'), 'Film ' || i, 1900 + i %% 120,
-			       CASE WHEN i %% 3 = 0 THEN 'Director ' || i %% 500 END
-			FROM generate_series(1, %d) AS i`, fmt.Sprintf(seedUUID, 1, "i"), movies),
+		// Every movie has its poster stored, as in a diary that has been
+		// running (the key the local poster storage gives): otherwise each
+		// server started on this database would queue a poster sync per
+		// movie, and deliver them during the measurements.
+		fmt.Sprintf(`INSERT INTO movies (id, external_id, title, release_year, director, poster_path)
+			SELECT id, 'tt' || lpad(i::text, 8, '0'), 'Film ' || i, 1900 + i %% 120,
+			       CASE WHEN i %% 3 = 0 THEN 'Director ' || i %% 500 END, id::text || '.img'
+			FROM generate_series(1, %d) AS i, LATERAL (SELECT %s AS id) AS m`, movies, fmt.Sprintf(seedUUID, 1, "i")),
 		// One statement: the trigger adds the totals of all rows at once.
 		fmt.Sprintf(`INSERT INTO reviews (id, movie_id, user_id, rating_halves, comment, watched_at, created_at)
 			SELECT %s, %s, '%s'::uuid, NULLIF(i %% 12, 11), CASE WHEN i %% 4 = 0 THEN 'comment ' || i END,
@@ -166,15 +170,23 @@ func seed(ctx context.Context, db *sql.DB, reviews, movies int, email string) er
 	return check(ctx, db)
 }
 
-// resetSQL deletes every review logged after seeding; the schema's delete
-// trigger takes each one off the exact totals.
+// resetSQL deletes every review logged after seeding (the schema's delete
+// trigger takes each one off the exact totals) and the events the runs
+// stored, and gives a poster to the movies of a database seeded before the
+// seed stored them.
 const resetSQL = `DELETE FROM reviews WHERE created_at >= (SELECT seeded_at FROM bench_http_seed)`
+
+const resetEventsSQL = `UPDATE movies SET poster_path = id::text || '.img' WHERE poster_path IS NULL;
+	DELETE FROM outbox_events`
 
 // reset removes what the benchmark's POST runs added, so every run starts
 // from the seeded state.
 func reset(ctx context.Context, db *sql.DB) error {
 	res, err := db.ExecContext(ctx, resetSQL)
 	if err != nil {
+		return fmt.Errorf("reset: %w", err)
+	}
+	if _, err := db.ExecContext(ctx, resetEventsSQL); err != nil {
 		return fmt.Errorf("reset: %w", err)
 	}
 	if deleted, _ := res.RowsAffected(); deleted > 0 {
