@@ -29,10 +29,10 @@
 //
 // Diary statistics (StatsRepository) are read from aggregate tables that
 // statement triggers keep exact in every writing transaction, per user
-// and for the whole diary, so a read never scans the reviews. The same
-// triggers notify every change on the channel ChangesChannel, which
-// (*DB).ListenChanges turns into domain.DiaryChange values for the caches
-// of diary reads in every process.
+// and for the whole diary, so a read never scans the reviews. Triggers
+// also record every change in the table diary_changes, which
+// (*DB).ListenChanges polls and turns into domain.DiaryChange values for
+// the caches of diary reads in every process.
 //
 // Opened with Config.Outbox, SaveViewing also stores the events of each
 // viewing in the table outbox_events, in the viewing's transaction,

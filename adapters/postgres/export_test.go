@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -15,6 +16,13 @@ var ErrorKind = errorKind
 
 // ParseChange exposes parseChange to the external tests.
 var ParseChange = parseChange
+
+// ListenChangesPrunedAfter is ListenChanges deleting the rows of
+// transactions pruneAge after reading a horizon above them, instead of a
+// minute.
+func ListenChangesPrunedAfter(ctx context.Context, db *DB, fn func(domain.DiaryChange), pruneAge time.Duration) error {
+	return db.listenChanges(ctx, fn, pruneAge)
+}
 
 // updateProfileQuery is UpdateProfile's statement setting both columns.
 func updateProfileQuery(user uuid.UUID) string {
@@ -67,6 +75,9 @@ func PlannedQueries() []PlannedQuery {
 		{"rotate webhook", sqlRotateWebhook, []any{user, uuid.New(), make([]byte, 32)}},
 		{"delete webhook", sqlDeleteWebhook, []any{user, uuid.New()}},
 		{"touch webhook", sqlTouchWebhook, []any{uuid.New(), time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}},
+		{"first read of changes", sqlReadChanges, []any{nil}},
+		{"read changes", sqlReadChanges, []any{uint64(1000)}},
+		{"prune changes", sqlPruneChanges, []any{uint64(1000)}},
 	}
 	at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	qs = append(qs, PlannedQuery{"record play", sqlInsertPlay,
