@@ -441,7 +441,7 @@ type ProfileWriter interface {
 }
 
 // ChangeListener is a store that reports the changes other processes
-// commit (PostgreSQL's LISTEN/NOTIFY, SQLite's data version).
+// commit (PostgreSQL's table of changes, SQLite's data version).
 type ChangeListener interface {
 	// ListenChanges calls fn for every change committed to the store, by
 	// any process, until ctx ends or the connection fails (then it
