@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"strings"
 	"time"
 
@@ -108,6 +110,17 @@ func (db *DB) listenChanges(ctx context.Context, fn func(domain.DiaryChange), pr
 		sent    time.Time          // when the previous read was sent
 		marks   []changeHorizon    // xmins read, oldest first, to prune by
 	)
+	// One connection of the pool is the listener's for as long as it
+	// runs: taking one for each read would queue the reads behind the
+	// requests when the pool is busy, and delay every change reported.
+	conn, err := db.liveConn(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return dbError(op, err)
+	}
+	defer conn.Close()
 	next := time.NewTimer(0)
 	defer next.Stop()
 	for {
@@ -117,7 +130,7 @@ func (db *DB) listenChanges(ctx context.Context, fn func(domain.DiaryChange), pr
 		case <-next.C:
 		}
 		now := time.Now()
-		read, err := db.readChanges(ctx, horizon)
+		read, err := readChanges(ctx, conn, horizon)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -141,7 +154,7 @@ func (db *DB) listenChanges(ctx context.Context, fn func(domain.DiaryChange), pr
 			ripe++
 		}
 		if ripe > 0 {
-			if _, err := db.x.ExecContext(ctx, sqlPruneChanges, marks[ripe-1].xmin); err != nil {
+			if _, err := conn.ExecContext(ctx, sqlPruneChanges, marks[ripe-1].xmin); err != nil {
 				if ctx.Err() != nil {
 					return nil
 				}
@@ -172,13 +185,33 @@ type changeRow struct {
 	change string
 }
 
+// liveConn takes a connection out of the pool and checks it: one that sat
+// idle may have been closed by the server meanwhile (it is discarded, and
+// the next one tried), which a query on a *sql.Conn would not retry.
+func (db *DB) liveConn(ctx context.Context) (*sql.Conn, error) {
+	for tries := 0; ; tries++ {
+		conn, err := db.x.Conn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		err = conn.PingContext(ctx)
+		if err == nil {
+			return conn, nil
+		}
+		_ = conn.Close()
+		if !errors.Is(err, driver.ErrBadConn) || tries > db.x.Stats().MaxOpenConnections {
+			return nil, err
+		}
+	}
+}
+
 // readChanges runs sqlReadChanges with the previous read's xmin.
-func (db *DB) readChanges(ctx context.Context, horizon *uint64) (changeRead, error) {
+func readChanges(ctx context.Context, conn *sql.Conn, horizon *uint64) (changeRead, error) {
 	var arg any
 	if horizon != nil {
 		arg = *horizon
 	}
-	rows, err := db.x.QueryContext(ctx, sqlReadChanges, arg)
+	rows, err := conn.QueryContext(ctx, sqlReadChanges, arg)
 	if err != nil {
 		return changeRead{}, err
 	}
