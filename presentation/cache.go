@@ -36,14 +36,15 @@ func scopeMovie(id domain.MovieID) string { return "m:" + id.String() }
 // starts a new epoch, which drops every answer and the map with it.
 const maxScopeGenerations = 1 << 16
 
-// applyEvery is how often, at most, the cache applies changes. A change
-// that arrives within applyEvery of the last application waits for the
-// next one, together with every change that arrives meanwhile, so that
-// under a stream of writes each cached answer is read again at most once
-// per applyEvery rather than once per write. This process still reads its
-// own writes at once: the answer to a request that changes something waits
-// until its changes are applied (Settled). Other processes' changes show
-// at most applyEvery later than they otherwise would.
+// applyEvery is how often, at most, the cache applies the changes of this
+// process (Publish). A change that arrives within applyEvery of the last
+// application waits for the next one, together with every change that
+// arrives meanwhile, so that under a stream of writes each cached answer is
+// read again about once per applyEvery rather than once per write. This
+// process still reads its own writes at once: the answer to a request that
+// changes something waits until its changes are applied (Settled). The
+// changes of other processes are applied as they arrive (Invalidate): the
+// listener that reports them reads them in batches already.
 const applyEvery = 20 * time.Millisecond
 
 // PageCache keeps the rendered answers of public reads (the diary pages,
@@ -51,10 +52,11 @@ const applyEvery = 20 * time.Millisecond
 // them when the events that change them arrive: from the use cases of this
 // process (PageCache is the domain.EventPublisher they publish through
 // first), and from other processes as the store reports their commits
-// (Invalidate, fed by a domain.ChangeListener). Changes are applied at most
-// once per applyEvery, those that arrive meanwhile together; a request
-// that changed something answers only once its changes are applied
-// (Settled), so this process reads its own writes at once.
+// (Invalidate, fed by a domain.ChangeListener). This process's changes are
+// applied at most once per applyEvery, those that arrive meanwhile
+// together; a request that changed something answers only once its
+// changes are applied (Settled), so this process reads its own writes at
+// once.
 //
 // Correctness does not depend on timing: every answer is stored with the
 // generations of its scopes as they were before it was read from the
@@ -78,9 +80,11 @@ type PageCache struct {
 	gens    map[string]uint64
 	flights map[string]*flight
 	// applied is when changes were last applied; queued gathers the
-	// changes waiting for the next application (nil: none wait).
-	applied time.Time
-	queued  *pendingChanges
+	// changes waiting for the next application (nil: none wait), due
+	// applyEvery after it.
+	applied    time.Time
+	queued     *pendingChanges
+	applyEvery time.Duration
 
 	// suspended makes every read go to the database: while the changes of
 	// other processes cannot be heard, nothing can be vouched for.
@@ -140,6 +144,8 @@ func NewPageCache(maxBytes int64) *PageCache {
 		entries:  make(map[string]*list.Element),
 		gens:     make(map[string]uint64),
 		flights:  make(map[string]*flight),
+
+		applyEvery: applyEvery,
 	}
 }
 
@@ -229,17 +235,34 @@ func (c *PageCache) removeLocked(el *list.Element) {
 	c.size -= e.size
 }
 
-// Invalidate drops the answers ch alters: with ch.All every answer; else
-// the whole diary's, ch.User's and ch.Movie's. It applies ch at once
-// unless changes were applied less than applyEvery ago; then ch is applied
-// with the next ones, at most applyEvery from now. It does not wait.
+// Invalidate drops the answers ch alters, at once: with ch.All every
+// answer; else the whole diary's, ch.User's and ch.Movie's. Changes that
+// were waiting to be applied (Publish) are applied with it. It is how the
+// changes other processes commit arrive (a domain.ChangeListener), already
+// gathered by the listener's reads.
 func (c *PageCache) Invalidate(ch domain.DiaryChange) {
-	c.invalidate(ch)
+	c.invalidations.Add(1)
+	if c.maxBytes == 0 {
+		return
+	}
+	c.mu.Lock()
+	c.applyLocked(ch.All, changedScopes(ch)...)
+	c.applied = time.Now()
+	q := c.queued
+	if q != nil {
+		c.queued = nil
+		c.applyLocked(q.all, q.scopeList()...)
+	}
+	c.mu.Unlock()
+	if q != nil {
+		close(q.done)
+	}
 }
 
-// invalidate applies or queues ch, and returns a channel closed once ch is
-// applied.
-func (c *PageCache) invalidate(ch domain.DiaryChange) <-chan struct{} {
+// queue applies ch at once unless changes were applied less than
+// applyEvery ago; then ch waits to be applied with the next ones, at most
+// applyEvery from now. It returns a channel closed once ch is applied.
+func (c *PageCache) queue(ch domain.DiaryChange) <-chan struct{} {
 	c.invalidations.Add(1)
 	if c.maxBytes == 0 { // nothing kept, nothing to drop
 		return closed
@@ -247,14 +270,14 @@ func (c *PageCache) invalidate(ch domain.DiaryChange) <-chan struct{} {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := time.Now()
-	if c.queued == nil && now.Sub(c.applied) >= applyEvery {
+	if c.queued == nil && now.Sub(c.applied) >= c.applyEvery {
 		c.applyLocked(ch.All, changedScopes(ch)...)
 		c.applied = now
 		return closed
 	}
 	if c.queued == nil {
 		c.queued = &pendingChanges{scopes: make(map[string]struct{}), done: make(chan struct{})}
-		time.AfterFunc(c.applied.Add(applyEvery).Sub(now), c.applyQueued)
+		time.AfterFunc(c.applied.Add(c.applyEvery).Sub(now), c.applyQueued)
 	}
 	q := c.queued
 	q.all = q.all || ch.All
@@ -264,19 +287,28 @@ func (c *PageCache) invalidate(ch domain.DiaryChange) <-chan struct{} {
 	return q.done
 }
 
-// applyQueued applies the changes that waited.
+// applyQueued applies the changes that waited, unless Invalidate did.
 func (c *PageCache) applyQueued() {
 	c.mu.Lock()
 	q := c.queued
+	if q == nil {
+		c.mu.Unlock()
+		return
+	}
 	c.queued = nil
+	c.applyLocked(q.all, q.scopeList()...)
+	c.applied = time.Now()
+	c.mu.Unlock()
+	close(q.done)
+}
+
+// scopeList is q's scopes.
+func (q *pendingChanges) scopeList() []string {
 	scopes := make([]string, 0, len(q.scopes))
 	for s := range q.scopes {
 		scopes = append(scopes, s)
 	}
-	c.applyLocked(q.all, scopes...)
-	c.applied = time.Now()
-	c.mu.Unlock()
-	close(q.done)
+	return scopes
 }
 
 // Settled returns a channel closed once every change received so far is
@@ -336,13 +368,15 @@ func (c *PageCache) Resume() {
 	c.suspended.Store(false)
 }
 
-// Publish drops the answers e changes (domain.ChangeOf), as Invalidate
-// does. It never fails: PageCache sits in front of the event bus as the
-// first publisher the use cases call once a change is committed, and the
-// request that made the change answers once it is applied (Settled).
+// Publish drops the answers e changes (domain.ChangeOf): at once unless
+// changes were applied less than applyEvery ago, else with the next ones,
+// at most applyEvery from now. It never fails: PageCache sits in front of
+// the event bus as the first publisher the use cases call once a change is
+// committed, and the request that made the change answers once it is
+// applied (Settled).
 func (c *PageCache) Publish(_ context.Context, e domain.Event) error {
 	if ch, ok := domain.ChangeOf(e); ok {
-		c.Invalidate(ch)
+		c.queue(ch)
 	}
 	return nil
 }
