@@ -447,5 +447,8 @@ type ChangeListener interface {
 	// any process, until ctx ends or the connection fails (then it
 	// returns the error; the caller reconnects and must assume anything
 	// changed meanwhile). Changes of this process may be reported too.
+	// After each read of the store, once the changes it found are
+	// reported, it calls fn with a DiaryChange holding only Through: when
+	// that read began.
 	ListenChanges(ctx context.Context, fn func(DiaryChange)) error
 }

@@ -124,6 +124,10 @@ type DirectorCount struct {
 // diary reads: the diaries of User and the history of Movie, and with them
 // the whole diary; with All set, anything at all (a profile, a movie's
 // metadata or poster, a merge, a change the source could not narrow).
+//
+// A ChangeListener also reports how far it has heard: a DiaryChange with
+// only Through set changes nothing, and says every change committed before
+// Through has been reported.
 type DiaryChange struct {
 	// All says anything may have changed.
 	All bool
@@ -131,6 +135,16 @@ type DiaryChange struct {
 	User UserID
 	// Movie is the movie whose history changed; zero when not known.
 	Movie MovieID
+	// Through, when not zero, is when the listener's latest read of the
+	// store began, by this machine's clock: every change committed before
+	// then has been reported.
+	Through time.Time
+}
+
+// Changes reports whether c says something changed; false for a report of
+// Through alone.
+func (c DiaryChange) Changes() bool {
+	return c.All || !c.User.IsZero() || !c.Movie.IsZero()
 }
 
 // ChangeOf returns what e changes in the diary, and false for an event

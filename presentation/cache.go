@@ -47,6 +47,14 @@ const maxScopeGenerations = 1 << 16
 // listener that reports them reads them in batches already.
 const applyEvery = 20 * time.Millisecond
 
+// heardWithin is how recent the change listener's latest read of the store
+// must be for the cache to answer: when it began longer ago (the listener
+// stalled, its reads slowed by a loaded machine), reads go to the database
+// until it catches up. So a change another process committed more than
+// heardWithin before a request always shows in its answer, whatever the
+// listener's delays.
+const heardWithin = 80 * time.Millisecond
+
 // PageCache keeps the rendered answers of public reads (the diary pages,
 // feeds, statistics, embeds) in memory, each with a strong ETag, and drops
 // them when the events that change them arrive: from the use cases of this
@@ -89,8 +97,12 @@ type PageCache struct {
 	// suspended makes every read go to the database: while the changes of
 	// other processes cannot be heard, nothing can be vouched for.
 	suspended atomic.Bool
+	// heard is when (Unix nanoseconds) the change listener's latest read
+	// of the store began: every change committed before then has been
+	// applied. Zero until a listener reports one.
+	heard atomic.Int64
 
-	hits, misses, evictions, invalidations atomic.Uint64
+	hits, misses, evictions, invalidations, behind atomic.Uint64
 }
 
 // cachedPage is one stored answer.
@@ -166,6 +178,11 @@ func (c *PageCache) Get(ctx context.Context, key, scope string, read func(ctx co
 		c.misses.Add(1)
 		return read(ctx)
 	}
+	if h := c.heard.Load(); h != 0 && time.Now().UnixNano()-h > int64(heardWithin) {
+		c.misses.Add(1)
+		c.behind.Add(1)
+		return read(ctx)
+	}
 	c.mu.Lock()
 	st := c.stampLocked(scope)
 	if el, ok := c.entries[key]; ok {
@@ -239,8 +256,13 @@ func (c *PageCache) removeLocked(el *list.Element) {
 // answer; else the whole diary's, ch.User's and ch.Movie's. Changes that
 // were waiting to be applied (Publish) are applied with it. It is how the
 // changes other processes commit arrive (a domain.ChangeListener), already
-// gathered by the listener's reads.
+// gathered by the listener's reads; a report of ch.Through alone says how
+// far the listener has read (heardWithin).
 func (c *PageCache) Invalidate(ch domain.DiaryChange) {
+	if !ch.Changes() {
+		c.hear(ch.Through)
+		return
+	}
 	c.invalidations.Add(1)
 	if c.maxBytes == 0 {
 		return
@@ -256,6 +278,21 @@ func (c *PageCache) Invalidate(ch domain.DiaryChange) {
 	c.mu.Unlock()
 	if q != nil {
 		close(q.done)
+	}
+	c.hear(ch.Through)
+}
+
+// hear records that every change committed before t has been applied.
+func (c *PageCache) hear(t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	n := t.UnixNano()
+	for {
+		h := c.heard.Load()
+		if n <= h || c.heard.CompareAndSwap(h, n) {
+			return
+		}
 	}
 }
 
@@ -384,8 +421,11 @@ func (c *PageCache) Publish(_ context.Context, e domain.Event) error {
 // CacheStats are a PageCache's counters, for /metrics.
 type CacheStats struct {
 	Hits, Misses, Evictions, Invalidations uint64
-	Entries                                int
-	Bytes, MaxBytes                        int64
+	// Behind counts the misses (among Misses) read from the database
+	// because the change listener's latest read began too long ago.
+	Behind          uint64
+	Entries         int
+	Bytes, MaxBytes int64
 	// Suspended says every read goes to the database for now.
 	Suspended bool
 }
@@ -396,7 +436,7 @@ func (c *PageCache) Stats() CacheStats {
 	entries, size := len(c.entries), c.size
 	c.mu.Unlock()
 	return CacheStats{
-		Hits: c.hits.Load(), Misses: c.misses.Load(), Evictions: c.evictions.Load(), Invalidations: c.invalidations.Load(),
+		Hits: c.hits.Load(), Misses: c.misses.Load(), Evictions: c.evictions.Load(), Invalidations: c.invalidations.Load(), Behind: c.behind.Load(),
 		Entries: entries, Bytes: size, MaxBytes: c.maxBytes, Suspended: c.suspended.Load(),
 	}
 }

@@ -320,3 +320,33 @@ func TestETags(t *testing.T) {
 		}
 	}
 }
+
+func TestPageCacheAnswersOnlyWhileItsListenerIsCurrent(t *testing.T) {
+	t.Parallel()
+	c := NewPageCache(1 << 20)
+	page := &counted{body: "diary"}
+	reads := func(want int64, when string) {
+		t.Helper()
+		get(t, c, "/diary", scopeDiary, page)
+		get(t, c, "/diary", scopeDiary, page)
+		if n := page.calls.Load(); n != want {
+			t.Fatalf("%s: read %d times, want %d", when, n, want)
+		}
+	}
+	// No listener (a store of one process): the cache answers.
+	reads(1, "with no listener")
+	// A listener whose latest read began a second ago cannot vouch for
+	// what other processes committed since: every read goes to the
+	// database.
+	c.Invalidate(domain.DiaryChange{Through: time.Now().Add(-time.Second)})
+	reads(3, "with the listener a second behind")
+	// Once it reads again, the cache answers again — with what it held,
+	// since no change came before the report — and an older report does
+	// not set it back.
+	c.Invalidate(domain.DiaryChange{Through: time.Now()})
+	c.Invalidate(domain.DiaryChange{Through: time.Now().Add(-time.Second)})
+	reads(3, "with the listener current")
+	if s := c.Stats(); s.Behind != 2 || s.Invalidations != 0 {
+		t.Errorf("stats = %+v, want 2 behind and no invalidation (reports of Through alone change nothing)", s)
+	}
+}

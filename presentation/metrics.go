@@ -193,7 +193,7 @@ func (m *Metrics) WatchOutboxPending(count func(ctx context.Context) (int, error
 
 // WatchCache exports the page cache's counters, read at each scrape:
 // moviediary_cache_hits_total, _misses_total, _evictions_total,
-// _invalidations_total, and the gauges moviediary_cache_entries,
+// _behind_total, _invalidations_total, and the gauges moviediary_cache_entries,
 // _bytes, _max_bytes and _suspended. Call it at most once.
 func (m *Metrics) WatchCache(c *PageCache) {
 	counter := func(name, help string, v func(CacheStats) uint64) prometheus.Collector {
@@ -206,6 +206,7 @@ func (m *Metrics) WatchCache(c *PageCache) {
 		counter("moviediary_cache_hits_total", "Public reads answered from the page cache.", func(s CacheStats) uint64 { return s.Hits }),
 		counter("moviediary_cache_misses_total", "Public reads the page cache did not hold current, read from the database.", func(s CacheStats) uint64 { return s.Misses }),
 		counter("moviediary_cache_evictions_total", "Cached answers dropped to stay within CACHE_MAX_BYTES.", func(s CacheStats) uint64 { return s.Evictions }),
+		counter("moviediary_cache_behind_total", "Public reads sent to the database, not answered from the page cache, because the change listener's latest read of the store began too long ago (80 ms) to vouch for it.", func(s CacheStats) uint64 { return s.Behind }),
 		counter("moviediary_cache_invalidations_total", "Changes that dropped cached answers: events of this process and changes other processes committed.", func(s CacheStats) uint64 { return s.Invalidations }),
 		gauge("moviediary_cache_entries", "Answers held by the page cache.", func(s CacheStats) float64 { return float64(s.Entries) }),
 		gauge("moviediary_cache_bytes", "Bytes held by the page cache, as it counts them against CACHE_MAX_BYTES.", func(s CacheStats) float64 { return float64(s.Bytes) }),

@@ -57,8 +57,9 @@ const sqlPruneChanges = `DELETE FROM diary_changes
 // since what was committed before it is not known, and instead of a read's
 // changes when more than 30 seconds passed since the previous read was
 // sent, since rows are pruned about a minute after their transactions
-// ended (see listenChanges). fn runs on ListenChanges' goroutine; a slow
-// fn delays the next read, and never loses a change.
+// ended (see listenChanges). After each read's changes, fn is called with
+// DiaryChange{Through: when the read was sent}. fn runs on ListenChanges'
+// goroutine; a slow fn delays the next read, and never loses a change.
 //
 // A read or a prune that fails ends it with an *Error: wrapping
 // domain.ErrMisconfigured when the server refuses the connection for good
@@ -144,6 +145,9 @@ func (db *DB) listenChanges(ctx context.Context, fn func(domain.DiaryChange), pr
 		default:
 			read.report(seen, fn)
 		}
+		// Its snapshot was taken after now: whatever committed before
+		// has been reported.
+		fn(domain.DiaryChange{Through: now})
 		horizon, seen, sent = &read.xmin, read.ids, now
 
 		if len(marks) == 0 || done.Sub(marks[len(marks)-1].at) >= pruneAge/4 {

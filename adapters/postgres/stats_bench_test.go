@@ -336,7 +336,13 @@ func BenchmarkStatsChangeLatency(b *testing.B) {
 	b.Cleanup(func() { _ = other.Close() })
 	heard := make(chan domain.DiaryChange, 64)
 	done := make(chan error, 1)
-	go func() { done <- other.ListenChanges(ctx, func(c domain.DiaryChange) { heard <- c }) }()
+	go func() {
+		done <- other.ListenChanges(ctx, func(c domain.DiaryChange) {
+			if c.Changes() {
+				heard <- c
+			}
+		})
+	}()
 	b.Cleanup(func() { cancel(); <-done })
 	if c := <-heard; !c.All {
 		b.Fatalf("first report %+v, want All (connected)", c)

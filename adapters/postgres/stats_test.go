@@ -457,7 +457,13 @@ func TestChangeNotifications(t *testing.T) {
 	changes := make(chan domain.DiaryChange, 1024)
 	lctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- db.ListenChanges(lctx, func(c domain.DiaryChange) { changes <- c }) }()
+	go func() {
+		done <- db.ListenChanges(lctx, func(c domain.DiaryChange) {
+			if c.Changes() {
+				changes <- c
+			}
+		})
+	}()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

@@ -31,8 +31,10 @@ var _ domain.ChangeListener = (*DB)(nil)
 // process are reported as well (the port allows it), and a commit is seen
 // within one interval plus fn's own time. Several commits between two
 // looks give one call; the change is never narrowed down to a user or
-// movie. fn runs on ListenChanges' goroutine; a slow fn delays the next
-// look, never drops a change.
+// movie. fn is called with All after the first look, since what was
+// committed before it is not known, and after each look with
+// DiaryChange{Through: when the look began}. fn runs on ListenChanges' goroutine; a slow fn delays the
+// next look, never drops a change.
 func (db *DB) ListenChanges(ctx context.Context, fn func(domain.DiaryChange)) error {
 	const op = "listen changes"
 	if db.closed.Load() {
@@ -60,6 +62,7 @@ func (db *DB) ListenChanges(ctx context.Context, fn func(domain.DiaryChange)) er
 		err := conn.QueryRowxContext(ctx, `SELECT n FROM diary_version WHERE id = 1`).Scan(&v)
 		return v, err
 	}
+	start := time.Now()
 	last, err := version()
 	if err != nil {
 		return db.listenErr(ctx, op, err)
@@ -68,6 +71,9 @@ func (db *DB) ListenChanges(ctx context.Context, fn func(domain.DiaryChange)) er
 	if err != nil {
 		return db.listenErr(ctx, op, err)
 	}
+	// What was committed before the first look is not known.
+	fn(domain.DiaryChange{All: true})
+	fn(domain.DiaryChange{Through: start})
 	tick := time.NewTicker(ChangePollInterval)
 	defer tick.Stop()
 	for {
@@ -79,22 +85,25 @@ func (db *DB) ListenChanges(ctx context.Context, fn func(domain.DiaryChange)) er
 		if db.closed.Load() {
 			return &dbError{op: op, kind: domain.ErrUnavailable, err: errClosed}
 		}
+		now := time.Now()
 		v, err := version()
 		if err != nil {
 			return db.listenErr(ctx, op, err)
 		}
-		if v == last {
-			continue
+		if v != last {
+			last = v
+			d, err := diaryVersion()
+			if err != nil {
+				return db.listenErr(ctx, op, err)
+			}
+			if d != lastDiary {
+				lastDiary = d
+				fn(domain.DiaryChange{All: true})
+			}
 		}
-		last = v
-		d, err := diaryVersion()
-		if err != nil {
-			return db.listenErr(ctx, op, err)
-		}
-		if d != lastDiary {
-			lastDiary = d
-			fn(domain.DiaryChange{All: true})
-		}
+		// Whatever committed before now shows in the data version read
+		// since.
+		fn(domain.DiaryChange{Through: now})
 	}
 }
 

@@ -47,6 +47,11 @@ type ChangeStores struct {
 // once, report more than the suite made (changes of its own process
 // included, which the port allows), or report All where it cannot narrow
 // a change down. Nor does it time them beyond the generous changeTimeout.
+//
+// It also pins the reports of how far the listener has heard: after a
+// write commits, a report with Through after the commit arrives, and the
+// write's change is reported before it — what caches rely on to know how
+// current they are.
 func TestChangeListener(t *testing.T, open func(t *testing.T) ChangeStores) {
 	t.Helper()
 	tests := []struct {
@@ -54,6 +59,7 @@ func TestChangeListener(t *testing.T, open func(t *testing.T) ChangeStores) {
 		run  func(t *testing.T, s ChangeStores)
 	}{
 		{"every kind of write through the other handle is reported", testChangesReported},
+		{"a read that began after a commit is reported after its change", testThroughFollowsChanges},
 		{"ListenChanges returns once its context is cancelled", testListenChangesCancelled},
 	}
 	for _, tc := range tests {
@@ -252,6 +258,40 @@ func testChangesReported(t *testing.T, s ChangeStores) {
 		}
 		if !rec.waitFor(from, changeTimeout, step.covered()) {
 			t.Errorf("%s through the other handle: not reported within %v; reports since: %+v", step.name, changeTimeout, rec.since(from))
+		}
+	}
+}
+
+// throughAfter reports whether changes hold a report of a read that began
+// after t, and the position of the first.
+func throughAfter(changes []domain.DiaryChange, t time.Time) (int, bool) {
+	for i, c := range changes {
+		if !c.Changes() && c.Through.After(t) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+func testThroughFollowsChanges(t *testing.T, s ChangeStores) {
+	rec, _, _ := listen(t, s.Listener)
+	u := NewUser(t, "through@example.com")
+	mustSaveUser(t, s.Users, u)
+	m := NewMovie(t, NewExternalID(t), "Ugetsu", 1953, "Kenji Mizoguchi")
+	watched := time.Date(2024, 3, 4, 20, 0, 0, 0, time.UTC)
+	for i := range 3 {
+		from := rec.mark()
+		saved := mustSaveViewing(t, s.Movies, domain.Viewing{Movie: m, Review: NewReview(t, m.ID, u.ID, 4, watched.Add(time.Duration(i)*time.Hour))})
+		m = saved.Movie
+		committed := time.Now()
+		heard := func(cs []domain.DiaryChange) bool { _, ok := throughAfter(cs, committed); return ok }
+		if !rec.waitFor(from, changeTimeout, heard) {
+			t.Fatalf("viewing %d: no report of a read begun after its commit within %v", i, changeTimeout)
+		}
+		cs := rec.since(from)
+		at, _ := throughAfter(cs, committed)
+		if !coversReview(u.ID, m.ID)(cs[:at]) {
+			t.Errorf("viewing %d: a read begun after its commit was reported (%v) before its change; reports: %+v", i, cs[at].Through, cs[:at+1])
 		}
 	}
 }
