@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -97,10 +98,12 @@ type PageCache struct {
 	// suspended makes every read go to the database: while the changes of
 	// other processes cannot be heard, nothing can be vouched for.
 	suspended atomic.Bool
-	// heard is when (Unix nanoseconds) the change listener's latest read
-	// of the store began: every change committed before then has been
-	// applied. Zero until a listener reports one.
+	// heard is when the change listener's latest read of the store began,
+	// in nanoseconds since born (monotonic: a step of the wall clock does
+	// not move it): every change committed before then has been applied.
+	// notHeard until a listener reports one.
 	heard atomic.Int64
+	born  time.Time
 
 	hits, misses, evictions, invalidations, behind atomic.Uint64
 }
@@ -127,6 +130,10 @@ type stamp struct {
 	gen   uint64
 }
 
+// notHeard is PageCache.heard before any report: no listener (a store of
+// one process), so nothing to wait for.
+const notHeard = math.MinInt64
+
 // pendingChanges are changes waiting to be applied together; done is
 // closed once they are.
 type pendingChanges struct {
@@ -150,7 +157,7 @@ type flight struct {
 // NewPageCache returns a cache of at most maxBytes; zero or less keeps
 // nothing.
 func NewPageCache(maxBytes int64) *PageCache {
-	return &PageCache{
+	c := &PageCache{
 		maxBytes: max(maxBytes, 0),
 		lru:      list.New(),
 		entries:  make(map[string]*list.Element),
@@ -158,7 +165,10 @@ func NewPageCache(maxBytes int64) *PageCache {
 		flights:  make(map[string]*flight),
 
 		applyEvery: applyEvery,
+		born:       time.Now(),
 	}
+	c.heard.Store(notHeard)
+	return c
 }
 
 // NewPage makes the Page of body, with its strong ETag: a quoted hex
@@ -178,7 +188,7 @@ func (c *PageCache) Get(ctx context.Context, key, scope string, read func(ctx co
 		c.misses.Add(1)
 		return read(ctx)
 	}
-	if h := c.heard.Load(); h != 0 && time.Now().UnixNano()-h > int64(heardWithin) {
+	if h := c.heard.Load(); h != notHeard && int64(time.Since(c.born))-h > int64(heardWithin) {
 		c.misses.Add(1)
 		c.behind.Add(1)
 		return read(ctx)
@@ -287,7 +297,7 @@ func (c *PageCache) hear(t time.Time) {
 	if t.IsZero() {
 		return
 	}
-	n := t.UnixNano()
+	n := int64(t.Sub(c.born))
 	for {
 		h := c.heard.Load()
 		if n <= h || c.heard.CompareAndSwap(h, n) {
