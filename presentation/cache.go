@@ -37,21 +37,21 @@ func scopeMovie(id domain.MovieID) string { return "m:" + id.String() }
 // starts a new epoch, which drops every answer and the map with it.
 const maxScopeGenerations = 1 << 16
 
-// applyEvery is how often, at most, the cache applies the changes of this
-// process (Publish). A change that arrives within applyEvery of the last
-// application waits for the next one, together with every change that
-// arrives meanwhile, so that under a stream of writes each cached answer is
-// read again about once per applyEvery rather than once per write. This
-// process still reads its own writes at once: the answer to a request that
-// changes something waits until its changes are applied (Settled). The
-// changes of other processes are applied as they arrive (Invalidate): the
-// listener that reports them reads them in batches already.
+// applyEvery is how often, at most, the cache applies changes. A change
+// that arrives within applyEvery of the last application waits for the
+// next one, together with every change that arrives meanwhile, so that
+// under a stream of writes each cached answer is read again about once per
+// applyEvery rather than once per write. This process still reads its own
+// writes at once: the answer to a request that changes something waits
+// until its changes are applied (Settled). Other processes' changes wait
+// too, and heardWithin accounts for it.
 const applyEvery = 20 * time.Millisecond
 
-// heardWithin is how recent the change listener's latest read of the store
-// must be for the cache to answer: when it began longer ago (the listener
-// stalled, its reads slowed by a loaded machine), reads go to the database
-// until it catches up. So a change another process committed more than
+// heardWithin is how recently the change listener's latest read of the
+// store must have begun, its changes applied since, for the cache to
+// answer: when it began longer ago (the listener stalled, its reads slowed
+// by a loaded machine, its changes waiting for applyEvery), reads go to
+// the database until it catches up. So a change another process committed more than
 // heardWithin before a request always shows in its answer, whatever the
 // listener's delays.
 const heardWithin = 80 * time.Millisecond
@@ -61,11 +61,10 @@ const heardWithin = 80 * time.Millisecond
 // them when the events that change them arrive: from the use cases of this
 // process (PageCache is the domain.EventPublisher they publish through
 // first), and from other processes as the store reports their commits
-// (Invalidate, fed by a domain.ChangeListener). This process's changes are
-// applied at most once per applyEvery, those that arrive meanwhile
-// together; a request that changed something answers only once its
-// changes are applied (Settled), so this process reads its own writes at
-// once.
+// (Invalidate, fed by a domain.ChangeListener). Changes are applied at most
+// once per applyEvery, those that arrive meanwhile together; a request
+// that changed something answers only once its changes are applied
+// (Settled), so this process reads its own writes at once.
 //
 // Correctness does not depend on timing: every answer is stored with the
 // generations of its scopes as they were before it was read from the
@@ -140,6 +139,9 @@ type pendingChanges struct {
 	all    bool
 	scopes map[string]struct{}
 	done   chan struct{}
+	// through is the latest Through reported while they waited: heard
+	// once they are applied.
+	through time.Time
 }
 
 // closed is a channel that is closed: changes already applied.
@@ -262,33 +264,29 @@ func (c *PageCache) removeLocked(el *list.Element) {
 	c.size -= e.size
 }
 
-// Invalidate drops the answers ch alters, at once: with ch.All every
-// answer; else the whole diary's, ch.User's and ch.Movie's. Changes that
-// were waiting to be applied (Publish) are applied with it. It is how the
-// changes other processes commit arrive (a domain.ChangeListener), already
-// gathered by the listener's reads; a report of ch.Through alone says how
-// far the listener has read (heardWithin).
+// Invalidate drops the answers ch alters — with ch.All every answer; else
+// the whole diary's, ch.User's and ch.Movie's — as Publish does, without
+// waiting. It is how the changes other processes commit arrive (a
+// domain.ChangeListener); the changes of this process that the listener
+// reports again join those waiting rather than drop answers twice. A
+// report of ch.Through counts once the changes received before it are
+// applied (heardWithin).
 func (c *PageCache) Invalidate(ch domain.DiaryChange) {
-	if !ch.Changes() {
-		c.hear(ch.Through)
-		return
+	if ch.Changes() {
+		c.queue(ch)
 	}
-	c.invalidations.Add(1)
-	if c.maxBytes == 0 {
+	if ch.Through.IsZero() {
 		return
 	}
 	c.mu.Lock()
-	c.applyLocked(ch.All, changedScopes(ch)...)
-	c.applied = time.Now()
-	q := c.queued
-	if q != nil {
-		c.queued = nil
-		c.applyLocked(q.all, q.scopeList()...)
+	if q := c.queued; q != nil {
+		if ch.Through.After(q.through) {
+			q.through = ch.Through
+		}
+		c.mu.Unlock()
+		return
 	}
 	c.mu.Unlock()
-	if q != nil {
-		close(q.done)
-	}
 	c.hear(ch.Through)
 }
 
@@ -334,7 +332,7 @@ func (c *PageCache) queue(ch domain.DiaryChange) <-chan struct{} {
 	return q.done
 }
 
-// applyQueued applies the changes that waited, unless Invalidate did.
+// applyQueued applies the changes that waited, if any still do.
 func (c *PageCache) applyQueued() {
 	c.mu.Lock()
 	q := c.queued
@@ -347,6 +345,7 @@ func (c *PageCache) applyQueued() {
 	c.applied = time.Now()
 	c.mu.Unlock()
 	close(q.done)
+	c.hear(q.through)
 }
 
 // scopeList is q's scopes.

@@ -146,11 +146,17 @@ func TestPageCacheAppliesChangesAtMostOncePerInterval(t *testing.T) {
 		t.Fatal("changes within applyEvery of the last did not wait")
 	}
 	read(2, "while changes wait")
-	// A change from another process applies at once, and takes the
-	// waiting ones with it: ten changes, one more read.
+	// A change from another process waits with them, and a report of how
+	// far its listener has read counts only once they are applied.
 	c.Invalidate(domain.DiaryChange{User: bob})
-	if !isClosed(waiting) {
-		t.Error("Invalidate left this process's changes waiting")
+	heard := time.Now()
+	c.Invalidate(domain.DiaryChange{Through: heard})
+	if isClosed(waiting) || c.heard.Load() != notHeard {
+		t.Fatal("another process's change, or how far its listener read, did not wait")
+	}
+	c.applyQueued() // what the timer does
+	if !isClosed(waiting) || c.heard.Load() != int64(heard.Sub(c.born)) {
+		t.Fatal("applying the waiting changes did not settle them and count the listener's read")
 	}
 	read(3, "after the changes applied together")
 	read(3, "after the changes applied together, again")
