@@ -43,12 +43,30 @@ func (c *fakeChanges) ListenChanges(ctx context.Context, fn func(domain.DiaryCha
 	c.n++
 	id := c.n
 	c.fns[id] = fn
+	// What was announced before it subscribed is lost: anything may have
+	// changed, as a store's listener says after its first read.
+	fn(domain.DiaryChange{All: true})
 	c.mu.Unlock()
-	<-ctx.Done()
-	c.mu.Lock()
-	delete(c.fns, id)
-	c.mu.Unlock()
-	return ctx.Err()
+	defer func() {
+		c.mu.Lock()
+		delete(c.fns, id)
+		c.mu.Unlock()
+	}()
+	// How far it has heard, as a store's reads would say: announcements
+	// hold c.mu while they call fn, so every one made before now has been
+	// reported.
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+			c.mu.Lock()
+			fn(domain.DiaryChange{Through: time.Now()})
+			c.mu.Unlock()
+		}
+	}
 }
 
 type announcingMovies struct {
