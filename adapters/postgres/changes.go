@@ -44,7 +44,7 @@ const sqlPruneChanges = `DELETE FROM diary_changes
 // ListenChanges calls fn for every change committed to this database, by
 // any process (this one included), until ctx ends, then returns nil. It
 // reads the table diary_changes every ChangePollInterval, one statement at
-// a time on a connection of the pool.
+// a time on a connection it takes from the pool for as long as it runs.
 //
 // The schema's triggers (migrations 0009 and 0010) record the changes in
 // the writing transactions, so every writer is heard (psql and bulk loads
