@@ -324,8 +324,8 @@ func BenchmarkStatsTriggers(b *testing.B) {
 // database — another server process — hears of it: the time from the
 // return of SaveViewing to fn being called with the review's user and
 // movie (median reported as notify-ms, the largest as max-notify-ms). The
-// notification is sent at commit, before SaveViewing's reply reaches it,
-// so it often arrives first: 0.
+// listener reads diary_changes every ChangePollInterval, so the median is
+// about half that plus a read's time.
 func BenchmarkStatsChangeLatency(b *testing.B) {
 	s := openStatsBench(b)
 	ctx, cancel := context.WithCancel(context.Background())
