@@ -94,9 +94,10 @@ type PageCache struct {
 	queued     *pendingChanges
 	applyEvery time.Duration
 
-	// suspended makes every read go to the database: while the changes of
-	// other processes cannot be heard, nothing can be vouched for.
-	suspended atomic.Bool
+	// awaiting says a change listener reports what other processes
+	// commit (AwaitListener): until it has reported a read, nothing can be
+	// vouched for.
+	awaiting atomic.Bool
 	// heard is when the change listener's latest read of the store began,
 	// in nanoseconds since born (monotonic: a step of the wall clock does
 	// not move it): every change committed before then has been applied.
@@ -186,11 +187,11 @@ func NewPage(contentType string, body []byte) Page {
 // the same time — and stores it. A read that fails is not stored; its
 // error goes to every request that waited for it.
 func (c *PageCache) Get(ctx context.Context, key, scope string, read func(ctx context.Context) (Page, error)) (Page, error) {
-	if c.maxBytes == 0 || c.suspended.Load() { // off: every read goes to the database
+	if c.maxBytes == 0 { // off: every read goes to the database
 		c.misses.Add(1)
 		return read(ctx)
 	}
-	if h := c.heard.Load(); h != notHeard && int64(time.Since(c.born))-h > int64(heardWithin) {
+	if c.listenerBehind() {
 		c.misses.Add(1)
 		c.behind.Add(1)
 		return read(ctx)
@@ -399,19 +400,23 @@ func (c *PageCache) applyLocked(all bool, scopes ...string) {
 	}
 }
 
-// Suspend stops the cache from answering or keeping anything until
-// Resume: for while the changes other processes commit cannot be heard.
-func (c *PageCache) Suspend() { c.suspended.Store(true) }
+// AwaitListener says that other processes write to the store and that a
+// domain.ChangeListener reports their changes (Invalidate): until it has
+// reported a read (DiaryChange.Through), and whenever its latest read began
+// more than heardWithin ago — it stalled, or lost its connection and
+// reconnects — every read goes to the database. A cache whose store only
+// this process writes needs no listener.
+func (c *PageCache) AwaitListener() { c.awaiting.Store(true) }
 
-// Resume drops everything kept and answers from the cache again: for once
-// the changes of other processes are heard again.
-func (c *PageCache) Resume() {
-	c.invalidations.Add(1)
-	c.mu.Lock()
-	c.applyLocked(true)
-	c.applied = time.Now()
-	c.mu.Unlock()
-	c.suspended.Store(false)
+// listenerBehind reports whether the changes of other processes cannot be
+// vouched for now: a listener is awaited and has reported no read yet, or
+// its latest read began more than heardWithin ago.
+func (c *PageCache) listenerBehind() bool {
+	h := c.heard.Load()
+	if h == notHeard {
+		return c.awaiting.Load()
+	}
+	return int64(time.Since(c.born))-h > int64(heardWithin)
 }
 
 // Publish drops the answers e changes (domain.ChangeOf): at once unless
@@ -435,8 +440,9 @@ type CacheStats struct {
 	Behind          uint64
 	Entries         int
 	Bytes, MaxBytes int64
-	// Suspended says every read goes to the database for now.
-	Suspended bool
+	// ListenerBehind says every read goes to the database for now: the
+	// change listener has not read the store within heardWithin.
+	ListenerBehind bool
 }
 
 // Stats returns the counters.
@@ -446,7 +452,7 @@ func (c *PageCache) Stats() CacheStats {
 	c.mu.Unlock()
 	return CacheStats{
 		Hits: c.hits.Load(), Misses: c.misses.Load(), Evictions: c.evictions.Load(), Invalidations: c.invalidations.Load(), Behind: c.behind.Load(),
-		Entries: entries, Bytes: size, MaxBytes: c.maxBytes, Suspended: c.suspended.Load(),
+		Entries: entries, Bytes: size, MaxBytes: c.maxBytes, ListenerBehind: c.listenerBehind(),
 	}
 }
 

@@ -211,8 +211,8 @@ func (m *Metrics) WatchCache(c *PageCache) {
 		gauge("moviediary_cache_entries", "Answers held by the page cache.", func(s CacheStats) float64 { return float64(s.Entries) }),
 		gauge("moviediary_cache_bytes", "Bytes held by the page cache, as it counts them against CACHE_MAX_BYTES.", func(s CacheStats) float64 { return float64(s.Bytes) }),
 		gauge("moviediary_cache_max_bytes", "The page cache's bound, CACHE_MAX_BYTES.", func(s CacheStats) float64 { return float64(s.MaxBytes) }),
-		gauge("moviediary_cache_suspended", "1 while the page cache is suspended (every read goes to the database) because the changes of other processes cannot be heard: at start-up and after the change listener lost its connection, until it is back.", func(s CacheStats) float64 {
-			if s.Suspended {
+		gauge("moviediary_cache_suspended", "1 while the page cache is suspended (every read goes to the database) because the changes of other processes cannot be vouched for: the change listener has not read the store in the last 80 ms (at start-up, after it lost its connection, while it stalls).", func(s CacheStats) float64 {
+			if s.ListenerBehind {
 				return 1
 			}
 			return 0

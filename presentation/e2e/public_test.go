@@ -325,7 +325,7 @@ func TestPrivateDiaryIsAbsentFromEveryPublicRead(t *testing.T) {
 }
 
 // waitCacheListening waits until the server's page cache hears the
-// changes of other processes: until then (the first half second) it is
+// changes of other processes: until its change listener's first read it is
 // suspended and every read goes to the database.
 func (s *server) waitCacheListening(t *testing.T) {
 	t.Helper()

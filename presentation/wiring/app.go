@@ -86,6 +86,9 @@ func build(ctx context.Context, cfg Config, logger *slog.Logger, store Store) (*
 	// before the bus gets them (so a read after a write is fresh at once),
 	// posters stored here, and what other processes commit (listenChanges).
 	cache := presentation.NewPageCache(cfg.CacheMaxBytes)
+	if _, ok := store.(domain.ChangeListener); ok {
+		cache.AwaitListener() // Run starts it
+	}
 	metrics.WatchCache(cache)
 	posters, err := newPosterSync(ctx, cfg, logger, movies, store.Quota(), metrics, application.PublishPosterStored(cache))
 	if err != nil {

@@ -159,21 +159,13 @@ func listenOutbox(ctx context.Context, l outboxListener, wake func(), logger *sl
 }
 
 // listenChanges passes the changes other processes commit to cache until
-// ctx ends. While no listener runs, what others commit goes unheard, so the
-// cache is suspended (every read goes to the database) from the start and
-// from each failure until a listener has run for listenSettle — time for it
-// to be subscribed — and then resumes empty.
+// ctx ends, reconnecting after failures. The cache was told to await it
+// (PageCache.AwaitListener): while no listener has read the store lately —
+// from the start, from a failure until the next listener's first read —
+// every read goes to the database.
 func listenChanges(ctx context.Context, l domain.ChangeListener, cache *presentation.PageCache, logger *slog.Logger) {
-	cache.Suspend()
 	keepListening(ctx, 100*time.Millisecond, 10*time.Second, logger, "change listener stopped; public reads skip the page cache until it is back",
-		func(ctx context.Context) error {
-			settled := time.AfterFunc(listenSettle, cache.Resume)
-			err := l.ListenChanges(ctx, cache.Invalidate)
-			if !settled.Stop() {
-				cache.Suspend() // it had resumed: suspend until the next listener settles
-			}
-			return err
-		}, nil)
+		func(ctx context.Context) error { return l.ListenChanges(ctx, cache.Invalidate) }, nil)
 }
 
 // keepListening runs listen until ctx ends, again after each return, with a
@@ -202,10 +194,6 @@ func keepListening(ctx context.Context, first, most time.Duration, logger *slog.
 		}
 	}
 }
-
-// listenSettle is how long a change listener runs before the page cache
-// trusts it.
-const listenSettle = 500 * time.Millisecond
 
 // backfill gives a sync event to every movie still waiting for its poster.
 func backfill(ctx context.Context, ob domain.Outbox, logger *slog.Logger) {
