@@ -33,8 +33,8 @@ var _ domain.ChangeListener = (*DB)(nil)
 // looks give one call; the change is never narrowed down to a user or
 // movie. fn is called with All after the first look, since what was
 // committed before it is not known, and after each look with
-// DiaryChange{Through: when the look began}. fn runs on ListenChanges' goroutine; a slow fn delays the
-// next look, never drops a change.
+// DiaryChange{Through: when the look began}. fn runs on ListenChanges'
+// goroutine; a slow fn delays the next look, never drops a change.
 func (db *DB) ListenChanges(ctx context.Context, fn func(domain.DiaryChange)) error {
 	const op = "listen changes"
 	if db.closed.Load() {
