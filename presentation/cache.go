@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"math"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -116,11 +117,30 @@ type cachedPage struct {
 	size  int64
 }
 
-// Page is a rendered answer: its content type, body and strong ETag.
+// Page is a rendered answer: its content type, body and strong ETag, and
+// once withGzip has run, its gzip representation (gzipped: it ran; gzip is
+// nil when the body is sent as it is). NewPage makes it.
 type Page struct {
 	ContentType string
 	Body        []byte
 	ETag        string
+
+	gzipped  bool
+	gzip     []byte
+	gzipETag string
+
+	// The header values of each representation, made once for every
+	// answer that sends it (serveCached).
+	plainHeaders, gzipHeaders pageHeaders
+}
+
+// pageHeaders are the values of a representation's own header fields.
+type pageHeaders struct {
+	contentType, etag, length []string
+}
+
+func newPageHeaders(contentType, etag string, length int) pageHeaders {
+	return pageHeaders{contentType: []string{contentType}, etag: []string{etag}, length: []string{strconv.Itoa(length)}}
 }
 
 // stamp is the generations an answer was read under.
@@ -179,7 +199,8 @@ func NewPageCache(maxBytes int64) *PageCache {
 // processes and restarts.
 func NewPage(contentType string, body []byte) Page {
 	sum := sha256.Sum256(body)
-	return Page{ContentType: contentType, Body: body, ETag: `"` + hex.EncodeToString(sum[:16]) + `"`}
+	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	return Page{ContentType: contentType, Body: body, ETag: etag, plainHeaders: newPageHeaders(contentType, etag, len(body))}
 }
 
 // Get returns the answer stored under key for scope when it is current, and
@@ -223,8 +244,12 @@ func (c *PageCache) Get(ctx context.Context, key, scope string, read func(ctx co
 	c.mu.Unlock()
 
 	// The read runs without the caller's cancellation: others may be
-	// waiting for it.
+	// waiting for it. The answer is compressed once here, for every hit
+	// that accepts gzip.
 	f.page, f.err = read(context.WithoutCancel(ctx))
+	if f.err == nil {
+		f.page = f.page.withGzip()
+	}
 	close(f.done)
 
 	c.mu.Lock()
@@ -244,7 +269,7 @@ func (c *PageCache) stampLocked(scope string) stamp {
 }
 
 func (c *PageCache) storeLocked(key string, p Page, st stamp) {
-	size := int64(len(key)+len(p.Body)+len(p.ETag)+len(p.ContentType)) + entryOverhead
+	size := int64(len(key)+len(p.Body)+len(p.ETag)+len(p.ContentType)+len(p.gzip)+len(p.gzipETag)) + entryOverhead
 	if size > c.maxBytes/4 { // a zero cache, or an answer that would crowd out the rest
 		return
 	}

@@ -17,9 +17,12 @@ import (
 // Who a cached answer is for. Answers for someone signed out are shared by
 // everyone signed out and may be kept by a reverse proxy; answers for a
 // signed-in reader are theirs alone.
-const (
-	cacheControlPublic  = "public, no-cache"
-	cacheControlPrivate = "private, no-cache"
+var (
+	cacheControlPublic  = []string{"public, no-cache"}
+	cacheControlPrivate = []string{"private, no-cache"}
+	// varyCached names what a cached answer depends on besides its URL.
+	varyCached   = []string{"Accept-Encoding, Authorization, Cookie"}
+	gzipEncoding = []string{"gzip"}
 )
 
 // cacheKey is what identifies an answer: the route, the query parameters the
@@ -69,18 +72,33 @@ func (s *server) serveCached(c echo.Context, key, scope string, shared bool, vie
 	if err != nil {
 		return err
 	}
+	body, rh := page.Body, page.plainHeaders
 	h := c.Response().Header()
-	h.Set("ETag", page.ETag)
-	if viewer.IsZero() {
-		h.Set("Cache-Control", cacheControlPublic)
-	} else {
-		h.Set("Cache-Control", cacheControlPrivate)
+	if acceptsGzip(c.Request()) {
+		page = page.withGzip() // done already when the cache kept it
+		if page.gzip != nil {
+			body, rh = page.gzip, page.gzipHeaders
+			h[echo.HeaderContentEncoding] = gzipEncoding
+		}
 	}
-	h.Add("Vary", "Authorization, Cookie")
-	if etagMatches(c.Request().Header.Get("If-None-Match"), page.ETag) {
+	// The header values are shared, read-only slices: set into the map
+	// without the copies Header.Set makes, on every hit.
+	h["Etag"] = rh.etag
+	if viewer.IsZero() {
+		h["Cache-Control"] = cacheControlPublic
+	} else {
+		h["Cache-Control"] = cacheControlPrivate
+	}
+	h["Vary"] = varyCached
+	if etagMatches(c.Request().Header.Get("If-None-Match"), rh.etag[0]) {
+		delete(h, echo.HeaderContentEncoding)
 		return c.NoContent(http.StatusNotModified)
 	}
-	return c.Blob(http.StatusOK, page.ContentType, page.Body)
+	// A known length keeps net/http from chunking the body, which costs a
+	// write of its own at the end of every answer.
+	h[echo.HeaderContentLength] = rh.length
+	h[echo.HeaderContentType] = rh.contentType
+	return c.Blob(http.StatusOK, page.ContentType, body)
 }
 
 // jsonPage renders v as the API writes JSON (one line, a final newline).

@@ -1,9 +1,13 @@
 package e2e_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -474,6 +478,68 @@ func TestPublicReadsRefusals(t *testing.T) {
 		}
 		if s.dbProxy != nil {
 			s.dbProxy.restore()
+		}
+	})
+}
+
+// TestPublicReadsAreCompressed: a client that accepts gzip gets every
+// public read compressed, under an ETag of its own, and revalidates it with
+// that tag; a client that does not (or refuses gzip) gets the same body as
+// it is.
+func TestPublicReadsAreCompressed(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db string) {
+		s := startApp(t, db)
+		s.waitCacheListening(t)
+		token, ann := s.account(t, "ann-gzip@example.com")
+		for i := range 5 {
+			s.logReview(t, token, map[string]any{"manual_title": fmt.Sprintf("Compressible %d", i), "manual_release_year": 2000 + i, "rating": 3.5, "watched_at": watched(i), "comment": "a comment long enough to be worth compressing, as most are"})
+		}
+		raw := func(path string, header map[string]string) response {
+			t.Helper()
+			r, _, err := s.send(http.MethodGet, path, nil, header) // the header set: the client does not decompress
+			if err != nil {
+				t.Fatalf("GET %s: %v", path, err)
+			}
+			return r
+		}
+		for _, p := range []string{"/api/diary", "/diary", "/feed.rss", "/users/" + ann, "/api/users/" + ann + "/stats", "/embed/users/" + ann} {
+			plain := raw(p, map[string]string{"Accept-Encoding": "identity"})
+			if plain.Status != http.StatusOK || plain.Header.Get("Content-Encoding") != "" {
+				t.Fatalf("GET %s, identity: %s (Content-Encoding %q)", p, plain, plain.Header.Get("Content-Encoding"))
+			}
+			if n, _ := strconv.Atoi(plain.Header.Get("Content-Length")); n != len(plain.Body) {
+				t.Errorf("GET %s, identity: Content-Length %q for %d bytes", p, plain.Header.Get("Content-Length"), len(plain.Body))
+			}
+			gz := raw(p, map[string]string{"Accept-Encoding": "br, gzip;q=0.8"})
+			if gz.Status != http.StatusOK || gz.Header.Get("Content-Encoding") != "gzip" {
+				t.Fatalf("GET %s, gzip: %s (Content-Encoding %q)", p, gz, gz.Header.Get("Content-Encoding"))
+			}
+			zr, err := gzip.NewReader(bytes.NewReader(gz.Body))
+			if err != nil {
+				t.Fatalf("GET %s, gzip: %v", p, err)
+			}
+			if body, err := io.ReadAll(zr); err != nil || !bytes.Equal(body, plain.Body) {
+				t.Fatalf("GET %s: the gzip body (%d bytes) does not decompress to the plain one (%d bytes): %v", p, len(gz.Body), len(plain.Body), err)
+			}
+			if len(gz.Body) >= len(plain.Body) {
+				t.Errorf("GET %s: %d bytes compressed from %d", p, len(gz.Body), len(plain.Body))
+			}
+			if !strings.Contains(gz.Header.Get("Vary"), "Accept-Encoding") || !strings.Contains(plain.Header.Get("Vary"), "Accept-Encoding") {
+				t.Errorf("GET %s: Vary %q / %q, want Accept-Encoding named", p, plain.Header.Get("Vary"), gz.Header.Get("Vary"))
+			}
+			plainTag, gzTag := plain.Header.Get("ETag"), gz.Header.Get("ETag")
+			if plainTag == gzTag || !strings.HasPrefix(gzTag, `"`) {
+				t.Fatalf("GET %s: ETag %s plain, %s gzip: want two strong tags", p, plainTag, gzTag)
+			}
+			if r := raw(p, map[string]string{"Accept-Encoding": "gzip", "If-None-Match": gzTag}); r.Status != http.StatusNotModified || len(r.Body) != 0 || r.Header.Get("ETag") != gzTag {
+				t.Errorf("GET %s, gzip, If-None-Match its tag: %s", p, r)
+			}
+			if r := raw(p, map[string]string{"Accept-Encoding": "identity", "If-None-Match": gzTag}); r.Status != http.StatusOK || !bytes.Equal(r.Body, plain.Body) {
+				t.Errorf("GET %s, identity, If-None-Match the gzip tag: %s, want the plain 200", p, r)
+			}
+			if r := raw(p, map[string]string{"Accept-Encoding": "gzip;q=0, *"}); r.Header.Get("Content-Encoding") != "" || !bytes.Equal(r.Body, plain.Body) {
+				t.Errorf("GET %s, gzip refused: Content-Encoding %q", p, r.Header.Get("Content-Encoding"))
+			}
 		}
 	})
 }
