@@ -48,6 +48,11 @@ func main() {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// Everything for stderr, the log and the messages alike, goes through
+	// one LogWriter, in order; it is drained before run returns.
+	logOut := wiring.NewLogWriter(stderr)
+	defer logOut.Close()
+	stderr = logOut
 	if err := wiring.LoadDotEnv(".env"); err != nil {
 		fmt.Fprintln(stderr, "moviediary:", err)
 		return 2
