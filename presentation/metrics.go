@@ -19,9 +19,13 @@ import (
 // Metrics holds the server's Prometheus collectors, in a registry of its
 // own so several servers (tests, embedders) never collide.
 type Metrics struct {
-	registry         *prometheus.Registry
-	requests         *prometheus.CounterVec
-	duration         *prometheus.HistogramVec
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	// byRequest holds the two series of each (method, route, status)
+	// seen, a requestSeries under a requestLabels: a few dozen, looked up
+	// once per request without formatting the status.
+	byRequest        sync.Map
 	eventsPublished  *prometheus.CounterVec
 	eventsHandled    *prometheus.CounterVec
 	posterSyncResult *prometheus.CounterVec
@@ -233,11 +237,41 @@ func (m *Metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		if route == "" || c.Response().Status == http.StatusNotFound && route == "/*" {
 			route = "unmatched"
 		}
-		method := methodLabel(c.Request().Method)
-		m.requests.WithLabelValues(method, route, strconv.Itoa(c.Response().Status)).Inc()
-		m.duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
+		m.series(methodLabel(c.Request().Method), route, c.Response().Status).count(time.Since(start))
 		return nil
 	}
+}
+
+// requestLabels are what a request is counted under.
+type requestLabels struct {
+	method, route string
+	status        int
+}
+
+// requestSeries are the request counter and the duration histogram of one
+// requestLabels.
+type requestSeries struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
+}
+
+func (r *requestSeries) count(d time.Duration) {
+	r.requests.Inc()
+	r.duration.Observe(d.Seconds())
+}
+
+// series returns the series of a request: method and route are bounded
+// (methodLabel, route patterns) and so is the set of statuses answered.
+func (m *Metrics) series(method, route string, status int) *requestSeries {
+	k := requestLabels{method, route, status}
+	if r, ok := m.byRequest.Load(k); ok {
+		return r.(*requestSeries)
+	}
+	r, _ := m.byRequest.LoadOrStore(k, &requestSeries{
+		requests: m.requests.WithLabelValues(method, route, strconv.Itoa(status)),
+		duration: m.duration.WithLabelValues(method, route),
+	})
+	return r.(*requestSeries)
 }
 
 // methodLabel keeps the method label bounded: a client may send any token

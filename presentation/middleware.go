@@ -3,10 +3,13 @@ package presentation
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
 	"math"
+	"math/rand/v2"
 	"mime"
 	"net"
 	"net/http"
@@ -433,17 +436,35 @@ func (s *server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 // securityHeaders sets the headers every response gets; HTML pages also get
 // the renderer's Content-Security-Policy (no scripts at all).
 func (s *server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
-	csp := s.pages.ContentSecurityPolicy()
+	// Shared, read-only values, set into the header map without the copy
+	// Header.Set makes for every request (a handler replaces or deletes
+	// them, never writes into them).
+	var (
+		nosniff    = []string{"nosniff"}
+		sameOrigin = []string{"same-origin"}
+		deny       = []string{"DENY"}
+		csp        = []string{s.pages.ContentSecurityPolicy()}
+	)
 	return func(c echo.Context) error {
 		h := c.Response().Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("X-Frame-Options", "DENY")
+		h["X-Content-Type-Options"] = nosniff
+		h["Referrer-Policy"] = sameOrigin
+		h["X-Frame-Options"] = deny
 		if !isMachinePath(c.Request().URL.Path) {
-			h.Set("Content-Security-Policy", csp)
+			h["Content-Security-Policy"] = csp
 		}
 		return next(c)
 	}
+}
+
+// newRequestID is a request's ID when its client sent none: 128 random
+// bits in hex, from the runtime's per-thread generator (an ID, not a
+// secret).
+func newRequestID() string {
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
+	return hex.EncodeToString(b[:])
 }
 
 // requestLog logs one structured line per request.

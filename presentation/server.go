@@ -224,7 +224,7 @@ func (s *server) newEcho() *echo.Echo {
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = s.clientIP.of
 
-	e.Use(middleware.RequestID())
+	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: newRequestID}))
 	// Before anything that can answer, so that every response carries them:
 	// a 413 or 408 from bodyLimit too.
 	e.Use(s.securityHeaders)
