@@ -8,7 +8,9 @@
 #                     of bin/moviediary with its page cache (moviediary) and
 #                     with CACHE_MAX_BYTES=0 (moviediary-cold: every read
 #                     renders), each plainly and with If-None-Match set to the
-#                     ETag the server gave (-304: answered 304, no body)
+#                     ETag the server gave (-304: answered 304, no body);
+#                     on moviediary also with Accept-Encoding: gzip (-gz),
+#                     as browsers and feed readers send it
 #   GET /api/diary    against the baseline's GET /diary (page query only)
 #   POST /api/reviews (a stored movie, so no OMDb call), signed in with a
 #                     session JWT (POST) and with a personal API token
@@ -71,9 +73,8 @@ declare -A pid=()
 # round, in order: request:server.
 pages=(api html feed user)
 runs=(hello:baseline)
-for s in moviediary moviediary-cold; do
-	for p in "${pages[@]}"; do runs+=("$p:$s" "$p-304:$s"); done
-done
+for p in "${pages[@]}"; do runs+=("$p:moviediary" "$p-304:moviediary" "$p-gz:moviediary" "$p-gz-304:moviediary"); done
+for p in "${pages[@]}"; do runs+=("$p:moviediary-cold" "$p-304:moviediary-cold"); done
 runs+=(api:baseline POST:moviediary POST:baseline POST-token:moviediary POST-token:baseline)
 
 say() { printf '==> %s\n' "$*" >&2; }
@@ -170,18 +171,21 @@ user_id=$(sed -n 's/.*"user_id":"\([^"]*\)".*/\1/p' <<<"$login")
 [[ -n $token && -n $user_id ]] || die "login failed: $login"
 
 # path request server: what a request is on a server.
+# A request's -304 and -gz suffixes change its headers only (see load).
 path() {
-	case $1 in
+	local page=${1%-304}
+	case ${page%-gz} in
 	hello) echo /hello ;;
-	api | api-304) if [[ $2 == baseline ]]; then echo /diary; else echo /api/diary; fi ;;
-	html | html-304) echo /diary ;;
-	feed | feed-304) echo /feed.rss ;;
-	user | user-304) echo "/users/$user_id" ;;
+	api) if [[ $2 == baseline ]]; then echo /diary; else echo /api/diary; fi ;;
+	html) echo /diary ;;
+	feed) echo /feed.rss ;;
+	user) echo "/users/$user_id" ;;
 	POST*) if [[ $2 == baseline ]]; then echo /reviews; else echo /api/reviews; fi ;;
 	esac
 }
 url() { echo "http://127.0.0.1:${port[$2]}$(path "$1" "$2")"; }
-etag() { curl -fsS -D - -o /dev/null "$1" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: *//p'; }
+etag() { curl -fsS -D - -o /dev/null "$@" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: *//p'; } # url [curl flags]
+gzip_header=(-H 'Accept-Encoding: gzip')
 
 # Every request answers before the load starts: 201 for a POST, 200 with an
 # ETag for a page, 304 for the page with that ETag.
@@ -196,6 +200,13 @@ for s in moviediary moviediary-cold; do
 		code=$(curl -sS -o /dev/null -w '%{http_code}' -H "If-None-Match: $tag" "$(url "$p" "$s")")
 		[[ $code == 304 ]] || die "$s: $(path "$p" "$s") with If-None-Match $tag answered $code, not 304"
 	done
+done
+for p in "${pages[@]}"; do
+	enc=$(curl -fsS -D - -o /dev/null "${gzip_header[@]}" "$(url "$p" moviediary)" | tr -d '\r' | sed -n 's/^[Cc]ontent-[Ee]ncoding: *//p')
+	[[ $enc == gzip ]] || die "moviediary: $(path "$p" moviediary) with Accept-Encoding: gzip answered Content-Encoding '$enc'"
+	tag=$(etag "$(url "$p" moviediary)" "${gzip_header[@]}")
+	code=$(curl -sS -o /dev/null -w '%{http_code}' "${gzip_header[@]}" -H "If-None-Match: $tag" "$(url "$p" moviediary)")
+	[[ $code == 304 ]] || die "moviediary: $(path "$p" moviediary), gzip, with If-None-Match $tag answered $code, not 304"
 done
 
 # sample_rss name file: the server's RSS in KiB once a second until killed.
@@ -216,7 +227,8 @@ load() {
 	case $request in
 	POST*) method=POST ;;&
 	POST-token) bearer=$api_token ;;
-	*-304) headers=(-H "If-None-Match: $(etag "$(url "$request" "$name")")") ;;
+	*-gz | *-gz-*) headers=("${gzip_header[@]}") ;;&
+	*-304) headers+=(-H "If-None-Match: $(etag "$(url "$request" "$name")" "${headers[@]}")") ;;
 	esac
 	BENCH_METHOD=$method BENCH_BODY=$BODY BENCH_TOKEN=$bearer \
 		wrk -t"$THREADS" -c"$CONNS" -d"$duration" --timeout 10s --latency -s "$LUA" "${headers[@]}" "$(url "$request" "$name")" \
@@ -251,9 +263,9 @@ $(grep -v ' level=INFO ' "$work/$name.log" | tail -3)"
 	# no bytes or CPU per request: 0.
 	bytes=$(($(field bytes "$line") / (requests > 0 ? requests : 1)))
 	# wrk does not count 200s and 304s apart: a 304 has no body, so a run
-	# whose answers average over 2 KiB (a page of 20 entries is larger) was
-	# not answered 304.
-	if [[ $request == *-304 ]] && ((bytes > 2048)); then
+	# whose answers average over 1 KiB (a page of 20 entries is larger,
+	# compressed too) was not answered 304.
+	if [[ $request == *-304 ]] && ((bytes > 1024)); then
 		die "$request $name: $bytes bytes per answer: the ETag was not answered 304"
 	fi
 	errors=$(($(field connect "$line") + $(field read "$line") + $(field write "$line") + $(field timeout "$line")))
@@ -331,6 +343,7 @@ label() { # request
 	feed) echo "GET /feed.rss" ;;
 	user) echo "GET /users/{id}" ;;
 	*-304) echo "$(label "${1%-304}") → 304" ;;
+	*-gz) echo "$(label "${1%-gz}"), gzip" ;;
 	POST) echo "POST /api/reviews (JWT)" ;;
 	POST-token) echo "POST /api/reviews (API token)" ;;
 	esac
@@ -358,9 +371,9 @@ report() {
 	echo "| request | server | req/s (median) | ÷ /hello | p50 ms | p99 ms | p99 ÷ /hello's | bytes/answer | max RSS MiB | server CPU µs/req |"
 	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 	local r s rps p99 rows=("hello baseline")
-	for s in moviediary moviediary-cold; do
-		for r in "${pages[@]}"; do rows+=("$r $s" "$r-304 $s"); done
-	done
+	for r in "${pages[@]}"; do rows+=("$r moviediary" "$r-304 moviediary"); done
+	for r in "${pages[@]}"; do rows+=("$r-gz moviediary" "$r-gz-304 moviediary"); done
+	for r in "${pages[@]}"; do rows+=("$r moviediary-cold" "$r-304 moviediary-cold"); done
 	local row
 	for row in "${rows[@]}"; do
 		read -r r s <<<"$row"
@@ -397,18 +410,22 @@ report() {
 	echo
 	echo "Page cache during the 5 % run: moviediary $((a_hits - a_hits0)) hits, $((a_misses - a_misses0)) misses ($((a_behind - a_behind0)) of them because its change listener was behind); moviediary-b $((b_hits - b_hits0)) hits, $((b_misses - b_misses0)) misses ($((b_behind - b_behind0)) behind)."
 	echo
-	local get_ratios="" nm_ratios="" p99_ratios="" p
+	local get_ratios="" nm_ratios="" gz_ratios="" gz_nm_ratios="" p99_ratios="" p q
 	for p in "${pages[@]}"; do
 		get_ratios+="$(div "$(med "$p" moviediary 3)" "$hello_rps") "
 		nm_ratios+="$(div "$(med "$p-304" moviediary 3)" "$hello_rps") "
-		p99_ratios+="$(div "$(med "$p" moviediary 5)" "$hello_p99") $(div "$(med "$p-304" moviediary 5)" "$hello_p99") "
+		gz_ratios+="$(div "$(med "$p-gz" moviediary 3)" "$hello_rps") "
+		gz_nm_ratios+="$(div "$(med "$p-gz-304" moviediary 3)" "$hello_rps") "
+		for q in "$p" "$p-304" "$p-gz" "$p-gz-304"; do p99_ratios+="$(div "$(med "$q" moviediary 5)" "$hello_p99") "; done
 	done
 	local stale=$(($(field stale_a "$mixed") + $(field stale_b "$mixed") + $(field stale_a "$mixed_ref") + $(field stale_b "$mixed_ref")))
 	echo "| target (cached, against /hello) | result |"
 	echo "|---|---|"
-	echo "| GET /api/diary, /diary, /feed.rss, /users/{id} ≥ 0.5× req/s | $(verdict "$get_ratios" ">=" 0.5): ${get_ratios% } |"
-	echo "| the same answered 304 ≥ 0.7× req/s | $(verdict "$nm_ratios" ">=" 0.7): ${nm_ratios% } |"
-	echo "| p99 ≤ 2× /hello's (GET, 304 of each) | $(verdict "$p99_ratios" "<=" 2): ${p99_ratios% } |"
+	echo "| GET /api/diary, /diary, /feed.rss, /users/{id} ≥ 0.5× req/s, with Accept-Encoding: gzip | $(verdict "$gz_ratios" ">=" 0.5): ${gz_ratios% } |"
+	echo "| the same answered 304 ≥ 0.7× req/s, with Accept-Encoding: gzip | $(verdict "$gz_nm_ratios" ">=" 0.7): ${gz_nm_ratios% } |"
+	echo "| GET of the same ≥ 0.5× req/s, no Accept-Encoding (uncompressed) | $(verdict "$get_ratios" ">=" 0.5): ${get_ratios% } |"
+	echo "| the same answered 304 ≥ 0.7× req/s, no Accept-Encoding | $(verdict "$nm_ratios" ">=" 0.7): ${nm_ratios% } |"
+	echo "| p99 ≤ 2× /hello's (GET and 304 of each, both ways) | $(verdict "$p99_ratios" "<=" 2): ${p99_ratios% } |"
 	echo "| mixed load: reads ≥ 0.3× req/s of /hello (loaded by mixedload itself just before: $(printf %.0f "$mixed_hello")/s) | $(verdict "$(div "$mixed_rps" "$mixed_hello")" ">=" 0.3): $(div "$mixed_rps" "$mixed_hello") (against wrk's /hello: $(div "$mixed_rps" "$hello_rps")) |"
 	echo "| mixed load: no stale read (at once on the writing process, within $MIXED_BOUND on the other) | $(if ((stale == 0 && mixed_status == 0 && mixed_ref_status == 0)); then echo "**met**"; else echo "**missed**"; fi): $stale stale in both runs, mixedload exit status $mixed_status and $mixed_ref_status |"
 	echo
