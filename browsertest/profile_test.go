@@ -117,6 +117,11 @@ func TestBrowserProfileAndSettings(t *testing.T) {
 	}
 	noEmail(t, ctx, email, "the user page signed out")
 	waitForPosters(t, ctx, 1)
+	// The page's stylesheet, linked and served by the diary, applies under
+	// its Content-Security-Policy: main is bounded at 40rem.
+	if width := eval[string](t, ctx, `getComputedStyle(document.querySelector("main")).maxWidth`); width != "640px" {
+		t.Fatalf("main's max-width is %q, want 640px from the stylesheet", width)
+	}
 	shootPage(t, ctx, "profile-desktop.png", 1280, 800, 1, false)
 	shootPage(t, ctx, "profile-phone.png", 390, 844, 2, true)
 
@@ -233,6 +238,7 @@ func TestBrowserEmbedFramedByAllowedOrigin(t *testing.T) {
 		t.Fatalf("the widget links to %q, want the user's page %s/users/%s", more.Value, base, userID)
 	}
 	waitForWidgetPoster(t, ctx, blogPost(allowedBlog.URL, widget))
+	console.none(t, "Refused to") // the widget's stylesheet, from the diary, loads and applies
 	shootPage(t, ctx, "embed-desktop.png", 1280, 800, 1, false)
 
 	// Another origin framing the same widget: refused, the frame shows
@@ -403,6 +409,18 @@ func watchConsole(t *testing.T, ctx context.Context) *consoleWatch {
 		<-done
 	})
 	return w
+}
+
+// none fails the test if a console message so far holds s.
+func (w *consoleWatch) none(t *testing.T, s string) {
+	t.Helper()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, m := range w.seen {
+		if strings.Contains(m, s) {
+			t.Fatalf("the console said %q", m)
+		}
+	}
 }
 
 // waitFor waits until a console message holds s.

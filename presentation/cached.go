@@ -22,7 +22,10 @@ var (
 	cacheControlPrivate = []string{"private, no-cache"}
 	// varyCached names what a cached answer depends on besides its URL.
 	varyCached   = []string{"Accept-Encoding, Authorization, Cookie"}
+	varyEncoding = []string{"Accept-Encoding"}
 	gzipEncoding = []string{"gzip"}
+	// cacheControlForever is for answers whose path names their content.
+	cacheControlForever = []string{"public, max-age=31536000, immutable"}
 )
 
 // cacheKey is what identifies an answer: the route, the query parameters the
@@ -72,6 +75,17 @@ func (s *server) serveCached(c echo.Context, key, scope string, shared bool, vie
 	if err != nil {
 		return err
 	}
+	cacheControl := cacheControlPublic
+	if !viewer.IsZero() {
+		cacheControl = cacheControlPrivate
+	}
+	return writePage(c, page, cacheControl, varyCached)
+}
+
+// writePage answers page, in gzip when the client accepts it, with the
+// representation's ETag and the Cache-Control and Vary given; or 304 with
+// no body when If-None-Match holds that ETag.
+func writePage(c echo.Context, page Page, cacheControl, vary []string) error {
 	body, rh := page.Body, page.plainHeaders
 	h := c.Response().Header()
 	if acceptsGzip(c.Request()) {
@@ -84,12 +98,8 @@ func (s *server) serveCached(c echo.Context, key, scope string, shared bool, vie
 	// The header values are shared, read-only slices: set into the map
 	// without the copies Header.Set makes, on every hit.
 	h["Etag"] = rh.etag
-	if viewer.IsZero() {
-		h["Cache-Control"] = cacheControlPublic
-	} else {
-		h["Cache-Control"] = cacheControlPrivate
-	}
-	h["Vary"] = varyCached
+	h["Cache-Control"] = cacheControl
+	h["Vary"] = vary
 	if etagMatches(c.Request().Header.Get("If-None-Match"), rh.etag[0]) {
 		delete(h, echo.HeaderContentEncoding)
 		return c.NoContent(http.StatusNotModified)
@@ -99,6 +109,22 @@ func (s *server) serveCached(c echo.Context, key, scope string, shared bool, vie
 	h[echo.HeaderContentLength] = rh.length
 	h[echo.HeaderContentType] = rh.contentType
 	return c.Blob(http.StatusOK, page.ContentType, body)
+}
+
+// stylesheets serves the pages' stylesheets (html.Renderer.Stylesheets),
+// compressed once, to be kept for good: each path names its content.
+func (s *server) stylesheets() echo.HandlerFunc {
+	sheets := map[string]Page{}
+	for _, sh := range s.pages.Stylesheets() {
+		sheets[strings.TrimPrefix(sh.Path, html.StaticPath)] = NewPage(html.StylesheetContentType, sh.Body).withGzip()
+	}
+	return func(c echo.Context) error {
+		page, ok := sheets[c.Param("name")]
+		if !ok {
+			return newHTTPError(http.StatusNotFound, "no stylesheet %s", c.Request().URL.Path)
+		}
+		return writePage(c, page, cacheControlForever, varyEncoding)
+	}
 }
 
 // jsonPage renders v as the API writes JSON (one line, a final newline).

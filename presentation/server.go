@@ -241,6 +241,7 @@ func (s *server) newEcho() *echo.Echo {
 	s.registerWeb(e)
 
 	e.GET(html.PostersPath+":id", s.poster)
+	e.GET(html.StaticPath+":name", s.stylesheets())
 	// Browsers ask for an icon on every page; there is none, and saying so
 	// with 204 keeps 404 pages out of the log.
 	e.GET("/favicon.ico", func(c echo.Context) error {
@@ -307,7 +308,7 @@ func (s *server) handleError(err error, c echo.Context) {
 const statusClientClosedRequest = 499
 
 func isMachinePath(path string) bool {
-	for _, prefix := range []string{"/api/", "/api", "/posters/", "/feed.rss", "/healthz", "/readyz", "/metrics", "/openapi.json"} {
+	for _, prefix := range []string{"/api/", "/api", "/posters/", html.StaticPath, "/feed.rss", "/healthz", "/readyz", "/metrics", "/openapi.json"} {
 		if path == prefix || strings.HasPrefix(path, prefix) && strings.HasSuffix(prefix, "/") {
 			return true
 		}

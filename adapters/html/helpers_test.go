@@ -211,3 +211,24 @@ func control(tb testing.TB, form *xhtml.Node, name string) *xhtml.Node {
 		return n.Type == xhtml.ElementNode && (n.Data == "input" || n.Data == "select" || n.Data == "textarea") && attrOr(n, "name") == name
 	}, "control "+name)
 }
+
+// linkedStylesheet is the one stylesheet doc links to, as r serves it: the
+// page must have no style element and link exactly one of r.Stylesheets.
+func linkedStylesheet(tb testing.TB, r *html.Renderer, doc *xhtml.Node) string {
+	tb.Helper()
+	if styles := all(doc, tag("style")); len(styles) != 0 {
+		tb.Fatalf("%d inline style elements, want none", len(styles))
+	}
+	links := all(doc, tagAttr("link", "rel", "stylesheet"))
+	if len(links) != 1 {
+		tb.Fatalf("%d stylesheet links, want 1", len(links))
+	}
+	href := attrOr(links[0], "href")
+	for _, s := range r.Stylesheets() {
+		if s.Path == href {
+			return string(s.Body)
+		}
+	}
+	tb.Fatalf("the page links %q, which is none of the renderer's stylesheets", href)
+	return ""
+}

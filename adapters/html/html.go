@@ -6,12 +6,13 @@
 // embeddable widget other sites frame.
 //
 // Pages are built with html/template from templates embedded in the binary
-// and parsed once by New. They need no JavaScript and no external assets:
-// the small stylesheet is inlined in every page (the widget has its own,
-// smaller one), and Renderer.ContentSecurityPolicy names both by hash so
-// the server can send a strict policy. Pages never use style attributes,
-// which the policy forbids: the statistics' bars take their width from
-// classes. Every POST form carries a hidden csrf_token field; field
+// and parsed once by New. They need no JavaScript and nothing from another
+// site: every page links one small stylesheet (the widget has its own,
+// smaller one) that the HTTP layer serves from Renderer.Stylesheets under
+// a path naming its content, so browsers keep it for good and pages stay
+// small; Renderer.ContentSecurityPolicy allows stylesheets from the site
+// itself and nothing inline. Pages never use style attributes, which the
+// policy forbids: the statistics' bars take their width from classes. Every POST form carries a hidden csrf_token field; field
 // names match the JSON bodies of the API.
 //
 // The renderer only draws: the HTTP layer decides status codes, reads
@@ -22,7 +23,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"embed"
-	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"html/template"
 	"io"
@@ -51,6 +52,8 @@ const (
 	WebhooksPath = "/webhooks"
 	FeedPath     = "/feed.rss"
 	PostersPath  = "/posters/"
+	// StaticPath is the prefix of the stylesheets (Renderer.Stylesheets).
+	StaticPath = "/static/"
 	// UsersPath is the prefix of users' public pages: /users/{id}.
 	UsersPath = "/users"
 	// StatsPath is the statistics page of the whole diary (every public
@@ -99,20 +102,17 @@ type Config struct {
 // Renderer renders pages. It is safe for concurrent use.
 type Renderer struct {
 	site string
-	css  template.CSS
-	// embedCSS is the widget's own stylesheet.
-	embedCSS template.CSS
-	// styleSrc is the policy's style-src value: both stylesheets' hashes.
-	styleSrc string
-	csp      string
-	diary    *template.Template
-	login    *template.Template
-	register *template.Template
-	edit     *template.Template
-	del      *template.Template
-	tokens   *template.Template
-	webhooks *template.Template
-	errorT   *template.Template
+	// stylesheet is the pages' stylesheet, embedStylesheet the widget's.
+	stylesheet, embedStylesheet Stylesheet
+	csp                         string
+	diary                       *template.Template
+	login                       *template.Template
+	register                    *template.Template
+	edit                        *template.Template
+	del                         *template.Template
+	tokens                      *template.Template
+	webhooks                    *template.Template
+	errorT                      *template.Template
 	// importT and importJob are the import page and an import job's page
 	// (imports.go).
 	importT   *template.Template
@@ -157,11 +157,10 @@ func New(cfg Config) (*Renderer, error) {
 		return nil, fmt.Errorf("html: read widget stylesheet: %w: %w", domain.ErrInfrastructure, err)
 	}
 	r := &Renderer{
-		site:     site,
-		css:      template.CSS(css),
-		embedCSS: template.CSS(embedCSS),
-		styleSrc: styleSource(css, embedCSS),
-		bufs:     sync.Pool{New: func() any { return new(bytes.Buffer) }},
+		site:            site,
+		stylesheet:      newStylesheet("style", css),
+		embedStylesheet: newStylesheet("embed", embedCSS),
+		bufs:            sync.Pool{New: func() any { return new(bytes.Buffer) }},
 	}
 	r.csp = r.policy("'none'")
 	if r.diary, err = page("diary.html"); err != nil {
@@ -209,33 +208,40 @@ func New(cfg Config) (*Renderer, error) {
 	return r, nil
 }
 
-// styleSource is the style-src of the policy: the stylesheets by their
-// SHA-256 hashes, the pages' first.
-func styleSource(sheets ...[]byte) string {
-	var b strings.Builder
-	for i, css := range sheets {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		sum := sha256.Sum256(css)
-		b.WriteString("'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'")
-	}
-	return b.String()
+// Stylesheet is a stylesheet the pages link to, served at Path, which
+// names a hash of Body: a changed stylesheet has a new path, so an answer
+// for a path may be kept by browsers and proxies for good.
+type Stylesheet struct {
+	Path string
+	Body []byte
 }
 
-// policy allows the inline stylesheets by their hashes and nothing else
-// that a page does not need: no scripts at all, images from the same
-// origin (posters), forms posting to the same origin, and framing by
+// StylesheetContentType is the Content-Type a Stylesheet is served with.
+const StylesheetContentType = "text/css; charset=utf-8"
+
+func newStylesheet(name string, body []byte) Stylesheet {
+	sum := sha256.Sum256(body)
+	return Stylesheet{Path: StaticPath + name + "." + hex.EncodeToString(sum[:6]) + ".css", Body: body}
+}
+
+// Stylesheets are the stylesheets pages link to: the HTTP layer serves
+// each at its Path.
+func (r *Renderer) Stylesheets() []Stylesheet {
+	return []Stylesheet{r.stylesheet, r.embedStylesheet}
+}
+
+// policy allows stylesheets from the site itself and nothing else that a
+// page does not need: no scripts at all, no inline styles, images from the
+// same origin (posters), forms posting to the same origin, and framing by
 // frameAncestors only.
 func (r *Renderer) policy(frameAncestors string) string {
-	return "default-src 'none'; img-src 'self'; style-src " + r.styleSrc +
-		"; form-action 'self'; base-uri 'none'; frame-ancestors " + frameAncestors
+	return "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors " + frameAncestors
 }
 
 // ContentSecurityPolicy returns a Content-Security-Policy header value that
-// fits every page this renderer draws, the widget included: the inline
-// stylesheets are allowed by their SHA-256 hashes, scripts are not allowed
-// at all, and no site may frame the page (frame-ancestors 'none').
+// fits every page this renderer draws, the widget included: stylesheets
+// only from the site itself (Stylesheets), scripts not at all, and no site
+// may frame the page (frame-ancestors 'none').
 func (r *Renderer) ContentSecurityPolicy() string { return r.csp }
 
 // ContentSecurityPolicyFramedBy returns ContentSecurityPolicy with
@@ -278,11 +284,12 @@ func validSourceExpression(s string) bool {
 
 // page is the data of the shared layout.
 type page struct {
-	Site      string
-	Title     string
-	CSS       template.CSS
-	SignedIn  bool
-	UserEmail string
+	Site  string
+	Title string
+	// Stylesheet is the path of the stylesheet the page links to.
+	Stylesheet string
+	SignedIn   bool
+	UserEmail  string
 	// UserID is the signed-in user: the account nav links to their public
 	// page ("My page") when it is known.
 	UserID     domain.UserID
@@ -309,7 +316,7 @@ func (r *Renderer) DiaryPage(w io.Writer, v DiaryView) error {
 		title = c.Filter.TitleYear
 	}
 	return r.render(w, "diary", r.diary, page{
-		Site: r.site, Title: title, CSS: r.css,
+		Site: r.site, Title: title, Stylesheet: r.stylesheet.Path,
 		SignedIn: v.SignedIn, UserID: v.UserID, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, ShowSignIn: !v.SignedIn,
 		Content: c,
 	})
@@ -325,7 +332,7 @@ func (r *Renderer) EditReviewPage(w io.Writer, v EditReviewView) error {
 		c.WatchedAtMax = v.Now.UTC().Format(datetimeLocal)
 	}
 	return r.render(w, "edit", r.edit, page{
-		Site: r.site, Title: "Edit " + c.Entry.TitleYear, CSS: r.css,
+		Site: r.site, Title: "Edit " + c.Entry.TitleYear, Stylesheet: r.stylesheet.Path,
 		SignedIn: true, UserID: v.UserID, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, Content: c,
 	})
 }
@@ -336,7 +343,7 @@ func (r *Renderer) EditReviewPage(w io.Writer, v EditReviewView) error {
 func (r *Renderer) DeleteReviewPage(w io.Writer, v DeleteReviewView) error {
 	c := newReviewContent(v.Entry, v.CSRFToken)
 	return r.render(w, "delete", r.del, page{
-		Site: r.site, Title: "Delete " + c.Entry.TitleYear, CSS: r.css,
+		Site: r.site, Title: "Delete " + c.Entry.TitleYear, Stylesheet: r.stylesheet.Path,
 		SignedIn: true, UserID: v.UserID, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, Content: c,
 	})
 }
@@ -347,7 +354,7 @@ func (r *Renderer) DeleteReviewPage(w io.Writer, v DeleteReviewView) error {
 // that it is shown only this once.
 func (r *Renderer) TokensPage(w io.Writer, v TokensView) error {
 	return r.render(w, "tokens", r.tokens, page{
-		Site: r.site, Title: "API tokens", CSS: r.css,
+		Site: r.site, Title: "API tokens", Stylesheet: r.stylesheet.Path,
 		SignedIn: true, UserID: v.UserID, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, Content: newTokensContent(v),
 	})
 }
@@ -359,7 +366,7 @@ func (r *Renderer) TokensPage(w io.Writer, v TokensView) error {
 // paste it and a note that it is shown only this once.
 func (r *Renderer) WebhooksPage(w io.Writer, v WebhooksView) error {
 	return r.render(w, "webhooks", r.webhooks, page{
-		Site: r.site, Title: "Webhooks", CSS: r.css,
+		Site: r.site, Title: "Webhooks", Stylesheet: r.stylesheet.Path,
 		SignedIn: true, UserID: v.UserID, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, Content: newWebhooksContent(v),
 	})
 }
@@ -367,14 +374,14 @@ func (r *Renderer) WebhooksPage(w io.Writer, v WebhooksView) error {
 // LoginPage renders the sign-in form, posting email and password to
 // LoginPath.
 func (r *Renderer) LoginPage(w io.Writer, v AuthView) error {
-	return r.render(w, "login", r.login, page{Site: r.site, Title: "Sign in", CSS: r.css, Content: v})
+	return r.render(w, "login", r.login, page{Site: r.site, Title: "Sign in", Stylesheet: r.stylesheet.Path, Content: v})
 }
 
 // RegisterPage renders the sign-up form, posting email and password to
 // RegisterPath, or a note that sign-up is closed when v.RegistrationOpen is
 // false.
 func (r *Renderer) RegisterPage(w io.Writer, v AuthView) error {
-	return r.render(w, "register", r.register, page{Site: r.site, Title: "Create an account", CSS: r.css, ShowSignIn: true, Content: v})
+	return r.render(w, "register", r.register, page{Site: r.site, Title: "Create an account", Stylesheet: r.stylesheet.Path, ShowSignIn: true, Content: v})
 }
 
 // ErrorPage renders an error page. An empty Title becomes the standard
@@ -389,7 +396,7 @@ func (r *Renderer) ErrorPage(w io.Writer, v ErrorView) error {
 			v.Title = "Something went wrong"
 		}
 	}
-	return r.render(w, "error", r.errorT, page{Site: r.site, Title: v.Title, CSS: r.css, Content: v})
+	return r.render(w, "error", r.errorT, page{Site: r.site, Title: v.Title, Stylesheet: r.stylesheet.Path, Content: v})
 }
 
 // maxPooledBuffer keeps unusually large pages from pinning memory.

@@ -82,7 +82,7 @@ type ImportJobView struct {
 // the user's own diary.
 func (r *Renderer) ImportPage(w io.Writer, v ImportView) error {
 	return r.render(w, "import", r.importT, page{
-		Site: r.site, Title: "Import", CSS: r.css,
+		Site: r.site, Title: "Import", Stylesheet: r.stylesheet.Path,
 		SignedIn: true, UserID: v.UserID, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, Content: newImportContent(v),
 	})
 }
@@ -98,7 +98,7 @@ func (r *Renderer) ImportJobPage(w io.Writer, v ImportJobView) error {
 		refresh = ImportRefreshSeconds
 	}
 	return r.render(w, "import-job", r.importJob, page{
-		Site: r.site, Title: "Import " + c.StateText, CSS: r.css, Refresh: refresh,
+		Site: r.site, Title: "Import " + c.StateText, Stylesheet: r.stylesheet.Path, Refresh: refresh,
 		SignedIn: true, UserID: v.UserID, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, Content: c,
 	})
 }

@@ -1,7 +1,6 @@
 package html
 
 import (
-	"html/template"
 	"io"
 	"net/url"
 	"strconv"
@@ -136,7 +135,7 @@ func (r *Renderer) UserPage(w io.Writer, v UserPageView) error {
 		}
 	}
 	return r.render(w, "user", r.user, page{
-		Site: r.site, Title: v.Profile.Name, CSS: r.css,
+		Site: r.site, Title: v.Profile.Name, Stylesheet: r.stylesheet.Path,
 		SignedIn: v.SignedIn, UserID: v.UserID, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, ShowSignIn: !v.SignedIn,
 		FeedURL: c.FeedURL, FeedTitle: possessive(v.Profile.Name) + " films · " + r.site,
 		Content: c,
@@ -151,7 +150,7 @@ func (r *Renderer) UserPage(w io.Writer, v UserPageView) error {
 func (r *Renderer) StatsPage(w io.Writer, v StatsPageView) error {
 	c := newStatsContent(v)
 	return r.render(w, "stats", r.stats, page{
-		Site: r.site, Title: c.Heading, CSS: r.css,
+		Site: r.site, Title: c.Heading, Stylesheet: r.stylesheet.Path,
 		SignedIn: v.SignedIn, UserID: v.UserID, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, ShowSignIn: !v.SignedIn,
 		Content: c,
 	})
@@ -167,7 +166,7 @@ func (r *Renderer) SettingsPage(w io.Writer, v SettingsView) error {
 		c.PageURL = UserPath(v.UserID)
 	}
 	return r.render(w, "settings", r.settings, page{
-		Site: r.site, Title: "Settings", CSS: r.css,
+		Site: r.site, Title: "Settings", Stylesheet: r.stylesheet.Path,
 		SignedIn: true, UserID: v.UserID, UserEmail: v.UserEmail, CSRFToken: v.CSRFToken, Content: c,
 	})
 }
@@ -180,7 +179,7 @@ func (r *Renderer) SettingsPage(w io.Writer, v SettingsView) error {
 func (r *Renderer) Embed(w io.Writer, v EmbedView) error {
 	base := embedBase(v)
 	c := embedContent{
-		Site: r.site, CSS: r.embedCSS, Name: v.Profile.Name, PageURL: v.PageURL,
+		Site: r.site, Stylesheet: r.embedStylesheet.Path, Name: v.Profile.Name, PageURL: v.PageURL,
 		Items: make([]embedItem, len(v.Entries)),
 	}
 	for i, e := range v.Entries {
@@ -466,11 +465,12 @@ type settingsContent struct {
 
 // embedContent is the widget template's data.
 type embedContent struct {
-	Site    string
-	CSS     template.CSS
-	Name    string
-	PageURL string
-	Items   []embedItem
+	Site string
+	// Stylesheet is the path of the widget's stylesheet.
+	Stylesheet string
+	Name       string
+	PageURL    string
+	Items      []embedItem
 }
 
 type embedItem struct {

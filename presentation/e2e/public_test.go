@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -542,4 +543,50 @@ func TestPublicReadsAreCompressed(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestPagesLinkTheirStylesheet: every HTML page links one stylesheet of the
+// diary's own, served as CSS to be kept for good (its path names its
+// content), compressed for clients that accept it; the page's policy
+// allows stylesheets from the site and nothing inline.
+func TestPagesLinkTheirStylesheet(t *testing.T) {
+	s := startApp(t, "sqlite")
+	_, ann := s.account(t, "ann-style@example.com")
+	hrefs := map[string]bool{}
+	for _, p := range []string{"/diary", "/login", "/users/" + ann, "/stats", "/embed/users/" + ann, "/no-such-page"} {
+		r := s.get(t, p, "Accept", "text/html")
+		if csp := r.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "style-src 'self';") || strings.Contains(csp, "unsafe-inline") {
+			t.Errorf("GET %s: Content-Security-Policy %q", p, csp)
+		}
+		if strings.Contains(string(r.Body), "<style") {
+			t.Errorf("GET %s: an inline style element", p)
+		}
+		m := regexp.MustCompile(`<link rel="stylesheet" href="(/static/[a-z]+\.[0-9a-f]{12}\.css)">`).FindStringSubmatch(string(r.Body))
+		if m == nil {
+			t.Fatalf("GET %s links no stylesheet: %.300s", p, r.Body)
+		}
+		hrefs[m[1]] = true
+	}
+	if len(hrefs) != 2 {
+		t.Errorf("the pages link %d stylesheets, want 2 (the pages', the widget's): %v", len(hrefs), hrefs)
+	}
+	for href := range hrefs {
+		r := s.get(t, href)
+		if r.Status != http.StatusOK || r.ContentType() != "text/css; charset=utf-8" || !strings.Contains(string(r.Body), "prefers-color-scheme: dark") {
+			t.Fatalf("GET %s: %s", href, r)
+		}
+		if cc := r.Header.Get("Cache-Control"); !strings.Contains(cc, "immutable") || !strings.Contains(cc, "max-age=31536000") {
+			t.Errorf("GET %s: Cache-Control %q, want it kept for good", href, cc)
+		}
+		gz, _, err := s.send(http.MethodGet, href, nil, map[string]string{"Accept-Encoding": "gzip"})
+		if err != nil || gz.Header.Get("Content-Encoding") != "gzip" || len(gz.Body) >= len(r.Body) {
+			t.Errorf("GET %s with gzip: Content-Encoding %q, %d bytes of %d (%v)", href, gz.Header.Get("Content-Encoding"), len(gz.Body), len(r.Body), err)
+		}
+		if again := s.get(t, href, "If-None-Match", r.Header.Get("ETag")); again.Status != http.StatusNotModified {
+			t.Errorf("GET %s with its ETag: %s, want 304", href, again)
+		}
+	}
+	if r := s.get(t, "/static/style.000000000000.css"); r.Status != http.StatusNotFound || r.ContentType() != "application/problem+json" {
+		t.Errorf("an unknown stylesheet: %s, want a problem+json 404", r)
+	}
 }
