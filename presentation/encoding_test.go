@@ -3,6 +3,7 @@ package presentation
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -78,4 +79,27 @@ func randomBytes(n int) []byte {
 	b := make([]byte, n)
 	_, _ = rand.NewChaCha8([32]byte{1}).Read(b)
 	return b
+}
+
+// BenchmarkPageWithGzip is what a cache miss pays to compress a first
+// page of the diary (20 entries of JSON, about 10 KB).
+func BenchmarkPageWithGzip(b *testing.B) {
+	var body bytes.Buffer
+	body.WriteString(`{"items":[`)
+	for i := range 20 {
+		if i > 0 {
+			body.WriteByte(',')
+		}
+		fmt.Fprintf(&body, `{"movie":{"id":"00000%03d-0000-7000-8000-000000000001","external_metadata_id":"tt%08d","title":"Film %d","release_year":%d,"director":null,"poster_path":"00000%03d-0000-7000-8000-000000000001.img"},"review":{"id":"019a%04x-5e3b-7c21-9d4e-%012x","user_id":"01a23c97-d8f7-7adc-8031-069220477207","rating":%d.5,"comment":"seeded viewing number %d","watched_at":"2024-%02d-%02dT20:00:00Z","created_at":"2024-%02d-%02dT21:13:05Z"}}`,
+			i, i*7919, i*7919, 1900+i*3, i, i*31, i*104729, i%5, i, 1+i%12, 1+i%28, 1+i%12, 1+i%28)
+	}
+	body.WriteString(`],"total_count":1000000,"limit":20,"offset":0,"next_cursor":"MjAyNC0wMS0wMVQyMDowMDowMFp8MDE5YQ"}`)
+	b.SetBytes(int64(body.Len()))
+	b.ReportAllocs()
+	for b.Loop() {
+		p := NewPage("application/json", body.Bytes())
+		if p = p.withGzip(); p.gzip == nil {
+			b.Fatal("not compressed")
+		}
+	}
 }
