@@ -88,6 +88,9 @@ type PageCache struct {
 	epoch   uint64
 	gens    map[string]uint64
 	flights map[string]*flight
+	// fresh are the reads made while the change listener is behind
+	// (readAfter), by key.
+	fresh map[string]*freshReads
 	// applied is when changes were last applied; queued gathers the
 	// changes waiting for the next application (nil: none wait), due
 	// applyEvery after it.
@@ -186,6 +189,7 @@ func NewPageCache(maxBytes int64) *PageCache {
 		entries:  make(map[string]*list.Element),
 		gens:     make(map[string]uint64),
 		flights:  make(map[string]*flight),
+		fresh:    make(map[string]*freshReads),
 
 		applyEvery: applyEvery,
 		born:       time.Now(),
@@ -215,7 +219,7 @@ func (c *PageCache) Get(ctx context.Context, key, scope string, read func(ctx co
 	if c.listenerBehind() {
 		c.misses.Add(1)
 		c.behind.Add(1)
-		return read(ctx)
+		return c.readAfter(ctx, key, read)
 	}
 	c.mu.Lock()
 	st := c.stampLocked(scope)
@@ -261,6 +265,76 @@ func (c *PageCache) Get(ctx context.Context, key, scope string, read func(ctx co
 	}
 	c.mu.Unlock()
 	return f.page, f.err
+}
+
+// freshReads are the reads of one answer while the change listener is
+// behind: running has begun, so a request that comes now cannot use it;
+// next begins once running ends, and every request that comes meanwhile
+// shares it.
+type freshReads struct {
+	running, next *flight
+}
+
+// readAfter returns the answer under key as read by a read that began
+// after it was called: what the cache does while it cannot vouch for other
+// processes' changes (listenerBehind). Requests that come while a read of
+// the same answer runs share the next one instead of each reading it, so
+// a listener that falls behind under load does not set every request on
+// the database at once: at most two reads of an answer run at a time. The
+// answers are not kept.
+func (c *PageCache) readAfter(ctx context.Context, key string, read func(ctx context.Context) (Page, error)) (Page, error) {
+	c.mu.Lock()
+	fr := c.fresh[key]
+	if fr == nil {
+		fr = &freshReads{}
+		c.fresh[key] = fr
+	}
+	if fr.running == nil {
+		f := &flight{done: make(chan struct{})}
+		fr.running = f
+		c.mu.Unlock()
+		c.runFresh(ctx, key, fr, f, read)
+		return f.page, f.err
+	}
+	running, f := fr.running, fr.next
+	leader := f == nil
+	if leader {
+		f = &flight{done: make(chan struct{})}
+		fr.next = f
+	}
+	c.mu.Unlock()
+	if leader {
+		// Others wait for this read: it runs even if this client goes.
+		<-running.done
+		c.mu.Lock()
+		fr.running, fr.next = f, nil
+		c.mu.Unlock()
+		c.runFresh(ctx, key, fr, f, read)
+		return f.page, f.err
+	}
+	select {
+	case <-f.done:
+		return f.page, f.err
+	case <-ctx.Done():
+		return Page{}, ctx.Err()
+	}
+}
+
+// runFresh runs f, a read of readAfter's.
+func (c *PageCache) runFresh(ctx context.Context, key string, fr *freshReads, f *flight, read func(ctx context.Context) (Page, error)) {
+	f.page, f.err = read(context.WithoutCancel(ctx))
+	if f.err == nil {
+		f.page = f.page.withGzip()
+	}
+	close(f.done)
+	c.mu.Lock()
+	if fr.running == f {
+		fr.running = nil
+		if fr.next == nil && c.fresh[key] == fr {
+			delete(c.fresh, key)
+		}
+	}
+	c.mu.Unlock()
 }
 
 // stampLocked is scope's current stamp.

@@ -359,3 +359,75 @@ func TestPageCacheAnswersOnlyWhileItsListenerIsCurrent(t *testing.T) {
 		t.Errorf("stats = %+v, want 2 behind and no invalidation (reports of Through alone change nothing)", s)
 	}
 }
+
+// While its listener is behind, the cache answers every request with a
+// read that began after the request came, and the requests that come
+// during one read share the next instead of each reading.
+func TestPageCacheCoalescesReadsWhileItsListenerIsBehind(t *testing.T) {
+	t.Parallel()
+	c := NewPageCache(1 << 20)
+	c.AwaitListener() // behind until the listener reports a read
+	var calls atomic.Int64
+	release := make(chan struct{})
+	started := make(chan int64, 10)
+	read := func(context.Context) (Page, error) {
+		n := calls.Add(1)
+		started <- n
+		<-release
+		return NewPage("text/plain", fmt.Appendf(nil, "read %d", n)), nil
+	}
+	first := make(chan Page, 1)
+	go func() {
+		p, err := c.Get(t.Context(), "k", scopeDiary, read)
+		if err != nil {
+			t.Error(err)
+		}
+		first <- p
+	}()
+	if n := <-started; n != 1 {
+		t.Fatalf("read %d began first", n)
+	}
+	// Ten requests come while read 1 runs: it began before them, so none
+	// may have its answer; they share read 2.
+	const later = 10
+	var wg sync.WaitGroup
+	answers := make(chan Page, later)
+	for range later {
+		wg.Go(func() {
+			p, err := c.Get(t.Context(), "k", scopeDiary, read)
+			if err != nil {
+				t.Error(err)
+			}
+			answers <- p
+		})
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for c.Stats().Misses < 1+later {
+		if time.Now().After(deadline) {
+			t.Fatalf("the requests did not all arrive: %+v", c.Stats())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	wg.Wait()
+	close(answers)
+	if p := <-first; string(p.Body) != "read 1" {
+		t.Errorf("the first request got %q", p.Body)
+	}
+	for p := range answers {
+		if string(p.Body) != "read 2" {
+			t.Errorf("a request that came while read 1 ran got %q, want read 2", p.Body)
+		}
+	}
+	if n := calls.Load(); n != 2 {
+		t.Errorf("%d reads for 11 requests in two waves, want 2", n)
+	}
+	if st := c.Stats(); st.Entries != 0 || st.Behind != 1+later {
+		t.Errorf("stats %+v: want nothing kept and every request counted behind", st)
+	}
+	// A later request reads anew.
+	r := &counted{body: "alone"}
+	if p := get(t, c, "k", scopeDiary, r); string(p.Body) != "alone #1" || r.calls.Load() != 1 {
+		t.Errorf("a later request got %q after %d reads of its own", p.Body, r.calls.Load())
+	}
+}
