@@ -133,7 +133,7 @@ type Page struct {
 	gzipETag string
 
 	// The header values of each representation, made once for every
-	// answer that sends it (serveCached).
+	// answer that sends it (writePage).
 	plainHeaders, gzipHeaders pageHeaders
 }
 
