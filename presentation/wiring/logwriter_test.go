@@ -1,37 +1,34 @@
-package wiring
+package wiring_test
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/moviediary/moviediary/presentation/wiring"
 )
 
-// syncBuffer is a destination that may be read while it is written.
-type syncBuffer struct {
-	mu     sync.Mutex
-	b      bytes.Buffer
-	writes int
+// countedWrites is a destination that counts the writes it is given.
+type countedWrites struct {
+	syncBuffer
+	writes atomic.Int64
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.writes++
-	return s.b.Write(p)
+func (c *countedWrites) Write(p []byte) (int, error) {
+	c.writes.Add(1)
+	return c.syncBuffer.Write(p)
 }
 
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// maxPending is the bound LogWriter documents: a Write waits once 1 MiB
+// is pending.
+const maxPending = 1 << 20
 
 func TestLogWriterKeepsEveryLineWholeAndInOrder(t *testing.T) {
-	var dst syncBuffer
-	w := NewLogWriter(&dst)
+	var dst countedWrites
+	w := wiring.NewLogWriter(&dst)
 	const writers, lines = 8, 2000
 	var wg sync.WaitGroup
 	for g := range writers {
@@ -60,15 +57,15 @@ func TestLogWriterKeepsEveryLineWholeAndInOrder(t *testing.T) {
 		}
 		next[g]++
 	}
-	if dst.writes >= writers*lines {
-		t.Errorf("%d writes for %d lines: nothing gathered", dst.writes, writers*lines)
+	if n := dst.writes.Load(); n >= writers*lines {
+		t.Errorf("%d writes for %d lines: nothing gathered", n, writers*lines)
 	}
-	t.Logf("%d lines in %d writes", writers*lines, dst.writes)
+	t.Logf("%d lines in %d writes", writers*lines, dst.writes.Load())
 }
 
 func TestLogWriterWritesALoneLineAtOnceAndAfterClose(t *testing.T) {
 	var dst syncBuffer
-	w := NewLogWriter(&dst)
+	w := wiring.NewLogWriter(&dst)
 	fmt.Fprintln(w, "alone")
 	deadline := time.Now().Add(5 * time.Second)
 	for dst.String() != "alone\n" {
@@ -101,11 +98,11 @@ func (b *blocked) Write(p []byte) (int, error) {
 
 func TestLogWriterHoldsAtMostOneMebibyteForASlowDestination(t *testing.T) {
 	dst := &blocked{let: make(chan struct{})}
-	w := NewLogWriter(dst)
+	w := wiring.NewLogWriter(dst)
 	line := []byte(strings.Repeat("y", 1023) + "\n")
 	fmt.Fprintln(w, "first") // taken by the goroutine, which then waits on dst
 	time.Sleep(10 * time.Millisecond)
-	for range logWriterMaxPending / len(line) {
+	for range maxPending / len(line) {
 		if _, err := w.Write(line); err != nil {
 			t.Fatal(err)
 		}
@@ -127,7 +124,7 @@ func TestLogWriterHoldsAtMostOneMebibyteForASlowDestination(t *testing.T) {
 		t.Fatal("the waiting Write did not return once the destination took the lines")
 	}
 	_ = w.Close()
-	if got, want := len(dst.String()), len("first\n")+(logWriterMaxPending/len(line)+1)*len(line); got != want {
+	if got, want := len(dst.String()), len("first\n")+(maxPending/len(line)+1)*len(line); got != want {
 		t.Fatalf("%d bytes written, want %d", got, want)
 	}
 }
