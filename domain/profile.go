@@ -39,17 +39,19 @@ func (n DisplayName) String() string { return n.v }
 func (n DisplayName) IsZero() bool { return n.v == "" }
 
 // PublicName is what pages, feeds and the API show of a user to others:
-// the display name they chose, or "Diarist" and the first 8 characters of
+// the display name they chose, or "Diarist" and the last 8 hex digits of
 // their ID while they have chosen none. Never the email address.
+//
+// The last digits, not the first: an ID is a UUIDv7, whose first 8 digits
+// are the top of its millisecond timestamp and stay the same for about 65
+// seconds, so accounts made within a minute of each other would share a
+// name; its last digits are random.
 func PublicName(id UserID, name DisplayName) string {
 	if !name.IsZero() {
 		return name.v
 	}
 	s := id.String()
-	if len(s) > 8 {
-		s = s[:8]
-	}
-	return "Diarist " + s
+	return "Diarist " + s[max(len(s)-8, 0):]
 }
 
 // PublicName is the user's name as others see it (PublicName).
