@@ -127,6 +127,12 @@ func (c *CredentialCache) UpdateProfile(ctx context.Context, id domain.UserID, p
 	return u, err
 }
 
+// UsersByID passes through: it serves pages (a diary page's authors),
+// whose own cache decides how long an answer lives.
+func (c *CredentialCache) UsersByID(ctx context.Context, ids []domain.UserID) ([]domain.User, error) {
+	return c.users.UsersByID(ctx, ids)
+}
+
 // UserByEmail passes through.
 func (c *CredentialCache) UserByEmail(ctx context.Context, email domain.Email) (domain.User, error) {
 	return c.users.UserByEmail(ctx, email)

@@ -172,6 +172,11 @@ type UserRepository interface {
 	// UserByID returns the user (display name and privacy included), or
 	// ErrNotFound.
 	UserByID(ctx context.Context, id UserID) (User, error)
+	// UsersByID returns the users of ids that exist, in no particular
+	// order and each once; unknown IDs are left out, so that none found
+	// is an empty result, not an error. Callers pass a page's worth of IDs
+	// (a diary page's authors), not thousands.
+	UsersByID(ctx context.Context, ids []UserID) ([]User, error)
 	// SaveUser stores a new user, or ErrConflict when the email is taken.
 	SaveUser(ctx context.Context, u User) error
 	// Owner returns the first account (the owner), or ErrNotFound when

@@ -54,6 +54,21 @@ func (r *UserRepository) UserByID(_ context.Context, id domain.UserID) (domain.U
 	return domain.User{}, fmt.Errorf("user %v: %w", id, domain.ErrNotFound)
 }
 
+// UsersByID returns the users of ids that exist, each once.
+func (r *UserRepository) UsersByID(_ context.Context, ids []domain.UserID) ([]domain.User, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	users := make([]domain.User, 0, len(ids))
+	seen := make(map[domain.UserID]bool, len(ids))
+	for _, id := range ids {
+		if u, ok := r.byID[id]; ok && !seen[id] {
+			seen[id] = true
+			users = append(users, u)
+		}
+	}
+	return users, nil
+}
+
 // Owner returns the first account saved, or ErrNotFound.
 func (r *UserRepository) Owner(context.Context) (domain.User, error) {
 	r.mu.RLock()

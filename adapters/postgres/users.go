@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/moviediary/moviediary/adapters/sqlrows"
 	"github.com/moviediary/moviediary/domain"
@@ -34,10 +35,37 @@ func (r *UserRepository) UserByID(ctx context.Context, id domain.UserID) (domain
 	return r.user(ctx, "user by ID", sqlUserByID, id.UUID())
 }
 
+// UsersByID returns the users of ids that exist, each once, in one
+// statement through the primary key.
+func (r *UserRepository) UsersByID(ctx context.Context, ids []domain.UserID) ([]domain.User, error) {
+	const op = "users by ID"
+	if len(ids) == 0 {
+		return []domain.User{}, nil
+	}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = id.String()
+	}
+	var rows []userRow
+	if err := r.db.SelectContext(ctx, &rows, sqlUsersByID, pq.StringArray(keys)); err != nil {
+		return nil, dbError(op, err)
+	}
+	users := make([]domain.User, 0, len(rows))
+	for _, row := range rows {
+		u, err := row.toDomain()
+		if err != nil {
+			return nil, dbError(op, err)
+		}
+		users = append(users, u)
+	}
+	return users, nil
+}
+
 // User look-ups, served by the primary key and the unique lower(email) index,
 // and the session generation's increment, by the primary key.
 const (
 	sqlUserByID                   = `SELECT ` + userColumns + ` FROM users WHERE id = $1`
+	sqlUsersByID                  = `SELECT ` + userColumns + ` FROM users WHERE id = ANY($1::uuid[])`
 	sqlUserByEmail                = `SELECT ` + userColumns + ` FROM users WHERE lower(email) = lower($1)`
 	sqlIncrementSessionGeneration = `UPDATE users SET session_generation = session_generation + 1 WHERE id = $1 RETURNING session_generation`
 )

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -33,6 +34,36 @@ func (r *UserRepository) UserByEmail(ctx context.Context, email domain.Email) (d
 // UserByID returns the user, or an error wrapping domain.ErrNotFound.
 func (r *UserRepository) UserByID(ctx context.Context, id domain.UserID) (domain.User, error) {
 	return r.userBy(ctx, "user by id", "id", idArg(id.UUID()))
+}
+
+// UsersByID returns the users of ids that exist, each once, in one
+// statement through the primary key.
+func (r *UserRepository) UsersByID(ctx context.Context, ids []domain.UserID) ([]domain.User, error) {
+	const op = "users by id"
+	if r.db.closed.Load() {
+		return nil, &dbError{op: op, kind: domain.ErrUnavailable, err: errClosed}
+	}
+	if len(ids) == 0 {
+		return []domain.User{}, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = idArg(id.UUID())
+	}
+	var rows []userRow
+	q := `SELECT ` + userColumns + ` FROM users WHERE id IN (?` + strings.Repeat(",?", len(ids)-1) + `)`
+	if err := r.db.r.SelectContext(ctx, &rows, q, args...); err != nil {
+		return nil, r.db.wrap(op, err)
+	}
+	users := make([]domain.User, 0, len(rows))
+	for _, row := range rows {
+		u, err := row.toDomain()
+		if err != nil {
+			return nil, r.db.wrap(op, err)
+		}
+		users = append(users, u)
+	}
+	return users, nil
 }
 
 func (r *UserRepository) userBy(ctx context.Context, op, column string, arg any) (domain.User, error) {

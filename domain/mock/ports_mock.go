@@ -774,6 +774,21 @@ func (mr *MockUserRepositoryMockRecorder) UserByID(ctx, id any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UserByID", reflect.TypeOf((*MockUserRepository)(nil).UserByID), ctx, id)
 }
 
+// UsersByID mocks base method.
+func (m *MockUserRepository) UsersByID(ctx context.Context, ids []domain.UserID) ([]domain.User, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UsersByID", ctx, ids)
+	ret0, _ := ret[0].([]domain.User)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// UsersByID indicates an expected call of UsersByID.
+func (mr *MockUserRepositoryMockRecorder) UsersByID(ctx, ids any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UsersByID", reflect.TypeOf((*MockUserRepository)(nil).UsersByID), ctx, ids)
+}
+
 // MockWebhookRepository is a mock of WebhookRepository interface.
 type MockWebhookRepository struct {
 	ctrl     *gomock.Controller

@@ -38,8 +38,8 @@ type PublicStore struct {
 // logged for a user ID with no account, whose diary is public.
 //
 // The suite pins UpdateProfile (a name set and removed, privacy on and
-// off, nil fields unchanged, the result read back by UserByID, UserByEmail
-// and Owner, ErrNotFound); QueryDiary's entries and exact TotalCount for
+// off, nil fields unchanged, the result read back by UserByID, UsersByID,
+// UserByEmail and Owner, ErrNotFound); QueryDiary's entries and exact TotalCount for
 // a signed-out viewer, a private diary's owner and anyone else, with every
 // filter, paged by offset and by position; ReviewHistory's viewer; and
 // DiaryStats, field by field, against statistics computed here from the
@@ -114,8 +114,8 @@ func testUpdateProfile(t *testing.T, s PublicStore) {
 	checkProfile(t, "another user after the updates", got, other)
 }
 
-// checkProfileEverywhere checks that UserByID, UserByEmail and, since u is
-// the first account, Owner return u.
+// checkProfileEverywhere checks that UserByID, UsersByID, UserByEmail and,
+// since u is the first account, Owner return u.
 func checkProfileEverywhere(t *testing.T, s PublicStore, what string, u domain.User) {
 	t.Helper()
 	ctx := t.Context()
@@ -124,6 +124,11 @@ func checkProfileEverywhere(t *testing.T, s PublicStore, what string, u domain.U
 		t.Fatalf("%s: UserByID: %v", what, err)
 	}
 	checkProfile(t, what+": UserByID", byID, u)
+	list, err := s.Users.UsersByID(ctx, []domain.UserID{u.ID})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("%s: UsersByID = %v, %v; want the user", what, list, err)
+	}
+	checkProfile(t, what+": UsersByID", list[0], u)
 	byEmail, err := s.Users.UserByEmail(ctx, u.Email)
 	if err != nil {
 		t.Fatalf("%s: UserByEmail: %v", what, err)

@@ -13,7 +13,8 @@ import (
 // TestUserRepository runs the UserRepository contract. newRepo must return
 // a new, empty repository each time; it is called once per subtest.
 //
-// The suite pins lookups by email (ignoring case) and by ID, the round trip
+// The suite pins lookups by email (ignoring case), by ID and by a list of
+// IDs (unknown ones left out, each user once), the round trip
 // of every field, ErrConflict for a taken email, ErrNotFound for unknown
 // users, that SaveFirstUser stores only the very first account, also
 // when many try at once, and that IncrementSessionGeneration counts one
@@ -28,6 +29,7 @@ func TestUserRepository(t *testing.T, newRepo func(t *testing.T) domain.UserRepo
 	}{
 		{"unknown user is not found", testUserNotFound},
 		{"saved user is found by email and ID with every field", testUserRoundTrip},
+		{"UsersByID returns the known users once each", testUsersByID},
 		{"email lookup ignores the case it was typed in", testUserEmailCase},
 		{"taken email is a conflict", testUserDuplicateEmail},
 		{"SaveFirstUser stores the first user only", testSaveFirstUser},
@@ -76,6 +78,45 @@ func testUserRoundTrip(t *testing.T, repo domain.UserRepository) {
 			t.Fatalf("UserByID(%v): %v", u.ID, err)
 		}
 		checkUser(t, "UserByID", byID, u)
+	}
+}
+
+func testUsersByID(t *testing.T, repo domain.UserRepository) {
+	ctx := t.Context()
+	users := []domain.User{NewUser(t, "ann@example.com"), NewUser(t, "bob@example.org"), NewUser(t, "cy@example.net")}
+	users[1].SessionGeneration = 3
+	for _, u := range users {
+		mustSaveUser(t, repo, u)
+	}
+	unknown := domain.NewUserID()
+	for _, tc := range []struct {
+		name string
+		ids  []domain.UserID
+		want []domain.User
+	}{
+		{"none asked", nil, nil},
+		{"one", []domain.UserID{users[1].ID}, []domain.User{users[1]}},
+		{"unknown and repeated IDs", []domain.UserID{users[2].ID, unknown, users[0].ID, users[2].ID}, []domain.User{users[0], users[2]}},
+		{"only unknown", []domain.UserID{unknown}, nil},
+	} {
+		got, err := repo.UsersByID(ctx, tc.ids)
+		if err != nil {
+			t.Fatalf("%s: UsersByID: %v", tc.name, err)
+		}
+		if len(got) != len(tc.want) {
+			t.Fatalf("%s: UsersByID returned %d users, want %d: %v", tc.name, len(got), len(tc.want), got)
+		}
+		byID := make(map[domain.UserID]domain.User, len(got))
+		for _, u := range got {
+			byID[u.ID] = u
+		}
+		for _, want := range tc.want {
+			u, ok := byID[want.ID]
+			if !ok {
+				t.Fatalf("%s: UsersByID left out %s", tc.name, want.ID)
+			}
+			checkUser(t, tc.name+": UsersByID", u, want)
+		}
 	}
 }
 
