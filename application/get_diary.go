@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,6 +34,11 @@ type GetDiaryQuery struct {
 	// than the viewer's own are left out, and asking for one by UserID
 	// is domain.ErrNotFound.
 	Viewer domain.UserID
+	// Authors asks for the public names of the page's authors
+	// (DiaryResult.Authors), for a page that shows who logged each entry.
+	// A page narrowed to one user (UserID) names nobody: it is that
+	// user's.
+	Authors bool
 }
 
 // DiaryResult is one page of the diary.
@@ -48,6 +54,11 @@ type DiaryResult struct {
 	// NextCursor pages on from the last entry of this page; "" on the last
 	// page.
 	NextCursor string
+	// Authors are the public names (domain.PublicName) of the users who
+	// logged the page's entries, by ID, when GetDiaryQuery.Authors asked
+	// for them; nil otherwise. Never an email address. An entry logged for
+	// an ID with no account has none.
+	Authors map[domain.UserID]string
 }
 
 // GetDiary reads one page of the diary, by offset or by keyset cursor.
@@ -140,7 +151,39 @@ func (uc *GetDiary) Handle(ctx context.Context, q GetDiaryQuery) (DiaryResult, e
 	if page.HasMore && len(page.Entries) > 0 {
 		res.NextCursor = uc.cursors.encode(domain.PositionOf(page.Entries[len(page.Entries)-1]), query.Filter)
 	}
+	if q.Authors && query.Filter.UserID.IsZero() {
+		if res.Authors, err = uc.authors(ctx, page.Entries); err != nil {
+			return DiaryResult{}, fmt.Errorf("get diary: %w", err)
+		}
+	}
 	return res, nil
+}
+
+// authors names the users who logged entries, in one read. The page holds
+// only entries its reader may see, so every name may be shown: a private
+// diary's entries are there only for its owner. A viewing logged for an
+// ID with no account has no page to lead to, and no name.
+func (uc *GetDiary) authors(ctx context.Context, entries []domain.DiaryEntry) (map[domain.UserID]string, error) {
+	names := make(map[domain.UserID]string, 4)
+	ids := make([]domain.UserID, 0, 4)
+	for _, e := range entries {
+		if !slices.Contains(ids, e.Review.UserID) {
+			ids = append(ids, e.Review.UserID)
+		}
+	}
+	if len(ids) == 0 {
+		return names, nil
+	}
+	users, err := uc.users.UsersByID(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("authors: %w", err)
+	}
+	for _, u := range users {
+		if slices.Contains(ids, u.ID) {
+			names[u.ID] = u.PublicName()
+		}
+	}
+	return names, nil
 }
 
 // validate turns q into a domain query, reporting every problem.

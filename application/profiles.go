@@ -15,6 +15,8 @@ import (
 type UserFinder interface {
 	// UserByID returns the user, or domain.ErrNotFound.
 	UserByID(ctx context.Context, id domain.UserID) (domain.User, error)
+	// UsersByID returns the users of ids that exist.
+	UsersByID(ctx context.Context, ids []domain.UserID) ([]domain.User, error)
 }
 
 // visibleUser returns the user whose ID is id when viewer may see their

@@ -309,7 +309,7 @@ func (s *server) statsView(c echo.Context, user *domain.UserID) error {
 func (s *server) feed(c echo.Context) error {
 	return s.serveCached(c, cacheKey(c, domain.UserID{}), scopeDiary, true, domain.UserID{}, func(ctx context.Context) (Page, error) {
 		limit := rss.FeedLimit
-		res, err := s.svc.GetDiary.Handle(ctx, application.GetDiaryQuery{Limit: &limit})
+		res, err := s.svc.GetDiary.Handle(ctx, application.GetDiaryQuery{Limit: &limit, Authors: true})
 		if err != nil {
 			return Page{}, err
 		}
@@ -317,6 +317,7 @@ func (s *server) feed(c echo.Context) error {
 			Title:       s.cfg.DiaryTitle,
 			Description: "The latest films logged in " + s.cfg.DiaryTitle,
 			Entries:     res.Entries,
+			Authors:     res.Authors,
 		})
 	})
 }

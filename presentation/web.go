@@ -288,6 +288,7 @@ func (s *server) showDiary(c echo.Context, status int, form html.LogForm, proble
 func (s *server) diaryView(r *http.Request, q application.GetDiaryQuery, form html.LogForm, problems []string) (html.DiaryView, error) {
 	ctx := r.Context()
 	q.Viewer = currentUserOf(r).ID
+	q.Authors = true // the page names who logged each entry, unless it is one user's
 	res, err := s.svc.GetDiary.Handle(ctx, q)
 	if err != nil {
 		return html.DiaryView{}, err
@@ -297,6 +298,7 @@ func (s *server) diaryView(r *http.Request, q application.GetDiaryQuery, form ht
 		TotalCount: res.TotalCount,
 		Form:       form,
 		Errors:     problems,
+		Authors:    res.Authors,
 	}
 	keep := url.Values{}
 	query := r.URL.Query()

@@ -323,3 +323,66 @@ func TestTokensLinkOnlyForSignedInPages(t *testing.T) {
 		}
 	}
 }
+
+func TestEntriesNameTheirAuthorsWhenGiven(t *testing.T) {
+	t.Parallel()
+	ann, bob, orphan := domain.NewUserID(), domain.NewUserID(), domain.NewUserID()
+	nasty := `<script>alert("x")</script> & "Bob"`
+	entries := []domain.DiaryEntry{
+		mustEntryBy(t, ann, mustMovie(t, "Heat", 1995), 4.5, "", watched),
+		mustEntryBy(t, bob, mustMovie(t, "Alien", 1979), 3, "", watched.Add(-time.Hour)),
+		mustEntryBy(t, orphan, mustMovie(t, "Ran", 1985), 5, "", watched.Add(-2*time.Hour)),
+	}
+	authors := map[domain.UserID]string{ann: "Ann", bob: nasty}
+
+	raw, doc := diaryDoc(t, html.DiaryView{Entries: entries, Authors: authors})
+	if strings.Contains(raw, "<script>") {
+		t.Fatal("an author's name was not escaped")
+	}
+	articles := all(doc, tag("article"))
+	if len(articles) != 3 {
+		t.Fatalf("articles = %d, want 3", len(articles))
+	}
+	for i, want := range []struct{ name, href string }{
+		{"Ann", "/users/" + ann.String()},
+		{nasty, "/users/" + bob.String()},
+		{"", ""},
+	} {
+		var got []string
+		for _, a := range all(articles[i], tag("a")) {
+			if strings.HasPrefix(attrOr(a, "href"), "/users/") {
+				got = append(got, text(a)+" → "+attrOr(a, "href"))
+			}
+		}
+		switch {
+		case want.name == "" && len(got) != 0:
+			t.Errorf("entry %d (no account) links to %v, want no author", i, got)
+		case want.name != "" && !slices.Equal(got, []string{want.name + " → " + want.href}):
+			t.Errorf("entry %d author links = %v, want %q → %q", i, got, want.name, want.href)
+		}
+		if meta := text(first(t, articles[i], hasClassPred("meta"), "meta")); want.name != "" && !strings.HasSuffix(meta, "by "+want.name) {
+			t.Errorf("entry %d meta = %q, want it to end with %q", i, meta, "by "+want.name)
+		}
+	}
+
+	// Without names (one user's page) no entry names anyone.
+	_, doc = diaryDoc(t, html.DiaryView{Entries: entries})
+	for _, a := range all(doc, tag("a")) {
+		if strings.HasPrefix(attrOr(a, "href"), "/users/") && hasAncestorClass(a, "entry") {
+			t.Errorf("an entry links to %s without Authors", attrOr(a, "href"))
+		}
+	}
+}
+
+func hasClassPred(class string) func(*xhtml.Node) bool {
+	return func(n *xhtml.Node) bool { return hasClass(n, class) }
+}
+
+func hasAncestorClass(n *xhtml.Node, class string) bool {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if p.Type == xhtml.ElementNode && hasClass(p, class) {
+			return true
+		}
+	}
+	return false
+}

@@ -44,6 +44,10 @@ type DiaryView struct {
 	// Now is the server's current time: the log form's default and latest
 	// watched_at, and the latest release year. Zero leaves them unset.
 	Now time.Time
+	// Authors are the public names of the entries' authors by ID: each
+	// entry whose author is here names them, linked to their page. Nil on
+	// a page that is one user's.
+	Authors map[domain.UserID]string
 }
 
 // LogForm holds the log form's values as the user typed them. Field names
@@ -120,6 +124,10 @@ type entryView struct {
 	Comment     string
 	WatchedISO  string
 	WatchedText string
+	// Author and AuthorURL name who logged the entry and link to their
+	// page, on a page of several users' entries; empty otherwise.
+	Author    string
+	AuthorURL string
 	// EditURL and DeleteURL lead to the entry's edit and delete pages;
 	// set only on the signed-in author's entries.
 	EditURL   string
@@ -146,6 +154,9 @@ func newDiaryContent(v DiaryView) diaryContent {
 	}
 	for i, e := range v.Entries {
 		c.Items[i] = newEntryView(e)
+		if name, ok := v.Authors[e.Review.UserID]; ok {
+			c.Items[i].Author, c.Items[i].AuthorURL = name, UserPath(e.Review.UserID)
+		}
 		if v.SignedIn && !v.UserID.IsZero() && e.Review.UserID == v.UserID {
 			c.Items[i].EditURL = EditReviewPath(e.Review.ID)
 			c.Items[i].DeleteURL = DeleteReviewPath(e.Review.ID)

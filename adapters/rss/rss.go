@@ -3,9 +3,11 @@
 // The feed has one item per logged viewing: its title is "Title (Year)", its
 // link leads to the diary filtered to that movie, its description is the
 // rating ("4.5/5") followed by the comment when there is one (just the
-// comment when the viewing is not rated), its pubDate is
-// when the film was watched and its guid is the review ID. Every text is
-// escaped by encoding/xml, so titles and comments may hold any character.
+// comment when the viewing is not rated), its pubDate is when the film was
+// watched and its guid is the review ID; in a feed of several users'
+// entries, its dc:creator is the public name of who logged it
+// (Feed.Authors). Every text is escaped by encoding/xml, so titles,
+// comments and names may hold any character.
 //
 // RSS readers render a <description> as HTML. Descriptions (the items' and
 // the channel's) are therefore HTML-escaped before encoding/xml escapes
@@ -50,6 +52,10 @@ const FeedPath = "/feed.rss"
 // atomNS is the Atom namespace, used only for the channel's self link.
 const atomNS = "http://www.w3.org/2005/Atom"
 
+// dcNS is the Dublin Core namespace, used only for the items' dc:creator:
+// RSS 2.0's own <author> holds an email address, which is never public.
+const dcNS = "http://purl.org/dc/elements/1.1/"
+
 // Feed is everything Render needs.
 type Feed struct {
 	// Title is the channel title (DIARY_TITLE); DefaultTitle when empty.
@@ -71,6 +77,11 @@ type Feed struct {
 	// served, e.g. "/users/{id}/feed.rss": the channel's atom:link
 	// rel="self". FeedPath when empty.
 	SelfPath string
+	// Authors are the public names of the entries' authors by ID, for a
+	// feed of several users' entries: each item whose author is here
+	// names them in <dc:creator>. Nil for one user's feed, whose channel
+	// names them.
+	Authors map[domain.UserID]string
 }
 
 // The wire structs mirror RSS 2.0. Field order is element order.
@@ -78,6 +89,7 @@ type rssDoc struct {
 	XMLName xml.Name   `xml:"rss"`
 	Version string     `xml:"version,attr"`
 	AtomNS  string     `xml:"xmlns:atom,attr"`
+	DCNS    string     `xml:"xmlns:dc,attr,omitempty"`
 	Channel rssChannel `xml:"channel"`
 }
 
@@ -103,6 +115,7 @@ type rssItem struct {
 	Description string  `xml:"description"`
 	PubDate     string  `xml:"pubDate"`
 	GUID        rssGUID `xml:"guid"`
+	Creator     string  `xml:"dc:creator,omitempty"`
 }
 
 type rssGUID struct {
@@ -159,18 +172,24 @@ func build(feed Feed, base string) rssDoc {
 		Items:       make([]rssItem, 0, len(feed.Entries)),
 	}
 	var latest time.Time
+	doc := rssDoc{Version: "2.0", AtomNS: atomNS}
 	for _, e := range feed.Entries {
 		if e.Review.WatchedAt.After(latest) {
 			latest = e.Review.WatchedAt
 		}
-		ch.Items = append(ch.Items, item(e, base))
+		it := item(e, base)
+		if name, ok := feed.Authors[e.Review.UserID]; ok {
+			it.Creator, doc.DCNS = name, dcNS
+		}
+		ch.Items = append(ch.Items, it)
 	}
 	// The feed changes only when a viewing is logged, so the latest
 	// watched_at is a stable build date that needs no clock.
 	if !latest.IsZero() {
 		ch.LastBuildDate = latest.UTC().Format(time.RFC1123Z)
 	}
-	return rssDoc{Version: "2.0", AtomNS: atomNS, Channel: ch}
+	doc.Channel = ch
+	return doc
 }
 
 func item(e domain.DiaryEntry, base string) rssItem {

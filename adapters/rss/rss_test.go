@@ -408,3 +408,56 @@ func renderedText(t *testing.T, s string) string {
 	})
 	return body.Text()
 }
+
+func TestRenderNamesEachItemsAuthorWhenGiven(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2024, 5, 1, 20, 0, 0, 0, time.UTC)
+	entries := []domain.DiaryEntry{
+		mustEntry(t, "Heat", 1995, 4.5, "", at),
+		mustEntry(t, "Alien", 1979, 3, "", at.Add(-time.Hour)),
+		mustEntry(t, "Ran", 1985, 5, "", at.Add(-2*time.Hour)),
+	}
+	nasty := `<b>Bob</b> & "co"`
+	authors := map[domain.UserID]string{entries[0].Review.UserID: "Ann", entries[1].Review.UserID: nasty}
+	raw, _ := mustRender(t, rss.Feed{BaseURL: "https://films.example", Entries: entries, Authors: authors})
+
+	var doc struct {
+		Items []struct {
+			Title   string   `xml:"title"`
+			Creator []string `xml:"http://purl.org/dc/elements/1.1/ creator"`
+		} `xml:"channel>item"`
+	}
+	if err := xml.Unmarshal([]byte(raw), &doc); err != nil {
+		t.Fatalf("Unmarshal: %v", err)
+	}
+	want := [][]string{{"Ann"}, {nasty}, nil}
+	if len(doc.Items) != len(want) {
+		t.Fatalf("items = %d, want %d", len(doc.Items), len(want))
+	}
+	for i, it := range doc.Items {
+		if strings.Join(it.Creator, "|") != strings.Join(want[i], "|") || len(it.Creator) != len(want[i]) {
+			t.Errorf("item %d (%s) dc:creator = %q, want %q", i, it.Title, it.Creator, want[i])
+		}
+	}
+
+	// A feed reader finds the same authors.
+	feed, err := gofeed.NewParser().ParseString(raw)
+	if err != nil {
+		t.Fatalf("gofeed: %v", err)
+	}
+	for i, it := range feed.Items {
+		var got string
+		if len(it.Authors) > 0 {
+			got = it.Authors[0].Name
+		}
+		if w := strings.Join(want[i], ""); got != w {
+			t.Errorf("item %d: a reader sees the author %q, want %q", i, got, w)
+		}
+	}
+
+	// One user's feed names nobody per item and declares no namespace for it.
+	raw, _ = mustRender(t, rss.Feed{BaseURL: "https://films.example", Entries: entries})
+	if strings.Contains(raw, "dc:creator") || strings.Contains(raw, "xmlns:dc") {
+		t.Errorf("a feed without Authors names authors:\n%s", raw)
+	}
+}

@@ -409,6 +409,68 @@ func TestGetDiaryCursorPagesThroughEveryEntryOnce(t *testing.T) {
 	}
 }
 
+func TestGetDiaryNamesTheAuthorsWhenAsked(t *testing.T) {
+	t.Parallel()
+	f := newDiaryFixture()
+	ann := domain.User{ID: f.users[0], DisplayName: domain.MustNewDisplayName("Ann")}
+	unnamed := domain.User{ID: f.users[1]}
+	noAccount := domain.NewUserID()
+	orphan := f.entries[0]
+	orphan.Review = must(domain.NewReview(orphan.Movie.ID, noAccount, domain.Rating{}, domain.Comment{}, orphan.Review.WatchedAt, fixedNow))
+	page := domain.DiaryPage{Entries: []domain.DiaryEntry{f.entries[0], f.entries[1], f.entries[2], orphan}, TotalCount: 4}
+	users := usersFinder{ann.ID: ann, unnamed.ID: unnamed}
+
+	tests := []struct {
+		name string
+		q    application.GetDiaryQuery
+		want map[domain.UserID]string
+	}{
+		{"asked", application.GetDiaryQuery{Authors: true},
+			map[domain.UserID]string{ann.ID: "Ann", unnamed.ID: domain.PublicName(unnamed.ID, domain.DisplayName{})}},
+		{"asked on a film's page", application.GetDiaryQuery{Authors: true, MovieID: f.movies[0].ID.String()},
+			map[domain.UserID]string{ann.ID: "Ann", unnamed.ID: domain.PublicName(unnamed.ID, domain.DisplayName{})}},
+		{"not asked", application.GetDiaryQuery{}, nil},
+		{"asked on one user's page", application.GetDiaryQuery{Authors: true, UserID: ann.ID.String()}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			reader := mock.NewMockDiaryReader(gomock.NewController(t))
+			reader.EXPECT().QueryDiary(gomock.Any(), gomock.Any()).Return(page, nil)
+			uc := must(application.NewGetDiary(reader, users, application.WithCursorKey(cursorKey)))
+			res := must(uc.Handle(t.Context(), tt.q))
+			if (res.Authors == nil) != (tt.want == nil) || len(res.Authors) != len(tt.want) {
+				t.Fatalf("Authors = %v, want %v", res.Authors, tt.want)
+			}
+			for id, name := range tt.want {
+				if res.Authors[id] != name {
+					t.Errorf("Authors[%s] = %q, want %q", id, res.Authors[id], name)
+				}
+			}
+			if _, ok := res.Authors[noAccount]; ok {
+				t.Errorf("Authors names %s, who has no account", noAccount)
+			}
+		})
+	}
+}
+
+// failingUsers fails every read: the store of accounts is down.
+type failingUsers struct{ publicUsers }
+
+func (failingUsers) UsersByID(context.Context, []domain.UserID) ([]domain.User, error) {
+	return nil, errDB
+}
+
+func TestGetDiaryKeepsTheAuthorsErrorKind(t *testing.T) {
+	t.Parallel()
+	f := newDiaryFixture()
+	reader := mock.NewMockDiaryReader(gomock.NewController(t))
+	reader.EXPECT().QueryDiary(gomock.Any(), gomock.Any()).Return(domain.DiaryPage{Entries: f.entries[:2], TotalCount: 2}, nil)
+	uc := must(application.NewGetDiary(reader, failingUsers{}, application.WithCursorKey(cursorKey)))
+	_, err := uc.Handle(t.Context(), application.GetDiaryQuery{Authors: true})
+	requireKind(t, err, domain.ErrInfrastructure)
+}
+
 func TestGetDiaryKeepsTheReaderErrorKind(t *testing.T) {
 	t.Parallel()
 	uc, reader := newGetDiary(t)

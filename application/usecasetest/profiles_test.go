@@ -3,6 +3,7 @@ package application_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -21,6 +22,14 @@ func (publicUsers) UserByID(_ context.Context, id domain.UserID) (domain.User, e
 	return domain.User{ID: id}, nil
 }
 
+func (publicUsers) UsersByID(_ context.Context, ids []domain.UserID) ([]domain.User, error) {
+	users := make([]domain.User, 0, len(ids))
+	for _, id := range ids {
+		users = append(users, domain.User{ID: id})
+	}
+	return users, nil
+}
+
 // usersFinder serves the given users and ErrNotFound for anyone else.
 type usersFinder map[domain.UserID]domain.User
 
@@ -29,6 +38,16 @@ func (f usersFinder) UserByID(_ context.Context, id domain.UserID) (domain.User,
 		return u, nil
 	}
 	return domain.User{}, domain.ErrNotFound
+}
+
+func (f usersFinder) UsersByID(_ context.Context, ids []domain.UserID) ([]domain.User, error) {
+	var users []domain.User
+	for id, u := range f {
+		if slices.Contains(ids, id) {
+			users = append(users, u)
+		}
+	}
+	return users, nil
 }
 
 func TestGetDiaryHidesPrivateDiaries(t *testing.T) {
