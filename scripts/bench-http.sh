@@ -356,6 +356,21 @@ mixed_rps=$(field read_rps "$mixed")
 # before: its reads are judged against that, wrk's /hello figure is shown too.
 mixed_hello=$(field hello_rps "$mixed")
 
+# The most reads/s the mixed load could reach on this machine: see the
+# report's capacity paragraph.
+best_read=0 best_read_label=
+for r in "${pages[@]}"; do
+	for q in "$r" "$r-304"; do
+		rps=$(med "$q" moviediary 3)
+		if awk -v a="$rps" -v b="$best_read" 'BEGIN {exit !(a > b)}'; then best_read=$rps best_read_label=$(label "$q"); fi
+	done
+done
+post_rps=$(med POST moviediary 3)
+post_base_rps=$(med POST baseline 3)
+capacity() { awk -v r="$1" -v w="$2" 'BEGIN {if (r > 0 && w > 0) printf "%.1f", 1 / (1 / r + (5 / 95) / w); else print 0}'; } # read-rps write-rps
+mixed_cap=$(capacity "$best_read" "$post_rps")
+mixed_cap_base=$(capacity "$best_read" "$post_base_rps")
+
 # verdict ratio-list op limit: "met" when every ratio passes.
 verdict() {
 	awk -v l="$1" -v op="$2" -v lim="$3" 'BEGIN {n = split(l, a, " "); ok = 1
@@ -427,7 +442,10 @@ report() {
 	echo "| the same answered 304 ≥ 0.7× req/s, no Accept-Encoding | $(verdict "$nm_ratios" ">=" 0.7): ${nm_ratios% } |"
 	echo "| p99 ≤ 2× /hello's (GET and 304 of each, both ways) | $(verdict "$p99_ratios" "<=" 2): ${p99_ratios% } |"
 	echo "| mixed load: reads ≥ 0.3× req/s of /hello (loaded by mixedload itself just before: $(printf %.0f "$mixed_hello")/s) | $(verdict "$(div "$mixed_rps" "$mixed_hello")" ">=" 0.3): $(div "$mixed_rps" "$mixed_hello") (against wrk's /hello: $(div "$mixed_rps" "$hello_rps")) |"
+	echo "| mixed load: what this machine could reach at most (see below) | $(div "$mixed_cap" "$mixed_hello")× the same client's /hello, $(div "$mixed_cap_base" "$mixed_hello")× with the baseline's writes |"
 	echo "| mixed load: no stale read (at once on the writing process, within $MIXED_BOUND on the other) | $(if ((stale == 0 && mixed_status == 0 && mixed_ref_status == 0)); then echo "**met**"; else echo "**missed**"; fi): $stale stale in both runs, mixedload exit status $mixed_status and $mixed_ref_status |"
+	echo
+	echo "Capacity of this machine for the mixed load, from this run's wrk figures. A load whose requests would each take the whole machine at rates R (reads) and W (writes) fits when reads/R + writes/W ≤ 1; with writes = reads × 5/95 that gives reads ≤ 1 / (1/R + (5/95)/W). Every choice favours the target: R is the best uncompressed cached rate of the four pages ($(printf %.0f "$best_read")/s, $best_read_label: as if every read were a hit at the cheapest answer's cost), W is POST /api/reviews with a session JWT ($(printf %.0f "$post_rps")/s; the baseline's one INSERT: $(printf %.0f "$post_base_rps")/s), and wrk's work per request is counted where mixedload's own, larger, is not. So reads ≤ $(printf %.0f "$mixed_cap")/s, $(div "$mixed_cap" "$mixed_hello")× the $(printf %.0f "$mixed_hello")/s the mixed load's client got from /hello (the target: 0.3×, $(awk -v h="$mixed_hello" 'BEGIN {printf "%.0f", 0.3 * h}') reads/s with $(awk -v h="$mixed_hello" 'BEGIN {printf "%.0f", 0.3 * h * 5 / 95}') writes/s); with writes as cheap as the baseline's INSERT, ≤ $(printf %.0f "$mixed_cap_base")/s ($(div "$mixed_cap_base" "$mixed_hello")×). The misses every write causes come on top."
 	echo
 	echo "Every run, in order (request server req/s p50-ms p99-ms RSS-KiB CPU-µs/request socket-errors bytes/answer):"
 	echo
