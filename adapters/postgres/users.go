@@ -36,7 +36,8 @@ func (r *UserRepository) UserByID(ctx context.Context, id domain.UserID) (domain
 }
 
 // UsersByID returns the users of ids that exist, each once, in one
-// statement through the primary key.
+// prepared statement through the primary key: it runs on every miss of a
+// page that names its entries' authors.
 func (r *UserRepository) UsersByID(ctx context.Context, ids []domain.UserID) ([]domain.User, error) {
 	const op = "users by ID"
 	if len(ids) == 0 {
@@ -46,17 +47,26 @@ func (r *UserRepository) UsersByID(ctx context.Context, ids []domain.UserID) ([]
 	for i, id := range ids {
 		keys[i] = id.String()
 	}
-	var rows []userRow
-	if err := r.db.SelectContext(ctx, &rows, sqlUsersByID, pq.StringArray(keys)); err != nil {
+	rows, err := statementsOf(r.db).query(ctx, sqlUsersByID, pq.StringArray(keys))
+	if err != nil {
 		return nil, dbError(op, err)
 	}
-	users := make([]domain.User, 0, len(rows))
-	for _, row := range rows {
+	defer rows.Close()
+	scanner := &sqlx.Rows{Rows: rows, Mapper: r.db.Mapper}
+	users := make([]domain.User, 0, len(ids))
+	for rows.Next() {
+		var row userRow
+		if err := scanner.StructScan(&row); err != nil {
+			return nil, dbError(op, err)
+		}
 		u, err := row.toDomain()
 		if err != nil {
 			return nil, dbError(op, err)
 		}
 		users = append(users, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError(op, err)
 	}
 	return users, nil
 }
