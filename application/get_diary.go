@@ -164,13 +164,13 @@ func (uc *GetDiary) Handle(ctx context.Context, q GetDiaryQuery) (DiaryResult, e
 // diary's entries are there only for its owner. A viewing logged for an
 // ID with no account has no page to lead to, and no name.
 func (uc *GetDiary) authors(ctx context.Context, entries []domain.DiaryEntry) (map[domain.UserID]string, error) {
-	names := make(map[domain.UserID]string, 4)
-	ids := make([]domain.UserID, 0, 4)
+	var ids []domain.UserID
 	for _, e := range entries {
 		if !slices.Contains(ids, e.Review.UserID) {
 			ids = append(ids, e.Review.UserID)
 		}
 	}
+	names := make(map[domain.UserID]string, len(ids))
 	if len(ids) == 0 {
 		return names, nil
 	}
@@ -179,9 +179,7 @@ func (uc *GetDiary) authors(ctx context.Context, entries []domain.DiaryEntry) (m
 		return nil, fmt.Errorf("authors: %w", err)
 	}
 	for _, u := range users {
-		if slices.Contains(ids, u.ID) {
-			names[u.ID] = u.PublicName()
-		}
+		names[u.ID] = u.PublicName()
 	}
 	return names, nil
 }
